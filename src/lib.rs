@@ -1,0 +1,42 @@
+//! # byzlab
+//!
+//! A Byzantine agreement testbed. Generals run the algorithms of Lamport,
+//! Shostak and Pease, "The Byzantine Generals Problem" (ACM TOPLAS 4(3),
+//! 1982), as actix actors or in a deterministic in-process runner:
+//!
+//! * **OM(m)**, oral messages ([`protocol::om`]): agreement iff n > 3m with
+//!   at most m traitors;
+//! * **SM(m)**, signed messages ([`protocol::sm`]): ed25519 over SHA-256,
+//!   agreement for any n >= m + 2.
+//!
+//! Links ([`link`]) and traitors ([`traitor`]) are configuration and traits,
+//! never branches inside an algorithm. Every run is seeded and reproducible.
+//!
+//! ```
+//! use byzlab::{run::RunSpec, runtime, types::{Algorithm, Value}};
+//!
+//! // OM(1) with four generals, one traitor lieutenant that lies (Fig. 3).
+//! let mut spec = RunSpec::new(Algorithm::Om, 4, 1).unwrap();
+//! spec.traitors = Some(vec![3]);
+//! spec.strategy = byzlab::traitor::resolve("flip").unwrap();
+//! spec.value = Value::Attack;
+//! spec.runtime = byzlab::run::RuntimeKind::Direct;
+//! let plan = spec.validate().unwrap();
+//! let report = runtime::execute(&plan).unwrap();
+//! assert!(report.outcome.agreement && report.outcome.validity);
+//! assert_eq!(report.outcome.decisions[&1], Value::Attack);
+//! assert_eq!(report.outcome.messages, 9);
+//! ```
+
+#![deny(missing_docs)]
+#![forbid(unsafe_code)]
+
+pub mod crypto;
+pub mod link;
+pub mod protocol;
+pub mod rng;
+pub mod run;
+pub mod runtime;
+pub mod traitor;
+pub mod types;
+pub mod wire;

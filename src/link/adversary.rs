@@ -1,0 +1,175 @@
+//! Link adversaries for [`super::arbitrary`]: what an attacker who owns the
+//! wire does to a frame. Like traitors, the trait's default is harmless and
+//! adversaries are found by name.
+//!
+//! * `drop`: the frame is lost.
+//! * `tamper`: one random bit of the frame flips.
+//! * `spoof`: the frame arrives claiming another general sent it.
+//! * `replay`: the frame arrives, and so does an old frame from the link's
+//!   memory, under its original sender's name.
+//! * `chaos`: one of the four above, at random.
+//! * `passive`: the adversary watches and does nothing.
+
+use super::{Carried, LinkAction};
+use crate::rng::RunRng;
+use crate::types::{Envelope, GeneralId};
+use rand::RngExt;
+
+/// What an adversary may use: the link's seeded generator, the number of
+/// generals and frames seen earlier.
+pub struct AdversaryCtx<'a> {
+    /// Seeded generator of the link.
+    pub rng: &'a mut RunRng,
+    /// Number of generals.
+    pub n: usize,
+    /// Recent frames, with their true senders.
+    pub history: &'a [Envelope],
+}
+
+/// An attacker on the wire. The default delivers the frame untouched.
+pub trait Adversary {
+    /// Name for outcomes.
+    fn name(&self) -> &'static str;
+    /// Decides what arrives in place of `env`.
+    fn intercept(&mut self, ctx: &mut AdversaryCtx<'_>, env: Envelope, out: &mut Vec<Carried>) {
+        let _ = ctx;
+        out.push(Carried {
+            env,
+            action: LinkAction::Delivered,
+        });
+    }
+}
+
+/// Watches only.
+pub struct Passive;
+impl Adversary for Passive {
+    fn name(&self) -> &'static str {
+        "passive"
+    }
+}
+
+/// Loses the frame.
+pub struct Drop;
+impl Adversary for Drop {
+    fn name(&self) -> &'static str {
+        "drop"
+    }
+    fn intercept(&mut self, _: &mut AdversaryCtx<'_>, env: Envelope, out: &mut Vec<Carried>) {
+        out.push(Carried {
+            env,
+            action: LinkAction::Dropped,
+        });
+    }
+}
+
+/// Flips one random bit.
+pub struct Tamper;
+impl Adversary for Tamper {
+    fn name(&self) -> &'static str {
+        "tamper"
+    }
+    fn intercept(&mut self, ctx: &mut AdversaryCtx<'_>, mut env: Envelope, out: &mut Vec<Carried>) {
+        if !env.bytes.is_empty() {
+            let i = ctx.rng.random_range(0..env.bytes.len());
+            env.bytes[i] ^= 1 << ctx.rng.random_range(0..8u32);
+        }
+        out.push(Carried {
+            env,
+            action: LinkAction::Tampered,
+        });
+    }
+}
+
+/// Claims another sender.
+pub struct Spoof;
+impl Adversary for Spoof {
+    fn name(&self) -> &'static str {
+        "spoof"
+    }
+    fn intercept(&mut self, ctx: &mut AdversaryCtx<'_>, mut env: Envelope, out: &mut Vec<Carried>) {
+        // Any general but the receiver and the true sender.
+        let others: Vec<GeneralId> = (0..ctx.n as GeneralId).filter(|&g| g != env.to && g != env.from).collect();
+        if let Some(&claim) = others.get(ctx.rng.random_range(0..others.len().max(1))) {
+            env.from = claim;
+            out.push(Carried {
+                env,
+                action: LinkAction::Spoofed,
+            });
+        } else {
+            out.push(Carried {
+                env,
+                action: LinkAction::Delivered,
+            });
+        }
+    }
+}
+
+/// Delivers, then replays an old frame to the same receiver.
+pub struct Replay;
+impl Adversary for Replay {
+    fn name(&self) -> &'static str {
+        "replay"
+    }
+    fn intercept(&mut self, ctx: &mut AdversaryCtx<'_>, env: Envelope, out: &mut Vec<Carried>) {
+        let old = match ctx.history.len() {
+            0 => None,
+            len => Some(ctx.history[ctx.rng.random_range(0..len)].clone()),
+        };
+        let to = env.to;
+        let round = env.round;
+        out.push(Carried {
+            env,
+            action: LinkAction::Delivered,
+        });
+        if let Some(mut old) = old {
+            old.to = to;
+            old.round = round;
+            out.push(Carried {
+                env: old,
+                action: LinkAction::Replayed,
+            });
+        }
+    }
+}
+
+/// One of drop, tamper, spoof or replay, at random.
+pub struct Chaos;
+impl Adversary for Chaos {
+    fn name(&self) -> &'static str {
+        "chaos"
+    }
+    fn intercept(&mut self, ctx: &mut AdversaryCtx<'_>, env: Envelope, out: &mut Vec<Carried>) {
+        match ctx.rng.random_range(0..4u8) {
+            0 => Drop.intercept(ctx, env, out),
+            1 => Tamper.intercept(ctx, env, out),
+            2 => Spoof.intercept(ctx, env, out),
+            _ => Replay.intercept(ctx, env, out),
+        }
+    }
+}
+
+type MakeAdversary = fn() -> Box<dyn Adversary>;
+
+static BUILTINS: &[(&str, &str, MakeAdversary)] = &[
+    ("chaos", "drop, tamper, spoof or replay, at random (the default)", || Box::new(Chaos)),
+    ("drop", "loses the frame", || Box::new(Drop)),
+    ("tamper", "flips one random bit of the frame", || Box::new(Tamper)),
+    ("spoof", "delivers the frame under another general's name", || Box::new(Spoof)),
+    ("replay", "delivers the frame and replays an old one", || Box::new(Replay)),
+    ("passive", "does nothing", || Box::new(Passive)),
+];
+
+/// Built-in adversaries: (name, one line, constructor).
+pub fn builtins() -> &'static [(&'static str, &'static str, MakeAdversary)] {
+    BUILTINS
+}
+
+/// Finds an adversary by name.
+pub fn find(name: &str) -> Result<MakeAdversary, String> {
+    BUILTINS.iter().find(|(n, _, _)| *n == name).map(|(_, _, make)| *make).ok_or_else(|| {
+        format!(
+            "unknown link adversary `{name}`; built in: {}",
+            BUILTINS.iter().map(|(n, _, _)| *n).collect::<Vec<_>>().join(", ")
+        )
+    })
+}

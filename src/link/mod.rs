@@ -1,0 +1,125 @@
+//! Link models, chosen in configuration.
+//!
+//! A link takes each frame a general hands to the network and says what
+//! arrives: the frame as sent, nothing, a changed frame, a frame under another
+//! sender's name, or extra frames. The algorithms never see which link is in
+//! force; they only see what arrives.
+//!
+//! * [`authenticated`]: A1 and A2 hold, every frame arrives intact and the
+//!   network stamps the true sender.
+//! * [`arbitrary`]: an adversary on a fraction of the frames may drop them,
+//!   change their bytes, claim another sender, or replay old frames. The
+//!   adversary is pluggable like a traitor ([`adversary`]).
+
+pub mod adversary;
+pub mod arbitrary;
+pub mod authenticated;
+
+use crate::types::{Envelope, GeneralId};
+use serde::{Deserialize, Serialize};
+
+/// What the link did to a frame.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LinkAction {
+    /// Arrived as sent.
+    Delivered,
+    /// Never arrived.
+    Dropped,
+    /// Arrived with bytes changed.
+    Tampered,
+    /// Arrived claiming a sender other than the true one.
+    Spoofed,
+    /// An old frame, delivered again.
+    Replayed,
+}
+
+impl LinkAction {
+    /// Lower-case name for traces.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LinkAction::Delivered => "delivered",
+            LinkAction::Dropped => "dropped",
+            LinkAction::Tampered => "tampered",
+            LinkAction::Spoofed => "spoofed",
+            LinkAction::Replayed => "replayed",
+        }
+    }
+}
+
+/// A frame as the link hands it on (or, for `Dropped`, as it was lost).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Carried {
+    /// The frame that arrives (for `Dropped`, the one that did not).
+    pub env: Envelope,
+    /// What the link did.
+    pub action: LinkAction,
+}
+
+/// A link model: every frame sent passes through `carry`.
+pub trait Link {
+    /// Short name for outcomes.
+    fn name(&self) -> String;
+    /// Decides the fate of `env`, which was sent by `true_sender`, pushing
+    /// what happens to `out` (the frame itself, or extra frames, in order).
+    fn carry(&mut self, true_sender: GeneralId, env: Envelope, out: &mut Vec<Carried>);
+}
+
+/// Which link model a run uses.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "lowercase")]
+pub enum LinkSpec {
+    /// A1 and A2: intact delivery, true sender.
+    Authenticated,
+    /// An adversary on a fraction of the frames.
+    Arbitrary {
+        /// Adversary name (see [`adversary::builtins`]).
+        adversary: String,
+        /// Fraction of frames the adversary acts on, in [0, 1].
+        rate: f64,
+    },
+}
+
+impl LinkSpec {
+    /// The default arbitrary link: the `chaos` adversary on a quarter of frames.
+    pub fn arbitrary_default() -> LinkSpec {
+        LinkSpec::Arbitrary {
+            adversary: "chaos".into(),
+            rate: 0.25,
+        }
+    }
+
+    /// Name for outcomes: `authenticated` or `arbitrary(NAME@RATE)`.
+    pub fn label(&self) -> String {
+        match self {
+            LinkSpec::Authenticated => "authenticated".into(),
+            LinkSpec::Arbitrary { adversary, rate } => format!("arbitrary({adversary}@{rate})"),
+        }
+    }
+
+    /// Checks the adversary name and rate.
+    pub fn validate(&self) -> Result<(), String> {
+        match self {
+            LinkSpec::Authenticated => Ok(()),
+            LinkSpec::Arbitrary { adversary, rate } => {
+                if !(0.0..=1.0).contains(rate) || rate.is_nan() {
+                    return Err(format!("link rate {rate} is outside [0, 1]"));
+                }
+                adversary::find(adversary).map(|_| ())
+            }
+        }
+    }
+
+    /// Builds the link for a run of `n` generals under `seed`.
+    pub fn build(&self, seed: u64, n: usize) -> Box<dyn Link> {
+        match self {
+            LinkSpec::Authenticated => Box::new(authenticated::Authenticated),
+            LinkSpec::Arbitrary { adversary, rate } => {
+                let adv = adversary::find(adversary)
+                    .map(|make| make())
+                    .unwrap_or_else(|_| Box::new(adversary::Passive));
+                Box::new(arbitrary::ArbitraryLink::new(adv, *rate, seed, n))
+            }
+        }
+    }
+}

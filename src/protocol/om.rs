@@ -1,0 +1,380 @@
+//! OM(m), the oral-messages algorithm (paper, section 3).
+//!
+//! OM(0): (1) the commander sends its value to every lieutenant; (2) each
+//! lieutenant uses the value it receives, or RETREAT if it receives none.
+//! OM(m), m > 0: (1) the commander sends its value to every lieutenant; (2) for
+//! each i, lieutenant i acts as the commander in OM(m-1) to send the value it
+//! received to the n-2 other lieutenants; (3) lieutenant i uses
+//! `majority(v1, ..., v(n-1))`, where vj is the value it got from j in step 2
+//! (and vi the commander's).
+//!
+//! Unrolled, this is the exponential information gathering (EIG) tree: a
+//! message carries a path `0:j1:...:jk` of distinct lieutenants and is sent in
+//! round k+1 by jk. Each lieutenant keeps the values it received, one level per
+//! round, in **flat per-level byte arrays indexed by the rank of the path**:
+//! the path's lieutenants, each written as its position among the lieutenants
+//! still available (excluding the owner and the path so far), read as a
+//! mixed-radix number. This rank is the lexicographic order of paths, so the
+//! n-2-k children of a node are contiguous (the recursive majority of step 3
+//! is a slice sum) and a frame between two generals can carry its values in
+//! that canonical order with no path on the wire. OM(5) at n = 20 stores
+//! 1,104,121 bytes per lieutenant.
+//!
+//! This module is a pure state machine: no IO, clock or randomness.
+
+use crate::protocol::majority::majority_of_counts;
+use crate::types::{COMMANDER, GeneralId, Round, Value};
+
+/// Wire byte for a value the sender withheld; the receiver reads it as absent,
+/// and therefore RETREAT (A3).
+pub const WITHHELD: u8 = 2;
+
+/// n (n-1) ... (n-k+1), saturating; 1 for k = 0 and 0 for k > n.
+pub fn falling(n: u64, k: u64) -> u64 {
+    if k > n {
+        return 0;
+    }
+    (0..k).fold(1u64, |acc, i| acc.saturating_mul(n - i))
+}
+
+/// Messages OM(m) sends among n generals when every general sends all it
+/// should: the sum over k = 0..m of (n-1)(n-2)...(n-1-k).
+pub fn message_count(n: usize, m: usize) -> u64 {
+    (0..=m as u64)
+        .map(|k| falling(n as u64 - 1, k + 1))
+        .fold(0u64, u64::saturating_add)
+}
+
+/// Entries of a lieutenant's tree at `level` (paths with `level` lieutenants
+/// after the commander, none of them the owner).
+pub fn level_len(n: usize, level: usize) -> u64 {
+    falling(n as u64 - 2, level as u64)
+}
+
+/// Bytes one lieutenant's tree takes for OM(m) among n generals.
+pub fn tree_bytes(n: usize, m: usize) -> u64 {
+    (0..=m).map(|l| level_len(n, l)).fold(0u64, u64::saturating_add)
+}
+
+/// Values in the frame a lieutenant sends another in `round` (>= 2); 1 for
+/// the commander's frame in round 1.
+pub fn frame_len(n: usize, round: Round) -> u64 {
+    if round <= 1 {
+        1
+    } else {
+        falling(n as u64 - 3, u64::from(round) - 2)
+    }
+}
+
+/// Why a receiver discarded an OM frame.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum OmReject {
+    /// The commander receives nothing in OM.
+    #[error("the commander takes no messages")]
+    ToCommander,
+    /// Round outside 1..=m+1.
+    #[error("round {0} is outside the run")]
+    BadRound(Round),
+    /// The claimed sender cannot send to this general in this round.
+    #[error("general {0} does not send to this general in this round")]
+    BadSender(GeneralId),
+    /// A second frame from the same sender in the same round.
+    #[error("duplicate frame from {0}")]
+    Duplicate(GeneralId),
+    /// Wrong number of values for the round.
+    #[error("frame has {got} values, expected {want}")]
+    BadLength {
+        /// Values received.
+        got: usize,
+        /// Values expected.
+        want: u64,
+    },
+    /// A byte that is neither a value nor WITHHELD.
+    #[error("byte {0} is not a value")]
+    BadValue(u8),
+}
+
+/// Walks, in canonical order, the paths that lieutenant `s` relays to
+/// lieutenant `r` in `round` (>= 2). For each, `visit` gets the full path of
+/// the message (`0:...:s`), the index of the relayed value in `s`'s tree (level
+/// `round - 2`) and the index where `r` stores it (level `round - 1`).
+///
+/// For round 1 it visits the single path `0` with both indices 0.
+pub fn for_each_relay(
+    n: usize,
+    round: Round,
+    s: GeneralId,
+    r: GeneralId,
+    mut visit: impl FnMut(&[GeneralId], usize, usize),
+) {
+    let mut path = Vec::with_capacity(round as usize + 1);
+    path.push(COMMANDER);
+    if round <= 1 {
+        visit(&path, 0, 0);
+        return;
+    }
+    let level = round as usize - 2;
+    walk(n, level, s, r, &mut path, 0, 0, &mut visit);
+}
+
+/// Position of lieutenant `j` among the lieutenants still free in `owner`'s
+/// tree below `path` (the candidates, ascending, excluding the owner and the
+/// path's lieutenants).
+#[inline]
+fn digit(j: GeneralId, owner: GeneralId, path: &[GeneralId]) -> usize {
+    let before = path[1..].iter().filter(|&&x| x < j).count();
+    (j as usize - 1) - usize::from(owner < j) - before
+}
+
+#[allow(clippy::too_many_arguments)]
+fn walk(
+    n: usize,
+    level: usize,
+    s: GeneralId,
+    r: GeneralId,
+    path: &mut Vec<GeneralId>,
+    is: usize,
+    ir: usize,
+    visit: &mut impl FnMut(&[GeneralId], usize, usize),
+) {
+    let depth = path.len() - 1;
+    if depth == level {
+        // The relayed message's path is this path with the sender appended; in
+        // r's tree that is one level deeper, with s as the last digit.
+        let radix = n - 2 - level;
+        let ds = digit(s, r, path);
+        path.push(s);
+        visit(path, is, ir * radix + ds);
+        path.pop();
+        return;
+    }
+    let radix = n - 2 - depth;
+    for j in 1..n as GeneralId {
+        if j == s || j == r || path[1..].contains(&j) {
+            continue;
+        }
+        let js = digit(j, s, path);
+        let jr = digit(j, r, path);
+        path.push(j);
+        walk(n, level, s, r, path, is * radix + js, ir * radix + jr, visit);
+        path.pop();
+    }
+}
+
+/// One general running OM(m).
+#[derive(Clone, Debug)]
+pub struct OmGeneral {
+    n: usize,
+    m: usize,
+    me: GeneralId,
+    order: Value,
+    /// Received values per level, 0 = RETREAT (also for absent), 1 = ATTACK.
+    levels: Vec<Vec<u8>>,
+    /// Which (round, sender) frames arrived, to refuse duplicates.
+    seen: Vec<bool>,
+}
+
+impl OmGeneral {
+    /// The commander with its order. Callers validate `m <= n - 2` first.
+    pub fn commander(n: usize, m: usize, order: Value) -> OmGeneral {
+        OmGeneral {
+            n,
+            m,
+            me: COMMANDER,
+            order,
+            levels: Vec::new(),
+            seen: Vec::new(),
+        }
+    }
+
+    /// Lieutenant `me` (1..n). Every entry starts as RETREAT, so a value that
+    /// never arrives is RETREAT (A3).
+    pub fn lieutenant(n: usize, m: usize, me: GeneralId) -> OmGeneral {
+        let levels = (0..=m).map(|l| vec![0u8; level_len(n, l) as usize]).collect();
+        OmGeneral {
+            n,
+            m,
+            me,
+            order: Value::Retreat,
+            levels,
+            seen: vec![false; (m + 1) * n],
+        }
+    }
+
+    /// This general's id.
+    pub fn id(&self) -> GeneralId {
+        self.me
+    }
+
+    /// Rounds the algorithm takes: m + 1.
+    pub fn rounds(&self) -> Round {
+        self.m as Round + 1
+    }
+
+    /// Receivers this general sends to in `round`, ascending.
+    pub fn recipients(&self, round: Round) -> Vec<GeneralId> {
+        let sends = if self.me == COMMANDER {
+            round == 1
+        } else {
+            round >= 2 && round as usize <= self.m + 1
+        };
+        if !sends {
+            return Vec::new();
+        }
+        (1..self.n as GeneralId).filter(|&g| g != self.me).collect()
+    }
+
+    /// Appends the honest frame for `to` in `round` to `out`: the values in
+    /// canonical path order. OM(m) step 1 for the commander, step 2 (relaying
+    /// as commander of OM(m-1)) for a lieutenant.
+    pub fn emit(&self, round: Round, to: GeneralId, out: &mut Vec<u8>) {
+        if self.me == COMMANDER {
+            out.push(self.order.to_byte());
+            return;
+        }
+        let level = &self.levels[round as usize - 2];
+        for_each_relay(self.n, round, self.me, to, |_, is, _| out.push(level[is]));
+    }
+
+    /// Stores a frame from `from` in `round`; the whole frame is refused if it
+    /// is not exactly what the round calls for.
+    pub fn receive(&mut self, round: Round, from: GeneralId, values: &[u8]) -> Result<(), OmReject> {
+        if self.me == COMMANDER {
+            return Err(OmReject::ToCommander);
+        }
+        if round == 0 || round as usize > self.m + 1 {
+            return Err(OmReject::BadRound(round));
+        }
+        let sender_ok = if round == 1 {
+            from == COMMANDER
+        } else {
+            from != COMMANDER && from != self.me && (from as usize) < self.n
+        };
+        if !sender_ok {
+            return Err(OmReject::BadSender(from));
+        }
+        let want = frame_len(self.n, round);
+        if values.len() as u64 != want {
+            return Err(OmReject::BadLength {
+                got: values.len(),
+                want,
+            });
+        }
+        if let Some(&b) = values.iter().find(|&&b| b > WITHHELD) {
+            return Err(OmReject::BadValue(b));
+        }
+        let seen = (round as usize - 1) * self.n + from as usize;
+        if self.seen[seen] {
+            return Err(OmReject::Duplicate(from));
+        }
+        self.seen[seen] = true;
+        // A3: a withheld value is absent, and absent reads as RETREAT.
+        let level = &mut self.levels[round as usize - 1];
+        let mut next = values.iter();
+        for_each_relay(self.n, round, from, self.me, |_, _, ir| {
+            let b = next.next().copied().unwrap_or(WITHHELD);
+            level[ir] = u8::from(b == Value::Attack.to_byte());
+        });
+        Ok(())
+    }
+
+    /// The decision: the commander's own order, or for a lieutenant the
+    /// recursive majority of step 3, computed bottom-up over the tree levels.
+    pub fn decide(&self) -> Value {
+        if self.me == COMMANDER {
+            return self.order;
+        }
+        let mut resolved = self.levels[self.m].clone();
+        for l in (0..self.m).rev() {
+            let children = self.n - 2 - l;
+            resolved = self.levels[l]
+                .iter()
+                .zip(resolved.chunks_exact(children))
+                .map(|(&own, kids)| {
+                    // OM(m-l) step 3 at this node: the value received directly
+                    // plus the n-2-l values resolved by OM(m-l-1) below it.
+                    let attack = usize::from(own) + kids.iter().map(|&k| usize::from(k)).sum::<usize>();
+                    majority_of_counts(attack, children + 1).to_byte()
+                })
+                .collect();
+        }
+        Value::from_byte(resolved[0]).unwrap_or(Value::Retreat)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn message_counts_match_the_formula() {
+        // sum over k = 0..m of (n-1)(n-2)...(n-1-k)
+        let cases = [
+            (4, 1, 9),
+            (7, 2, 156),
+            (10, 3, 3609),
+            (13, 4, 108_384),
+            (20, 5, 21_029_599),
+            (3, 0, 2),
+        ];
+        for (n, m, want) in cases {
+            assert_eq!(message_count(n, m), want, "n={n} m={m}");
+        }
+    }
+
+    #[test]
+    fn falling_table() {
+        assert_eq!(falling(5, 0), 1);
+        assert_eq!(falling(5, 2), 20);
+        assert_eq!(falling(3, 4), 0);
+    }
+
+    /// Every entry of every receiver's tree is written by exactly one
+    /// (sender, value) and every sender index is read in range: the ranking
+    /// is a bijection, which is what lets frames carry no paths.
+    #[test]
+    fn relay_indices_cover_each_tree_exactly_once() {
+        for n in 4..=8usize {
+            for round in 2..=(n as Round - 1).min(5) {
+                let level = round as usize - 2;
+                for r in 1..n as GeneralId {
+                    let mut hits = vec![0u32; level_len(n, level + 1) as usize];
+                    for s in 1..n as GeneralId {
+                        if s == r {
+                            continue;
+                        }
+                        let mut count = 0u64;
+                        let mut last_is = None;
+                        for_each_relay(n, round, s, r, |path, is, ir| {
+                            assert_eq!(path.len(), level + 2);
+                            assert_eq!(*path.last().unwrap(), s);
+                            assert!(!path.contains(&r));
+                            assert!((is as u64) < level_len(n, level));
+                            // canonical order is increasing in the sender's tree
+                            assert!(last_is.is_none_or(|l| l < is));
+                            last_is = Some(is);
+                            hits[ir] += 1;
+                            count += 1;
+                        });
+                        assert_eq!(count, frame_len(n, round));
+                    }
+                    assert!(hits.iter().all(|&h| h == 1), "n={n} round={round} r={r}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn malformed_frames_are_refused() {
+        let mut g = OmGeneral::lieutenant(4, 1, 1);
+        assert_eq!(g.receive(1, 2, &[1]), Err(OmReject::BadSender(2)));
+        assert_eq!(g.receive(3, 2, &[1]), Err(OmReject::BadRound(3)));
+        assert_eq!(g.receive(1, 0, &[1, 1]), Err(OmReject::BadLength { got: 2, want: 1 }));
+        assert_eq!(g.receive(1, 0, &[7]), Err(OmReject::BadValue(7)));
+        assert_eq!(g.receive(2, 1, &[1]), Err(OmReject::BadSender(1)));
+        assert_eq!(g.receive(1, 0, &[1]), Ok(()));
+        assert_eq!(g.receive(1, 0, &[0]), Err(OmReject::Duplicate(0)));
+        let mut c = OmGeneral::commander(4, 1, Value::Attack);
+        assert_eq!(c.receive(1, 0, &[1]), Err(OmReject::ToCommander));
+    }
+}

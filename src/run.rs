@@ -1,0 +1,331 @@
+//! One run: the raw spec a user gives, validated into a plan that can run.
+//!
+//! Validation happens once, up front, and every mistake gets one clear
+//! message; only a [`RunPlan`] reaches a runtime (STYLE: config in two stages).
+
+use crate::link::LinkSpec;
+use crate::protocol::om;
+use crate::rng::{Purpose, stream};
+use crate::traitor::{NamedStrategy, StrategyError};
+use crate::types::{Algorithm, GeneralId, Value};
+use serde::{Deserialize, Serialize};
+use std::fmt;
+use std::str::FromStr;
+
+/// Largest n a run accepts (ids are 16-bit; SM cost grows with n^2).
+pub const MAX_GENERALS: usize = 4096;
+
+/// Largest total OM tree a run may allocate, in bytes.
+pub const MAX_OM_TREE_BYTES: u64 = 4 << 30;
+
+/// Which runtime executes a run.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum RuntimeKind {
+    /// Generals as actix actors (the default).
+    #[default]
+    Actix,
+    /// The in-process reference runner.
+    Direct,
+}
+
+impl RuntimeKind {
+    /// Lower-case name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RuntimeKind::Actix => "actix",
+            RuntimeKind::Direct => "direct",
+        }
+    }
+}
+
+impl fmt::Display for RuntimeKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for RuntimeKind {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "actix" => Ok(RuntimeKind::Actix),
+            "direct" => Ok(RuntimeKind::Direct),
+            other => Err(format!("unknown runtime `{other}` (expected actix or direct)")),
+        }
+    }
+}
+
+/// A run as asked for; see [`RunSpec::validate`].
+#[derive(Clone, Debug)]
+pub struct RunSpec {
+    /// OM or SM.
+    pub algorithm: Algorithm,
+    /// Number of generals, commander included.
+    pub n: usize,
+    /// Traitors tolerated (and placed, when `traitors` is `None`).
+    pub f: usize,
+    /// Rounds of relaying; `None` means m = f.
+    pub m: Option<usize>,
+    /// Traitor ids; `None` draws f of them from the seed.
+    pub traitors: Option<Vec<GeneralId>>,
+    /// Strategy every traitor follows.
+    pub strategy: NamedStrategy,
+    /// The commander's order.
+    pub value: Value,
+    /// Link model.
+    pub link: LinkSpec,
+    /// Runtime.
+    pub runtime: RuntimeKind,
+    /// Seed of everything random in the run.
+    pub seed: u64,
+    /// Record every message.
+    pub trace: bool,
+}
+
+impl RunSpec {
+    /// A spec with the CLI's defaults: m = f, ATTACK, authenticated links,
+    /// actix, traitors from the seed, split-brain.
+    pub fn new(algorithm: Algorithm, n: usize, f: usize) -> Result<RunSpec, StrategyError> {
+        Ok(RunSpec {
+            algorithm,
+            n,
+            f,
+            m: None,
+            traitors: None,
+            strategy: crate::traitor::resolve("split-brain")?,
+            value: Value::Attack,
+            link: LinkSpec::Authenticated,
+            runtime: RuntimeKind::Actix,
+            seed: 0,
+            trace: false,
+        })
+    }
+}
+
+/// A validated run.
+#[derive(Clone, Debug)]
+pub struct RunPlan {
+    /// OM or SM.
+    pub algorithm: Algorithm,
+    /// Number of generals.
+    pub n: usize,
+    /// Traitors tolerated.
+    pub f: usize,
+    /// Rounds of relaying.
+    pub m: usize,
+    /// Traitor ids, ascending, distinct, at most f.
+    pub traitors: Vec<GeneralId>,
+    /// Strategy.
+    pub strategy: NamedStrategy,
+    /// The commander's order.
+    pub value: Value,
+    /// Link model.
+    pub link: LinkSpec,
+    /// Runtime.
+    pub runtime: RuntimeKind,
+    /// Seed.
+    pub seed: u64,
+    /// Record every message.
+    pub trace: bool,
+}
+
+/// A run that cannot start, and why.
+#[derive(Debug, thiserror::Error)]
+pub enum SpecError {
+    /// Fewer than two generals.
+    #[error("n = {0}: a run needs at least 2 generals (a commander and a lieutenant)")]
+    TooFewGenerals(usize),
+    /// More generals than supported.
+    #[error("n = {0}: at most {MAX_GENERALS} generals are supported")]
+    TooManyGenerals(usize),
+    /// f not below n.
+    #[error("f = {f} must be less than n = {n}")]
+    FaultsTooMany {
+        /// f given.
+        f: usize,
+        /// n given.
+        n: usize,
+    },
+    /// m too large for n.
+    #[error("m = {m} needs n >= m + 2 = {} generals (a chain of m+1 distinct senders and a receiver), got n = {n}", m + 2)]
+    RoundsTooMany {
+        /// m given.
+        m: usize,
+        /// n given.
+        n: usize,
+    },
+    /// A traitor id out of range.
+    #[error("traitor {id} is not a general (ids are 0..{})", n - 1)]
+    TraitorOutOfRange {
+        /// Offending id.
+        id: usize,
+        /// n.
+        n: usize,
+    },
+    /// A traitor id given twice.
+    #[error("traitor {0} is listed twice")]
+    TraitorRepeated(GeneralId),
+    /// More traitors than f.
+    #[error("{count} traitors listed but f = {f}")]
+    TooManyTraitors {
+        /// Traitors listed.
+        count: usize,
+        /// f.
+        f: usize,
+    },
+    /// The OM trees would not fit.
+    #[error("OM({m}) with n = {n} needs about {} MiB of trees ({} messages); the limit is {} MiB", bytes >> 20, messages, MAX_OM_TREE_BYTES >> 20)]
+    TooBig {
+        /// n.
+        n: usize,
+        /// m.
+        m: usize,
+        /// Estimated bytes.
+        bytes: u64,
+        /// Messages the run would send.
+        messages: u64,
+    },
+    /// Bad link settings.
+    #[error("{0}")]
+    Link(String),
+    /// The strategy does not fit this run.
+    #[error(transparent)]
+    Strategy(#[from] StrategyError),
+}
+
+/// Memory the OM trees of a run take: every lieutenant's tree.
+pub fn om_tree_bytes(n: usize, m: usize) -> u64 {
+    om::tree_bytes(n, m).saturating_mul(n as u64 - 1)
+}
+
+impl RunSpec {
+    /// Checks everything and fixes the defaults; the only way to a plan.
+    pub fn validate(self) -> Result<RunPlan, SpecError> {
+        let n = self.n;
+        if n < 2 {
+            return Err(SpecError::TooFewGenerals(n));
+        }
+        if n > MAX_GENERALS {
+            return Err(SpecError::TooManyGenerals(n));
+        }
+        if self.f >= n {
+            return Err(SpecError::FaultsTooMany { f: self.f, n });
+        }
+        let m = self.m.unwrap_or(self.f);
+        if m + 2 > n {
+            return Err(SpecError::RoundsTooMany { m, n });
+        }
+        if self.algorithm == Algorithm::Om {
+            let bytes = om_tree_bytes(n, m);
+            if bytes > MAX_OM_TREE_BYTES {
+                return Err(SpecError::TooBig {
+                    n,
+                    m,
+                    bytes,
+                    messages: om::message_count(n, m),
+                });
+            }
+        }
+        let traitors = match self.traitors {
+            Some(list) => {
+                let mut sorted: Vec<GeneralId> = Vec::with_capacity(list.len());
+                for &id in &list {
+                    if usize::from(id) >= n {
+                        return Err(SpecError::TraitorOutOfRange { id: id.into(), n });
+                    }
+                    if sorted.contains(&id) {
+                        return Err(SpecError::TraitorRepeated(id));
+                    }
+                    sorted.push(id);
+                }
+                if sorted.len() > self.f {
+                    return Err(SpecError::TooManyTraitors {
+                        count: sorted.len(),
+                        f: self.f,
+                    });
+                }
+                sorted.sort_unstable();
+                sorted
+            }
+            None => place_traitors(self.seed, n, self.f),
+        };
+        self.link.validate().map_err(SpecError::Link)?;
+        if let Some((script, source)) = &self.strategy.script {
+            script.check(n, m, source)?;
+        }
+        Ok(RunPlan {
+            algorithm: self.algorithm,
+            n,
+            f: self.f,
+            m,
+            traitors,
+            strategy: self.strategy,
+            value: self.value,
+            link: self.link,
+            runtime: self.runtime,
+            seed: self.seed,
+            trace: self.trace,
+        })
+    }
+}
+
+/// f distinct traitors among `0..n` drawn from the seed, ascending.
+pub fn place_traitors(seed: u64, n: usize, f: usize) -> Vec<GeneralId> {
+    let mut rng = stream(seed, Purpose::Placement, 0);
+    let mut ids: Vec<GeneralId> = rand::seq::index::sample(&mut rng, n, f)
+        .into_iter()
+        .map(|i| i as GeneralId)
+        .collect();
+    ids.sort_unstable();
+    ids
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn spec(n: usize, f: usize) -> RunSpec {
+        RunSpec::new(Algorithm::Om, n, f).unwrap()
+    }
+
+    #[test]
+    fn bad_specs_are_refused_with_reasons() {
+        let cases: Vec<(RunSpec, &str)> = vec![
+            (spec(1, 0), "at least 2"),
+            (spec(4, 4), "less than n"),
+            (RunSpec { m: Some(3), ..spec(4, 1) }, "n >= m + 2"),
+            (RunSpec { traitors: Some(vec![4]), ..spec(4, 1) }, "not a general"),
+            (RunSpec { traitors: Some(vec![1, 1]), ..spec(4, 2) }, "twice"),
+            (RunSpec { traitors: Some(vec![1, 2]), ..spec(4, 1) }, "f = 1"),
+            (RunSpec { m: Some(10), ..spec(40, 10) }, "MiB"),
+            (
+                RunSpec {
+                    link: LinkSpec::Arbitrary {
+                        adversary: "gremlin".into(),
+                        rate: 0.5,
+                    },
+                    ..spec(4, 1)
+                },
+                "gremlin",
+            ),
+        ];
+        for (s, want) in cases {
+            let err = s.validate().unwrap_err().to_string();
+            assert!(err.contains(want), "{err} should mention {want}");
+        }
+    }
+
+    #[test]
+    fn placement_is_seeded_and_sized() {
+        let a = place_traitors(11, 10, 3);
+        assert_eq!(a, place_traitors(11, 10, 3));
+        assert_eq!(a.len(), 3);
+        assert!(a.windows(2).all(|w| w[0] < w[1]));
+        let differs = (0..20).any(|s| place_traitors(s, 10, 3) != a);
+        assert!(differs);
+        let plan = spec(7, 2).validate().unwrap();
+        assert_eq!(plan.m, 2);
+        assert_eq!(plan.traitors.len(), 2);
+    }
+}

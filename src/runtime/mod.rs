@@ -1,0 +1,84 @@
+//! Runtimes: what executes the generals' state machines.
+//!
+//! * [`direct`]: an in-process loop; the reference and the performance
+//!   baseline.
+//! * [`actix`]: every general an actix actor, a network actor between them.
+//!
+//! Both use the same [`node::Node`] and [`network::Network`] and deliver
+//! frames in the same order (sender by sender, receivers ascending), so a run
+//! gives the same outcome and trace in either; `tests/parity.rs` checks it.
+
+pub mod actix;
+pub mod direct;
+pub mod network;
+pub mod node;
+
+use crate::run::{RunPlan, RuntimeKind};
+use crate::types::{COMMANDER, Counters, GeneralId, Outcome, Value, check_conditions};
+use network::TraceEntry;
+use node::GeneralReport;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// Everything a run produced.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct RunReport {
+    /// Decisions, IC1/IC2 and counters.
+    pub outcome: Outcome,
+    /// Every general's end state.
+    pub generals: Vec<GeneralReport>,
+    /// Every message, in order (empty unless the plan asked for a trace).
+    pub trace: Vec<TraceEntry>,
+}
+
+/// A runtime failed (never because of what traitors or links did).
+#[derive(Debug, thiserror::Error)]
+pub enum RuntimeError {
+    /// An actor stopped answering.
+    #[error("actix runtime: {0}")]
+    Actix(String),
+}
+
+/// Runs a plan on the runtime it names.
+pub fn execute(plan: &RunPlan) -> Result<RunReport, RuntimeError> {
+    match plan.runtime {
+        RuntimeKind::Direct => Ok(direct::run(plan)),
+        RuntimeKind::Actix => actix::run(plan),
+    }
+}
+
+/// Builds the report from every general's end state and the network's.
+pub fn assemble(plan: &RunPlan, generals: Vec<GeneralReport>, net: Counters, trace: Vec<TraceEntry>) -> RunReport {
+    let mut counters = net;
+    for g in &generals {
+        counters.add(&g.counters);
+    }
+    let commander_loyal = !plan.traitors.contains(&COMMANDER);
+    let decisions: BTreeMap<GeneralId, Value> = generals
+        .iter()
+        .filter(|g| g.loyal && g.id != COMMANDER)
+        .map(|g| (g.id, g.decision))
+        .collect();
+    let (agreement, validity) = check_conditions(&decisions, commander_loyal, plan.value);
+    let outcome = Outcome {
+        algorithm: plan.algorithm,
+        n: plan.n,
+        f: plan.f,
+        m: plan.m,
+        traitors: plan.traitors.clone(),
+        commander_loyal,
+        value: plan.value,
+        strategy: plan.strategy.name.clone(),
+        link: plan.link.label(),
+        runtime: plan.runtime.as_str().to_string(),
+        decisions,
+        agreement,
+        validity,
+        rounds: plan.m as u32 + 1,
+        messages: counters.messages,
+        bytes: counters.bytes,
+        counters,
+        seed: plan.seed,
+    };
+    RunReport { outcome, generals, trace }
+}

@@ -1,0 +1,130 @@
+//! The network both runtimes share: it passes every frame through the run's
+//! link model, counts what the link did and records the trace. The actix
+//! runtime wraps it in an actor; the direct runner calls it in place.
+
+use super::node::Outgoing;
+use crate::link::{Carried, Link, LinkAction};
+use crate::run::RunPlan;
+use crate::types::{Counters, Envelope, GeneralId, Round, Value};
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// One line of a run's message trace.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TraceEntry {
+    /// Round.
+    pub round: Round,
+    /// True sender.
+    pub from: GeneralId,
+    /// Receiver.
+    pub to: GeneralId,
+    /// OM path or SM chain signers (empty for a replayed frame).
+    pub path: Vec<GeneralId>,
+    /// The value (none for a replayed frame).
+    pub value: Option<Value>,
+    /// What the link did.
+    pub link: LinkAction,
+    /// For a spoofed or replayed frame: the sender it claims.
+    pub claimed: Option<GeneralId>,
+}
+
+impl fmt::Display for TraceEntry {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let path = if self.path.is_empty() {
+            "-".to_string()
+        } else {
+            self.path.iter().map(|g| g.to_string()).collect::<Vec<_>>().join(":")
+        };
+        let value = self.value.map_or("-", Value::as_str);
+        write!(
+            f,
+            "round={} from={} to={} path={} value={} link={}",
+            self.round,
+            self.from,
+            self.to,
+            path,
+            value,
+            self.link.as_str()
+        )?;
+        if let Some(c) = self.claimed {
+            write!(f, " claimed={c}")?;
+        }
+        Ok(())
+    }
+}
+
+/// Frames in, link model applied, frames out.
+pub struct Network {
+    link: Box<dyn Link>,
+    trace: Option<Vec<TraceEntry>>,
+    counters: Counters,
+    scratch: Vec<Carried>,
+}
+
+impl Network {
+    /// The network of a plan.
+    pub fn new(plan: &RunPlan) -> Network {
+        Network {
+            link: plan.link.build(plan.seed, plan.n),
+            trace: plan.trace.then(Vec::new),
+            counters: Counters::default(),
+            scratch: Vec::new(),
+        }
+    }
+
+    /// Carries `from`'s frames of `round`, calling `deliver` for every frame
+    /// that arrives, in order.
+    pub fn carry(&mut self, round: Round, from: GeneralId, frames: Vec<Outgoing>, mut deliver: impl FnMut(Envelope)) {
+        for out in frames {
+            let env = Envelope {
+                round,
+                from,
+                to: out.to,
+                bytes: out.bytes,
+            };
+            self.link.carry(from, env, &mut self.scratch);
+            for Carried { env, action } in self.scratch.drain(..) {
+                match action {
+                    LinkAction::Delivered => {}
+                    LinkAction::Dropped => self.counters.link_dropped += 1,
+                    LinkAction::Tampered | LinkAction::Spoofed => self.counters.link_tampered += 1,
+                    LinkAction::Replayed => self.counters.link_injected += 1,
+                }
+                if let Some(trace) = &mut self.trace {
+                    let claimed = (env.from != from || action == LinkAction::Replayed).then_some(env.from);
+                    if action == LinkAction::Replayed {
+                        trace.push(TraceEntry {
+                            round,
+                            from: env.from,
+                            to: env.to,
+                            path: Vec::new(),
+                            value: None,
+                            link: action,
+                            claimed,
+                        });
+                    } else {
+                        for m in &out.trace {
+                            trace.push(TraceEntry {
+                                round,
+                                from,
+                                to: env.to,
+                                path: m.path.clone(),
+                                value: Some(m.value),
+                                link: action,
+                                claimed,
+                            });
+                        }
+                    }
+                }
+                if action != LinkAction::Dropped {
+                    deliver(env);
+                }
+            }
+        }
+    }
+
+    /// Counters and trace at the end of the run.
+    pub fn finish(self) -> (Counters, Vec<TraceEntry>) {
+        (self.counters, self.trace.unwrap_or_default())
+    }
+}

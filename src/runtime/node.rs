@@ -1,0 +1,273 @@
+//! A general as both runtimes host it: a protocol state machine, wrapped by a
+//! traitor strategy when the general is a traitor, speaking frames.
+//!
+//! `emit` turns what the machine (and the strategy) sends in a round into one
+//! encoded frame per receiver; `accept` decodes a frame and hands it to the
+//! machine, counting whatever is refused. Nothing here knows about actors or
+//! about links.
+
+use crate::crypto::{Keyring, OwnKey};
+use crate::protocol::om::{self, OmGeneral, WITHHELD};
+use crate::protocol::sm::{MAX_ORDERS_PER_FRAME, SmGeneral};
+use crate::rng::{Purpose, RunRng, stream};
+use crate::run::RunPlan;
+use crate::traitor::{Coalition, Strategy, TraitorCtx};
+use crate::types::{Algorithm, COMMANDER, Counters, Envelope, GeneralId, Round, Value};
+use crate::wire::{self, Body, Frame};
+use serde::{Deserialize, Serialize};
+use std::sync::Arc;
+
+/// One logical message inside a frame, for traces.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TraceMsg {
+    /// OM: the path `0:...:sender`; SM: the chain's signers.
+    pub path: Vec<GeneralId>,
+    /// The value.
+    pub value: Value,
+}
+
+/// A frame leaving a general.
+#[derive(Clone, Debug)]
+pub struct Outgoing {
+    /// Receiver.
+    pub to: GeneralId,
+    /// Encoded frame.
+    pub bytes: Vec<u8>,
+    /// Logical messages in it, when the run is traced.
+    pub trace: Vec<TraceMsg>,
+}
+
+/// A general's state at the end of a run.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GeneralReport {
+    /// Id.
+    pub id: GeneralId,
+    /// Loyal or traitor.
+    pub loyal: bool,
+    /// What its protocol decided (a traitor's is what it would have decided).
+    pub decision: Value,
+    /// SM: its set V, in arrival order.
+    pub v: Option<Vec<Value>>,
+    /// Its counters.
+    pub counters: Counters,
+}
+
+enum Machine {
+    Om(OmGeneral),
+    Sm(SmGeneral),
+}
+
+struct Traitor {
+    strategy: Box<dyn Strategy>,
+    rng: RunRng,
+    coalition: Arc<Coalition>,
+}
+
+/// A general, loyal or traitor.
+pub struct Node {
+    id: GeneralId,
+    n: usize,
+    m: usize,
+    algorithm: Algorithm,
+    machine: Machine,
+    traitor: Option<Traitor>,
+    counters: Counters,
+    frame_limit: usize,
+    trace: bool,
+}
+
+/// Largest frame a run may carry: an honest frame's size with room to spare.
+pub fn frame_limit(algorithm: Algorithm, n: usize, m: usize) -> usize {
+    match algorithm {
+        Algorithm::Om => {
+            let values = (1..=m as Round + 1).map(|r| om::frame_len(n, r)).max().unwrap_or(1);
+            values as usize + 64
+        }
+        // per order: value, length prefix, (m+1) links of id, length and signature
+        Algorithm::Sm => 64 + MAX_ORDERS_PER_FRAME * (8 + (m + 1) * (4 + 2 + crate::crypto::SIG_LEN)),
+    }
+}
+
+/// Builds every general of a plan, ids in order.
+pub fn build_nodes(plan: &RunPlan) -> Vec<Node> {
+    let coalition = Arc::new(Coalition::new(plan.n, &plan.traitors, plan.value));
+    let keys = match plan.algorithm {
+        Algorithm::Sm => Some(Arc::new(Keyring::derive(plan.seed, plan.n))),
+        Algorithm::Om => None,
+    };
+    let limit = frame_limit(plan.algorithm, plan.n, plan.m);
+    (0..plan.n as GeneralId)
+        .map(|id| {
+            let machine = match &keys {
+                None if id == COMMANDER => Machine::Om(OmGeneral::commander(plan.n, plan.m, plan.value)),
+                None => Machine::Om(OmGeneral::lieutenant(plan.n, plan.m, id)),
+                Some(keys) => Machine::Sm(SmGeneral::new(
+                    plan.n,
+                    plan.m,
+                    id,
+                    plan.value,
+                    keys.clone(),
+                    OwnKey::derive(plan.seed, id),
+                )),
+            };
+            let traitor = plan.traitors.contains(&id).then(|| Traitor {
+                strategy: (plan.strategy.factory)(),
+                rng: stream(plan.seed, Purpose::Traitor, u64::from(id)),
+                coalition: coalition.clone(),
+            });
+            Node {
+                id,
+                n: plan.n,
+                m: plan.m,
+                algorithm: plan.algorithm,
+                machine,
+                traitor,
+                counters: Counters::default(),
+                frame_limit: limit,
+                trace: plan.trace,
+            }
+        })
+        .collect()
+}
+
+impl Node {
+    /// Id.
+    pub fn id(&self) -> GeneralId {
+        self.id
+    }
+
+    /// The frames this general sends in `round`, one per receiver, ascending.
+    pub fn emit(&mut self, round: Round) -> Vec<Outgoing> {
+        let mut out = Vec::new();
+        match &mut self.machine {
+            Machine::Om(g) => {
+                for to in g.recipients(round) {
+                    let mut values = Vec::with_capacity(om::frame_len(self.n, round) as usize);
+                    g.emit(round, to, &mut values);
+                    if let Some(t) = &mut self.traitor {
+                        let mut sigs = 0;
+                        let mut ctx = TraitorCtx::new(self.id, self.n, self.m, round, self.algorithm, &mut t.rng, &t.coalition, None, &mut sigs);
+                        let mut k = 0;
+                        om::for_each_relay(self.n, round, self.id, to, |path, _, _| {
+                            let honest = Value::from_byte(values[k]).unwrap_or(Value::Retreat);
+                            values[k] = t.strategy.om_value(&mut ctx, to, path, honest).map_or(WITHHELD, Value::to_byte);
+                            k += 1;
+                        });
+                    }
+                    let sent = values.iter().filter(|&&b| b != WITHHELD).count() as u64;
+                    if sent == 0 {
+                        continue; // nothing to say is silence, not an empty frame
+                    }
+                    self.counters.messages += sent;
+                    let mut trace = Vec::new();
+                    if self.trace {
+                        let mut k = 0;
+                        om::for_each_relay(self.n, round, self.id, to, |path, _, _| {
+                            if let Some(value) = Value::from_byte(values[k]) {
+                                trace.push(TraceMsg { path: path.to_vec(), value });
+                            }
+                            k += 1;
+                        });
+                    }
+                    let bytes = wire::encode(&Frame {
+                        round,
+                        body: Body::Om(values),
+                    });
+                    out.push(Outgoing { to, bytes, trace });
+                }
+            }
+            Machine::Sm(g) => {
+                g.prepare(round);
+                for to in g.recipients(round) {
+                    let mut orders = Vec::new();
+                    g.emit(round, to, &mut orders);
+                    if let Some(t) = &mut self.traitor {
+                        let mut sigs = 0;
+                        let mut ctx = TraitorCtx::new(self.id, self.n, self.m, round, self.algorithm, &mut t.rng, &t.coalition, Some(g.key()), &mut sigs);
+                        t.strategy.sm_orders(&mut ctx, to, &mut orders);
+                        for _ in 0..sigs {
+                            g.count_signature();
+                        }
+                    }
+                    if orders.is_empty() {
+                        continue;
+                    }
+                    self.counters.messages += orders.len() as u64;
+                    let trace = if self.trace {
+                        orders
+                            .iter()
+                            .map(|o| TraceMsg {
+                                path: o.chain.iter().map(|l| l.signer).collect(),
+                                value: o.value,
+                            })
+                            .collect()
+                    } else {
+                        Vec::new()
+                    };
+                    let bytes = wire::encode(&Frame {
+                        round,
+                        body: Body::Sm(orders),
+                    });
+                    out.push(Outgoing { to, bytes, trace });
+                }
+            }
+        }
+        for o in &out {
+            self.counters.frames += 1;
+            self.counters.bytes += o.bytes.len() as u64;
+        }
+        out
+    }
+
+    /// Takes a frame that arrived in `round`. Anything that does not decode,
+    /// belongs to another round or is refused by the protocol is counted and
+    /// dropped.
+    pub fn accept(&mut self, round: Round, env: &Envelope) {
+        let frame = match wire::decode(&env.bytes, self.frame_limit) {
+            Ok(f) if f.round == round => f,
+            _ => {
+                self.counters.frames_rejected += 1;
+                return;
+            }
+        };
+        let ok = match (&mut self.machine, &frame.body) {
+            (Machine::Om(g), Body::Om(values)) => g.receive(round, env.from, values).is_ok(),
+            (Machine::Sm(g), Body::Sm(orders)) => {
+                if let Some(t) = &mut self.traitor {
+                    for o in orders {
+                        t.strategy.observe_sm(round, env.from, o);
+                    }
+                }
+                g.receive(round, env.from, orders).is_ok()
+            }
+            _ => false,
+        };
+        if !ok {
+            self.counters.frames_rejected += 1;
+        }
+    }
+
+    /// The general's final state.
+    pub fn report(&self) -> GeneralReport {
+        let mut counters = self.counters;
+        let (decision, v) = match &self.machine {
+            Machine::Om(g) => (g.decide(), None),
+            Machine::Sm(g) => {
+                let c = g.counters();
+                counters.signatures_made += c.signatures_made;
+                counters.signatures_verified += c.signatures_verified;
+                counters.verify_cache_hits += c.cache_hits;
+                counters.orders_rejected += c.orders_rejected;
+                counters.orders_ignored += c.orders_ignored;
+                (g.decide(), Some(g.values().to_vec()))
+            }
+        };
+        GeneralReport {
+            id: self.id,
+            loyal: self.traitor.is_none(),
+            decision,
+            v,
+            counters,
+        }
+    }
+}

@@ -1,0 +1,192 @@
+//! Traitor strategies.
+//!
+//! A traitor runs the honest protocol and a [`Strategy`] rewrites what it
+//! sends: it may change values, withhold them, or (under SM) add orders it
+//! signs with its own key, which is the only key it holds. Every method of
+//! [`Strategy`] has an honest default, so a new attack overrides only the hook
+//! it needs. Strategies draw randomness from the run's seeded generator in
+//! [`TraitorCtx::rng`] and may collude through the shared [`Coalition`].
+//!
+//! Strategies are found by name in the [`registry`]; a path ending in `.toml`
+//! names a [`scripted`] strategy.
+
+pub mod flip;
+pub mod forge;
+pub mod honest;
+pub mod random;
+pub mod registry;
+pub mod scripted;
+pub mod silent;
+pub mod split_brain;
+pub mod two_faced;
+
+use crate::crypto::OwnKey;
+use crate::protocol::sm::sign_extend;
+use crate::rng::RunRng;
+use crate::types::{Algorithm, COMMANDER, GeneralId, Round, Value};
+use crate::wire::{ChainLink, SignedOrder};
+
+pub use registry::{NamedStrategy, StrategyError, StrategyFactory, StrategyInfo, builtins, resolve};
+
+/// What every traitor knows about the plot: who is in it, who is not, and
+/// what the commander ordered.
+#[derive(Clone, Debug)]
+pub struct Coalition {
+    /// Traitor ids, ascending.
+    pub traitors: Vec<GeneralId>,
+    /// Loyal lieutenants, ascending.
+    pub loyal_lieutenants: Vec<GeneralId>,
+    /// Whether the commander is loyal.
+    pub commander_loyal: bool,
+    /// The commander's order (a loyal commander sends it to every traitor in
+    /// round 1 anyway; a traitor commander shares it with its coalition).
+    pub order: Value,
+}
+
+impl Coalition {
+    /// The coalition of `traitors` among `n` generals.
+    pub fn new(n: usize, traitors: &[GeneralId], order: Value) -> Coalition {
+        let loyal_lieutenants = (1..n as GeneralId).filter(|g| !traitors.contains(g)).collect();
+        Coalition {
+            traitors: traitors.to_vec(),
+            loyal_lieutenants,
+            commander_loyal: !traitors.contains(&COMMANDER),
+            order,
+        }
+    }
+
+    /// Whether `g` is a traitor.
+    pub fn is_traitor(&self, g: GeneralId) -> bool {
+        self.traitors.contains(&g)
+    }
+
+    /// The split every colluding traitor agrees on: the first half (rounded
+    /// up) of the loyal lieutenants is pushed toward ATTACK, the rest toward
+    /// RETREAT. `None` for a traitor or the commander.
+    pub fn pushed_value(&self, g: GeneralId) -> Option<Value> {
+        let pos = self.loyal_lieutenants.iter().position(|&l| l == g)?;
+        let half = self.loyal_lieutenants.len().div_ceil(2);
+        Some(if pos < half { Value::Attack } else { Value::Retreat })
+    }
+}
+
+/// Everything a strategy may use when it decides what to send.
+pub struct TraitorCtx<'a> {
+    /// The traitor.
+    pub me: GeneralId,
+    /// Number of generals.
+    pub n: usize,
+    /// The m of OM(m) / SM(m).
+    pub m: usize,
+    /// Current round (1 = the commander's).
+    pub round: Round,
+    /// Algorithm being attacked.
+    pub algorithm: Algorithm,
+    /// The traitor's own seeded generator.
+    pub rng: &'a mut RunRng,
+    /// The shared plot.
+    pub coalition: &'a Coalition,
+    key: Option<&'a OwnKey>,
+    signatures: &'a mut u64,
+}
+
+impl<'a> TraitorCtx<'a> {
+    /// Builds a context; runtimes call this, strategies receive it.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        me: GeneralId,
+        n: usize,
+        m: usize,
+        round: Round,
+        algorithm: Algorithm,
+        rng: &'a mut RunRng,
+        coalition: &'a Coalition,
+        key: Option<&'a OwnKey>,
+        signatures: &'a mut u64,
+    ) -> TraitorCtx<'a> {
+        TraitorCtx {
+            me,
+            n,
+            m,
+            round,
+            algorithm,
+            rng,
+            coalition,
+            key,
+            signatures,
+        }
+    }
+
+    /// Whether this traitor is the commander.
+    pub fn is_commander(&self) -> bool {
+        self.me == COMMANDER
+    }
+
+    /// Signs `value` after `prefix` with this traitor's own key (SM only;
+    /// `None` under OM, which has no signatures). The result verifies only if
+    /// `prefix` is a genuine chain for `value`.
+    pub fn sign(&mut self, value: Value, prefix: &[ChainLink]) -> Option<SignedOrder> {
+        let key = self.key?;
+        *self.signatures += 1;
+        Some(sign_extend(value, prefix, key))
+    }
+}
+
+/// A traitor's behaviour. Defaults are honest; override what the attack needs.
+pub trait Strategy {
+    /// OM: the value this traitor sends to `to` for the message with `path`
+    /// (`0:...:me`), given the honest value. `None` withholds it (the receiver
+    /// then reads RETREAT, A3).
+    fn om_value(&mut self, ctx: &mut TraitorCtx<'_>, to: GeneralId, path: &[GeneralId], honest: Value) -> Option<Value> {
+        let _ = (ctx, to, path);
+        Some(honest)
+    }
+
+    /// SM: rewrite, drop or add to the orders going to `to` this round. The
+    /// vector starts with what an honest general would send.
+    fn sm_orders(&mut self, ctx: &mut TraitorCtx<'_>, to: GeneralId, orders: &mut Vec<SignedOrder>) {
+        let _ = (ctx, to, orders);
+    }
+
+    /// SM: sees every order this traitor receives, before validation (useful
+    /// for replaying or splicing chains).
+    fn observe_sm(&mut self, round: Round, from: GeneralId, order: &SignedOrder) {
+        let _ = (round, from, order);
+    }
+}
+
+/// Replaces `orders` with one order for `value` signed by a traitor commander
+/// (SM); used by strategies whose commander sends a chosen value.
+pub fn commander_sends(ctx: &mut TraitorCtx<'_>, orders: &mut Vec<SignedOrder>, value: Option<Value>) {
+    orders.clear();
+    if let Some(v) = value
+        && let Some(o) = ctx.sign(v, &[])
+    {
+        orders.push(o);
+    }
+}
+
+/// Re-signs an order this traitor relays with `value` in place of the honest
+/// one: receivers will reject it, since the earlier signatures cover the
+/// original value.
+pub fn relay_as(ctx: &mut TraitorCtx<'_>, order: &SignedOrder, value: Value) -> Option<SignedOrder> {
+    let prefix = &order.chain[..order.chain.len().saturating_sub(1)];
+    ctx.sign(value, prefix)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn coalition_split_is_consistent() {
+        let c = Coalition::new(7, &[0, 3], Value::Attack);
+        assert_eq!(c.loyal_lieutenants, vec![1, 2, 4, 5, 6]);
+        assert!(!c.commander_loyal);
+        let pushed: Vec<_> = c.loyal_lieutenants.iter().map(|&g| c.pushed_value(g)).collect();
+        use Value::{Attack as A, Retreat as R};
+        assert_eq!(pushed, vec![Some(A), Some(A), Some(A), Some(R), Some(R)]);
+        assert_eq!(c.pushed_value(3), None);
+        assert_eq!(c.pushed_value(0), None);
+    }
+}

@@ -1,0 +1,177 @@
+//! Finding strategies by name: the built-in table, scripted files, and
+//! strategies users register from their own code.
+
+use super::scripted::{Script, Scripted};
+use super::{Strategy, flip, forge, honest, random, silent, split_brain, two_faced};
+use std::sync::Arc;
+
+/// Makes a fresh strategy for one traitor; shared across threads in sweeps.
+pub type StrategyFactory = Arc<dyn Fn() -> Box<dyn Strategy> + Send + Sync>;
+
+/// A built-in strategy.
+pub struct StrategyInfo {
+    /// Name used on the command line and in experiment files.
+    pub name: &'static str,
+    /// One line for `byzlab strategies`.
+    pub about: &'static str,
+    make: fn() -> Box<dyn Strategy>,
+}
+
+static BUILTINS: &[StrategyInfo] = &[
+    StrategyInfo {
+        name: "honest",
+        about: "runs the protocol as written (the baseline)",
+        make: || Box::new(honest::Honest),
+    },
+    StrategyInfo {
+        name: "silent",
+        about: "sends nothing; absent values read as RETREAT (A3)",
+        make: || Box::new(silent::Silent),
+    },
+    StrategyInfo {
+        name: "flip",
+        about: "inverts every value it sends (paper Fig. 1)",
+        make: || Box::new(flip::Flip),
+    },
+    StrategyInfo {
+        name: "random",
+        about: "ATTACK, RETREAT or nothing at random, from the run's seed",
+        make: || Box::new(random::Random),
+    },
+    StrategyInfo {
+        name: "two-faced",
+        about: "tells its own random half of the loyal generals ATTACK, the rest RETREAT",
+        make: || Box::new(two_faced::TwoFaced::default()),
+    },
+    StrategyInfo {
+        name: "split-brain",
+        about: "the coalition pushes one fixed group ATTACK, the other RETREAT (breaks n <= 3f)",
+        make: || Box::new(split_brain::SplitBrain),
+    },
+    StrategyInfo {
+        name: "forge",
+        about: "SM: forged loyal signatures, spliced and replayed chains, conflicting orders",
+        make: || Box::new(forge::Forge::default()),
+    },
+];
+
+/// The built-in strategies, in the order `byzlab strategies` lists them.
+pub fn builtins() -> &'static [StrategyInfo] {
+    BUILTINS
+}
+
+/// A strategy ready to be handed to traitors.
+#[derive(Clone)]
+pub struct NamedStrategy {
+    /// Name reported in outcomes.
+    pub name: String,
+    /// Makes one instance per traitor.
+    pub factory: StrategyFactory,
+    /// For scripted strategies: the script and its file, checked per run.
+    pub script: Option<(Arc<Script>, String)>,
+}
+
+impl std::fmt::Debug for NamedStrategy {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("NamedStrategy").field("name", &self.name).finish()
+    }
+}
+
+impl NamedStrategy {
+    /// A strategy written in Rust by the user (see `examples/custom_traitor.rs`).
+    pub fn custom<S, F>(name: &str, make: F) -> NamedStrategy
+    where
+        S: Strategy + 'static,
+        F: Fn() -> S + Send + Sync + 'static,
+    {
+        NamedStrategy {
+            name: name.to_string(),
+            factory: Arc::new(move || Box::new(make())),
+            script: None,
+        }
+    }
+
+    /// A scripted strategy from a parsed file.
+    pub fn scripted(script: Script, source: &str) -> NamedStrategy {
+        let script = Arc::new(script);
+        let shared = script.clone();
+        NamedStrategy {
+            name: format!("scripted:{}", script.name),
+            factory: Arc::new(move || Box::new(Scripted::new(shared.clone()))),
+            script: Some((script, source.to_string())),
+        }
+    }
+}
+
+/// Why a strategy could not be found or loaded.
+#[derive(Debug, thiserror::Error)]
+pub enum StrategyError {
+    /// No built-in strategy has this name.
+    #[error("unknown strategy `{name}`; built in: {known} (or a path to a .toml script)")]
+    Unknown {
+        /// Name asked for.
+        name: String,
+        /// Names available.
+        known: String,
+    },
+    /// The script file could not be read.
+    #[error("cannot read strategy file {path}: {source}")]
+    Io {
+        /// File path.
+        path: String,
+        /// Underlying error.
+        source: std::io::Error,
+    },
+    /// The script is not valid TOML for a strategy.
+    #[error("strategy file {path}: {message}")]
+    Parse {
+        /// File path.
+        path: String,
+        /// Parser message, with line and column.
+        message: String,
+    },
+    /// The script parsed but does not make sense (for this run).
+    #[error("strategy file {path}: {message}")]
+    Invalid {
+        /// File path.
+        path: String,
+        /// What is wrong.
+        message: String,
+    },
+}
+
+/// Finds a strategy: a built-in name, or a path to a `.toml` script.
+pub fn resolve(spec: &str) -> Result<NamedStrategy, StrategyError> {
+    if spec.ends_with(".toml") || spec.contains('/') {
+        let text = std::fs::read_to_string(spec).map_err(|source| StrategyError::Io {
+            path: spec.to_string(),
+            source,
+        })?;
+        return Ok(NamedStrategy::scripted(Script::parse(&text, spec)?, spec));
+    }
+    let info = BUILTINS.iter().find(|s| s.name == spec).ok_or_else(|| StrategyError::Unknown {
+        name: spec.to_string(),
+        known: BUILTINS.iter().map(|s| s.name).collect::<Vec<_>>().join(", "),
+    })?;
+    let make = info.make;
+    Ok(NamedStrategy {
+        name: info.name.to_string(),
+        factory: Arc::new(make),
+        script: None,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_builtin_resolves_by_name() {
+        for s in builtins() {
+            assert_eq!(resolve(s.name).unwrap().name, s.name);
+        }
+        let err = resolve("sneaky").unwrap_err().to_string();
+        assert!(err.contains("split-brain") && err.contains("sneaky"), "{err}");
+        assert!(matches!(resolve("no/such/file.toml"), Err(StrategyError::Io { .. })));
+    }
+}

@@ -1,0 +1,20 @@
+//! `silent`: sends nothing at all, the crash-like traitor. Under OM every
+//! missing value reads as RETREAT (A3); a silent commander therefore makes
+//! every loyal lieutenant RETREAT, under OM and SM alike.
+
+use super::{Strategy, TraitorCtx};
+use crate::types::{GeneralId, Value};
+use crate::wire::SignedOrder;
+
+/// Withholds every message.
+pub struct Silent;
+
+impl Strategy for Silent {
+    fn om_value(&mut self, _: &mut TraitorCtx<'_>, _: GeneralId, _: &[GeneralId], _: Value) -> Option<Value> {
+        None
+    }
+
+    fn sm_orders(&mut self, _: &mut TraitorCtx<'_>, _: GeneralId, orders: &mut Vec<SignedOrder>) {
+        orders.clear();
+    }
+}

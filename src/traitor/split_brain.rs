@@ -1,0 +1,33 @@
+//! `split-brain`: the coalition's attack. All traitors agree on one split of
+//! the loyal lieutenants ([`super::Coalition::pushed_value`]) and every one of
+//! them, commander or lieutenant, tells the first group ATTACK and the second
+//! RETREAT on every message. With n <= 3f this breaks OM(f): the loyal
+//! sub-commanders' values no longer reach a majority in the recursion (the
+//! induction of the paper's Lemma 1 needs n > 2k + m), so the groups decide
+//! apart, or a loyal commander's order is lost. Under SM a traitor commander
+//! signs both orders, but the loyal lieutenants relay what they got to each
+//! other and end with the same V.
+
+use super::{Strategy, TraitorCtx, commander_sends};
+use crate::types::{GeneralId, Value};
+use crate::wire::SignedOrder;
+
+/// The coordinated two-group push.
+pub struct SplitBrain;
+
+impl Strategy for SplitBrain {
+    fn om_value(&mut self, ctx: &mut TraitorCtx<'_>, to: GeneralId, _: &[GeneralId], honest: Value) -> Option<Value> {
+        Some(ctx.coalition.pushed_value(to).unwrap_or(honest))
+    }
+
+    fn sm_orders(&mut self, ctx: &mut TraitorCtx<'_>, to: GeneralId, orders: &mut Vec<SignedOrder>) {
+        let Some(push) = ctx.coalition.pushed_value(to) else {
+            return;
+        };
+        if ctx.is_commander() {
+            commander_sends(ctx, orders, Some(push));
+        } else {
+            orders.retain(|o| o.value == push);
+        }
+    }
+}

@@ -1,0 +1,276 @@
+//! Plain values shared by every layer: general ids, orders, algorithms and the
+//! outcome of a run.
+//!
+//! Vocabulary follows Lamport, Shostak and Pease (1982): general 0 is the
+//! commander, generals `1..n` are lieutenants, an order is ATTACK or RETREAT,
+//! and RETREAT is the default order used wherever a value is missing (A3).
+
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::fmt;
+use std::str::FromStr;
+
+/// Index of a general; 0 is always the commander.
+pub type GeneralId = u16;
+
+/// A synchronous round, counted from 1 (the commander's round).
+pub type Round = u32;
+
+/// The commander, general 0 in the paper.
+pub const COMMANDER: GeneralId = 0;
+
+/// An order. The paper's default order, used for absent or tied values, is
+/// [`Value::Retreat`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Value {
+    /// The default order (paper, OM(m) and A3).
+    Retreat = 0,
+    /// The other order.
+    Attack = 1,
+}
+
+impl Value {
+    /// Both values, RETREAT first.
+    pub const ALL: [Value; 2] = [Value::Retreat, Value::Attack];
+
+    /// The opposite order.
+    #[must_use]
+    pub fn flip(self) -> Value {
+        match self {
+            Value::Retreat => Value::Attack,
+            Value::Attack => Value::Retreat,
+        }
+    }
+
+    /// Lower-case name, as used on the command line and in JSON.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Value::Retreat => "retreat",
+            Value::Attack => "attack",
+        }
+    }
+
+    /// The byte used on the wire (0 = RETREAT, 1 = ATTACK).
+    pub fn to_byte(self) -> u8 {
+        self as u8
+    }
+
+    /// The value for a wire byte, `None` for anything but 0 or 1.
+    pub fn from_byte(b: u8) -> Option<Value> {
+        match b {
+            0 => Some(Value::Retreat),
+            1 => Some(Value::Attack),
+            _ => None,
+        }
+    }
+}
+
+impl fmt::Display for Value {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for Value {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.to_ascii_lowercase().as_str() {
+            "attack" | "a" => Ok(Value::Attack),
+            "retreat" | "r" => Ok(Value::Retreat),
+            other => Err(format!("unknown value `{other}` (expected attack or retreat)")),
+        }
+    }
+}
+
+/// Which of the paper's two algorithms a run uses.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Algorithm {
+    /// Oral messages, OM(m), section 3.
+    Om,
+    /// Signed messages, SM(m), section 4.
+    Sm,
+}
+
+impl Algorithm {
+    /// Lower-case name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Algorithm::Om => "om",
+            Algorithm::Sm => "sm",
+        }
+    }
+}
+
+impl fmt::Display for Algorithm {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for Algorithm {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.to_ascii_lowercase().as_str() {
+            "om" => Ok(Algorithm::Om),
+            "sm" => Ok(Algorithm::Sm),
+            other => Err(format!("unknown algorithm `{other}` (expected om or sm)")),
+        }
+    }
+}
+
+/// A frame on the wire: who it claims to come from, who it is for, and its
+/// bytes. On an authenticated link `from` is stamped by the network (A2); on an
+/// arbitrary link the adversary may change it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Envelope {
+    /// Round in which the frame travels.
+    pub round: Round,
+    /// Sender as the receiver will see it.
+    pub from: GeneralId,
+    /// Receiver.
+    pub to: GeneralId,
+    /// Encoded frame (see [`crate::wire`]).
+    pub bytes: Vec<u8>,
+}
+
+/// Counters a run accumulates; summed over all generals and the network.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Counters {
+    /// Logical messages sent by generals (an OM value or an SM signed order).
+    pub messages: u64,
+    /// Frames handed to the network.
+    pub frames: u64,
+    /// Bytes of all frames handed to the network.
+    pub bytes: u64,
+    /// Signatures made (SM).
+    pub signatures_made: u64,
+    /// Signature checks actually performed (SM; cache hits excluded).
+    pub signatures_verified: u64,
+    /// Signature checks answered from the verify cache (SM).
+    pub verify_cache_hits: u64,
+    /// Frames a receiver discarded: undecodable, oversized, wrong round or
+    /// wrong shape.
+    pub frames_rejected: u64,
+    /// Signed orders dropped by a receiver: malformed chain or bad signature (SM).
+    pub orders_rejected: u64,
+    /// Signed orders ignored because their value was already in V (SM).
+    pub orders_ignored: u64,
+    /// Frames the link dropped.
+    pub link_dropped: u64,
+    /// Frames the link altered (bytes changed or sender claimed falsely).
+    pub link_tampered: u64,
+    /// Frames the link added (replays and injections).
+    pub link_injected: u64,
+}
+
+impl Counters {
+    /// Adds `other` into `self`.
+    pub fn add(&mut self, other: &Counters) {
+        self.messages += other.messages;
+        self.frames += other.frames;
+        self.bytes += other.bytes;
+        self.signatures_made += other.signatures_made;
+        self.signatures_verified += other.signatures_verified;
+        self.verify_cache_hits += other.verify_cache_hits;
+        self.frames_rejected += other.frames_rejected;
+        self.orders_rejected += other.orders_rejected;
+        self.orders_ignored += other.orders_ignored;
+        self.link_dropped += other.link_dropped;
+        self.link_tampered += other.link_tampered;
+        self.link_injected += other.link_injected;
+    }
+}
+
+/// What a run decided, and whether the interactive consistency conditions held.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Outcome {
+    /// Algorithm run.
+    pub algorithm: Algorithm,
+    /// Number of generals.
+    pub n: usize,
+    /// Traitors the run was configured to tolerate.
+    pub f: usize,
+    /// Rounds of relaying parameter m of OM(m) / SM(m).
+    pub m: usize,
+    /// Traitor ids, ascending.
+    pub traitors: Vec<GeneralId>,
+    /// Whether the commander is loyal.
+    pub commander_loyal: bool,
+    /// The commander's order (what a loyal commander sends).
+    pub value: Value,
+    /// Traitor strategy name.
+    pub strategy: String,
+    /// Link model name.
+    pub link: String,
+    /// Runtime that executed the run.
+    pub runtime: String,
+    /// Decision of every loyal lieutenant, keyed by id.
+    pub decisions: BTreeMap<GeneralId, Value>,
+    /// IC1: all loyal lieutenants decide alike.
+    pub agreement: bool,
+    /// IC2: with a loyal commander, every loyal lieutenant decides its order
+    /// (vacuously true with a traitor commander).
+    pub validity: bool,
+    /// Synchronous rounds run (m + 1).
+    pub rounds: u32,
+    /// Logical messages sent.
+    pub messages: u64,
+    /// Bytes of frames handed to the network.
+    pub bytes: u64,
+    /// All counters of the run.
+    pub counters: Counters,
+    /// Seed of the run.
+    pub seed: u64,
+}
+
+/// IC1 and IC2 for a set of loyal decisions (paper, section 1).
+pub fn check_conditions(
+    decisions: &BTreeMap<GeneralId, Value>,
+    commander_loyal: bool,
+    order: Value,
+) -> (bool, bool) {
+    let mut values = decisions.values();
+    let agreement = match values.next() {
+        None => true,
+        Some(first) => values.all(|v| v == first),
+    };
+    let validity = !commander_loyal || decisions.values().all(|v| *v == order);
+    (agreement, validity)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn conditions_table() {
+        let a = Value::Attack;
+        let r = Value::Retreat;
+        let cases: &[(&[Value], bool, Value, (bool, bool))] = &[
+            (&[a, a], true, a, (true, true)),
+            (&[a, r], true, a, (false, false)),
+            (&[r, r], true, a, (true, false)),
+            (&[r, r], false, a, (true, true)),
+            (&[a, r], false, a, (false, true)),
+            (&[], true, a, (true, true)),
+        ];
+        for (vals, loyal, order, want) in cases {
+            let d: BTreeMap<GeneralId, Value> =
+                vals.iter().enumerate().map(|(i, v)| (i as GeneralId + 1, *v)).collect();
+            assert_eq!(check_conditions(&d, *loyal, *order), *want, "{vals:?} {loyal}");
+        }
+    }
+
+    #[test]
+    fn value_round_trips() {
+        for v in Value::ALL {
+            assert_eq!(Value::from_byte(v.to_byte()), Some(v));
+            assert_eq!(v.as_str().parse::<Value>(), Ok(v));
+            assert_eq!(v.flip().flip(), v);
+        }
+        assert_eq!(Value::from_byte(2), None);
+        assert!("maybe".parse::<Value>().is_err());
+    }
+}
