@@ -161,11 +161,7 @@ impl VerifyCache {
     /// Checks `pending` (links not found in the cache) in one batch, falling back
     /// to single checks to name the first bad one. Returns the number of
     /// signature checks performed.
-    pub fn check(
-        &mut self,
-        keys: &Keyring,
-        pending: &[PendingCheck],
-    ) -> (u64, Result<(), VerifyError>) {
+    pub fn check(&mut self, keys: &Keyring, pending: &[PendingCheck]) -> (u64, Result<(), VerifyError>) {
         let mut vks = Vec::with_capacity(pending.len());
         for p in pending {
             match keys.get(p.signer) {
@@ -181,8 +177,7 @@ impl VerifyCache {
                 .is_ok(),
             many => {
                 let msgs: Vec<&[u8]> = many.iter().map(|p| &p.digest[..]).collect();
-                let sigs: Vec<Signature> =
-                    many.iter().map(|p| Signature::from_bytes(&p.sig)).collect();
+                let sigs: Vec<Signature> = many.iter().map(|p| Signature::from_bytes(&p.sig)).collect();
                 ed25519_dalek::verify_batch(&msgs, &sigs, &vks).is_ok()
             }
         };
@@ -198,10 +193,7 @@ impl VerifyCache {
         // The batch failed: find the culprit one by one, caching the good ones.
         for (p, vk) in pending.iter().zip(&vks) {
             checks += 1;
-            if vk
-                .verify_strict(&p.digest, &Signature::from_bytes(&p.sig))
-                .is_ok()
-            {
+            if vk.verify_strict(&p.digest, &Signature::from_bytes(&p.sig)).is_ok() {
                 self.ok.insert((p.digest, p.sig));
             } else {
                 return (checks, Err(VerifyError::BadSignature(p.position)));

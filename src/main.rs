@@ -12,7 +12,11 @@ use clap::{Parser, Subcommand, ValueEnum};
 use std::process::ExitCode;
 
 #[derive(Parser)]
-#[command(name = "byzlab", version, about = "A Byzantine agreement testbed: OM(m) and SM(m) generals as actix actors")]
+#[command(
+    name = "byzlab",
+    version,
+    about = "A Byzantine agreement testbed: OM(m) and SM(m) generals as actix actors"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -165,12 +169,30 @@ fn print_summary(r: &RunReport) {
     );
     println!("link={}  runtime={}  seed={}", o.link, o.runtime, o.seed);
     let decisions: Vec<String> = o.decisions.iter().map(|(g, v)| format!("{g}:{v}")).collect();
-    println!("decisions  {}", if decisions.is_empty() { "(no loyal lieutenants)".into() } else { decisions.join(" ") });
-    println!("IC1 agreement {}   IC2 validity {}", holds(o.agreement), holds(o.validity));
+    println!(
+        "decisions  {}",
+        if decisions.is_empty() {
+            "(no loyal lieutenants)".into()
+        } else {
+            decisions.join(" ")
+        }
+    );
+    println!(
+        "IC1 agreement {}   IC2 validity {}",
+        holds(o.agreement),
+        holds(o.validity)
+    );
     let c = &o.counters;
     println!(
         "rounds={} messages={} bytes={} signatures made={} verified={} (cache hits {}) frames rejected={} orders rejected={}",
-        o.rounds, o.messages, o.bytes, c.signatures_made, c.signatures_verified, c.verify_cache_hits, c.frames_rejected, c.orders_rejected
+        o.rounds,
+        o.messages,
+        o.bytes,
+        c.signatures_made,
+        c.signatures_verified,
+        c.verify_cache_hits,
+        c.frames_rejected,
+        c.orders_rejected
     );
 }
 
@@ -179,7 +201,7 @@ fn cmd_strategies() {
     for s in traitor::builtins() {
         println!("  {:<12} {}", s.name, s.about);
     }
-    println!("  {:<12} {}", "FILE.toml", "scripted: rules matching sender, receiver, round and path (see README)");
+    println!("  FILE.toml    scripted: rules matching sender, receiver, round and path (see README)");
     println!();
     println!("link adversaries (--link arbitrary --adversary NAME):");
     for (name, about, _) in adversary::builtins() {
@@ -212,4 +234,3 @@ fn main() -> ExitCode {
         }
     }
 }
-

@@ -294,11 +294,41 @@ mod tests {
         let cases: Vec<(RunSpec, &str)> = vec![
             (spec(1, 0), "at least 2"),
             (spec(4, 4), "less than n"),
-            (RunSpec { m: Some(3), ..spec(4, 1) }, "n >= m + 2"),
-            (RunSpec { traitors: Some(vec![4]), ..spec(4, 1) }, "not a general"),
-            (RunSpec { traitors: Some(vec![1, 1]), ..spec(4, 2) }, "twice"),
-            (RunSpec { traitors: Some(vec![1, 2]), ..spec(4, 1) }, "f = 1"),
-            (RunSpec { m: Some(10), ..spec(40, 10) }, "MiB"),
+            (
+                RunSpec {
+                    m: Some(3),
+                    ..spec(4, 1)
+                },
+                "n >= m + 2",
+            ),
+            (
+                RunSpec {
+                    traitors: Some(vec![4]),
+                    ..spec(4, 1)
+                },
+                "not a general",
+            ),
+            (
+                RunSpec {
+                    traitors: Some(vec![1, 1]),
+                    ..spec(4, 2)
+                },
+                "twice",
+            ),
+            (
+                RunSpec {
+                    traitors: Some(vec![1, 2]),
+                    ..spec(4, 1)
+                },
+                "f = 1",
+            ),
+            (
+                RunSpec {
+                    m: Some(10),
+                    ..spec(40, 10)
+                },
+                "MiB",
+            ),
             (
                 RunSpec {
                     link: LinkSpec::Arbitrary {

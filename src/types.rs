@@ -226,11 +226,7 @@ pub struct Outcome {
 }
 
 /// IC1 and IC2 for a set of loyal decisions (paper, section 1).
-pub fn check_conditions(
-    decisions: &BTreeMap<GeneralId, Value>,
-    commander_loyal: bool,
-    order: Value,
-) -> (bool, bool) {
+pub fn check_conditions(decisions: &BTreeMap<GeneralId, Value>, commander_loyal: bool, order: Value) -> (bool, bool) {
     let mut values = decisions.values();
     let agreement = match values.next() {
         None => true,
@@ -248,7 +244,8 @@ mod tests {
     fn conditions_table() {
         let a = Value::Attack;
         let r = Value::Retreat;
-        let cases: &[(&[Value], bool, Value, (bool, bool))] = &[
+        type Case<'a> = (&'a [Value], bool, Value, (bool, bool));
+        let cases: &[Case] = &[
             (&[a, a], true, a, (true, true)),
             (&[a, r], true, a, (false, false)),
             (&[r, r], true, a, (true, false)),

@@ -3,14 +3,18 @@
 
 mod common;
 
+use Value::{Attack as A, Retreat as R};
 use byzlab::protocol::majority::majority;
 use byzlab::runtime::network::TraceEntry;
 use byzlab::types::{Algorithm, Value};
 use common::{plan, plan_with, run, script};
-use Value::{Attack as A, Retreat as R};
 
 fn seen_by(trace: &[TraceEntry], g: u16) -> Vec<(Vec<u16>, Option<Value>)> {
-    trace.iter().filter(|t| t.to == g).map(|t| (t.path.clone(), t.value)).collect()
+    trace
+        .iter()
+        .filter(|t| t.to == g)
+        .map(|t| (t.path.clone(), t.value))
+        .collect()
 }
 
 /// Fig. 1: n = 3, loyal commander says ATTACK, traitor lieutenant 2 tells
@@ -48,7 +52,11 @@ fn fig2_n3_traitor_commander_is_indistinguishable_from_fig1() {
     let mut fig2 = plan_with(Algorithm::Om, 3, 1, &[0], fig2_script, A);
     fig2.trace = true;
     let (r1, r2) = (run(&fig1), run(&fig2));
-    assert_eq!(seen_by(&r1.trace, 1), seen_by(&r2.trace, 1), "lieutenant 1's view differs");
+    assert_eq!(
+        seen_by(&r1.trace, 1),
+        seen_by(&r2.trace, 1),
+        "lieutenant 1's view differs"
+    );
     assert_eq!(r1.outcome.decisions[&1], r2.outcome.decisions[&1]);
     assert_eq!(r2.outcome.decisions[&1], R);
     assert_eq!(r2.outcome.decisions[&2], R);

@@ -88,7 +88,9 @@ impl Adversary for Spoof {
     }
     fn intercept(&mut self, ctx: &mut AdversaryCtx<'_>, mut env: Envelope, out: &mut Vec<Carried>) {
         // Any general but the receiver and the true sender.
-        let others: Vec<GeneralId> = (0..ctx.n as GeneralId).filter(|&g| g != env.to && g != env.from).collect();
+        let others: Vec<GeneralId> = (0..ctx.n as GeneralId)
+            .filter(|&g| g != env.to && g != env.from)
+            .collect();
         if let Some(&claim) = others.get(ctx.rng.random_range(0..others.len().max(1))) {
             env.from = claim;
             out.push(Carried {
@@ -151,11 +153,19 @@ impl Adversary for Chaos {
 type MakeAdversary = fn() -> Box<dyn Adversary>;
 
 static BUILTINS: &[(&str, &str, MakeAdversary)] = &[
-    ("chaos", "drop, tamper, spoof or replay, at random (the default)", || Box::new(Chaos)),
+    (
+        "chaos",
+        "drop, tamper, spoof or replay, at random (the default)",
+        || Box::new(Chaos),
+    ),
     ("drop", "loses the frame", || Box::new(Drop)),
     ("tamper", "flips one random bit of the frame", || Box::new(Tamper)),
-    ("spoof", "delivers the frame under another general's name", || Box::new(Spoof)),
-    ("replay", "delivers the frame and replays an old one", || Box::new(Replay)),
+    ("spoof", "delivers the frame under another general's name", || {
+        Box::new(Spoof)
+    }),
+    ("replay", "delivers the frame and replays an old one", || {
+        Box::new(Replay)
+    }),
     ("passive", "does nothing", || Box::new(Passive)),
 ];
 
@@ -166,10 +176,14 @@ pub fn builtins() -> &'static [(&'static str, &'static str, MakeAdversary)] {
 
 /// Finds an adversary by name.
 pub fn find(name: &str) -> Result<MakeAdversary, String> {
-    BUILTINS.iter().find(|(n, _, _)| *n == name).map(|(_, _, make)| *make).ok_or_else(|| {
-        format!(
-            "unknown link adversary `{name}`; built in: {}",
-            BUILTINS.iter().map(|(n, _, _)| *n).collect::<Vec<_>>().join(", ")
-        )
-    })
+    BUILTINS
+        .iter()
+        .find(|(n, _, _)| *n == name)
+        .map(|(_, _, make)| *make)
+        .ok_or_else(|| {
+            format!(
+                "unknown link adversary `{name}`; built in: {}",
+                BUILTINS.iter().map(|(n, _, _)| *n).collect::<Vec<_>>().join(", ")
+            )
+        })
 }

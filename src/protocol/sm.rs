@@ -37,10 +37,7 @@ pub fn sign_extend(value: Value, prefix: &[ChainLink], key: &OwnKey) -> SignedOr
     let sig = key.sign(&h.digest_for(key.id()));
     let mut chain = Vec::with_capacity(prefix.len() + 1);
     chain.extend_from_slice(prefix);
-    chain.push(ChainLink {
-        signer: key.id(),
-        sig,
-    });
+    chain.push(ChainLink { signer: key.id(), sig });
     SignedOrder { value, chain }
 }
 
@@ -378,7 +375,10 @@ mod tests {
             l.receive(3, 2, &[twice]).unwrap()[0],
             Verdict::Rejected(SmReject::BadSigner(2))
         ));
-        assert_eq!(l.receive(2, 2, &[relayed.clone(), relayed.clone(), relayed]), Err(SmReject::TooManyOrders(3)));
+        assert_eq!(
+            l.receive(2, 2, &[relayed.clone(), relayed.clone(), relayed]),
+            Err(SmReject::TooManyOrders(3))
+        );
         assert!(l.values().is_empty());
         assert_eq!(l.decide(), Value::Retreat);
     }

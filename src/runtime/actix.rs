@@ -122,7 +122,10 @@ fn mailbox(e: MailboxError) -> RuntimeError {
 }
 
 async fn drive(plan: &RunPlan) -> Result<RunReport, RuntimeError> {
-    let generals: Vec<Addr<GeneralActor>> = build_nodes(plan).into_iter().map(|node| GeneralActor { node }.start()).collect();
+    let generals: Vec<Addr<GeneralActor>> = build_nodes(plan)
+        .into_iter()
+        .map(|node| GeneralActor { node }.start())
+        .collect();
     let network = NetworkActor {
         net: Some(Network::new(plan)),
         generals: generals.clone(),

@@ -80,5 +80,9 @@ pub fn assemble(plan: &RunPlan, generals: Vec<GeneralReport>, net: Counters, tra
         counters,
         seed: plan.seed,
     };
-    RunReport { outcome, generals, trace }
+    RunReport {
+        outcome,
+        generals,
+        trace,
+    }
 }

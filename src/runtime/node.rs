@@ -54,7 +54,7 @@ pub struct GeneralReport {
 
 enum Machine {
     Om(OmGeneral),
-    Sm(SmGeneral),
+    Sm(Box<SmGeneral>),
 }
 
 struct Traitor {
@@ -101,14 +101,14 @@ pub fn build_nodes(plan: &RunPlan) -> Vec<Node> {
             let machine = match &keys {
                 None if id == COMMANDER => Machine::Om(OmGeneral::commander(plan.n, plan.m, plan.value)),
                 None => Machine::Om(OmGeneral::lieutenant(plan.n, plan.m, id)),
-                Some(keys) => Machine::Sm(SmGeneral::new(
+                Some(keys) => Machine::Sm(Box::new(SmGeneral::new(
                     plan.n,
                     plan.m,
                     id,
                     plan.value,
                     keys.clone(),
                     OwnKey::derive(plan.seed, id),
-                )),
+                ))),
             };
             let traitor = plan.traitors.contains(&id).then(|| Traitor {
                 strategy: (plan.strategy.factory)(),
@@ -146,11 +146,24 @@ impl Node {
                     g.emit(round, to, &mut values);
                     if let Some(t) = &mut self.traitor {
                         let mut sigs = 0;
-                        let mut ctx = TraitorCtx::new(self.id, self.n, self.m, round, self.algorithm, &mut t.rng, &t.coalition, None, &mut sigs);
+                        let mut ctx = TraitorCtx::new(
+                            self.id,
+                            self.n,
+                            self.m,
+                            round,
+                            self.algorithm,
+                            &mut t.rng,
+                            &t.coalition,
+                            None,
+                            &mut sigs,
+                        );
                         let mut k = 0;
                         om::for_each_relay(self.n, round, self.id, to, |path, _, _| {
                             let honest = Value::from_byte(values[k]).unwrap_or(Value::Retreat);
-                            values[k] = t.strategy.om_value(&mut ctx, to, path, honest).map_or(WITHHELD, Value::to_byte);
+                            values[k] = t
+                                .strategy
+                                .om_value(&mut ctx, to, path, honest)
+                                .map_or(WITHHELD, Value::to_byte);
                             k += 1;
                         });
                     }
@@ -164,7 +177,10 @@ impl Node {
                         let mut k = 0;
                         om::for_each_relay(self.n, round, self.id, to, |path, _, _| {
                             if let Some(value) = Value::from_byte(values[k]) {
-                                trace.push(TraceMsg { path: path.to_vec(), value });
+                                trace.push(TraceMsg {
+                                    path: path.to_vec(),
+                                    value,
+                                });
                             }
                             k += 1;
                         });
@@ -183,7 +199,17 @@ impl Node {
                     g.emit(round, to, &mut orders);
                     if let Some(t) = &mut self.traitor {
                         let mut sigs = 0;
-                        let mut ctx = TraitorCtx::new(self.id, self.n, self.m, round, self.algorithm, &mut t.rng, &t.coalition, Some(g.key()), &mut sigs);
+                        let mut ctx = TraitorCtx::new(
+                            self.id,
+                            self.n,
+                            self.m,
+                            round,
+                            self.algorithm,
+                            &mut t.rng,
+                            &t.coalition,
+                            Some(g.key()),
+                            &mut sigs,
+                        );
                         t.strategy.sm_orders(&mut ctx, to, &mut orders);
                         for _ in 0..sigs {
                             g.count_signature();

@@ -106,7 +106,11 @@ impl Strategy for Forge {
         self.next += 1;
         // The lie worth forging: the opposite of a loyal commander's order, or
         // the receiver's side of the split under a traitor commander.
-        let lie = if ctx.coalition.commander_loyal { ctx.coalition.order.flip() } else { push };
+        let lie = if ctx.coalition.commander_loyal {
+            ctx.coalition.order.flip()
+        } else {
+            push
+        };
         let forged = match self.next % 3 {
             0 => self.forged_chain(ctx, to, lie),
             1 => self.spliced(ctx, to),

@@ -60,13 +60,22 @@ impl Coalition {
         self.traitors.contains(&g)
     }
 
-    /// The split every colluding traitor agrees on: the first half (rounded
-    /// up) of the loyal lieutenants is pushed toward ATTACK, the rest toward
-    /// RETREAT. `None` for a traitor or the commander.
+    /// The split every colluding traitor agrees on, by position among the
+    /// loyal lieutenants: the first half (rounded up) and the rest. Under a
+    /// traitor commander the first half is pushed toward ATTACK and the rest
+    /// toward RETREAT (an IC1 attack). Under a loyal commander the first half
+    /// is pushed toward the opposite of its order and the rest toward the
+    /// order, so a lone loyal lieutenant is lied to (the IC2 attack of Fig. 1)
+    /// and larger groups are split. `None` for a traitor or the commander.
     pub fn pushed_value(&self, g: GeneralId) -> Option<Value> {
         let pos = self.loyal_lieutenants.iter().position(|&l| l == g)?;
-        let half = self.loyal_lieutenants.len().div_ceil(2);
-        Some(if pos < half { Value::Attack } else { Value::Retreat })
+        let first = pos < self.loyal_lieutenants.len().div_ceil(2);
+        let (first_push, rest_push) = if self.commander_loyal {
+            (self.order.flip(), self.order)
+        } else {
+            (Value::Attack, Value::Retreat)
+        };
+        Some(if first { first_push } else { rest_push })
     }
 }
 
@@ -137,7 +146,13 @@ pub trait Strategy {
     /// OM: the value this traitor sends to `to` for the message with `path`
     /// (`0:...:me`), given the honest value. `None` withholds it (the receiver
     /// then reads RETREAT, A3).
-    fn om_value(&mut self, ctx: &mut TraitorCtx<'_>, to: GeneralId, path: &[GeneralId], honest: Value) -> Option<Value> {
+    fn om_value(
+        &mut self,
+        ctx: &mut TraitorCtx<'_>,
+        to: GeneralId,
+        path: &[GeneralId],
+        honest: Value,
+    ) -> Option<Value> {
         let _ = (ctx, to, path);
         Some(honest)
     }
@@ -188,5 +203,11 @@ mod tests {
         assert_eq!(pushed, vec![Some(A), Some(A), Some(A), Some(R), Some(R)]);
         assert_eq!(c.pushed_value(3), None);
         assert_eq!(c.pushed_value(0), None);
+        // loyal commander: the first half hears the opposite of the order
+        let loyal = Coalition::new(4, &[3], Value::Retreat);
+        assert_eq!(loyal.pushed_value(1), Some(A));
+        assert_eq!(loyal.pushed_value(2), Some(R));
+        let lone = Coalition::new(3, &[2], Value::Attack);
+        assert_eq!(lone.pushed_value(1), Some(R));
     }
 }

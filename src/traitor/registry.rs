@@ -149,10 +149,13 @@ pub fn resolve(spec: &str) -> Result<NamedStrategy, StrategyError> {
         })?;
         return Ok(NamedStrategy::scripted(Script::parse(&text, spec)?, spec));
     }
-    let info = BUILTINS.iter().find(|s| s.name == spec).ok_or_else(|| StrategyError::Unknown {
-        name: spec.to_string(),
-        known: BUILTINS.iter().map(|s| s.name).collect::<Vec<_>>().join(", "),
-    })?;
+    let info = BUILTINS
+        .iter()
+        .find(|s| s.name == spec)
+        .ok_or_else(|| StrategyError::Unknown {
+            name: spec.to_string(),
+            known: BUILTINS.iter().map(|s| s.name).collect::<Vec<_>>().join(", "),
+        })?;
     let make = info.make;
     Ok(NamedStrategy {
         name: info.name.to_string(),

@@ -172,7 +172,11 @@ impl Script {
                 }
             }
             if let Some(bad) = r.round.iter().flatten().find(|&&x| x == 0 || x as usize > m + 1) {
-                return Err(invalid(format!("rule {}: round = {bad} is outside 1..={}", i + 1, m + 1)));
+                return Err(invalid(format!(
+                    "rule {}: round = {bad} is outside 1..={}",
+                    i + 1,
+                    m + 1
+                )));
             }
             if let Some(p) = &r.path {
                 let distinct = p.iter().enumerate().all(|(k, x)| !p[..k].contains(x));
@@ -192,7 +196,9 @@ impl Script {
         for r in &self.rules {
             let path_ok = match (&r.path, path) {
                 (None, _) => true,
-                (Some(want), Some(got)) => want.len() == got.len() && want.iter().zip(got).all(|(a, b)| *a == u32::from(*b)),
+                (Some(want), Some(got)) => {
+                    want.len() == got.len() && want.iter().zip(got).all(|(a, b)| *a == u32::from(*b))
+                }
                 (Some(_), None) => false,
             };
             if hit(&r.from, u32::from(from)) && hit(&r.to, u32::from(to)) && hit(&r.round, round) && path_ok {
@@ -216,7 +222,13 @@ impl Scripted {
 }
 
 impl Strategy for Scripted {
-    fn om_value(&mut self, ctx: &mut TraitorCtx<'_>, to: GeneralId, path: &[GeneralId], honest: Value) -> Option<Value> {
+    fn om_value(
+        &mut self,
+        ctx: &mut TraitorCtx<'_>,
+        to: GeneralId,
+        path: &[GeneralId],
+        honest: Value,
+    ) -> Option<Value> {
         match self.script.find(ctx.me, to, ctx.round, Some(path)) {
             Action::Send(v) => Some(v),
             Action::Flip => Some(honest.flip()),

@@ -1,7 +1,8 @@
 //! `split-brain`: the coalition's attack. All traitors agree on one split of
 //! the loyal lieutenants ([`super::Coalition::pushed_value`]) and every one of
-//! them, commander or lieutenant, tells the first group ATTACK and the second
-//! RETREAT on every message. With n <= 3f this breaks OM(f): the loyal
+//! them, commander or lieutenant, tells each group its pushed value on every
+//! message: ATTACK to one group and RETREAT to the other under a traitor
+//! commander; the opposite of a loyal commander's order to the first group. With n <= 3f this breaks OM(f): the loyal
 //! sub-commanders' values no longer reach a majority in the recursion (the
 //! induction of the paper's Lemma 1 needs n > 2k + m), so the groups decide
 //! apart, or a loyal commander's order is lost. Under SM a traitor commander

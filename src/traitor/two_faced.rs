@@ -27,7 +27,11 @@ impl TwoFaced {
             loyal.truncate(loyal.len().div_ceil(2));
             loyal
         });
-        Some(if half.contains(&to) { Value::Attack } else { Value::Retreat })
+        Some(if half.contains(&to) {
+            Value::Attack
+        } else {
+            Value::Retreat
+        })
     }
 }
 

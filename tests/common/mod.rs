@@ -3,13 +3,20 @@
 
 use byzlab::run::{RunPlan, RunSpec, RuntimeKind};
 use byzlab::runtime::{self, RunReport};
-use byzlab::traitor::{self, NamedStrategy};
 use byzlab::traitor::scripted::Script;
+use byzlab::traitor::{self, NamedStrategy};
 use byzlab::types::{Algorithm, GeneralId, Value};
 
 /// A plan with explicit traitors; m = f unless changed afterwards.
 pub fn plan(algorithm: Algorithm, n: usize, f: usize, traitors: &[GeneralId], strategy: &str, value: Value) -> RunPlan {
-    plan_with(algorithm, n, f, traitors, traitor::resolve(strategy).expect("built-in strategy"), value)
+    plan_with(
+        algorithm,
+        n,
+        f,
+        traitors,
+        traitor::resolve(strategy).expect("built-in strategy"),
+        value,
+    )
 }
 
 /// Same, with any strategy.

@@ -1,0 +1,32 @@
+//! The same instance in the actix runtime and the direct runner, side by
+//! side: what the actor adapter costs.
+
+use byzlab::run::RuntimeKind;
+use byzlab::runtime::actix::ActixRunner;
+use byzlab::types::Algorithm;
+use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
+use std::hint::black_box;
+
+mod common;
+
+fn runtimes(c: &mut Criterion) {
+    let runner = ActixRunner::new();
+    for (alg, n, m) in [(Algorithm::Om, 16, 4), (Algorithm::Sm, 32, 3)] {
+        let mut g = c.benchmark_group(format!("{alg}{m}_n{n}_runtime"));
+        g.sample_size(10);
+        let direct = common::plan(alg, n, m, &[], "honest", RuntimeKind::Direct);
+        let mut actix = direct.clone();
+        actix.runtime = RuntimeKind::Actix;
+        g.throughput(Throughput::Elements(common::messages(&direct)));
+        g.bench_with_input(BenchmarkId::from_parameter("direct"), &direct, |b, p| {
+            b.iter(|| black_box(byzlab::runtime::direct::run(p)))
+        });
+        g.bench_with_input(BenchmarkId::from_parameter("actix"), &actix, |b, p| {
+            b.iter(|| black_box(runner.run(p).expect("actix run")))
+        });
+        g.finish();
+    }
+}
+
+criterion_group!(benches, runtimes);
+criterion_main!(benches);

@@ -1,0 +1,125 @@
+//! Exhaustive checks of the paper's theorems on every small instance:
+//! every traitor placement x both orders x every built-in strategy.
+//!
+//! * Theorem 1: OM(m) satisfies IC1 and IC2 with more than 3m generals and at
+//!   most m traitors (here m = f, n <= 7).
+//! * Theorem 2: SM(m) satisfies IC1 and IC2 with at most m traitors, for any
+//!   n >= m + 2 (here n <= 7), and no forged signature is ever accepted.
+//! * The other side: with n <= 3f some traitor behaviour breaks OM(f).
+
+mod common;
+
+use byzlab::traitor::builtins;
+use byzlab::types::{Algorithm, GeneralId, Value};
+use common::{plan, run};
+
+fn subsets(n: usize, k: usize) -> Vec<Vec<GeneralId>> {
+    fn go(start: usize, n: usize, k: usize, cur: &mut Vec<GeneralId>, out: &mut Vec<Vec<GeneralId>>) {
+        if cur.len() == k {
+            out.push(cur.clone());
+            return;
+        }
+        for i in start..n {
+            cur.push(i as GeneralId);
+            go(i + 1, n, k, cur, out);
+            cur.pop();
+        }
+    }
+    let mut out = Vec::new();
+    go(0, n, k, &mut Vec::new(), &mut out);
+    out
+}
+
+fn every_run(
+    alg: Algorithm,
+    n: usize,
+    f: usize,
+    mut check: impl FnMut(&str, &[GeneralId], Value, &byzlab::runtime::RunReport),
+) -> usize {
+    let mut runs = 0;
+    for traitors in subsets(n, f) {
+        for value in Value::ALL {
+            for s in builtins() {
+                for seed in 0..if s.name == "random" || s.name == "two-faced" {
+                    3
+                } else {
+                    1
+                } {
+                    let mut p = plan(alg, n, f, &traitors, s.name, value);
+                    p.seed = seed;
+                    let r = run(&p);
+                    check(s.name, &traitors, value, &r);
+                    runs += 1;
+                }
+            }
+        }
+    }
+    runs
+}
+
+#[test]
+fn om_holds_for_every_n_le_7_with_n_gt_3f() {
+    let mut total = 0;
+    for n in 2..=7usize {
+        for f in 0..=2usize {
+            if n <= 3 * f || f + 2 > n {
+                continue;
+            }
+            total += every_run(Algorithm::Om, n, f, |s, t, v, r| {
+                assert!(
+                    r.outcome.agreement && r.outcome.validity,
+                    "OM({f}) n={n} traitors={t:?} {s} {v}: {:?}",
+                    r.outcome.decisions
+                );
+            });
+        }
+    }
+    assert!(total > 500, "only {total} runs");
+}
+
+#[test]
+fn sm_holds_for_every_n_ge_f_plus_2_up_to_7() {
+    let mut total = 0;
+    for n in 2..=7usize {
+        for f in 0..=n - 2 {
+            total += every_run(Algorithm::Sm, n, f, |s, t, v, r| {
+                let ctx = format!("SM({f}) n={n} traitors={t:?} {s} {v}");
+                assert!(
+                    r.outcome.agreement && r.outcome.validity,
+                    "{ctx}: {:?}",
+                    r.outcome.decisions
+                );
+                if r.outcome.commander_loyal {
+                    // Only the loyal commander's order can ever be accepted:
+                    // anything else in V would be a forged signature.
+                    for g in r.generals.iter().filter(|g| g.loyal && g.id != 0) {
+                        assert_eq!(g.v.as_deref(), Some(&[v][..]), "{ctx}: general {} V", g.id);
+                    }
+                }
+            });
+        }
+    }
+    assert!(total > 3000, "only {total} runs");
+}
+
+#[test]
+fn forgeries_are_attempted_and_all_rejected() {
+    let r = run(&plan(Algorithm::Sm, 7, 3, &[2, 4, 6], "forge", Value::Attack));
+    assert!(r.outcome.counters.orders_rejected > 0, "the forger tried nothing");
+    assert!(r.outcome.agreement && r.outcome.validity);
+    for g in r.generals.iter().filter(|g| g.loyal && g.id != 0) {
+        assert_eq!(g.v.as_deref(), Some(&[Value::Attack][..]));
+    }
+}
+
+#[test]
+fn om_breaks_somewhere_for_every_n_le_3f() {
+    // Cells with at least two loyal generals; with one, nothing can disagree.
+    for (n, f) in [(3, 1), (4, 2), (5, 2), (6, 2)] {
+        let mut broken = 0;
+        every_run(Algorithm::Om, n, f, |_, _, _, r| {
+            broken += usize::from(!(r.outcome.agreement && r.outcome.validity));
+        });
+        assert!(broken > 0, "OM({f}) with n={n} never failed");
+    }
+}

@@ -1,0 +1,263 @@
+//! The `byzlab` command line as a user meets it: the documented flags work,
+//! and every kind of bad input gets one clear error line and exit code 2,
+//! never a panic.
+
+use std::process::{Command, Output};
+
+fn byzlab(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_byzlab"))
+        .args(args)
+        .env("RUST_BACKTRACE", "1")
+        .output()
+        .expect("binary runs")
+}
+
+fn json(args: &[&str]) -> serde_json::Value {
+    let out = byzlab(args);
+    assert!(
+        out.status.success(),
+        "{args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).expect("one JSON object")
+}
+
+#[test]
+fn run_json_has_the_documented_fields() {
+    let v = json(&[
+        "run",
+        "--algorithm",
+        "om",
+        "--n",
+        "4",
+        "--f",
+        "1",
+        "--traitors",
+        "3",
+        "--strategy",
+        "flip",
+        "--json",
+    ]);
+    for key in [
+        "algorithm",
+        "n",
+        "f",
+        "m",
+        "traitors",
+        "commander_loyal",
+        "value",
+        "decisions",
+        "agreement",
+        "validity",
+        "messages",
+        "bytes",
+        "rounds",
+        "seed",
+    ] {
+        assert!(v.get(key).is_some(), "missing {key} in {v}");
+    }
+    assert_eq!(v["messages"], 9);
+    assert_eq!(v["decisions"]["1"], "attack");
+    assert_eq!(v["decisions"]["2"], "attack");
+    assert!(v["decisions"].get("3").is_none(), "traitors are not in decisions");
+    assert_eq!(v["runtime"], "actix");
+    assert_eq!(v["m"], 1);
+}
+
+#[test]
+fn defaults_place_traitors_from_the_seed() {
+    let a = json(&[
+        "run",
+        "--algorithm",
+        "sm",
+        "--n",
+        "7",
+        "--f",
+        "2",
+        "--seed",
+        "5",
+        "--json",
+    ]);
+    let b = json(&[
+        "run",
+        "--algorithm",
+        "sm",
+        "--n",
+        "7",
+        "--f",
+        "2",
+        "--seed",
+        "5",
+        "--json",
+    ]);
+    assert_eq!(a, b);
+    assert_eq!(a["traitors"].as_array().unwrap().len(), 2);
+    assert_eq!(a["strategy"], "split-brain");
+    assert_eq!(a["value"], "attack");
+    assert_eq!(a["link"], "authenticated");
+}
+
+#[test]
+fn trace_prints_every_message() {
+    let out = byzlab(&[
+        "run",
+        "--algorithm",
+        "om",
+        "--n",
+        "4",
+        "--f",
+        "1",
+        "--traitors",
+        "2",
+        "--trace",
+        "--runtime",
+        "direct",
+    ]);
+    assert!(out.status.success());
+    let text = String::from_utf8_lossy(&out.stdout);
+    let lines: Vec<_> = text.lines().filter(|l| l.starts_with("round=")).collect();
+    assert_eq!(lines.len(), 9);
+    assert!(lines[3].contains("round=2 from=1 to=2 path=0:1"), "{}", lines[3]);
+    assert!(text.contains("IC1 agreement holds"));
+    let v = json(&["run", "--algorithm", "sm", "--n", "4", "--f", "1", "--trace", "--json"]);
+    assert!(
+        v["trace"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|l| l.as_str().unwrap().contains("path=0:"))
+    );
+}
+
+#[test]
+fn scripted_strategy_file_runs() {
+    let dir = std::env::temp_dir().join(format!("byzlab-cli-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("lie.toml");
+    std::fs::write(&file, "[[rule]]\nto = 1\nsend = \"retreat\"\n").unwrap();
+    let v = json(&[
+        "run",
+        "--algorithm",
+        "om",
+        "--n",
+        "3",
+        "--f",
+        "1",
+        "--traitors",
+        "2",
+        "--strategy",
+        file.to_str().unwrap(),
+        "--json",
+    ]);
+    assert_eq!(v["decisions"]["1"], "retreat"); // Fig. 1
+    assert_eq!(v["validity"], false);
+    assert_eq!(v["strategy"], "scripted:lie");
+}
+
+#[test]
+fn strategies_lists_every_builtin() {
+    let out = byzlab(&["strategies"]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    for name in [
+        "honest",
+        "silent",
+        "flip",
+        "random",
+        "two-faced",
+        "split-brain",
+        "forge",
+        "chaos",
+        "spoof",
+    ] {
+        assert!(text.contains(name), "{name} missing");
+    }
+}
+
+#[test]
+fn bad_input_gets_one_clear_line_and_exit_2() {
+    let dir = std::env::temp_dir().join(format!("byzlab-cli-bad-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let bad_script = dir.join("bad.toml");
+    std::fs::write(&bad_script, "[[rule]]\nsend = \"sometimes\"\n").unwrap();
+    let broken_toml = dir.join("broken.toml");
+    std::fs::write(&broken_toml, "[[rule]\nsend = \n").unwrap();
+    let far = dir.join("far.toml");
+    std::fs::write(&far, "[[rule]]\nto = 9\nsend = \"attack\"\n").unwrap();
+    let base = ["run", "--algorithm", "om"];
+    let cases: Vec<(Vec<&str>, &str)> = vec![
+        (vec!["--n", "1", "--f", "0"], "at least 2"),
+        (vec!["--n", "4", "--f", "4"], "less than n"),
+        (vec!["--n", "4", "--f", "1", "--traitors", "7"], "not a general"),
+        (vec!["--n", "4", "--f", "2", "--traitors", "1,1"], "twice"),
+        (vec!["--n", "4", "--f", "1", "--traitors", "1,2"], "f = 1"),
+        (vec!["--n", "4", "--f", "1", "--traitors", "x"], "not a general id"),
+        (vec!["--n", "4", "--f", "1", "--strategy", "sneaky"], "unknown strategy"),
+        (
+            vec!["--n", "4", "--f", "1", "--strategy", bad_script.to_str().unwrap()],
+            "sometimes",
+        ),
+        (
+            vec!["--n", "4", "--f", "1", "--strategy", broken_toml.to_str().unwrap()],
+            "line",
+        ),
+        (
+            vec!["--n", "4", "--f", "1", "--strategy", far.to_str().unwrap()],
+            "to = 9",
+        ),
+        (
+            vec!["--n", "4", "--f", "1", "--strategy", "missing.toml"],
+            "cannot read",
+        ),
+        (vec!["--n", "4", "--f", "1", "--m", "5"], "n >= m + 2"),
+        (vec!["--n", "4", "--f", "1", "--value", "charge"], "charge"),
+        (vec!["--n", "-3", "--f", "1"], "-3"),
+        (
+            vec!["--n", "4", "--f", "1", "--link", "arbitrary", "--adversary", "gremlin"],
+            "gremlin",
+        ),
+        (
+            vec!["--n", "4", "--f", "1", "--link", "arbitrary", "--link-rate", "2"],
+            "outside",
+        ),
+        (vec!["--n", "40", "--f", "12"], "MiB"),
+    ];
+    for (extra, want) in cases {
+        let args: Vec<&str> = base.iter().copied().chain(extra.iter().copied()).collect();
+        let out = byzlab(&args);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
+        assert!(err.contains(want), "{args:?}: stderr {err:?} lacks {want:?}");
+        assert!(
+            !err.contains("panicked") && !err.contains("backtrace"),
+            "{args:?}: {err}"
+        );
+        assert!(err.starts_with("error"), "{args:?}: {err}");
+        assert!(out.stdout.is_empty(), "{args:?} printed to stdout");
+    }
+}
+
+#[test]
+fn arbitrary_links_run_and_report_link_actions() {
+    let v = json(&[
+        "run",
+        "--algorithm",
+        "sm",
+        "--n",
+        "7",
+        "--f",
+        "0",
+        "--traitors",
+        "none",
+        "--link",
+        "arbitrary",
+        "--link-rate",
+        "1",
+        "--adversary",
+        "tamper",
+        "--json",
+    ]);
+    assert!(v["counters"]["link_tampered"].as_u64().unwrap() > 0);
+    assert!(
+        v["counters"]["frames_rejected"].as_u64().unwrap() + v["counters"]["orders_rejected"].as_u64().unwrap() > 0
+    );
+}
