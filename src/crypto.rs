@@ -20,6 +20,7 @@ use ed25519_dalek::{Signature, Signer as _, SigningKey, VerifyingKey};
 use rand::Rng;
 use sha2::{Digest, Sha256};
 use std::collections::HashSet;
+use std::sync::{Arc, Mutex};
 
 /// Length of a signature on the wire.
 pub const SIG_LEN: usize = 64;
@@ -96,10 +97,35 @@ impl ChainHasher {
     }
 }
 
+/// Every signature the generals of a run actually made: the ground truth an
+/// audit checks accepted chains against, independently of verification (a
+/// verification bug would let a forgery through; the ledger would not).
+#[derive(Clone, Default)]
+pub struct SignatureLedger {
+    made: Arc<Mutex<HashSet<SignedDigest>>>,
+}
+
+/// A digest and the signature made over it.
+type SignedDigest = ([u8; 32], [u8; SIG_LEN]);
+
+impl SignatureLedger {
+    fn record(&self, digest: &[u8; 32], sig: &[u8; SIG_LEN]) {
+        if let Ok(mut made) = self.made.lock() {
+            made.insert((*digest, *sig));
+        }
+    }
+
+    /// Whether some general signed `digest` with exactly `sig`.
+    pub fn contains(&self, digest: &[u8; 32], sig: &[u8; SIG_LEN]) -> bool {
+        self.made.lock().is_ok_and(|made| made.contains(&(*digest, *sig)))
+    }
+}
+
 /// A general's own key: a traitor holds only this, never a loyal key.
 pub struct OwnKey {
     id: GeneralId,
     key: SigningKey,
+    ledger: Option<SignatureLedger>,
 }
 
 impl OwnKey {
@@ -108,7 +134,14 @@ impl OwnKey {
         OwnKey {
             id,
             key: signing_key(seed, id),
+            ledger: None,
         }
+    }
+
+    /// The same key, recording every signature it makes in `ledger`.
+    pub fn with_ledger(mut self, ledger: SignatureLedger) -> OwnKey {
+        self.ledger = Some(ledger);
+        self
     }
 
     /// Whose key this is.
@@ -118,7 +151,11 @@ impl OwnKey {
 
     /// Signs a digest.
     pub fn sign(&self, digest: &[u8; 32]) -> [u8; SIG_LEN] {
-        self.key.sign(digest).to_bytes()
+        let sig = self.key.sign(digest).to_bytes();
+        if let Some(l) = &self.ledger {
+            l.record(digest, &sig);
+        }
+        sig
     }
 }
 
@@ -149,7 +186,7 @@ pub struct PendingCheck {
 /// signature (the digest already names the signer).
 #[derive(Default)]
 pub struct VerifyCache {
-    ok: HashSet<([u8; 32], [u8; SIG_LEN])>,
+    ok: HashSet<SignedDigest>,
 }
 
 impl VerifyCache {
@@ -266,6 +303,22 @@ mod tests {
         let (checks, res) = cache.check(&keys, &[good, forged]);
         assert_eq!(res, Err(VerifyError::BadSignature(1)));
         assert!(checks >= 3, "batch plus fallback checks, got {checks}");
+    }
+
+    #[test]
+    fn ledger_knows_exactly_what_was_signed() {
+        let ledger = SignatureLedger::default();
+        let k1 = OwnKey::derive(3, 1).with_ledger(ledger.clone());
+        let plain = OwnKey::derive(3, 2);
+        let d = ChainHasher::new(Value::Attack).digest_for(1);
+        let sig = k1.sign(&d);
+        assert!(ledger.contains(&d, &sig));
+        let mut other = sig;
+        other[0] ^= 1;
+        assert!(!ledger.contains(&d, &other));
+        // a key without the ledger leaves no trace
+        let d2 = ChainHasher::new(Value::Attack).digest_for(2);
+        assert!(!ledger.contains(&d2, &plain.sign(&d2)));
     }
 
     #[test]

@@ -32,6 +32,7 @@
 #![forbid(unsafe_code)]
 
 pub mod crypto;
+pub mod experiment;
 pub mod link;
 pub mod protocol;
 pub mod rng;

@@ -3,12 +3,16 @@
 //! a non-zero exit, never a panic.
 
 use anyhow::{Context, Result};
+use byzlab::experiment::plan::{self, ExperimentPlan};
+use byzlab::experiment::runner::{self, SweepOptions};
+use byzlab::experiment::{report, spec};
 use byzlab::link::{LinkSpec, adversary};
 use byzlab::run::{RunSpec, RuntimeKind};
 use byzlab::runtime::{self, RunReport};
 use byzlab::traitor;
 use byzlab::types::{Algorithm, GeneralId, Value};
 use clap::{Parser, Subcommand, ValueEnum};
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 #[derive(Parser)]
@@ -28,6 +32,156 @@ enum Command {
     Run(RunArgs),
     /// List the built-in traitor strategies and link adversaries.
     Strategies,
+    /// Run an experiment file: every cell searched for violations, results written to a folder.
+    Sweep(SweepArgs),
+    /// Rerun a witness of a violation and print its message trace.
+    Replay(ReplayArgs),
+    /// Combine shard folders of one experiment into the outputs of one run.
+    Merge(MergeArgs),
+}
+
+#[derive(clap::Args)]
+struct SweepArgs {
+    /// Experiment file (TOML; see experiments/README.md).
+    file: PathBuf,
+    /// Output folder [default: results/<experiment name>, or results/<name>-shard-I-of-N].
+    #[arg(long)]
+    out: Option<PathBuf>,
+    /// Worker threads, each with its own actix System [default: all cores].
+    #[arg(long)]
+    jobs: Option<usize>,
+    /// Run only shard I of N (cells dealt round-robin), e.g. 0/4.
+    #[arg(long, value_parser = parse_shard)]
+    shard: Option<(usize, usize)>,
+    /// Continue an interrupted sweep in the output folder instead of starting over.
+    #[arg(long)]
+    resume: bool,
+    /// No progress bar.
+    #[arg(long)]
+    quiet: bool,
+}
+
+#[derive(clap::Args)]
+struct ReplayArgs {
+    /// Witness file written by a sweep (results/NAME/witnesses/cell-K.json).
+    witness: PathBuf,
+}
+
+#[derive(clap::Args)]
+struct MergeArgs {
+    /// Shard folders of the same experiment.
+    #[arg(required = true)]
+    dirs: Vec<PathBuf>,
+    /// Output folder [default: results/<experiment name>].
+    #[arg(long)]
+    out: Option<PathBuf>,
+}
+
+fn parse_shard(s: &str) -> Result<(usize, usize), String> {
+    let (i, n) = s.split_once('/').ok_or_else(|| format!("`{s}` is not I/N (e.g. 0/4)"))?;
+    let i: usize = i.trim().parse().map_err(|_| format!("`{i}` is not a shard index"))?;
+    let n: usize = n.trim().parse().map_err(|_| format!("`{n}` is not a shard count"))?;
+    if n == 0 || i >= n {
+        return Err(format!("shard {i}/{n}: need 0 <= I < N"));
+    }
+    Ok((i, n))
+}
+
+/// The command line as a user would type it, for the results' provenance.
+fn command_line() -> String {
+    let mut args: Vec<String> = std::env::args().skip(1).collect();
+    args.insert(0, "byzlab".into());
+    args.join(" ")
+}
+
+/// Memory one worker may need for OM trees before a sweep is refused.
+const SWEEP_MEMORY_BUDGET: u64 = 12 << 30;
+
+fn cmd_sweep(args: SweepArgs) -> Result<()> {
+    let spec = spec::load(&args.file)?;
+    let plan = plan::build(&spec, &args.file.display().to_string())?;
+    let jobs = args.jobs.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+    if jobs == 0 {
+        anyhow::bail!("--jobs must be at least 1");
+    }
+    let worst = plan
+        .cells
+        .iter()
+        .filter(|c| c.algorithm == Algorithm::Om && !c.runs.is_empty())
+        .filter_map(|c| c.m.map(|m| byzlab::run::om_tree_bytes(c.n, m)))
+        .max()
+        .unwrap_or(0);
+    if worst.saturating_mul(jobs as u64) > SWEEP_MEMORY_BUDGET {
+        anyhow::bail!(
+            "{}: the plan is too big: {jobs} jobs x {} MiB of OM trees exceeds {} MiB; lower --jobs or the largest n/m",
+            args.file.display(),
+            worst >> 20,
+            SWEEP_MEMORY_BUDGET >> 20
+        );
+    }
+    let out = args.out.unwrap_or_else(|| match args.shard {
+        None => PathBuf::from("results").join(&spec.name),
+        Some((i, n)) => PathBuf::from("results").join(format!("{}-shard-{i}-of-{n}", spec.name)),
+    });
+    let in_shard: Vec<_> = plan.cells.iter().filter(|c| ExperimentPlan::in_shard(c.id, args.shard)).collect();
+    eprintln!(
+        "{}: {} cells, {} runs, {jobs} jobs -> {}",
+        spec.name,
+        in_shard.len(),
+        in_shard.iter().map(|c| c.runs.len()).sum::<usize>(),
+        out.display()
+    );
+    let command = command_line();
+    let opts = SweepOptions {
+        out: out.clone(),
+        jobs,
+        shard: args.shard,
+        resume: args.resume,
+        progress: !args.quiet,
+        command: command.clone(),
+    };
+    let result = runner::sweep(&plan, &opts)?;
+    let cells = report::write_all(&out, &plan, &result.records, &command, args.shard)?;
+    print!("{}", report::verdict_table(&cells, &plan));
+    println!(
+        "{} runs ({} now, {} resumed) in {:.1} s; results in {}",
+        result.records.len(),
+        result.executed,
+        result.resumed,
+        result.elapsed.as_secs_f64(),
+        out.display()
+    );
+    Ok(())
+}
+
+fn cmd_replay(args: ReplayArgs) -> Result<()> {
+    let (w, report) = report::replay(&args.witness)?;
+    for t in &report.trace {
+        println!("{t}");
+    }
+    let o = &report.outcome;
+    let broken: Vec<&str> = [(!o.agreement).then_some("IC1 (agreement)"), (!o.validity).then_some("IC2 (validity)")]
+        .into_iter()
+        .flatten()
+        .collect();
+    print_summary(&report);
+    println!(
+        "reproduced {} of experiment {}: {}",
+        w.run_id,
+        w.experiment,
+        if broken.is_empty() { "no violation (the witness recorded none)".to_string() } else { format!("{} violated", broken.join(" and ")) }
+    );
+    Ok(())
+}
+
+fn cmd_merge(args: MergeArgs) -> Result<()> {
+    let first = args.dirs.first().context("merge needs at least one folder")?;
+    let name = runner::read_manifest(first)?.name;
+    let out = args.out.unwrap_or_else(|| PathBuf::from("results").join(name));
+    let (plan, records, cells) = report::merge(&args.dirs, &out, &command_line())?;
+    print!("{}", report::verdict_table(&cells, &plan));
+    println!("{} runs merged from {} folders into {}", records.len(), args.dirs.len(), out.display());
+    Ok(())
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -225,6 +379,9 @@ fn main() -> ExitCode {
             cmd_strategies();
             Ok(())
         }
+        Command::Sweep(args) => cmd_sweep(args),
+        Command::Replay(args) => cmd_replay(args),
+        Command::Merge(args) => cmd_merge(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

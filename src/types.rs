@@ -133,6 +133,19 @@ pub struct Envelope {
     pub to: GeneralId,
     /// Encoded frame (see [`crate::wire`]).
     pub bytes: Vec<u8>,
+    /// Ground truth for accounting only, present when the link changed this
+    /// frame's bytes or its sender: who really sent it, and what. No general's
+    /// behaviour depends on it.
+    pub original: Option<Box<Original>>,
+}
+
+/// What a frame was before the link altered it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Original {
+    /// The true sender.
+    pub from: GeneralId,
+    /// The bytes it sent.
+    pub bytes: Vec<u8>,
 }
 
 /// Counters a run accumulates; summed over all generals and the network.
@@ -163,6 +176,13 @@ pub struct Counters {
     pub link_tampered: u64,
     /// Frames the link added (replays and injections).
     pub link_injected: u64,
+    /// Tampered or spoofed frames from which a receiver took a value the true
+    /// sender did not send it (OM: any value; SM: an order not in the
+    /// original frame).
+    pub tampered_accepted: u64,
+    /// Accepted SM orders carrying a signature its signer never made (checked
+    /// against the run's signature ledger, independently of verification).
+    pub forgeries_accepted: u64,
 }
 
 impl Counters {
@@ -180,6 +200,8 @@ impl Counters {
         self.link_dropped += other.link_dropped;
         self.link_tampered += other.link_tampered;
         self.link_injected += other.link_injected;
+        self.tampered_accepted += other.tampered_accepted;
+        self.forgeries_accepted += other.forgeries_accepted;
     }
 }
 

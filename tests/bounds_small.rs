@@ -106,6 +106,7 @@ fn sm_holds_for_every_n_ge_f_plus_2_up_to_7() {
 fn forgeries_are_attempted_and_all_rejected() {
     let r = run(&plan(Algorithm::Sm, 7, 3, &[2, 4, 6], "forge", Value::Attack));
     assert!(r.outcome.counters.orders_rejected > 0, "the forger tried nothing");
+    assert_eq!(r.outcome.counters.forgeries_accepted, 0);
     assert!(r.outcome.agreement && r.outcome.validity);
     for g in r.generals.iter().filter(|g| g.loyal && g.id != 0) {
         assert_eq!(g.v.as_deref(), Some(&[Value::Attack][..]));

@@ -5,7 +5,7 @@
 use super::node::Outgoing;
 use crate::link::{Carried, Link, LinkAction};
 use crate::run::RunPlan;
-use crate::types::{Counters, Envelope, GeneralId, Round, Value};
+use crate::types::{Counters, Envelope, GeneralId, Original, Round, Value};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
@@ -81,9 +81,18 @@ impl Network {
                 from,
                 to: out.to,
                 bytes: out.bytes,
+                original: None,
             };
+            // Kept only while the link runs, to record what an altered frame was.
+            let sent = env.bytes.clone();
             self.link.carry(from, env, &mut self.scratch);
-            for Carried { env, action } in self.scratch.drain(..) {
+            for Carried { mut env, action } in self.scratch.drain(..) {
+                if matches!(action, LinkAction::Tampered | LinkAction::Spoofed) {
+                    env.original = Some(Box::new(Original {
+                        from,
+                        bytes: sent.clone(),
+                    }));
+                }
                 match action {
                     LinkAction::Delivered => {}
                     LinkAction::Dropped => self.counters.link_dropped += 1,

@@ -6,14 +6,14 @@
 //! machine, counting whatever is refused. Nothing here knows about actors or
 //! about links.
 
-use crate::crypto::{Keyring, OwnKey};
+use crate::crypto::{ChainHasher, Keyring, OwnKey, SignatureLedger};
 use crate::protocol::om::{self, OmGeneral, WITHHELD};
-use crate::protocol::sm::{MAX_ORDERS_PER_FRAME, SmGeneral};
+use crate::protocol::sm::{MAX_ORDERS_PER_FRAME, SmGeneral, Verdict};
 use crate::rng::{Purpose, RunRng, stream};
 use crate::run::RunPlan;
 use crate::traitor::{Coalition, Strategy, TraitorCtx};
 use crate::types::{Algorithm, COMMANDER, Counters, Envelope, GeneralId, Round, Value};
-use crate::wire::{self, Body, Frame};
+use crate::wire::{self, Body, Frame, SignedOrder};
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 
@@ -74,6 +74,7 @@ pub struct Node {
     counters: Counters,
     frame_limit: usize,
     trace: bool,
+    ledger: SignatureLedger,
 }
 
 /// Largest frame a run may carry: an honest frame's size with room to spare.
@@ -96,6 +97,7 @@ pub fn build_nodes(plan: &RunPlan) -> Vec<Node> {
         Algorithm::Om => None,
     };
     let limit = frame_limit(plan.algorithm, plan.n, plan.m);
+    let ledger = SignatureLedger::default();
     (0..plan.n as GeneralId)
         .map(|id| {
             let machine = match &keys {
@@ -107,9 +109,10 @@ pub fn build_nodes(plan: &RunPlan) -> Vec<Node> {
                     id,
                     plan.value,
                     keys.clone(),
-                    OwnKey::derive(plan.seed, id),
+                    OwnKey::derive(plan.seed, id).with_ledger(ledger.clone()),
                 ))),
             };
+            let ledger = ledger.clone();
             let traitor = plan.traitors.contains(&id).then(|| Traitor {
                 strategy: (plan.strategy.factory)(),
                 rng: stream(plan.seed, Purpose::Traitor, u64::from(id)),
@@ -125,6 +128,7 @@ pub fn build_nodes(plan: &RunPlan) -> Vec<Node> {
                 counters: Counters::default(),
                 frame_limit: limit,
                 trace: plan.trace,
+                ledger,
             }
         })
         .collect()
@@ -256,21 +260,56 @@ impl Node {
                 return;
             }
         };
-        let ok = match (&mut self.machine, &frame.body) {
-            (Machine::Om(g), Body::Om(values)) => g.receive(round, env.from, values).is_ok(),
+        // None: the whole frame was refused; Some(altered): whether the receiver
+        // took a value the true sender did not send it.
+        let outcome = match (&mut self.machine, &frame.body) {
+            // Every OM value in an altered frame is taken at face value.
+            (Machine::Om(g), Body::Om(values)) => g.receive(round, env.from, values).ok().map(|()| env.original.is_some()),
             (Machine::Sm(g), Body::Sm(orders)) => {
                 if let Some(t) = &mut self.traitor {
                     for o in orders {
                         t.strategy.observe_sm(round, env.from, o);
                     }
                 }
-                g.receive(round, env.from, orders).is_ok()
+                match g.receive(round, env.from, orders) {
+                    Ok(verdicts) => {
+                        let accepted: Vec<&SignedOrder> =
+                            orders.iter().zip(verdicts).filter(|(_, v)| *v == Verdict::Accepted).map(|(o, _)| o).collect();
+                        Some(self.audit_sm(env, &accepted))
+                    }
+                    Err(_) => None,
+                }
             }
-            _ => false,
+            _ => None,
         };
-        if !ok {
-            self.counters.frames_rejected += 1;
+        match outcome {
+            None => self.counters.frames_rejected += 1,
+            Some(true) => self.counters.tampered_accepted += 1,
+            Some(false) => {}
         }
+    }
+
+    /// Accounting outside the protocol, against the run's ground truth: counts
+    /// accepted orders with a signature nobody made, and says whether any
+    /// accepted order was not in the frame its true sender sent.
+    fn audit_sm(&mut self, env: &Envelope, accepted: &[&SignedOrder]) -> bool {
+        for o in accepted {
+            let mut h = ChainHasher::new(o.value);
+            let genuine = o.chain.iter().all(|l| {
+                let made = self.ledger.contains(&h.digest_for(l.signer), &l.sig);
+                h.push(l.signer, &l.sig);
+                made
+            });
+            self.counters.forgeries_accepted += u64::from(!genuine);
+        }
+        let Some(original) = &env.original else {
+            return false;
+        };
+        let sent = match wire::decode(&original.bytes, usize::MAX) {
+            Ok(Frame { body: Body::Sm(v), .. }) => v,
+            _ => Vec::new(),
+        };
+        accepted.iter().any(|o| !sent.contains(o))
     }
 
     /// The general's final state.

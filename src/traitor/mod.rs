@@ -10,9 +10,11 @@
 //! Strategies are found by name in the [`registry`]; a path ending in `.toml`
 //! names a [`scripted`] strategy.
 
+pub mod enumerated;
 pub mod flip;
 pub mod forge;
 pub mod honest;
+pub mod late_reveal;
 pub mod random;
 pub mod registry;
 pub mod scripted;
@@ -26,7 +28,7 @@ use crate::rng::RunRng;
 use crate::types::{Algorithm, COMMANDER, GeneralId, Round, Value};
 use crate::wire::{ChainLink, SignedOrder};
 
-pub use registry::{NamedStrategy, StrategyError, StrategyFactory, StrategyInfo, builtins, resolve};
+pub use registry::{NamedStrategy, StrategyError, StrategyFactory, StrategyInfo, StrategyRef, builtins, resolve};
 
 /// What every traitor knows about the plot: who is in it, who is not, and
 /// what the commander ordered.

@@ -1,8 +1,10 @@
 //! Finding strategies by name: the built-in table, scripted files, and
 //! strategies users register from their own code.
 
+use super::enumerated::{self, Enumerated};
 use super::scripted::{Script, Scripted};
-use super::{Strategy, flip, forge, honest, random, silent, split_brain, two_faced};
+use super::{Strategy, flip, forge, honest, late_reveal, random, silent, split_brain, two_faced};
+use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 
 /// Makes a fresh strategy for one traitor; shared across threads in sweeps.
@@ -52,6 +54,11 @@ static BUILTINS: &[StrategyInfo] = &[
         name: "forge",
         about: "SM: forged loyal signatures, spliced and replayed chains, conflicting orders",
         make: || Box::new(forge::Forge::default()),
+    },
+    StrategyInfo {
+        name: "late-reveal",
+        about: "SM: passes the order among traitors, reveals it to some in the last round (breaks f > m)",
+        make: || Box::new(late_reveal::LateReveal),
     },
 ];
 
@@ -142,7 +149,7 @@ pub enum StrategyError {
 
 /// Finds a strategy: a built-in name, or a path to a `.toml` script.
 pub fn resolve(spec: &str) -> Result<NamedStrategy, StrategyError> {
-    if spec.ends_with(".toml") || spec.contains('/') {
+    if is_script_path(spec) {
         let text = std::fs::read_to_string(spec).map_err(|source| StrategyError::Io {
             path: spec.to_string(),
             source,
@@ -162,6 +169,84 @@ pub fn resolve(spec: &str) -> Result<NamedStrategy, StrategyError> {
         factory: Arc::new(make),
         script: None,
     })
+}
+
+/// A strategy as data: what experiment files, result rows and witnesses
+/// record, so a run can be rebuilt without the files it was made from.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "lowercase")]
+pub enum StrategyRef {
+    /// A built-in strategy.
+    Builtin {
+        /// Its name.
+        name: String,
+    },
+    /// A scripted strategy, with the script's text.
+    Script {
+        /// File it was read from.
+        path: String,
+        /// Its contents.
+        text: String,
+    },
+    /// One combination of an exhaustive search ([`enumerated`]).
+    Enumerated {
+        /// Choices in `traitor=digits;...` form.
+        choices: String,
+    },
+}
+
+impl StrategyRef {
+    /// Reads a name or a `.toml` path (the script's text is kept).
+    pub fn from_spec(spec: &str) -> Result<StrategyRef, StrategyError> {
+        if is_script_path(spec) {
+            let text = std::fs::read_to_string(spec).map_err(|source| StrategyError::Io {
+                path: spec.to_string(),
+                source,
+            })?;
+            Script::parse(&text, spec)?;
+            return Ok(StrategyRef::Script {
+                path: spec.to_string(),
+                text,
+            });
+        }
+        resolve(spec)?;
+        Ok(StrategyRef::Builtin { name: spec.to_string() })
+    }
+
+    /// The strategy itself.
+    pub fn resolve(&self) -> Result<NamedStrategy, StrategyError> {
+        match self {
+            StrategyRef::Builtin { name } => resolve(name),
+            StrategyRef::Script { path, text } => Ok(NamedStrategy::scripted(Script::parse(text, path)?, path)),
+            StrategyRef::Enumerated { choices } => {
+                let table = Arc::new(enumerated::decode(choices).map_err(|message| StrategyError::Invalid {
+                    path: "enumerated choices".into(),
+                    message,
+                })?);
+                Ok(NamedStrategy {
+                    name: "enumerated".into(),
+                    factory: Arc::new(move || Box::new(Enumerated::new(table.clone()))),
+                    script: None,
+                })
+            }
+        }
+    }
+
+    /// Name as results show it: the built-in name, `scripted:NAME`, or
+    /// `enumerated`.
+    pub fn label(&self) -> String {
+        match self {
+            StrategyRef::Builtin { name } => name.clone(),
+            StrategyRef::Script { path, text } => Script::parse(text, path)
+                .map(|s| format!("scripted:{}", s.name))
+                .unwrap_or_else(|_| format!("scripted:{path}")),
+            StrategyRef::Enumerated { .. } => "enumerated".into(),
+        }
+    }
+}
+
+fn is_script_path(spec: &str) -> bool {
+    spec.ends_with(".toml") || spec.contains('/')
 }
 
 #[cfg(test)]

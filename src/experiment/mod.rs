@@ -1,0 +1,57 @@
+//! Experiments: sweep n, f, algorithm, link and strategy, search every cell for
+//! a violation of IC1 or IC2, and report a verdict per cell that can be
+//! trusted, plotted and replayed.
+//!
+//! * [`spec`]: the experiment file, parsed then validated.
+//! * [`plan`]: cells and runs, exhaustive or sampled search.
+//! * [`runner`]: the parallel sweep, with sharding, resume and progress.
+//! * [`record`]: rows of `runs.csv`.
+//! * [`report`]: `cells.csv`, `summary.md`, witnesses, merge and replay.
+//! * [`plots`]: SVG heatmaps and message counts.
+
+pub mod plan;
+pub mod plots;
+pub mod record;
+pub mod report;
+pub mod runner;
+pub mod spec;
+
+/// What can go wrong in a sweep, a merge or a replay.
+#[derive(Debug, thiserror::Error)]
+pub enum ExperimentError {
+    /// The experiment file.
+    #[error(transparent)]
+    Spec(#[from] spec::SpecError),
+    /// Reading or writing results.
+    #[error("{path}: {message}")]
+    Io {
+        /// File or folder.
+        path: String,
+        /// What failed.
+        message: String,
+    },
+    /// A resume, shard or merge that does not fit the results on disk.
+    #[error("{0}")]
+    Mismatch(String),
+    /// A run failed in the runtime.
+    #[error("run {run_id}: {message}")]
+    Run {
+        /// Which run.
+        run_id: String,
+        /// What failed.
+        message: String,
+    },
+    /// A witness that does not reproduce or does not parse.
+    #[error("{0}")]
+    Witness(String),
+}
+
+impl ExperimentError {
+    /// An IO error on `path`.
+    pub fn io(path: &std::path::Path, e: impl std::fmt::Display) -> ExperimentError {
+        ExperimentError::Io {
+            path: path.display().to_string(),
+            message: e.to_string(),
+        }
+    }
+}

@@ -1,0 +1,492 @@
+//! From a validated [`Spec`] to the list of cells and runs a sweep executes.
+//!
+//! A cell is one (algorithm, link, n, f, m). Inside it the runner searches
+//! for a counterexample: either **exhaustively** (OM, when every traitor
+//! placement x order x every choice of value-or-silence on every traitor
+//! message fits in `exhaustive_limit` runs) or by **sampling** the strategy
+//! portfolio x traitor placements (all, or a seeded sample) x orders x seeds.
+//! The plan is a pure function of the spec, so shards, resumes and merges all
+//! see the same cells and run ids.
+
+use super::spec::{CommanderRule, MRule, Placements, Spec, SpecError};
+use crate::link::LinkSpec;
+use crate::rng::{Purpose, stream};
+use crate::run::{MAX_OM_TREE_BYTES, om_tree_bytes};
+use crate::traitor::StrategyRef;
+use crate::traitor::enumerated::{self, Choices, om_slots};
+use crate::types::{Algorithm, COMMANDER, GeneralId, Value};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use std::collections::BTreeSet;
+
+/// Largest plan a sweep accepts, in runs.
+pub const MAX_TOTAL_RUNS: u64 = 20_000_000;
+
+/// What the paper predicts for a cell.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Theory {
+    /// IC1 and IC2 must hold in every run.
+    Holds,
+    /// Some traitor behaviour must break IC1 or IC2.
+    Fails,
+    /// No theorem speaks to this cell (arbitrary links, m > f with n <= 3m).
+    Open,
+}
+
+impl Theory {
+    /// Lower-case name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Theory::Holds => "holds",
+            Theory::Fails => "fails",
+            Theory::Open => "open",
+        }
+    }
+}
+
+/// How a cell was searched.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Search {
+    /// Every placement, order and traitor choice.
+    Exhaustive,
+    /// The strategy portfolio over placements, orders and seeds.
+    Sampled,
+    /// Not run (see the cell's reason).
+    None,
+}
+
+impl Search {
+    /// Lower-case name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Search::Exhaustive => "exhaustive",
+            Search::Sampled => "sampled",
+            Search::None => "none",
+        }
+    }
+}
+
+/// One run of a cell.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RunDesc {
+    /// Position in the cell (the run id is `CELL-INDEX`).
+    pub index: usize,
+    /// Traitors, ascending.
+    pub traitors: Vec<GeneralId>,
+    /// Strategy.
+    pub strategy: StrategyRef,
+    /// The commander's order.
+    pub value: Value,
+    /// Seed.
+    pub seed: u64,
+}
+
+/// One cell of the sweep.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Cell {
+    /// Position in the plan.
+    pub id: usize,
+    /// Algorithm.
+    pub algorithm: Algorithm,
+    /// Link.
+    pub link: LinkSpec,
+    /// Generals.
+    pub n: usize,
+    /// Traitors.
+    pub f: usize,
+    /// The rule m came from.
+    pub m_rule: MRule,
+    /// Rounds of relaying (`None` when the m rule gives a negative m).
+    pub m: Option<usize>,
+    /// Why the cell is not run, if it is not.
+    pub skip: Option<String>,
+    /// The paper's prediction.
+    pub theory: Theory,
+    /// Search kind.
+    pub search: Search,
+    /// True when `max_runs_per_cell` cut the search down.
+    pub capped: bool,
+    /// Its runs, in order.
+    pub runs: Vec<RunDesc>,
+}
+
+impl Cell {
+    /// `om n=4 f=1 m=1 authenticated`.
+    pub fn label(&self) -> String {
+        let m = self.m.map_or("-".into(), |m| m.to_string());
+        format!("{} n={} f={} m={} {}", self.algorithm, self.n, self.f, m, self.link.label())
+    }
+}
+
+/// A sweep's full plan.
+#[derive(Clone, Debug)]
+pub struct ExperimentPlan {
+    /// The spec it came from.
+    pub spec: Spec,
+    /// Hash of the spec: shards and resumes must match it.
+    pub fingerprint: String,
+    /// Cells, in id order.
+    pub cells: Vec<Cell>,
+}
+
+impl ExperimentPlan {
+    /// Runs in the plan.
+    pub fn total_runs(&self) -> usize {
+        self.cells.iter().map(|c| c.runs.len()).sum()
+    }
+
+    /// Whether cell `id` belongs to shard `i` of `count` (cells are dealt
+    /// round-robin, so every shard gets a spread of sizes).
+    pub fn in_shard(id: usize, shard: Option<(usize, usize)>) -> bool {
+        shard.is_none_or(|(i, count)| id % count == i)
+    }
+}
+
+/// The spec's fingerprint.
+pub fn fingerprint(spec: &Spec) -> String {
+    let json = serde_json::to_vec(spec).unwrap_or_default();
+    let digest = Sha256::digest(&json);
+    digest.iter().take(8).map(|b| format!("{b:02x}")).collect()
+}
+
+fn theory(alg: Algorithm, link: &LinkSpec, n: usize, f: usize, m: usize) -> Theory {
+    if *link != LinkSpec::Authenticated {
+        return Theory::Open;
+    }
+    if f == 0 {
+        return Theory::Holds;
+    }
+    match alg {
+        // Theorem 2; with fewer than f+1 rounds no algorithm can work.
+        Algorithm::Sm => {
+            if m >= f {
+                Theory::Holds
+            } else {
+                Theory::Fails
+            }
+        }
+        // Theorem 1 (n > 3m, at most m traitors); Theorem/Corollary: n <= 3f
+        // cannot be solved; and m < f leaves too few rounds.
+        Algorithm::Om => {
+            if m < f || n <= 3 * f {
+                Theory::Fails
+            } else if n > 3 * m {
+                Theory::Holds
+            } else {
+                Theory::Open
+            }
+        }
+    }
+}
+
+fn binomial(n: usize, k: usize) -> u64 {
+    let k = k.min(n - k.min(n));
+    (0..k).fold(1u64, |acc, i| acc.saturating_mul((n - i) as u64) / (i as u64 + 1))
+}
+
+fn combinations(pool: &[GeneralId], k: usize, out: &mut Vec<Vec<GeneralId>>) {
+    fn go(pool: &[GeneralId], k: usize, start: usize, cur: &mut Vec<GeneralId>, out: &mut Vec<Vec<GeneralId>>) {
+        if cur.len() == k {
+            out.push(cur.clone());
+            return;
+        }
+        for i in start..pool.len() {
+            if pool.len() - i < k - cur.len() {
+                break;
+            }
+            cur.push(pool[i]);
+            go(pool, k, i + 1, cur, out);
+            cur.pop();
+        }
+    }
+    go(pool, k, 0, &mut Vec::new(), out);
+}
+
+fn cell_seed(alg: Algorithm, link: &LinkSpec, n: usize, f: usize) -> u64 {
+    let d = Sha256::digest(format!("{alg}|{}|{n}|{f}", link.label()).as_bytes());
+    u64::from_le_bytes([d[0], d[1], d[2], d[3], d[4], d[5], d[6], d[7]])
+}
+
+/// Traitor sets of size f among n for one commander rule: all of them, or a
+/// seeded sample of at most `k`.
+fn placements_for(n: usize, f: usize, rule: CommanderRule, limit: Option<usize>, seed: u64) -> Result<Vec<Vec<GeneralId>>, String> {
+    let lieutenants: Vec<GeneralId> = (1..n as GeneralId).collect();
+    // (commander among traitors?, how many lieutenants to pick)
+    let mut groups: Vec<(bool, usize)> = Vec::new();
+    if rule != CommanderRule::Traitor {
+        groups.push((false, f));
+    }
+    if rule != CommanderRule::Loyal && f >= 1 {
+        groups.push((true, f - 1));
+    }
+    let mut out = Vec::new();
+    let group_count = groups.len();
+    for (gi, (with_commander, k)) in groups.into_iter().enumerate() {
+        if k > lieutenants.len() {
+            continue;
+        }
+        let total = binomial(lieutenants.len(), k);
+        // Split a sample evenly between the two kinds of placement.
+        let want = limit.map(|l| (l / group_count + usize::from(gi < l % group_count)) as u64);
+        let mut picked: Vec<Vec<GeneralId>> = match want {
+            Some(w) if w < total => {
+                let mut rng = stream(seed, Purpose::Placement, gi as u64 + 1);
+                let mut set = BTreeSet::new();
+                let mut tries = 0;
+                while (set.len() as u64) < w && tries < w * 50 {
+                    let mut pick: Vec<GeneralId> =
+                        rand::seq::index::sample(&mut rng, lieutenants.len(), k).into_iter().map(|i| lieutenants[i]).collect();
+                    pick.sort_unstable();
+                    set.insert(pick);
+                    tries += 1;
+                }
+                set.into_iter().collect()
+            }
+            _ => {
+                if total > 1_000_000 {
+                    return Err(format!(
+                        "placements = \"all\" means C({}, {k}) = {total} placements in one cell; use placements = K to sample",
+                        lieutenants.len()
+                    ));
+                }
+                let mut all = Vec::new();
+                combinations(&lieutenants, k, &mut all);
+                all
+            }
+        };
+        if with_commander {
+            for p in &mut picked {
+                p.insert(0, COMMANDER);
+            }
+        }
+        out.extend(picked);
+    }
+    Ok(out)
+}
+
+/// Builds the plan of a spec; refuses plans too big to run.
+pub fn build(spec: &Spec, source: &str) -> Result<ExperimentPlan, SpecError> {
+    let too_big = |message: String| SpecError::TooBig {
+        path: source.to_string(),
+        message,
+    };
+    let mut cells = Vec::new();
+    let mut total: u64 = 0;
+    for &algorithm in &spec.algorithms {
+        for link in &spec.links {
+            for &m_rule in &spec.m {
+                for &n in &spec.ns {
+                    for &f in &spec.fs {
+                        let cell = make_cell(spec, cells.len(), algorithm, link, m_rule, n, f).map_err(&too_big)?;
+                        total += cell.runs.len() as u64;
+                        if total > MAX_TOTAL_RUNS {
+                            return Err(too_big(format!("more than {MAX_TOTAL_RUNS} runs (reached at {})", cell.label())));
+                        }
+                        cells.push(cell);
+                    }
+                }
+            }
+        }
+    }
+    Ok(ExperimentPlan {
+        spec: spec.clone(),
+        fingerprint: fingerprint(spec),
+        cells,
+    })
+}
+
+fn make_cell(spec: &Spec, id: usize, algorithm: Algorithm, link: &LinkSpec, m_rule: MRule, n: usize, f: usize) -> Result<Cell, String> {
+    let m = m_rule.m_for(f);
+    let mut cell = Cell {
+        id,
+        algorithm,
+        link: link.clone(),
+        n,
+        f,
+        m_rule,
+        m,
+        skip: None,
+        theory: Theory::Open,
+        search: Search::None,
+        capped: false,
+        runs: Vec::new(),
+    };
+    match m {
+        None => cell.skip = Some(format!("{} is negative", m_rule.label())),
+        Some(_) if f + 2 > n => cell.skip = Some("fewer than two loyal generals: nothing can disagree".into()),
+        Some(m) if m + 2 > n => cell.skip = Some(format!("m = {m} needs n >= m + 2")),
+        Some(m) => {
+            if algorithm == Algorithm::Om && om_tree_bytes(n, m) > MAX_OM_TREE_BYTES {
+                return Err(format!(
+                    "{}: OM({m}) with n = {n} needs {} MiB of trees per run (limit {} MiB)",
+                    cell.label(),
+                    om_tree_bytes(n, m) >> 20,
+                    MAX_OM_TREE_BYTES >> 20
+                ));
+            }
+            cell.theory = theory(algorithm, link, n, f, m);
+            fill_runs(spec, &mut cell, m).map_err(|e| format!("{}: {e}", cell.label()))?;
+        }
+    }
+    Ok(cell)
+}
+
+fn fill_runs(spec: &Spec, cell: &mut Cell, m: usize) -> Result<(), String> {
+    let (n, f) = (cell.n, cell.f);
+    let seed = cell_seed(cell.algorithm, &cell.link, n, f);
+    let link_seeds = if cell.link == LinkSpec::Authenticated { 1 } else { spec.seeds };
+    // Exhaustive first: OM only, every placement.
+    if spec.exhaustive && cell.algorithm == Algorithm::Om {
+        let all = placements_for(n, f, spec.commander, None, seed)?;
+        let mut count: u64 = 0;
+        for p in &all {
+            let slots: u64 = p.iter().map(|&t| om_slots(n, m, t)).sum();
+            let combos = if slots >= 40 { u64::MAX } else { 3u64.saturating_pow(slots as u32) };
+            count = count.saturating_add(combos.saturating_mul(spec.values.len() as u64 * link_seeds));
+        }
+        if count <= spec.exhaustive_limit && count <= spec.max_runs_per_cell {
+            for p in &all {
+                let sizes: Vec<usize> = p.iter().map(|&t| om_slots(n, m, t) as usize).collect();
+                let slots: usize = sizes.iter().sum();
+                let combos = 3u64.pow(slots as u32);
+                for &value in &spec.values {
+                    for c in 0..combos {
+                        let mut digits = Vec::with_capacity(slots);
+                        let mut x = c;
+                        for _ in 0..slots {
+                            digits.push((x % 3) as u8);
+                            x /= 3;
+                        }
+                        let mut choices = Choices::new();
+                        let mut rest = &digits[..];
+                        for (&t, &size) in p.iter().zip(&sizes) {
+                            choices.insert(t, rest[..size].to_vec());
+                            rest = &rest[size..];
+                        }
+                        let strategy = StrategyRef::Enumerated {
+                            choices: enumerated::encode(&choices),
+                        };
+                        for s in 0..link_seeds {
+                            cell.runs.push(RunDesc {
+                                index: cell.runs.len(),
+                                traitors: p.clone(),
+                                strategy: strategy.clone(),
+                                value,
+                                seed: s,
+                            });
+                        }
+                    }
+                }
+            }
+            cell.search = Search::Exhaustive;
+            return Ok(());
+        }
+    }
+    let limit = match spec.placements {
+        Placements::All => None,
+        Placements::Sample(k) => Some(k),
+    };
+    let placements = placements_for(n, f, spec.commander, limit, seed)?;
+    let per_placement = spec.strategies.len() as u64 * spec.values.len() as u64 * spec.seeds;
+    let planned = placements.len() as u64 * per_placement;
+    // Even striding keeps every placement kind represented when capped.
+    let keep = planned.min(spec.max_runs_per_cell);
+    cell.capped = keep < planned;
+    let mut k: u64 = 0;
+    let mut next_kept: u64 = 0;
+    for p in &placements {
+        for strategy in &spec.strategies {
+            for &value in &spec.values {
+                for s in 0..spec.seeds {
+                    let take = !cell.capped || k == next_kept * planned / keep;
+                    if take && (cell.runs.len() as u64) < keep {
+                        cell.runs.push(RunDesc {
+                            index: cell.runs.len(),
+                            traitors: p.clone(),
+                            strategy: strategy.clone(),
+                            value,
+                            seed: s,
+                        });
+                        next_kept += 1;
+                    }
+                    k += 1;
+                }
+            }
+        }
+    }
+    cell.search = Search::Sampled;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::spec::parse;
+    use super::*;
+
+    fn plan(text: &str) -> ExperimentPlan {
+        let spec = parse(text, "t.toml", "t", None).unwrap();
+        build(&spec, "t.toml").unwrap()
+    }
+
+    #[test]
+    fn small_om_cells_are_exhaustive() {
+        let p = plan("algorithms=[\"om\"]\nn=[3,4]\nf=1\n");
+        let c3 = &p.cells[0];
+        assert_eq!(c3.search, Search::Exhaustive);
+        // commander traitor: 3^2; lieutenant 1 or 2: 3^1 each; two orders
+        assert_eq!(c3.runs.len(), (9 + 3 + 3) * 2);
+        let c4 = &p.cells[1];
+        assert_eq!(c4.search, Search::Exhaustive);
+        assert_eq!(c4.runs.len(), (27 + 9 * 3) * 2);
+        assert_eq!(c4.theory, Theory::Holds);
+        assert_eq!(c3.theory, Theory::Fails);
+    }
+
+    #[test]
+    fn sampled_cells_cover_the_portfolio() {
+        let p = plan("algorithms=[\"sm\"]\nn=5\nf=2\nseeds=2\n");
+        let c = &p.cells[0];
+        assert_eq!(c.search, Search::Sampled);
+        let strategies = super::super::spec::portfolio().len();
+        assert_eq!(c.runs.len(), 10 * strategies * 2 * 2); // C(5,2) placements
+        assert!(c.runs.iter().any(|r| r.traitors.contains(&0)));
+        assert!(c.runs.iter().any(|r| !r.traitors.contains(&0)));
+    }
+
+    #[test]
+    fn caps_and_samples_are_respected() {
+        let p = plan("algorithms=[\"om\"]\nn=10\nf=3\nplacements=6\nmax_runs_per_cell=50\n");
+        let c = &p.cells[0];
+        assert_eq!(c.runs.len(), 50);
+        assert!(c.capped);
+        let kinds: BTreeSet<bool> = c.runs.iter().map(|r| r.traitors.contains(&0)).collect();
+        assert_eq!(kinds.len(), 2, "both commander kinds kept");
+        let distinct: BTreeSet<_> = c.runs.iter().map(|r| r.traitors.clone()).collect();
+        assert_eq!(distinct.len(), 6);
+    }
+
+    #[test]
+    fn inapplicable_cells_say_why() {
+        let p = plan("algorithms=[\"om\"]\nn=3\nf=[0,2]\nm=\"f-1\"\n");
+        assert!(p.cells[0].skip.as_deref().unwrap().contains("negative"));
+        assert!(p.cells[1].skip.as_deref().unwrap().contains("loyal"));
+        assert_eq!(p.total_runs(), 0);
+    }
+
+    #[test]
+    fn plans_are_deterministic() {
+        let text = "algorithms=[\"om\",\"sm\"]\nn={from=4,to=8}\nf=[1,2]\nplacements=5\n";
+        let (a, b) = (plan(text), plan(text));
+        assert_eq!(a.fingerprint, b.fingerprint);
+        assert_eq!(a.cells, b.cells);
+    }
+
+    #[test]
+    fn huge_plans_are_refused_with_an_estimate() {
+        let spec = parse("algorithms=[\"om\"]\nn=60\nf=25\nm=2\n", "t.toml", "t", None).unwrap();
+        let e = build(&spec, "t.toml").unwrap_err().to_string();
+        assert!(e.contains("too big") && e.contains("placements"), "{e}");
+    }
+}

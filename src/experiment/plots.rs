@@ -1,0 +1,174 @@
+//! SVG plots with plotters (SVG backend only): a heatmap of the n x f grid per
+//! algorithm and link with the n = 3f+1 boundary drawn, and messages against n
+//! on a log scale with OM's formula drawn over the measured points.
+
+use super::plan::ExperimentPlan;
+use super::record::RunRecord;
+use super::report::{CellResult, Verdict};
+use crate::protocol::om::message_count;
+use crate::types::Algorithm;
+use plotters::prelude::*;
+use std::collections::BTreeMap;
+use std::path::Path;
+
+type PlotResult<T> = Result<T, Box<dyn std::error::Error>>;
+
+/// Dark, distinguishable series colours (readable on white).
+const PALETTE: [RGBColor; 8] = [
+    RGBColor(31, 119, 180),
+    RGBColor(214, 39, 40),
+    RGBColor(44, 160, 44),
+    RGBColor(148, 103, 189),
+    RGBColor(255, 127, 14),
+    RGBColor(140, 86, 75),
+    RGBColor(227, 119, 194),
+    RGBColor(23, 190, 207),
+];
+
+/// Writes every plot; returns the file names written.
+pub fn write_plots(out: &Path, plan: &ExperimentPlan, results: &[CellResult], records: &[RunRecord]) -> Result<Vec<String>, String> {
+    let mut files = Vec::new();
+    let several_links = plan.spec.links.len() > 1;
+    let several_m = plan.spec.m.len() > 1;
+    for group in super::report::groups(results) {
+        let clean = |t: &str| -> String {
+            let c: String = t.chars().map(|c| if c.is_ascii_alphanumeric() { c } else { '-' }).collect();
+            c.trim_matches('-').to_string()
+        };
+        let mut name = format!("heatmap-{}", group.algorithm);
+        if several_m {
+            name += &format!("-{}", clean(&group.m_rule.label().replace(' ', "")));
+        }
+        if several_links {
+            name += &format!("-{}", clean(&group.link));
+        }
+        name += ".svg";
+        let title = format!("{}: violated runs / runs (blue line: n = 3f+1)", group.title());
+        heatmap(&out.join(&name), &title, &plan.spec.fs, &plan.spec.ns, &group.cells).map_err(|e| format!("{name}: {e}"))?;
+        files.push(name);
+    }
+    if !records.is_empty() {
+        messages(&out.join("messages.svg"), records).map_err(|e| format!("messages.svg: {e}"))?;
+        files.push("messages.svg".into());
+    }
+    Ok(files)
+}
+
+fn heatmap(path: &Path, title: &str, fs: &[usize], ns: &[usize], cells: &[&CellResult]) -> PlotResult<()> {
+    let (f0, f1) = (fs[0] as f64 - 0.5, fs[fs.len() - 1] as f64 + 0.5);
+    let (n0, n1) = (ns[0] as f64 - 0.5, ns[ns.len() - 1] as f64 + 0.5);
+    let width = 160 + 110 * fs.len() as u32;
+    let height = 140 + 34 * ns.len() as u32;
+    let root = SVGBackend::new(path, (width.max(420), height)).into_drawing_area();
+    root.fill(&WHITE)?;
+    let mut chart = ChartBuilder::on(&root)
+        .caption(title, ("sans-serif", 16))
+        .margin(12)
+        .x_label_area_size(36)
+        .y_label_area_size(40)
+        .build_cartesian_2d(f0..f1, n0..n1)?;
+    let int_label = |v: &f64| if (v - v.round()).abs() < 1e-6 { format!("{v:.0}") } else { String::new() };
+    chart
+        .configure_mesh()
+        .disable_mesh()
+        .x_desc("f (traitors)")
+        .y_desc("n (generals)")
+        .x_labels(fs.len() * 2 + 1)
+        .y_labels(ns.len() * 2 + 1)
+        .x_label_formatter(&int_label)
+        .y_label_formatter(&int_label)
+        .draw()?;
+    for c in cells {
+        let (f, n) = (c.cell.f as f64, c.cell.n as f64);
+        let (fill, text) = match c.verdict {
+            Verdict::Holds => (RGBColor(134, 201, 134), format!("0/{}", c.runs)),
+            Verdict::Violated => {
+                // Darker red for a larger share of violating runs.
+                let share = c.violations as f64 / c.runs.max(1) as f64;
+                let g = (150.0 - 110.0 * share) as u8;
+                (RGBColor(225, g, g), format!("{}/{}", c.violations, c.runs))
+            }
+            Verdict::NotApplicable => (RGBColor(225, 225, 225), "n/a".into()),
+            Verdict::NotRun => (RGBColor(250, 250, 250), "-".into()),
+        };
+        chart.draw_series(std::iter::once(Rectangle::new([(f - 0.48, n - 0.48), (f + 0.48, n + 0.48)], fill.filled())))?;
+        chart.draw_series(std::iter::once(Text::new(text, (f - 0.4, n + 0.25), ("sans-serif", 11))))?;
+    }
+    // The n = 3f+1 boundary: a staircase between n = 3f and n = 3f+1.
+    let mut stair = Vec::new();
+    for &f in fs {
+        let y = (3 * f) as f64 + 0.5;
+        stair.push((f as f64 - 0.5, y));
+        stair.push((f as f64 + 0.5, y));
+    }
+    let stair: Vec<(f64, f64)> = stair.into_iter().map(|(x, y)| (x, y.clamp(n0, n1))).collect();
+    chart.draw_series(LineSeries::new(stair, BLUE.stroke_width(3)))?;
+    root.present()?;
+    Ok(())
+}
+
+fn messages(path: &Path, records: &[RunRecord]) -> PlotResult<()> {
+    // Most messages seen per (algorithm, m, n): a run with traitors that
+    // withhold sends fewer, and no traitor can make OM send more.
+    let mut measured: BTreeMap<(Algorithm, usize), BTreeMap<usize, u64>> = BTreeMap::new();
+    for r in records {
+        let e = measured.entry((r.algorithm, r.m)).or_default().entry(r.n).or_insert(0);
+        *e = (*e).max(r.messages);
+    }
+    let n_min = records.iter().map(|r| r.n).min().unwrap_or(2);
+    let n_max = records.iter().map(|r| r.n).max().unwrap_or(3).max(n_min + 1);
+    let mut y_max = measured.values().flat_map(|s| s.values()).copied().max().unwrap_or(10) as f64;
+    for &(alg, m) in measured.keys() {
+        if alg == Algorithm::Om {
+            y_max = y_max.max(message_count(n_max, m) as f64);
+        }
+    }
+    let root = SVGBackend::new(path, (760, 480)).into_drawing_area();
+    root.fill(&WHITE)?;
+    let mut chart = ChartBuilder::on(&root)
+        .caption("Messages per run against n (most seen per cell)", ("sans-serif", 16))
+        .margin(12)
+        .x_label_area_size(36)
+        .y_label_area_size(60)
+        .build_cartesian_2d(n_min as f64 - 0.5..n_max as f64 + 0.5, (1f64..y_max * 2.0).log_scale())?;
+    chart
+        .configure_mesh()
+        .x_desc("n (generals)")
+        .y_desc("messages (log scale)")
+        .x_label_formatter(&|v| format!("{v:.0}"))
+        .draw()?;
+    for (i, (&(alg, m), points)) in measured.iter().enumerate() {
+        let color = PALETTE[i % PALETTE.len()];
+        if alg == Algorithm::Om {
+            let formula: Vec<(f64, f64)> = (n_min.max(m + 2)..=n_max).map(|n| (n as f64, message_count(n, m) as f64)).collect();
+            chart
+                .draw_series(LineSeries::new(formula, color.stroke_width(2)))?
+                .label(format!("OM({m}) formula: sum of (n-1)...(n-1-k)"))
+                .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 18, y)], color.stroke_width(2)));
+        }
+        let pts: Vec<(f64, f64)> = points.iter().map(|(&n, &v)| (n as f64, (v.max(1)) as f64)).collect();
+        let label = format!("{}({m}) measured", alg.as_str().to_uppercase());
+        match alg {
+            Algorithm::Om => {
+                chart
+                    .draw_series(pts.into_iter().map(|p| Circle::new(p, 5, color.filled())))?
+                    .label(label)
+                    .legend(move |(x, y)| Circle::new((x + 9, y), 5, color.filled()));
+            }
+            Algorithm::Sm => {
+                chart
+                    .draw_series(pts.into_iter().map(|p| TriangleMarker::new(p, 6, color.filled())))?
+                    .label(label)
+                    .legend(move |(x, y)| TriangleMarker::new((x + 9, y), 6, color.filled()));
+            }
+        }
+    }
+    chart
+        .configure_series_labels()
+        .position(SeriesLabelPosition::UpperLeft)
+        .background_style(WHITE.mix(0.85))
+        .border_style(BLACK)
+        .draw()?;
+    root.present()?;
+    Ok(())
+}

@@ -1,0 +1,325 @@
+//! The sweep: runs a plan's cells in parallel on `jobs` worker threads (each
+//! with its own actix `System` when the runtime is actix), appends rows to
+//! `runs.csv` as chunks finish, shows progress, and can resume.
+//!
+//! Scheduling never reaches the results: workers take chunks of runs from a
+//! shared counter, the rows are sorted by (cell, index) at the end, and
+//! "stop at first violation" keeps exactly the runs up to the lowest-index
+//! violation of each cell, whichever worker found what first.
+
+use super::ExperimentError;
+use super::plan::{ExperimentPlan, RunDesc};
+use super::record::{self, RunRecord};
+use super::spec::Spec;
+use crate::run::{RunSpec, RuntimeKind};
+use crate::runtime::actix::ActixRunner;
+use crate::runtime::{self, RunReport};
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, HashSet};
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+/// Runs per unit of work handed to a worker.
+const CHUNK: usize = 16;
+
+/// How a sweep runs.
+#[derive(Clone, Debug)]
+pub struct SweepOptions {
+    /// Output folder.
+    pub out: PathBuf,
+    /// Worker threads.
+    pub jobs: usize,
+    /// `Some((i, count))` runs shard i of count.
+    pub shard: Option<(usize, usize)>,
+    /// Continue a sweep interrupted in `out`.
+    pub resume: bool,
+    /// Show a progress bar (only drawn when stderr is a terminal).
+    pub progress: bool,
+    /// The command line, recorded in the results.
+    pub command: String,
+}
+
+/// What `plan.json` in an output folder records.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Manifest {
+    /// Experiment name.
+    pub name: String,
+    /// Spec fingerprint.
+    pub fingerprint: String,
+    /// The validated spec (merges rebuild the plan from it).
+    pub spec: Spec,
+    /// Shard, if any.
+    pub shard: Option<(usize, usize)>,
+    /// Command that made the folder.
+    pub command: String,
+    /// byzlab version.
+    pub version: String,
+}
+
+/// A finished sweep.
+#[derive(Debug)]
+pub struct SweepResult {
+    /// All rows of the folder, sorted by (cell, index).
+    pub records: Vec<RunRecord>,
+    /// Runs executed by this invocation.
+    pub executed: usize,
+    /// Runs found done on resume.
+    pub resumed: usize,
+    /// Wall time of this invocation.
+    pub elapsed: Duration,
+}
+
+const OWNED: &[&str] = &["runs.csv", "cells.csv", "summary.md", "plan.json", "README.md"];
+
+/// Removes what an earlier sweep wrote in `out` (only files byzlab owns).
+fn clear(out: &Path) -> Result<(), ExperimentError> {
+    for f in OWNED {
+        let p = out.join(f);
+        if p.exists() {
+            std::fs::remove_file(&p).map_err(|e| ExperimentError::io(&p, e))?;
+        }
+    }
+    let w = out.join("witnesses");
+    if w.exists() {
+        std::fs::remove_dir_all(&w).map_err(|e| ExperimentError::io(&w, e))?;
+    }
+    if let Ok(entries) = std::fs::read_dir(out) {
+        for e in entries.flatten() {
+            let p = e.path();
+            if p.extension().is_some_and(|x| x == "svg") {
+                std::fs::remove_file(&p).map_err(|e| ExperimentError::io(&p, e))?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Reads `plan.json` from a results folder.
+pub fn read_manifest(dir: &Path) -> Result<Manifest, ExperimentError> {
+    let p = dir.join("plan.json");
+    let text = std::fs::read_to_string(&p).map_err(|e| ExperimentError::io(&p, e))?;
+    serde_json::from_str(&text).map_err(|e| ExperimentError::io(&p, format!("not a byzlab plan.json: {e}")))
+}
+
+/// Builds the run of `desc` in `cell`.
+pub fn run_spec(plan: &ExperimentPlan, cell_id: usize, desc: &RunDesc, trace: bool) -> Result<RunSpec, String> {
+    let cell = &plan.cells[cell_id];
+    Ok(RunSpec {
+        algorithm: cell.algorithm,
+        n: cell.n,
+        f: cell.f,
+        m: cell.m,
+        traitors: Some(desc.traitors.clone()),
+        strategy: desc.strategy.resolve().map_err(|e| e.to_string())?,
+        value: desc.value,
+        link: cell.link.clone(),
+        runtime: plan.spec.runtime,
+        seed: desc.seed,
+        trace,
+    })
+}
+
+fn execute(actix: Option<&ActixRunner>, spec: RunSpec) -> Result<RunReport, String> {
+    let plan = spec.validate().map_err(|e| e.to_string())?;
+    match (plan.runtime, actix) {
+        (RuntimeKind::Actix, Some(runner)) => runner.run(&plan).map_err(|e| e.to_string()),
+        _ => runtime::execute(&plan).map_err(|e| e.to_string()),
+    }
+}
+
+struct Unit {
+    cell: usize,
+    lo: usize,
+    hi: usize,
+}
+
+enum Msg {
+    Rows { rows: Vec<RunRecord>, runs: usize },
+    Failed(ExperimentError),
+}
+
+/// Runs the plan (or its shard) into `opts.out`.
+pub fn sweep(plan: &ExperimentPlan, opts: &SweepOptions) -> Result<SweepResult, ExperimentError> {
+    let start = Instant::now();
+    let out = &opts.out;
+    std::fs::create_dir_all(out).map_err(|e| ExperimentError::io(out, e))?;
+    let runs_path = out.join("runs.csv");
+    let mut done: HashSet<String> = HashSet::new();
+    if opts.resume && runs_path.exists() {
+        let m = read_manifest(out)?;
+        if m.fingerprint != plan.fingerprint {
+            return Err(ExperimentError::Mismatch(format!(
+                "{} holds results of a different plan (fingerprint {} vs {}); sweep into another --out, or drop --resume to start over",
+                out.display(),
+                m.fingerprint,
+                plan.fingerprint
+            )));
+        }
+        if m.shard != opts.shard {
+            return Err(ExperimentError::Mismatch(format!(
+                "{} holds shard {:?}, this sweep is shard {:?}",
+                out.display(),
+                m.shard,
+                opts.shard
+            )));
+        }
+        let rows = record::read_runs(&runs_path).map_err(|e| ExperimentError::io(&runs_path, e))?;
+        // Rewrite without a possibly truncated last line before appending.
+        let mut unique = BTreeMap::new();
+        for r in rows {
+            unique.insert((r.cell, r.index), r);
+        }
+        let rows: Vec<RunRecord> = unique.into_values().collect();
+        std::fs::write(&runs_path, record::to_csv(&rows, true)).map_err(|e| ExperimentError::io(&runs_path, e))?;
+        done = rows.into_iter().map(|r| r.run_id).collect();
+    } else {
+        clear(out)?;
+        std::fs::write(&runs_path, record::to_csv(&[], true)).map_err(|e| ExperimentError::io(&runs_path, e))?;
+    }
+    let manifest = Manifest {
+        name: plan.spec.name.clone(),
+        fingerprint: plan.fingerprint.clone(),
+        spec: plan.spec.clone(),
+        shard: opts.shard,
+        command: opts.command.clone(),
+        version: env!("CARGO_PKG_VERSION").to_string(),
+    };
+    let manifest_path = out.join("plan.json");
+    let json = serde_json::to_string_pretty(&manifest).map_err(|e| ExperimentError::io(&manifest_path, e))?;
+    std::fs::write(&manifest_path, json).map_err(|e| ExperimentError::io(&manifest_path, e))?;
+
+    let mut units = Vec::new();
+    let mut todo = 0usize;
+    for cell in plan.cells.iter().filter(|c| ExperimentPlan::in_shard(c.id, opts.shard)) {
+        for lo in (0..cell.runs.len()).step_by(CHUNK) {
+            let hi = (lo + CHUNK).min(cell.runs.len());
+            let pending = cell.runs[lo..hi].iter().filter(|r| !done.contains(&format!("{}-{}", cell.id, r.index))).count();
+            if pending > 0 {
+                units.push(Unit { cell: cell.id, lo, hi });
+                todo += pending;
+            }
+        }
+    }
+    let resumed = done.len();
+    let bar = progress_bar(opts.progress, todo as u64);
+    let next = AtomicUsize::new(0);
+    let abort = AtomicBool::new(false);
+    let first_violation: Vec<AtomicUsize> = plan.cells.iter().map(|_| AtomicUsize::new(usize::MAX)).collect();
+    // Resumed violations count for stop-at-first-violation too.
+    if plan.spec.stop_at_first_violation && resumed > 0 {
+        for r in record::read_runs(&runs_path).map_err(|e| ExperimentError::io(&runs_path, e))? {
+            if r.violation {
+                first_violation[r.cell].fetch_min(r.index, Ordering::Relaxed);
+            }
+        }
+    }
+    let stop_first = plan.spec.stop_at_first_violation;
+    let mut file = std::fs::OpenOptions::new().append(true).open(&runs_path).map_err(|e| ExperimentError::io(&runs_path, e))?;
+    let mut executed = 0usize;
+    let mut failure = None;
+    std::thread::scope(|scope| {
+        let (tx, rx) = mpsc::channel::<Msg>();
+        for _ in 0..opts.jobs.max(1) {
+            let tx = tx.clone();
+            let (units, next, abort, first_violation, done) = (&units, &next, &abort, &first_violation, &done);
+            scope.spawn(move || {
+                let actix = (plan.spec.runtime == RuntimeKind::Actix).then(ActixRunner::new);
+                while !abort.load(Ordering::Relaxed) {
+                    let u = next.fetch_add(1, Ordering::Relaxed);
+                    let Some(unit) = units.get(u) else { break };
+                    let cell = &plan.cells[unit.cell];
+                    let mut rows = Vec::new();
+                    let mut runs = 0;
+                    for desc in &cell.runs[unit.lo..unit.hi] {
+                        let run_id = format!("{}-{}", cell.id, desc.index);
+                        if done.contains(&run_id) {
+                            continue;
+                        }
+                        runs += 1;
+                        if stop_first && first_violation[cell.id].load(Ordering::Relaxed) < desc.index {
+                            continue;
+                        }
+                        let report = run_spec(plan, cell.id, desc, false).and_then(|s| execute(actix.as_ref(), s));
+                        match report {
+                            Ok(report) => {
+                                let row = RunRecord::new(cell, desc, &report);
+                                if row.violation {
+                                    first_violation[cell.id].fetch_min(desc.index, Ordering::Relaxed);
+                                }
+                                rows.push(row);
+                            }
+                            Err(message) => {
+                                abort.store(true, Ordering::Relaxed);
+                                let _ = tx.send(Msg::Failed(ExperimentError::Run { run_id, message }));
+                                return;
+                            }
+                        }
+                    }
+                    if tx.send(Msg::Rows { rows, runs }).is_err() {
+                        return;
+                    }
+                }
+            });
+        }
+        drop(tx);
+        for msg in rx {
+            match msg {
+                Msg::Rows { rows, runs } => {
+                    executed += rows.len();
+                    if let Err(e) = record::append(&mut file, &rows) {
+                        abort.store(true, Ordering::Relaxed);
+                        failure.get_or_insert(ExperimentError::io(&runs_path, e));
+                    }
+                    bar.inc(runs as u64);
+                }
+                Msg::Failed(e) => {
+                    failure.get_or_insert(e);
+                }
+            }
+        }
+    });
+    bar.finish();
+    if let Some(e) = failure {
+        return Err(e);
+    }
+    // Final form of runs.csv: sorted, de-duplicated, cut at each cell's first
+    // violation when asked; identical whatever the scheduling was.
+    let mut unique = BTreeMap::new();
+    for r in record::read_runs(&runs_path).map_err(|e| ExperimentError::io(&runs_path, e))? {
+        unique.insert((r.cell, r.index), r);
+    }
+    let mut records: Vec<RunRecord> = unique.into_values().collect();
+    if stop_first {
+        let mut first: BTreeMap<usize, usize> = BTreeMap::new();
+        for r in records.iter().filter(|r| r.violation) {
+            first.entry(r.cell).or_insert(r.index);
+        }
+        records.retain(|r| first.get(&r.cell).is_none_or(|&i| r.index <= i));
+    }
+    std::fs::write(&runs_path, record::to_csv(&records, true)).map_err(|e| ExperimentError::io(&runs_path, e))?;
+    Ok(SweepResult {
+        records,
+        executed,
+        resumed,
+        elapsed: start.elapsed(),
+    })
+}
+
+/// A progress bar on stderr with rate and ETA, or a quiet stand-in when
+/// stderr is not a terminal (CI logs, pipes).
+fn progress_bar(enabled: bool, total: u64) -> indicatif::ProgressBar {
+    if !enabled || !std::io::stderr().is_terminal() {
+        return indicatif::ProgressBar::hidden();
+    }
+    let bar = indicatif::ProgressBar::new(total);
+    let style = indicatif::ProgressStyle::with_template(
+        "{spinner} [{elapsed_precise}] {wide_bar} {human_pos}/{human_len} runs  {per_sec}  ETA {eta}",
+    )
+    .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar());
+    bar.set_style(style);
+    bar.enable_steady_tick(Duration::from_millis(200));
+    bar
+}

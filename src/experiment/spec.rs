@@ -1,0 +1,550 @@
+//! Experiment files: the raw TOML a user writes, and its validation into a
+//! [`Spec`] in which every value is known to make sense. Errors name the file,
+//! the field and, where the parser knows it, the line.
+//!
+//! Field by field documentation lives in `experiments/README.md`.
+
+use crate::link::LinkSpec;
+use crate::run::RuntimeKind;
+use crate::traitor::{StrategyRef, builtins};
+use crate::types::{Algorithm, Value};
+use serde::{Deserialize, Serialize};
+use std::path::Path;
+use toml::Spanned;
+
+/// A problem with an experiment file.
+#[derive(Debug, thiserror::Error)]
+pub enum SpecError {
+    /// The file could not be read.
+    #[error("cannot read experiment {path}: {source}")]
+    Io {
+        /// File.
+        path: String,
+        /// Cause.
+        source: std::io::Error,
+    },
+    /// Not valid TOML, or a field of the wrong type or unknown.
+    #[error("{path}: {message}")]
+    Parse {
+        /// File.
+        path: String,
+        /// Parser message (with line and column).
+        message: String,
+    },
+    /// A field whose value makes no sense.
+    #[error("{path}:{line}: field `{field}`: {message}")]
+    Field {
+        /// File.
+        path: String,
+        /// Line of the field.
+        line: usize,
+        /// Field name.
+        field: &'static str,
+        /// What is wrong.
+        message: String,
+    },
+    /// The plan would be too big to run.
+    #[error("{path}: the plan is too big: {message}")]
+    TooBig {
+        /// File.
+        path: String,
+        /// Estimate and limit.
+        message: String,
+    },
+}
+
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum IntAxis {
+    One(usize),
+    List(Vec<usize>),
+    Range { from: usize, to: usize },
+}
+
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum MField {
+    Fixed(usize),
+    Rule(String),
+}
+
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum MAxis {
+    One(MField),
+    List(Vec<MField>),
+}
+
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum PlacementField {
+    Sample(usize),
+    Word(String),
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Raw {
+    name: Option<Spanned<String>>,
+    description: Option<String>,
+    algorithms: Spanned<Vec<String>>,
+    n: Spanned<IntAxis>,
+    f: Spanned<IntAxis>,
+    m: Option<Spanned<MAxis>>,
+    links: Option<Spanned<Vec<String>>>,
+    strategies: Option<Spanned<Vec<String>>>,
+    placements: Option<Spanned<PlacementField>>,
+    commander: Option<Spanned<String>>,
+    values: Option<Spanned<Vec<String>>>,
+    seeds: Option<Spanned<u64>>,
+    runtime: Option<Spanned<String>>,
+    exhaustive: Option<bool>,
+    exhaustive_limit: Option<Spanned<u64>>,
+    stop_at_first_violation: Option<bool>,
+    max_runs_per_cell: Option<Spanned<u64>>,
+}
+
+/// How m follows f.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", content = "value", rename_all = "lowercase")]
+pub enum MRule {
+    /// m = f + offset (offset may be negative).
+    Offset(i64),
+    /// m fixed.
+    Fixed(usize),
+}
+
+impl MRule {
+    /// `m = f`, `m = f-1`, `m = 2`.
+    pub fn label(self) -> String {
+        match self {
+            MRule::Offset(0) => "m = f".into(),
+            MRule::Offset(d) => format!("m = f{d:+}"),
+            MRule::Fixed(m) => format!("m = {m}"),
+        }
+    }
+
+    /// m for a given f, or `None` when the offset makes it negative.
+    pub fn m_for(self, f: usize) -> Option<usize> {
+        match self {
+            MRule::Fixed(m) => Some(m),
+            MRule::Offset(d) => usize::try_from(f as i64 + d).ok(),
+        }
+    }
+}
+
+/// Which traitor placements a cell tries.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", content = "value", rename_all = "lowercase")]
+pub enum Placements {
+    /// Every set of f generals.
+    All,
+    /// At most this many, drawn from the seed (half with the commander among
+    /// the traitors when `commander = "either"`).
+    Sample(usize),
+}
+
+/// Whether the commander may be a traitor.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum CommanderRule {
+    /// Both kinds of placement.
+    Either,
+    /// Only placements with a loyal commander.
+    Loyal,
+    /// Only placements with a traitor commander.
+    Traitor,
+}
+
+/// A validated experiment.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Spec {
+    /// Name; names the default output folder.
+    pub name: String,
+    /// What the experiment asks.
+    pub description: String,
+    /// Algorithms.
+    pub algorithms: Vec<Algorithm>,
+    /// Values of n, ascending.
+    pub ns: Vec<usize>,
+    /// Values of f, ascending.
+    pub fs: Vec<usize>,
+    /// m as a function of f: one rule per table (e.g. `f-1` and `f`).
+    pub m: Vec<MRule>,
+    /// Links.
+    pub links: Vec<LinkSpec>,
+    /// Strategy portfolio.
+    pub strategies: Vec<StrategyRef>,
+    /// Placements per cell.
+    pub placements: Placements,
+    /// Commander rule.
+    pub commander: CommanderRule,
+    /// Commander orders.
+    pub values: Vec<Value>,
+    /// Seeds per (placement, strategy, value).
+    pub seeds: u64,
+    /// Runtime.
+    pub runtime: RuntimeKind,
+    /// Enumerate every OM traitor behaviour where it fits.
+    pub exhaustive: bool,
+    /// Largest number of runs an exhaustive cell may take.
+    pub exhaustive_limit: u64,
+    /// Stop a cell at its first violation.
+    pub stop_at_first_violation: bool,
+    /// Cap on runs per cell.
+    pub max_runs_per_cell: u64,
+}
+
+fn line_of(text: &str, span: std::ops::Range<usize>) -> usize {
+    text[..span.start.min(text.len())].matches('\n').count() + 1
+}
+
+/// Parses `LINK` strings: `authenticated`, `arbitrary`, `arbitrary:ADV`, `arbitrary:ADV@RATE`.
+pub fn parse_link(s: &str) -> Result<LinkSpec, String> {
+    let spec = match s.split_once(':') {
+        None if s == "authenticated" => LinkSpec::Authenticated,
+        None if s == "arbitrary" => LinkSpec::arbitrary_default(),
+        Some(("arbitrary", rest)) => {
+            let (adversary, rate) = match rest.split_once('@') {
+                Some((a, r)) => (a, r.parse::<f64>().map_err(|_| format!("`{r}` is not a rate in [0, 1]"))?),
+                None => (rest, 0.25),
+            };
+            LinkSpec::Arbitrary {
+                adversary: adversary.to_string(),
+                rate,
+            }
+        }
+        _ => return Err(format!("`{s}` is not authenticated, arbitrary, or arbitrary:ADVERSARY[@RATE]")),
+    };
+    spec.validate()?;
+    Ok(spec)
+}
+
+/// Reads and validates an experiment file. Scripted strategies are read
+/// relative to the experiment file's folder, then the current folder.
+pub fn load(path: &Path) -> Result<Spec, SpecError> {
+    let display = path.display().to_string();
+    let text = std::fs::read_to_string(path).map_err(|source| SpecError::Io {
+        path: display.clone(),
+        source,
+    })?;
+    let stem = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| "experiment".into());
+    parse(&text, &display, &stem, path.parent())
+}
+
+/// Validates the text of an experiment file; `path` names it in errors.
+pub fn parse(text: &str, path: &str, default_name: &str, base: Option<&Path>) -> Result<Spec, SpecError> {
+    let raw: Raw = toml::from_str(text).map_err(|e| SpecError::Parse {
+        path: path.to_string(),
+        message: e.to_string().trim_end().replace('\n', " "),
+    })?;
+    let field = |field: &'static str, span: std::ops::Range<usize>, message: String| SpecError::Field {
+        path: path.to_string(),
+        line: line_of(text, span),
+        field,
+        message,
+    };
+
+    let name = match raw.name {
+        Some(n) => {
+            let span = n.span();
+            let v = n.into_inner();
+            if v.is_empty() || !v.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') {
+                return Err(field("name", span, format!("`{v}` must be letters, digits, - or _ (it names a folder)")));
+            }
+            v
+        }
+        None => default_name.to_string(),
+    };
+
+    let span = raw.algorithms.span();
+    let algorithms = raw
+        .algorithms
+        .into_inner()
+        .iter()
+        .map(|a| a.parse::<Algorithm>())
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| field("algorithms", span.clone(), e))?;
+    if algorithms.is_empty() {
+        return Err(field("algorithms", span, "give at least one of om, sm".into()));
+    }
+
+    let axis = |name: &'static str, a: Spanned<IntAxis>, min: usize| -> Result<Vec<usize>, SpecError> {
+        let span = a.span();
+        let mut v = match a.into_inner() {
+            IntAxis::One(x) => vec![x],
+            IntAxis::List(v) => v,
+            IntAxis::Range { from, to } => {
+                if from > to {
+                    return Err(field(name, span, format!("range from {from} to {to} is empty")));
+                }
+                (from..=to).collect()
+            }
+        };
+        v.sort_unstable();
+        v.dedup();
+        if v.is_empty() {
+            return Err(field(name, span, "give at least one value".into()));
+        }
+        if let Some(bad) = v.iter().find(|&&x| x < min) {
+            return Err(field(name, span, format!("{bad} is below the minimum {min}")));
+        }
+        Ok(v)
+    };
+    let ns = axis("n", raw.n, 2)?;
+    let fs = axis("f", raw.f, 0)?;
+    if let Some(&big) = ns.iter().find(|&&n| n > crate::run::MAX_GENERALS) {
+        return Err(SpecError::TooBig {
+            path: path.into(),
+            message: format!("n = {big} exceeds {} generals", crate::run::MAX_GENERALS),
+        });
+    }
+
+    let m = match raw.m {
+        None => vec![MRule::Offset(0)],
+        Some(s) => {
+            let span = s.span();
+            let fields = match s.into_inner() {
+                MAxis::One(x) => vec![x],
+                MAxis::List(v) => v,
+            };
+            let mut rules = Vec::new();
+            for fld in fields {
+                let rule = match fld {
+                    MField::Fixed(m) => MRule::Fixed(m),
+                    MField::Rule(r) => {
+                        let r: String = r.chars().filter(|c| !c.is_whitespace()).collect();
+                        let offset = if r == "f" {
+                            Some(0)
+                        } else if let Some(d) = r.strip_prefix("f-") {
+                            d.parse::<i64>().ok().map(|d| -d)
+                        } else if let Some(d) = r.strip_prefix("f+") {
+                            d.parse::<i64>().ok()
+                        } else {
+                            None
+                        };
+                        MRule::Offset(offset.ok_or_else(|| {
+                            field("m", span.clone(), format!("`{r}` is not a number, \"f\", \"f-K\" or \"f+K\""))
+                        })?)
+                    }
+                };
+                if !rules.contains(&rule) {
+                    rules.push(rule);
+                }
+            }
+            if rules.is_empty() {
+                return Err(field("m", span, "give at least one rule".into()));
+            }
+            rules
+        }
+    };
+
+    let links = match raw.links {
+        None => vec![LinkSpec::Authenticated],
+        Some(l) => {
+            let span = l.span();
+            let v = l.into_inner();
+            if v.is_empty() {
+                return Err(field("links", span, "give at least one link".into()));
+            }
+            v.iter().map(|s| parse_link(s)).collect::<Result<Vec<_>, _>>().map_err(|e| field("links", span, e))?
+        }
+    };
+
+    let strategies = match raw.strategies {
+        None => portfolio(),
+        Some(s) => {
+            let span = s.span();
+            let mut out = Vec::new();
+            for name in s.into_inner() {
+                if name == "portfolio" {
+                    out.extend(portfolio());
+                    continue;
+                }
+                let resolved = match base {
+                    Some(dir) if name.ends_with(".toml") && dir.join(&name).exists() => {
+                        StrategyRef::from_spec(&dir.join(&name).to_string_lossy())
+                    }
+                    _ => StrategyRef::from_spec(&name),
+                };
+                out.push(resolved.map_err(|e| field("strategies", span.clone(), e.to_string()))?);
+            }
+            let mut seen = Vec::new();
+            out.retain(|s| {
+                let fresh = !seen.contains(s);
+                seen.push(s.clone());
+                fresh
+            });
+            if out.is_empty() {
+                return Err(field("strategies", span, "give at least one strategy".into()));
+            }
+            out
+        }
+    };
+
+    let placements = match raw.placements {
+        None => Placements::All,
+        Some(p) => {
+            let span = p.span();
+            match p.into_inner() {
+                PlacementField::Word(w) if w == "all" => Placements::All,
+                PlacementField::Sample(k) if k > 0 => Placements::Sample(k),
+                PlacementField::Sample(_) => return Err(field("placements", span, "a sample needs at least 1".into())),
+                PlacementField::Word(w) => {
+                    return Err(field("placements", span, format!("`{w}` is not \"all\" or a number to sample")));
+                }
+            }
+        }
+    };
+
+    let commander = match raw.commander {
+        None => CommanderRule::Either,
+        Some(c) => {
+            let span = c.span();
+            match c.into_inner().as_str() {
+                "either" => CommanderRule::Either,
+                "loyal" => CommanderRule::Loyal,
+                "traitor" => CommanderRule::Traitor,
+                other => {
+                    return Err(field("commander", span, format!("`{other}` is not either, loyal or traitor")));
+                }
+            }
+        }
+    };
+
+    let values = match raw.values {
+        None => Value::ALL.to_vec(),
+        Some(v) => {
+            let span = v.span();
+            let mut vals =
+                v.into_inner().iter().map(|s| s.parse::<Value>()).collect::<Result<Vec<_>, _>>().map_err(|e| field("values", span.clone(), e))?;
+            vals.sort();
+            vals.dedup();
+            if vals.is_empty() {
+                return Err(field("values", span, "give at least one of attack, retreat".into()));
+            }
+            vals
+        }
+    };
+
+    let seeds = match raw.seeds {
+        None => 1,
+        Some(s) if *s.get_ref() == 0 => return Err(field("seeds", s.span(), "need at least 1 seed".into())),
+        Some(s) => s.into_inner(),
+    };
+
+    let runtime = match raw.runtime {
+        None => RuntimeKind::Actix,
+        Some(r) => {
+            let span = r.span();
+            r.into_inner().parse().map_err(|e| field("runtime", span, e))?
+        }
+    };
+
+    let positive = |name: &'static str, v: Option<Spanned<u64>>, default: u64| -> Result<u64, SpecError> {
+        match v {
+            None => Ok(default),
+            Some(s) if *s.get_ref() == 0 => Err(field(name, s.span(), "must be at least 1".into())),
+            Some(s) => Ok(s.into_inner()),
+        }
+    };
+
+    Ok(Spec {
+        name,
+        description: raw.description.unwrap_or_default(),
+        algorithms,
+        ns,
+        fs,
+        m,
+        links,
+        strategies,
+        placements,
+        commander,
+        values,
+        seeds,
+        runtime,
+        exhaustive: raw.exhaustive.unwrap_or(true),
+        exhaustive_limit: positive("exhaustive_limit", raw.exhaustive_limit, 20_000)?,
+        stop_at_first_violation: raw.stop_at_first_violation.unwrap_or(false),
+        max_runs_per_cell: positive("max_runs_per_cell", raw.max_runs_per_cell, 100_000)?,
+    })
+}
+
+/// Every built-in strategy but `honest`: the search portfolio.
+pub fn portfolio() -> Vec<StrategyRef> {
+    builtins()
+        .iter()
+        .filter(|s| s.name != "honest")
+        .map(|s| StrategyRef::Builtin { name: s.name.to_string() })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ok(text: &str) -> Spec {
+        parse(text, "t.toml", "t", None).unwrap()
+    }
+
+    fn err(text: &str) -> String {
+        parse(text, "t.toml", "t", None).unwrap_err().to_string()
+    }
+
+    #[test]
+    fn minimal_file_gets_defaults() {
+        let s = ok("algorithms = [\"om\"]\nn = { from = 3, to = 5 }\nf = 1\n");
+        assert_eq!(s.name, "t");
+        assert_eq!(s.ns, vec![3, 4, 5]);
+        assert_eq!(s.fs, vec![1]);
+        assert_eq!(s.m, vec![MRule::Offset(0)]);
+        assert_eq!(s.links, vec![LinkSpec::Authenticated]);
+        assert_eq!(s.strategies.len(), builtins().len() - 1);
+        assert_eq!(s.values, vec![Value::Retreat, Value::Attack]);
+        assert_eq!(s.runtime, RuntimeKind::Actix);
+        assert!(s.exhaustive);
+    }
+
+    #[test]
+    fn m_rules_and_links_parse() {
+        let s = ok("algorithms=[\"sm\"]\nn=[4,7]\nf=[2]\nm=\"f-1\"\nlinks=[\"arbitrary:spoof@0.5\",\"authenticated\"]\n");
+        assert_eq!(s.m[0].m_for(2), Some(1));
+        assert_eq!(s.m[0].m_for(0), None);
+        assert_eq!(
+            s.links[0],
+            LinkSpec::Arbitrary {
+                adversary: "spoof".into(),
+                rate: 0.5
+            }
+        );
+        assert_eq!(ok("algorithms=[\"sm\"]\nn=4\nf=1\nm=3\n").m, vec![MRule::Fixed(3)]);
+        assert_eq!(
+            ok("algorithms=[\"sm\"]\nn=4\nf=1\nm=[\"f-1\",\"f\"]\n").m,
+            vec![MRule::Offset(-1), MRule::Offset(0)]
+        );
+    }
+
+    #[test]
+    fn mistakes_name_the_field_and_line() {
+        let cases = [
+            ("algorithms=[\"om\"]\nn=3\nf=1\nm=\"g\"\n", "t.toml:4: field `m`"),
+            ("algorithms=[\"xm\"]\nn=3\nf=1\n", "field `algorithms`"),
+            ("algorithms=[\"om\"]\nn={from=5,to=3}\nf=1\n", "t.toml:2: field `n`: range"),
+            ("algorithms=[\"om\"]\nn=1\nf=1\n", "below the minimum 2"),
+            ("algorithms=[\"om\"]\nn=4\nf=1\nlinks=[\"carrier-pigeon\"]\n", "field `links`"),
+            ("algorithms=[\"om\"]\nn=4\nf=1\nstrategies=[\"nope\"]\n", "unknown strategy"),
+            ("algorithms=[\"om\"]\nn=4\nf=1\nplacements=\"some\"\n", "field `placements`"),
+            ("algorithms=[\"om\"]\nn=4\nf=1\ncommander=\"maybe\"\n", "field `commander`"),
+            ("algorithms=[\"om\"]\nn=4\nf=1\nseeds=0\n", "field `seeds`"),
+            ("algorithms=[\"om\"]\nn=4\nf=1\nruntime=\"tokio\"\n", "field `runtime`"),
+            ("algorithms=[\"om\"]\nn=4\nf=1\nspeed=3\n", "unknown field"),
+            ("algorithms=[\"om\"]\nn=4\n", "missing field `f`"),
+            ("algorithms=[\"om\"\nn=4\n", "line 1"),
+            ("name=\"a b\"\nalgorithms=[\"om\"]\nn=4\nf=1\n", "field `name`"),
+        ];
+        for (text, want) in cases {
+            let e = err(text);
+            assert!(e.contains(want), "{text:?}: {e}");
+        }
+    }
+}

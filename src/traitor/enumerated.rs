@@ -1,0 +1,107 @@
+//! `enumerated`: one point of an exhaustive search over traitor behaviour.
+//!
+//! Under OM every value a traitor sends is a free choice among ATTACK,
+//! RETREAT and silence. For a small instance (say OM(1) with n <= 4) the
+//! experiment runner enumerates every combination of those choices over every
+//! traitor message, so that "holds" means holds against *every* traitor, not
+//! only against the strategies someone thought of. This strategy replays one
+//! combination: traitor t's k-th message in emission order (rounds ascending,
+//! receivers ascending, paths in canonical order) gets choice `digits[t][k]`,
+//! 0 = RETREAT, 1 = ATTACK, 2 = silence. Under SM it is honest (the search is
+//! defined for OM only).
+
+use super::{Strategy, TraitorCtx};
+use crate::protocol::om;
+use crate::types::{COMMANDER, GeneralId, Value};
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+/// Choices per traitor, one digit (0, 1, 2) per message it sends.
+pub type Choices = BTreeMap<GeneralId, Vec<u8>>;
+
+/// Replays one combination of choices.
+pub struct Enumerated {
+    choices: Arc<Choices>,
+    next: usize,
+}
+
+impl Enumerated {
+    /// A traitor following `choices`.
+    pub fn new(choices: Arc<Choices>) -> Enumerated {
+        Enumerated { choices, next: 0 }
+    }
+}
+
+impl Strategy for Enumerated {
+    fn om_value(&mut self, ctx: &mut TraitorCtx<'_>, _: GeneralId, _: &[GeneralId], honest: Value) -> Option<Value> {
+        let digit = self.choices.get(&ctx.me).and_then(|d| d.get(self.next)).copied();
+        self.next += 1;
+        match digit {
+            Some(0) => Some(Value::Retreat),
+            Some(1) => Some(Value::Attack),
+            Some(_) => None,
+            None => Some(honest),
+        }
+    }
+}
+
+/// Messages traitor `t` sends in OM(m) among n generals: the choices one
+/// combination has to fix for it.
+pub fn om_slots(n: usize, m: usize, t: GeneralId) -> u64 {
+    if t == COMMANDER {
+        return n as u64 - 1;
+    }
+    (2..=m as u32 + 1).map(|r| (n as u64 - 2) * om::frame_len(n, r)).sum()
+}
+
+/// Encodes choices as `1=0120;3=21` (traitor=digits).
+pub fn encode(choices: &Choices) -> String {
+    choices
+        .iter()
+        .map(|(t, d)| format!("{t}={}", d.iter().map(|x| char::from(b'0' + x)).collect::<String>()))
+        .collect::<Vec<_>>()
+        .join(";")
+}
+
+/// Parses [`encode`]'s form.
+pub fn decode(text: &str) -> Result<Choices, String> {
+    let mut out = Choices::new();
+    for part in text.split(';').filter(|p| !p.is_empty()) {
+        let (t, digits) = part.split_once('=').ok_or_else(|| format!("`{part}` is not traitor=digits"))?;
+        let t: GeneralId = t.parse().map_err(|_| format!("`{t}` is not a general id"))?;
+        let d = digits
+            .bytes()
+            .map(|b| match b {
+                b'0'..=b'2' => Ok(b - b'0'),
+                _ => Err(format!("`{digits}` has a digit other than 0, 1, 2")),
+            })
+            .collect::<Result<Vec<u8>, String>>()?;
+        out.insert(t, d);
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn slots_count_the_traitors_messages() {
+        assert_eq!(om_slots(4, 1, 0), 3);
+        assert_eq!(om_slots(4, 1, 2), 2);
+        assert_eq!(om_slots(3, 1, 1), 1);
+        // OM(2), n = 5: round 2 sends 1 value to 3 others, round 3 sends 2 to 3
+        assert_eq!(om_slots(5, 2, 1), 3 + 6);
+    }
+
+    #[test]
+    fn choices_round_trip() {
+        let mut c = Choices::new();
+        c.insert(1, vec![0, 1, 2]);
+        c.insert(3, vec![2]);
+        assert_eq!(encode(&c), "1=012;3=2");
+        assert_eq!(decode(&encode(&c)), Ok(c));
+        assert!(decode("1=013").is_err());
+        assert!(decode("x=0").is_err());
+    }
+}

@@ -1,0 +1,248 @@
+//! The experiment runner end to end: a small bound grid, shards merged back
+//! into one run, replayable witnesses, resuming an interrupted sweep, and
+//! clear errors for bad experiment files.
+
+use byzlab::experiment::plan::{self, ExperimentPlan, Theory};
+use byzlab::experiment::record::{self, RunRecord};
+use byzlab::experiment::report::{self, Verdict};
+use byzlab::experiment::runner::{self, SweepOptions};
+use byzlab::experiment::spec;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+fn tmp(name: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("byzlab-exp-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+const SMALL_BOUND: &str = r#"
+name = "small-bound"
+algorithms = ["om", "sm"]
+n = { from = 3, to = 7 }
+f = { from = 1, to = 2 }
+placements = 6
+seeds = 1
+runtime = "direct"
+exhaustive_limit = 2000
+"#;
+
+fn load(dir: &Path, text: &str) -> ExperimentPlan {
+    let file = dir.join("exp.toml");
+    std::fs::write(&file, text).unwrap();
+    let s = spec::load(&file).unwrap();
+    plan::build(&s, "exp.toml").unwrap()
+}
+
+fn opts(out: PathBuf, shard: Option<(usize, usize)>, resume: bool) -> SweepOptions {
+    SweepOptions {
+        out,
+        jobs: 2,
+        shard,
+        resume,
+        progress: false,
+        command: "test".into(),
+    }
+}
+
+fn sorted(mut rows: Vec<RunRecord>) -> Vec<RunRecord> {
+    rows.sort();
+    rows
+}
+
+#[test]
+fn small_bound_grid_matches_the_theory() {
+    let dir = tmp("bound");
+    let plan = load(&dir, SMALL_BOUND);
+    let res = runner::sweep(&plan, &opts(dir.join("out"), None, false)).unwrap();
+    assert_eq!(res.records.len(), plan.total_runs());
+    let cells = report::write_all(&dir.join("out"), &plan, &res.records, "test", None).unwrap();
+    let mut checked = 0;
+    for c in &cells {
+        let (n, f) = (c.cell.n, c.cell.f);
+        if c.cell.skip.is_some() {
+            assert!(f + 2 > n, "{} skipped: {:?}", c.cell.label(), c.cell.skip);
+            continue;
+        }
+        let want = match c.cell.algorithm {
+            byzlab::types::Algorithm::Om if n <= 3 * f => Verdict::Violated,
+            _ => Verdict::Holds,
+        };
+        assert_eq!(c.verdict, want, "{}: {}", c.cell.label(), c.short());
+        assert_eq!(c.agrees(), Some(true), "{}", c.cell.label());
+        assert_ne!(c.cell.theory, Theory::Open);
+        checked += 1;
+    }
+    assert_eq!(checked, 18); // OM and SM: (3..7, 1) and (4..7, 2)
+    for file in ["runs.csv", "cells.csv", "summary.md", "README.md", "heatmap-om.svg", "heatmap-sm.svg", "messages.svg", "plan.json"] {
+        assert!(dir.join("out").join(file).exists(), "{file} missing");
+    }
+    let summary = std::fs::read_to_string(dir.join("out/summary.md")).unwrap();
+    assert!(summary.contains("**holds (0/") && summary.contains("violated ("), "{summary}");
+    assert!(summary.contains("Every cell the paper speaks to agrees with it."));
+    let svg = std::fs::read_to_string(dir.join("out/heatmap-om.svg")).unwrap();
+    assert!(svg.starts_with("<svg") && svg.contains("n = 3f+1"));
+}
+
+#[test]
+fn three_shards_merged_equal_one_run() {
+    let dir = tmp("shards");
+    let plan = load(&dir, SMALL_BOUND);
+    let whole = runner::sweep(&plan, &opts(dir.join("whole"), None, false)).unwrap().records;
+    let mut shard_dirs = Vec::new();
+    let mut shard_rows = 0;
+    for i in 0..3 {
+        let d = dir.join(format!("shard{i}"));
+        let r = runner::sweep(&plan, &opts(d.clone(), Some((i, 3)), false)).unwrap();
+        assert!(r.records.iter().all(|row| row.cell % 3 == i), "shard {i} ran another shard's cell");
+        shard_rows += r.records.len();
+        shard_dirs.push(d);
+    }
+    assert_eq!(shard_rows, whole.len(), "shards overlap or miss runs");
+    let (_, merged, _) = report::merge(&shard_dirs, &dir.join("merged"), "merge").unwrap();
+    assert_eq!(sorted(merged.clone()), sorted(whole.clone()));
+    let on_disk = record::read_runs(&dir.join("merged/runs.csv")).unwrap();
+    assert_eq!(sorted(on_disk), sorted(whole));
+    // A folder from another plan is refused.
+    let other = load(&dir, &SMALL_BOUND.replace("seeds = 1", "seeds = 2"));
+    runner::sweep(&other, &opts(dir.join("other"), Some((0, 3)), false)).unwrap();
+    let err = report::merge(&[shard_dirs[0].clone(), dir.join("other")], &dir.join("bad"), "merge").unwrap_err();
+    assert!(err.to_string().contains("another plan"), "{err}");
+}
+
+#[test]
+fn witnesses_replay_and_tampered_ones_do_not() {
+    let dir = tmp("witness");
+    let plan = load(&dir, SMALL_BOUND);
+    let out = dir.join("out");
+    let res = runner::sweep(&plan, &opts(out.clone(), None, false)).unwrap();
+    let cells = report::write_all(&out, &plan, &res.records, "test", None).unwrap();
+    let files: Vec<String> = cells.iter().filter_map(|c| c.witness_file()).collect();
+    assert!(files.len() >= 4, "expected OM violations with n <= 3f");
+    for f in &files {
+        let (w, rep) = report::replay(&out.join(f)).unwrap();
+        assert!(!(w.agreement && w.validity), "a witness must show a violation");
+        assert_eq!(rep.outcome.decisions, w.decisions);
+        assert!(!rep.trace.is_empty());
+    }
+    // Change the recorded decisions: replay must say it did not reproduce.
+    let path = out.join(&files[0]);
+    let mut w: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    w["agreement"] = serde_json::Value::Bool(true);
+    w["validity"] = serde_json::Value::Bool(true);
+    let forged = dir.join("forged.json");
+    std::fs::write(&forged, w.to_string()).unwrap();
+    let err = report::replay(&forged).unwrap_err().to_string();
+    assert!(err.contains("did not reproduce"), "{err}");
+    std::fs::write(&forged, "{\"not\": \"a witness\"}").unwrap();
+    assert!(report::replay(&forged).unwrap_err().to_string().contains("not a byzlab witness"));
+}
+
+#[test]
+fn resume_after_an_interrupted_sweep_neither_loses_nor_duplicates() {
+    let dir = tmp("resume");
+    let plan = load(&dir, SMALL_BOUND);
+    let full = runner::sweep(&plan, &opts(dir.join("full"), None, false)).unwrap().records;
+    // Simulate a crash: keep the header and a third of the rows, then half a row.
+    let out = dir.join("cut");
+    runner::sweep(&plan, &opts(out.clone(), None, false)).unwrap();
+    let text = std::fs::read_to_string(out.join("runs.csv")).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    let keep = 1 + (lines.len() - 1) / 3;
+    let mut cut = lines[..keep].join("\n");
+    cut.push('\n');
+    cut.push_str(&lines[keep][..lines[keep].len() / 2]);
+    std::fs::write(out.join("runs.csv"), cut).unwrap();
+    let res = runner::sweep(&plan, &opts(out.clone(), None, true)).unwrap();
+    assert_eq!(res.resumed, keep - 1);
+    assert_eq!(res.executed, full.len() - (keep - 1));
+    assert_eq!(sorted(res.records), sorted(full.clone()));
+    let on_disk = record::read_runs(&out.join("runs.csv")).unwrap();
+    assert_eq!(on_disk.len(), full.len(), "duplicates or losses on disk");
+    // Resuming a finished sweep runs nothing.
+    let again = runner::sweep(&plan, &opts(out.clone(), None, true)).unwrap();
+    assert_eq!(again.executed, 0);
+    // Resuming with another plan is refused.
+    let other = load(&dir, &SMALL_BOUND.replace("placements = 6", "placements = 5"));
+    let err = runner::sweep(&other, &opts(out, None, true)).unwrap_err().to_string();
+    assert!(err.contains("different plan"), "{err}");
+}
+
+#[test]
+fn killed_cli_sweep_resumes_to_the_same_rows() {
+    let dir = tmp("kill");
+    let file = dir.join("exp.toml");
+    std::fs::write(&file, SMALL_BOUND.replace("runtime = \"direct\"", "runtime = \"actix\"").replace("seeds = 1", "seeds = 3")).unwrap();
+    let bin = env!("CARGO_BIN_EXE_byzlab");
+    let out = dir.join("out");
+    let mut child = Command::new(bin)
+        .args(["sweep", file.to_str().unwrap(), "--out", out.to_str().unwrap(), "--jobs", "2", "--quiet"])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    // Kill it once some rows are on disk (or let it finish if it is quicker).
+    let runs = out.join("runs.csv");
+    for _ in 0..400 {
+        if std::fs::read_to_string(&runs).map(|t| t.lines().count()).unwrap_or(0) > 20 {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    let st = Command::new(bin)
+        .args(["sweep", file.to_str().unwrap(), "--out", out.to_str().unwrap(), "--jobs", "2", "--resume", "--quiet"])
+        .output()
+        .unwrap();
+    assert!(st.status.success(), "{}", String::from_utf8_lossy(&st.stderr));
+    let fresh = dir.join("fresh");
+    let st = Command::new(bin)
+        .args(["sweep", file.to_str().unwrap(), "--out", fresh.to_str().unwrap(), "--jobs", "1", "--quiet"])
+        .output()
+        .unwrap();
+    assert!(st.status.success());
+    let a = sorted(record::read_runs(&runs).unwrap());
+    let b = sorted(record::read_runs(&fresh.join("runs.csv")).unwrap());
+    assert_eq!(a.len(), b.len());
+    assert_eq!(a, b);
+    // And the summary of the resumed sweep is the same verdict table.
+    let cells = |d: &Path| std::fs::read_to_string(d.join("cells.csv")).unwrap();
+    assert_eq!(cells(&out), cells(&fresh));
+}
+
+#[test]
+fn bad_experiment_files_get_one_clear_error() {
+    let dir = tmp("bad");
+    let bin = env!("CARGO_BIN_EXE_byzlab");
+    let cases = [
+        ("algorithms = [\"om\"]\nn = 4\nf = 1\nm = \"g+1\"\n", "bad.toml:4: field `m`"),
+        ("algorithms = [\"om\"]\nn = 4\nf = 1\nlinks = [\"pigeon\"]\n", "field `links`"),
+        ("algorithms = [\"om\"]\nn = 4\n", "missing field `f`"),
+        ("algorithms = [\"om\"]\nn = 4\nf = 1\nstrategies = [\"nope.toml\"]\n", "nope.toml"),
+        ("algorithms = [\"om\"]\nn = 60\nf = 20\nm = 2\n", "too big"),
+        ("algorithms = [\"om\" \n", "line"),
+    ];
+    for (text, want) in cases {
+        let file = dir.join("bad.toml");
+        std::fs::write(&file, text).unwrap();
+        let out = Command::new(bin).args(["sweep", file.to_str().unwrap(), "--out", dir.join("o").to_str().unwrap()]).output().unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{text}: {err}");
+        assert!(err.contains(want), "{text}: {err}");
+        assert!(!err.contains("panicked"), "{err}");
+        assert_eq!(err.trim().lines().count(), 1, "more than one line: {err}");
+    }
+    for (args, want) in [
+        (vec!["sweep", "missing.toml"], "cannot read"),
+        (vec!["sweep", "x.toml", "--shard", "3/3"], "0 <= I < N"),
+        (vec!["replay", "missing.json"], "missing.json"),
+        (vec!["merge", "/nonexistent-dir"], "plan.json"),
+    ] {
+        let out = Command::new(bin).args(&args).output().unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
+        assert!(err.contains(want), "{args:?}: {err}");
+    }
+}
