@@ -78,7 +78,9 @@ struct MergeArgs {
 }
 
 fn parse_shard(s: &str) -> Result<(usize, usize), String> {
-    let (i, n) = s.split_once('/').ok_or_else(|| format!("`{s}` is not I/N (e.g. 0/4)"))?;
+    let (i, n) = s
+        .split_once('/')
+        .ok_or_else(|| format!("`{s}` is not I/N (e.g. 0/4)"))?;
     let i: usize = i.trim().parse().map_err(|_| format!("`{i}` is not a shard index"))?;
     let n: usize = n.trim().parse().map_err(|_| format!("`{n}` is not a shard count"))?;
     if n == 0 || i >= n {
@@ -100,7 +102,9 @@ const SWEEP_MEMORY_BUDGET: u64 = 12 << 30;
 fn cmd_sweep(args: SweepArgs) -> Result<()> {
     let spec = spec::load(&args.file)?;
     let plan = plan::build(&spec, &args.file.display().to_string())?;
-    let jobs = args.jobs.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+    let jobs = args
+        .jobs
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
     if jobs == 0 {
         anyhow::bail!("--jobs must be at least 1");
     }
@@ -123,7 +127,11 @@ fn cmd_sweep(args: SweepArgs) -> Result<()> {
         None => PathBuf::from("results").join(&spec.name),
         Some((i, n)) => PathBuf::from("results").join(format!("{}-shard-{i}-of-{n}", spec.name)),
     });
-    let in_shard: Vec<_> = plan.cells.iter().filter(|c| ExperimentPlan::in_shard(c.id, args.shard)).collect();
+    let in_shard: Vec<_> = plan
+        .cells
+        .iter()
+        .filter(|c| ExperimentPlan::in_shard(c.id, args.shard))
+        .collect();
     eprintln!(
         "{}: {} cells, {} runs, {jobs} jobs -> {}",
         spec.name,
@@ -160,16 +168,23 @@ fn cmd_replay(args: ReplayArgs) -> Result<()> {
         println!("{t}");
     }
     let o = &report.outcome;
-    let broken: Vec<&str> = [(!o.agreement).then_some("IC1 (agreement)"), (!o.validity).then_some("IC2 (validity)")]
-        .into_iter()
-        .flatten()
-        .collect();
+    let broken: Vec<&str> = [
+        (!o.agreement).then_some("IC1 (agreement)"),
+        (!o.validity).then_some("IC2 (validity)"),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
     print_summary(&report);
     println!(
         "reproduced {} of experiment {}: {}",
         w.run_id,
         w.experiment,
-        if broken.is_empty() { "no violation (the witness recorded none)".to_string() } else { format!("{} violated", broken.join(" and ")) }
+        if broken.is_empty() {
+            "no violation (the witness recorded none)".to_string()
+        } else {
+            format!("{} violated", broken.join(" and "))
+        }
     );
     Ok(())
 }
@@ -180,7 +195,12 @@ fn cmd_merge(args: MergeArgs) -> Result<()> {
     let out = args.out.unwrap_or_else(|| PathBuf::from("results").join(name));
     let (plan, records, cells) = report::merge(&args.dirs, &out, &command_line())?;
     print!("{}", report::verdict_table(&cells, &plan));
-    println!("{} runs merged from {} folders into {}", records.len(), args.dirs.len(), out.display());
+    println!(
+        "{} runs merged from {} folders into {}",
+        records.len(),
+        args.dirs.len(),
+        out.display()
+    );
     Ok(())
 }
 

@@ -75,11 +75,23 @@ fn small_bound_grid_matches_the_theory() {
         checked += 1;
     }
     assert_eq!(checked, 18); // OM and SM: (3..7, 1) and (4..7, 2)
-    for file in ["runs.csv", "cells.csv", "summary.md", "README.md", "heatmap-om.svg", "heatmap-sm.svg", "messages.svg", "plan.json"] {
+    for file in [
+        "runs.csv",
+        "cells.csv",
+        "summary.md",
+        "README.md",
+        "heatmap-om.svg",
+        "heatmap-sm.svg",
+        "messages.svg",
+        "plan.json",
+    ] {
         assert!(dir.join("out").join(file).exists(), "{file} missing");
     }
     let summary = std::fs::read_to_string(dir.join("out/summary.md")).unwrap();
-    assert!(summary.contains("**holds (0/") && summary.contains("violated ("), "{summary}");
+    assert!(
+        summary.contains("**holds (0/") && summary.contains("violated ("),
+        "{summary}"
+    );
     assert!(summary.contains("Every cell the paper speaks to agrees with it."));
     let svg = std::fs::read_to_string(dir.join("out/heatmap-om.svg")).unwrap();
     assert!(svg.starts_with("<svg") && svg.contains("n = 3f+1"));
@@ -89,13 +101,18 @@ fn small_bound_grid_matches_the_theory() {
 fn three_shards_merged_equal_one_run() {
     let dir = tmp("shards");
     let plan = load(&dir, SMALL_BOUND);
-    let whole = runner::sweep(&plan, &opts(dir.join("whole"), None, false)).unwrap().records;
+    let whole = runner::sweep(&plan, &opts(dir.join("whole"), None, false))
+        .unwrap()
+        .records;
     let mut shard_dirs = Vec::new();
     let mut shard_rows = 0;
     for i in 0..3 {
         let d = dir.join(format!("shard{i}"));
         let r = runner::sweep(&plan, &opts(d.clone(), Some((i, 3)), false)).unwrap();
-        assert!(r.records.iter().all(|row| row.cell % 3 == i), "shard {i} ran another shard's cell");
+        assert!(
+            r.records.iter().all(|row| row.cell % 3 == i),
+            "shard {i} ran another shard's cell"
+        );
         shard_rows += r.records.len();
         shard_dirs.push(d);
     }
@@ -136,14 +153,21 @@ fn witnesses_replay_and_tampered_ones_do_not() {
     let err = report::replay(&forged).unwrap_err().to_string();
     assert!(err.contains("did not reproduce"), "{err}");
     std::fs::write(&forged, "{\"not\": \"a witness\"}").unwrap();
-    assert!(report::replay(&forged).unwrap_err().to_string().contains("not a byzlab witness"));
+    assert!(
+        report::replay(&forged)
+            .unwrap_err()
+            .to_string()
+            .contains("not a byzlab witness")
+    );
 }
 
 #[test]
 fn resume_after_an_interrupted_sweep_neither_loses_nor_duplicates() {
     let dir = tmp("resume");
     let plan = load(&dir, SMALL_BOUND);
-    let full = runner::sweep(&plan, &opts(dir.join("full"), None, false)).unwrap().records;
+    let full = runner::sweep(&plan, &opts(dir.join("full"), None, false))
+        .unwrap()
+        .records;
     // Simulate a crash: keep the header and a third of the rows, then half a row.
     let out = dir.join("cut");
     runner::sweep(&plan, &opts(out.clone(), None, false)).unwrap();
@@ -173,11 +197,25 @@ fn resume_after_an_interrupted_sweep_neither_loses_nor_duplicates() {
 fn killed_cli_sweep_resumes_to_the_same_rows() {
     let dir = tmp("kill");
     let file = dir.join("exp.toml");
-    std::fs::write(&file, SMALL_BOUND.replace("runtime = \"direct\"", "runtime = \"actix\"").replace("seeds = 1", "seeds = 3")).unwrap();
+    std::fs::write(
+        &file,
+        SMALL_BOUND
+            .replace("runtime = \"direct\"", "runtime = \"actix\"")
+            .replace("seeds = 1", "seeds = 3"),
+    )
+    .unwrap();
     let bin = env!("CARGO_BIN_EXE_byzlab");
     let out = dir.join("out");
     let mut child = Command::new(bin)
-        .args(["sweep", file.to_str().unwrap(), "--out", out.to_str().unwrap(), "--jobs", "2", "--quiet"])
+        .args([
+            "sweep",
+            file.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+            "--jobs",
+            "2",
+            "--quiet",
+        ])
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::null())
         .spawn()
@@ -193,13 +231,30 @@ fn killed_cli_sweep_resumes_to_the_same_rows() {
     let _ = child.kill();
     let _ = child.wait();
     let st = Command::new(bin)
-        .args(["sweep", file.to_str().unwrap(), "--out", out.to_str().unwrap(), "--jobs", "2", "--resume", "--quiet"])
+        .args([
+            "sweep",
+            file.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+            "--jobs",
+            "2",
+            "--resume",
+            "--quiet",
+        ])
         .output()
         .unwrap();
     assert!(st.status.success(), "{}", String::from_utf8_lossy(&st.stderr));
     let fresh = dir.join("fresh");
     let st = Command::new(bin)
-        .args(["sweep", file.to_str().unwrap(), "--out", fresh.to_str().unwrap(), "--jobs", "1", "--quiet"])
+        .args([
+            "sweep",
+            file.to_str().unwrap(),
+            "--out",
+            fresh.to_str().unwrap(),
+            "--jobs",
+            "1",
+            "--quiet",
+        ])
         .output()
         .unwrap();
     assert!(st.status.success());
@@ -217,17 +272,34 @@ fn bad_experiment_files_get_one_clear_error() {
     let dir = tmp("bad");
     let bin = env!("CARGO_BIN_EXE_byzlab");
     let cases = [
-        ("algorithms = [\"om\"]\nn = 4\nf = 1\nm = \"g+1\"\n", "bad.toml:4: field `m`"),
-        ("algorithms = [\"om\"]\nn = 4\nf = 1\nlinks = [\"pigeon\"]\n", "field `links`"),
+        (
+            "algorithms = [\"om\"]\nn = 4\nf = 1\nm = \"g+1\"\n",
+            "bad.toml:4: field `m`",
+        ),
+        (
+            "algorithms = [\"om\"]\nn = 4\nf = 1\nlinks = [\"pigeon\"]\n",
+            "field `links`",
+        ),
         ("algorithms = [\"om\"]\nn = 4\n", "missing field `f`"),
-        ("algorithms = [\"om\"]\nn = 4\nf = 1\nstrategies = [\"nope.toml\"]\n", "nope.toml"),
+        (
+            "algorithms = [\"om\"]\nn = 4\nf = 1\nstrategies = [\"nope.toml\"]\n",
+            "nope.toml",
+        ),
         ("algorithms = [\"om\"]\nn = 60\nf = 20\nm = 2\n", "too big"),
         ("algorithms = [\"om\" \n", "line"),
     ];
     for (text, want) in cases {
         let file = dir.join("bad.toml");
         std::fs::write(&file, text).unwrap();
-        let out = Command::new(bin).args(["sweep", file.to_str().unwrap(), "--out", dir.join("o").to_str().unwrap()]).output().unwrap();
+        let out = Command::new(bin)
+            .args([
+                "sweep",
+                file.to_str().unwrap(),
+                "--out",
+                dir.join("o").to_str().unwrap(),
+            ])
+            .output()
+            .unwrap();
         let err = String::from_utf8_lossy(&out.stderr);
         assert_eq!(out.status.code(), Some(2), "{text}: {err}");
         assert!(err.contains(want), "{text}: {err}");

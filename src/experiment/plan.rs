@@ -116,7 +116,14 @@ impl Cell {
     /// `om n=4 f=1 m=1 authenticated`.
     pub fn label(&self) -> String {
         let m = self.m.map_or("-".into(), |m| m.to_string());
-        format!("{} n={} f={} m={} {}", self.algorithm, self.n, self.f, m, self.link.label())
+        format!(
+            "{} n={} f={} m={} {}",
+            self.algorithm,
+            self.n,
+            self.f,
+            m,
+            self.link.label()
+        )
     }
 }
 
@@ -211,7 +218,13 @@ fn cell_seed(alg: Algorithm, link: &LinkSpec, n: usize, f: usize) -> u64 {
 
 /// Traitor sets of size f among n for one commander rule: all of them, or a
 /// seeded sample of at most `k`.
-fn placements_for(n: usize, f: usize, rule: CommanderRule, limit: Option<usize>, seed: u64) -> Result<Vec<Vec<GeneralId>>, String> {
+fn placements_for(
+    n: usize,
+    f: usize,
+    rule: CommanderRule,
+    limit: Option<usize>,
+    seed: u64,
+) -> Result<Vec<Vec<GeneralId>>, String> {
     let lieutenants: Vec<GeneralId> = (1..n as GeneralId).collect();
     // (commander among traitors?, how many lieutenants to pick)
     let mut groups: Vec<(bool, usize)> = Vec::new();
@@ -236,8 +249,10 @@ fn placements_for(n: usize, f: usize, rule: CommanderRule, limit: Option<usize>,
                 let mut set = BTreeSet::new();
                 let mut tries = 0;
                 while (set.len() as u64) < w && tries < w * 50 {
-                    let mut pick: Vec<GeneralId> =
-                        rand::seq::index::sample(&mut rng, lieutenants.len(), k).into_iter().map(|i| lieutenants[i]).collect();
+                    let mut pick: Vec<GeneralId> = rand::seq::index::sample(&mut rng, lieutenants.len(), k)
+                        .into_iter()
+                        .map(|i| lieutenants[i])
+                        .collect();
                     pick.sort_unstable();
                     set.insert(pick);
                     tries += 1;
@@ -282,7 +297,10 @@ pub fn build(spec: &Spec, source: &str) -> Result<ExperimentPlan, SpecError> {
                         let cell = make_cell(spec, cells.len(), algorithm, link, m_rule, n, f).map_err(&too_big)?;
                         total += cell.runs.len() as u64;
                         if total > MAX_TOTAL_RUNS {
-                            return Err(too_big(format!("more than {MAX_TOTAL_RUNS} runs (reached at {})", cell.label())));
+                            return Err(too_big(format!(
+                                "more than {MAX_TOTAL_RUNS} runs (reached at {})",
+                                cell.label()
+                            )));
                         }
                         cells.push(cell);
                     }
@@ -297,7 +315,15 @@ pub fn build(spec: &Spec, source: &str) -> Result<ExperimentPlan, SpecError> {
     })
 }
 
-fn make_cell(spec: &Spec, id: usize, algorithm: Algorithm, link: &LinkSpec, m_rule: MRule, n: usize, f: usize) -> Result<Cell, String> {
+fn make_cell(
+    spec: &Spec,
+    id: usize,
+    algorithm: Algorithm,
+    link: &LinkSpec,
+    m_rule: MRule,
+    n: usize,
+    f: usize,
+) -> Result<Cell, String> {
     let m = m_rule.m_for(f);
     let mut cell = Cell {
         id,
@@ -336,14 +362,22 @@ fn make_cell(spec: &Spec, id: usize, algorithm: Algorithm, link: &LinkSpec, m_ru
 fn fill_runs(spec: &Spec, cell: &mut Cell, m: usize) -> Result<(), String> {
     let (n, f) = (cell.n, cell.f);
     let seed = cell_seed(cell.algorithm, &cell.link, n, f);
-    let link_seeds = if cell.link == LinkSpec::Authenticated { 1 } else { spec.seeds };
+    let link_seeds = if cell.link == LinkSpec::Authenticated {
+        1
+    } else {
+        spec.seeds
+    };
     // Exhaustive first: OM only, every placement.
     if spec.exhaustive && cell.algorithm == Algorithm::Om {
         let all = placements_for(n, f, spec.commander, None, seed)?;
         let mut count: u64 = 0;
         for p in &all {
             let slots: u64 = p.iter().map(|&t| om_slots(n, m, t)).sum();
-            let combos = if slots >= 40 { u64::MAX } else { 3u64.saturating_pow(slots as u32) };
+            let combos = if slots >= 40 {
+                u64::MAX
+            } else {
+                3u64.saturating_pow(slots as u32)
+            };
             count = count.saturating_add(combos.saturating_mul(spec.values.len() as u64 * link_seeds));
         }
         if count <= spec.exhaustive_limit && count <= spec.max_runs_per_cell {

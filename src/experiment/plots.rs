@@ -26,13 +26,21 @@ const PALETTE: [RGBColor; 8] = [
 ];
 
 /// Writes every plot; returns the file names written.
-pub fn write_plots(out: &Path, plan: &ExperimentPlan, results: &[CellResult], records: &[RunRecord]) -> Result<Vec<String>, String> {
+pub fn write_plots(
+    out: &Path,
+    plan: &ExperimentPlan,
+    results: &[CellResult],
+    records: &[RunRecord],
+) -> Result<Vec<String>, String> {
     let mut files = Vec::new();
     let several_links = plan.spec.links.len() > 1;
     let several_m = plan.spec.m.len() > 1;
     for group in super::report::groups(results) {
         let clean = |t: &str| -> String {
-            let c: String = t.chars().map(|c| if c.is_ascii_alphanumeric() { c } else { '-' }).collect();
+            let c: String = t
+                .chars()
+                .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
+                .collect();
             c.trim_matches('-').to_string()
         };
         let mut name = format!("heatmap-{}", group.algorithm);
@@ -44,7 +52,8 @@ pub fn write_plots(out: &Path, plan: &ExperimentPlan, results: &[CellResult], re
         }
         name += ".svg";
         let title = format!("{}: violated runs / runs (blue line: n = 3f+1)", group.title());
-        heatmap(&out.join(&name), &title, &plan.spec.fs, &plan.spec.ns, &group.cells).map_err(|e| format!("{name}: {e}"))?;
+        heatmap(&out.join(&name), &title, &plan.spec.fs, &plan.spec.ns, &group.cells)
+            .map_err(|e| format!("{name}: {e}"))?;
         files.push(name);
     }
     if !records.is_empty() {
@@ -67,7 +76,13 @@ fn heatmap(path: &Path, title: &str, fs: &[usize], ns: &[usize], cells: &[&CellR
         .x_label_area_size(36)
         .y_label_area_size(40)
         .build_cartesian_2d(f0..f1, n0..n1)?;
-    let int_label = |v: &f64| if (v - v.round()).abs() < 1e-6 { format!("{v:.0}") } else { String::new() };
+    let int_label = |v: &f64| {
+        if (v - v.round()).abs() < 1e-6 {
+            format!("{v:.0}")
+        } else {
+            String::new()
+        }
+    };
     chart
         .configure_mesh()
         .disable_mesh()
@@ -91,8 +106,15 @@ fn heatmap(path: &Path, title: &str, fs: &[usize], ns: &[usize], cells: &[&CellR
             Verdict::NotApplicable => (RGBColor(225, 225, 225), "n/a".into()),
             Verdict::NotRun => (RGBColor(250, 250, 250), "-".into()),
         };
-        chart.draw_series(std::iter::once(Rectangle::new([(f - 0.48, n - 0.48), (f + 0.48, n + 0.48)], fill.filled())))?;
-        chart.draw_series(std::iter::once(Text::new(text, (f - 0.4, n + 0.25), ("sans-serif", 11))))?;
+        chart.draw_series(std::iter::once(Rectangle::new(
+            [(f - 0.48, n - 0.48), (f + 0.48, n + 0.48)],
+            fill.filled(),
+        )))?;
+        chart.draw_series(std::iter::once(Text::new(
+            text,
+            (f - 0.4, n + 0.25),
+            ("sans-serif", 11),
+        )))?;
     }
     // The n = 3f+1 boundary: a staircase between n = 3f and n = 3f+1.
     let mut stair = Vec::new();
@@ -140,7 +162,9 @@ fn messages(path: &Path, records: &[RunRecord]) -> PlotResult<()> {
     for (i, (&(alg, m), points)) in measured.iter().enumerate() {
         let color = PALETTE[i % PALETTE.len()];
         if alg == Algorithm::Om {
-            let formula: Vec<(f64, f64)> = (n_min.max(m + 2)..=n_max).map(|n| (n as f64, message_count(n, m) as f64)).collect();
+            let formula: Vec<(f64, f64)> = (n_min.max(m + 2)..=n_max)
+                .map(|n| (n as f64, message_count(n, m) as f64))
+                .collect();
             chart
                 .draw_series(LineSeries::new(formula, color.stroke_width(2)))?
                 .label(format!("OM({m}) formula: sum of (n-1)...(n-1-k)"))

@@ -112,7 +112,12 @@ impl RunRecord {
             agreement: o.agreement,
             validity: o.validity,
             violation: !(o.agreement && o.validity),
-            decisions: o.decisions.iter().map(|(g, v)| format!("{g}={v}")).collect::<Vec<_>>().join(";"),
+            decisions: o
+                .decisions
+                .iter()
+                .map(|(g, v)| format!("{g}={v}"))
+                .collect::<Vec<_>>()
+                .join(";"),
             messages: o.messages,
             bytes: o.bytes,
             rounds: o.rounds,

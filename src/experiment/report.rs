@@ -71,7 +71,9 @@ impl CellResult {
 
     /// Witness file name, relative to the results folder.
     pub fn witness_file(&self) -> Option<String> {
-        self.witness.as_ref().map(|_| format!("witnesses/cell-{}.json", self.cell.id))
+        self.witness
+            .as_ref()
+            .map(|_| format!("witnesses/cell-{}.json", self.cell.id))
     }
 }
 
@@ -88,7 +90,11 @@ pub fn cell_results(plan: &ExperimentPlan, records: &[RunRecord]) -> Vec<CellRes
             let ic1 = rows.iter().filter(|r| !r.agreement).count();
             let ic2 = rows.iter().filter(|r| !r.validity).count();
             let violations = rows.iter().filter(|r| r.violation).count();
-            let witness = rows.iter().filter(|r| r.violation).min_by_key(|r| r.index).map(|r| (*r).clone());
+            let witness = rows
+                .iter()
+                .filter(|r| r.violation)
+                .min_by_key(|r| r.index)
+                .map(|r| (*r).clone());
             let verdict = if cell.skip.is_some() {
                 Verdict::NotApplicable
             } else if rows.is_empty() {
@@ -269,13 +275,17 @@ pub fn write_all(
     }
     for c in &results {
         if let (Some(r), Some(file)) = (&c.witness, c.witness_file()) {
-            let json = serde_json::to_string_pretty(&witness_for(plan, r)).map_err(|e| ExperimentError::io(&wdir, e))?;
+            let json =
+                serde_json::to_string_pretty(&witness_for(plan, r)).map_err(|e| ExperimentError::io(&wdir, e))?;
             write(&out.join(file), json + "\n")?;
         }
     }
 
     let svgs = plots::write_plots(out, plan, &results, records).map_err(|e| ExperimentError::io(out, e))?;
-    write(&out.join("summary.md"), summary_md(plan, &results, records, command, &date, shard, &svgs))?;
+    write(
+        &out.join("summary.md"),
+        summary_md(plan, &results, records, command, &date, shard, &svgs),
+    )?;
     write(
         &out.join("README.md"),
         format!(
@@ -345,7 +355,12 @@ pub struct Group<'a> {
 impl Group<'_> {
     /// `OM(m = f), authenticated links`.
     pub fn title(&self) -> String {
-        format!("{}({}), {} links", self.algorithm.as_str().to_uppercase(), self.m_rule.label(), self.link)
+        format!(
+            "{}({}), {} links",
+            self.algorithm.as_str().to_uppercase(),
+            self.m_rule.label(),
+            self.link
+        )
     }
 }
 
@@ -392,20 +407,23 @@ fn summary_md(
         for &n in &plan.spec.ns {
             let _ = write!(s, "| {n} |");
             for &f in fs {
-                let text = cells.iter().find(|c| c.cell.n == n && c.cell.f == f).map_or(String::new(), |c| {
-                    let mark = match c.agrees() {
-                        Some(true) => " ✓",
-                        Some(false) => " ✗",
-                        None => "",
-                    };
-                    let search = match c.cell.search {
-                        Search::Exhaustive => " E",
-                        Search::Sampled => " S",
-                        Search::None => "",
-                    };
-                    let body = format!("{}{search}{mark}", c.short());
-                    if n == 3 * f + 1 { format!("**{body}**") } else { body }
-                });
+                let text = cells
+                    .iter()
+                    .find(|c| c.cell.n == n && c.cell.f == f)
+                    .map_or(String::new(), |c| {
+                        let mark = match c.agrees() {
+                            Some(true) => " ✓",
+                            Some(false) => " ✗",
+                            None => "",
+                        };
+                        let search = match c.cell.search {
+                            Search::Exhaustive => " E",
+                            Search::Sampled => " S",
+                            Search::None => "",
+                        };
+                        let body = format!("{}{search}{mark}", c.short());
+                        if n == 3 * f + 1 { format!("**{body}**") } else { body }
+                    });
                 let _ = write!(s, " {text} |");
             }
             let _ = writeln!(s);
@@ -444,13 +462,23 @@ fn summary_md(
     } else {
         let _ = writeln!(s, "**Cells against the theory:**\n");
         for c in against {
-            let _ = writeln!(s, "- {}: {} (theory: {})", c.cell.label(), c.short(), c.cell.theory.as_str());
+            let _ = writeln!(
+                s,
+                "- {}: {} (theory: {})",
+                c.cell.label(),
+                c.short(),
+                c.cell.theory.as_str()
+            );
         }
         let _ = writeln!(s);
     }
     let witnesses: Vec<&CellResult> = results.iter().filter(|c| c.witness.is_some()).collect();
     if !witnesses.is_empty() {
-        let _ = writeln!(s, "Witnesses (rerun one with `byzlab replay FILE`): {} files in `witnesses/`.\n", witnesses.len());
+        let _ = writeln!(
+            s,
+            "Witnesses (rerun one with `byzlab replay FILE`): {} files in `witnesses/`.\n",
+            witnesses.len()
+        );
     }
     for svg in svgs {
         let _ = writeln!(s, "![{svg}]({svg})\n");
@@ -472,13 +500,16 @@ pub fn verdict_table(results: &[CellResult], plan: &ExperimentPlan) -> String {
         for &n in &plan.spec.ns {
             let _ = write!(s, "{n:>6}");
             for &f in &plan.spec.fs {
-                let text = cells.iter().find(|c| c.cell.n == n && c.cell.f == f).map_or(String::new(), |c| {
-                    let mark = match c.agrees() {
-                        Some(false) => "!",
-                        _ => "",
-                    };
-                    format!("{}{}{mark}", if n == 3 * f + 1 { "*" } else { "" }, c.short())
-                });
+                let text = cells
+                    .iter()
+                    .find(|c| c.cell.n == n && c.cell.f == f)
+                    .map_or(String::new(), |c| {
+                        let mark = match c.agrees() {
+                            Some(false) => "!",
+                            _ => "",
+                        };
+                        format!("{}{}{mark}", if n == 3 * f + 1 { "*" } else { "" }, c.short())
+                    });
                 let _ = write!(s, " {text:>20}");
             }
             let _ = writeln!(s);
@@ -496,8 +527,14 @@ pub fn verdict_table(results: &[CellResult], plan: &ExperimentPlan) -> String {
 }
 
 /// Combines shard folders into `out`: the same outputs as one unsharded run.
-pub fn merge(dirs: &[PathBuf], out: &Path, command: &str) -> Result<(ExperimentPlan, Vec<RunRecord>, Vec<CellResult>), ExperimentError> {
-    let first = dirs.first().ok_or_else(|| ExperimentError::Mismatch("merge needs at least one folder".into()))?;
+pub fn merge(
+    dirs: &[PathBuf],
+    out: &Path,
+    command: &str,
+) -> Result<(ExperimentPlan, Vec<RunRecord>, Vec<CellResult>), ExperimentError> {
+    let first = dirs
+        .first()
+        .ok_or_else(|| ExperimentError::Mismatch("merge needs at least one folder".into()))?;
     let manifest: Manifest = read_manifest(first)?;
     let mut rows: BTreeMap<(usize, usize), RunRecord> = BTreeMap::new();
     for d in dirs {
@@ -515,7 +552,10 @@ pub fn merge(dirs: &[PathBuf], out: &Path, command: &str) -> Result<(ExperimentP
         for r in record::read_runs(&p).map_err(|e| ExperimentError::io(&p, e))? {
             match rows.get(&(r.cell, r.index)) {
                 Some(old) if *old != r => {
-                    return Err(ExperimentError::Mismatch(format!("run {} differs between shards", r.run_id)));
+                    return Err(ExperimentError::Mismatch(format!(
+                        "run {} differs between shards",
+                        r.run_id
+                    )));
                 }
                 _ => {
                     rows.insert((r.cell, r.index), r);
@@ -551,14 +591,19 @@ pub fn replay(path: &Path) -> Result<(Witness, runtime::RunReport), ExperimentEr
         f: w.f,
         m: Some(w.m),
         traitors: Some(w.traitors.clone()),
-        strategy: w.strategy.resolve().map_err(|e| ExperimentError::Witness(e.to_string()))?,
+        strategy: w
+            .strategy
+            .resolve()
+            .map_err(|e| ExperimentError::Witness(e.to_string()))?,
         value: w.value,
         link: w.link.clone(),
         runtime: w.runtime,
         seed: w.seed,
         trace: true,
     };
-    let plan = spec.validate().map_err(|e| ExperimentError::Witness(format!("{}: {e}", path.display())))?;
+    let plan = spec
+        .validate()
+        .map_err(|e| ExperimentError::Witness(format!("{}: {e}", path.display())))?;
     let report = runtime::execute(&plan).map_err(|e| ExperimentError::Witness(e.to_string()))?;
     let o = &report.outcome;
     if o.decisions != w.decisions || o.agreement != w.agreement || o.validity != w.validity {

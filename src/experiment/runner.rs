@@ -196,7 +196,10 @@ pub fn sweep(plan: &ExperimentPlan, opts: &SweepOptions) -> Result<SweepResult, 
     for cell in plan.cells.iter().filter(|c| ExperimentPlan::in_shard(c.id, opts.shard)) {
         for lo in (0..cell.runs.len()).step_by(CHUNK) {
             let hi = (lo + CHUNK).min(cell.runs.len());
-            let pending = cell.runs[lo..hi].iter().filter(|r| !done.contains(&format!("{}-{}", cell.id, r.index))).count();
+            let pending = cell.runs[lo..hi]
+                .iter()
+                .filter(|r| !done.contains(&format!("{}-{}", cell.id, r.index)))
+                .count();
             if pending > 0 {
                 units.push(Unit { cell: cell.id, lo, hi });
                 todo += pending;
@@ -217,7 +220,10 @@ pub fn sweep(plan: &ExperimentPlan, opts: &SweepOptions) -> Result<SweepResult, 
         }
     }
     let stop_first = plan.spec.stop_at_first_violation;
-    let mut file = std::fs::OpenOptions::new().append(true).open(&runs_path).map_err(|e| ExperimentError::io(&runs_path, e))?;
+    let mut file = std::fs::OpenOptions::new()
+        .append(true)
+        .open(&runs_path)
+        .map_err(|e| ExperimentError::io(&runs_path, e))?;
     let mut executed = 0usize;
     let mut failure = None;
     std::thread::scope(|scope| {

@@ -206,7 +206,10 @@ pub fn parse_link(s: &str) -> Result<LinkSpec, String> {
         None if s == "arbitrary" => LinkSpec::arbitrary_default(),
         Some(("arbitrary", rest)) => {
             let (adversary, rate) = match rest.split_once('@') {
-                Some((a, r)) => (a, r.parse::<f64>().map_err(|_| format!("`{r}` is not a rate in [0, 1]"))?),
+                Some((a, r)) => (
+                    a,
+                    r.parse::<f64>().map_err(|_| format!("`{r}` is not a rate in [0, 1]"))?,
+                ),
                 None => (rest, 0.25),
             };
             LinkSpec::Arbitrary {
@@ -214,7 +217,11 @@ pub fn parse_link(s: &str) -> Result<LinkSpec, String> {
                 rate,
             }
         }
-        _ => return Err(format!("`{s}` is not authenticated, arbitrary, or arbitrary:ADVERSARY[@RATE]")),
+        _ => {
+            return Err(format!(
+                "`{s}` is not authenticated, arbitrary, or arbitrary:ADVERSARY[@RATE]"
+            ));
+        }
     };
     spec.validate()?;
     Ok(spec)
@@ -228,7 +235,10 @@ pub fn load(path: &Path) -> Result<Spec, SpecError> {
         path: display.clone(),
         source,
     })?;
-    let stem = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| "experiment".into());
+    let stem = path
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "experiment".into());
     parse(&text, &display, &stem, path.parent())
 }
 
@@ -250,7 +260,11 @@ pub fn parse(text: &str, path: &str, default_name: &str, base: Option<&Path>) ->
             let span = n.span();
             let v = n.into_inner();
             if v.is_empty() || !v.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') {
-                return Err(field("name", span, format!("`{v}` must be letters, digits, - or _ (it names a folder)")));
+                return Err(field(
+                    "name",
+                    span,
+                    format!("`{v}` must be letters, digits, - or _ (it names a folder)"),
+                ));
             }
             v
         }
@@ -324,7 +338,11 @@ pub fn parse(text: &str, path: &str, default_name: &str, base: Option<&Path>) ->
                             None
                         };
                         MRule::Offset(offset.ok_or_else(|| {
-                            field("m", span.clone(), format!("`{r}` is not a number, \"f\", \"f-K\" or \"f+K\""))
+                            field(
+                                "m",
+                                span.clone(),
+                                format!("`{r}` is not a number, \"f\", \"f-K\" or \"f+K\""),
+                            )
                         })?)
                     }
                 };
@@ -347,7 +365,10 @@ pub fn parse(text: &str, path: &str, default_name: &str, base: Option<&Path>) ->
             if v.is_empty() {
                 return Err(field("links", span, "give at least one link".into()));
             }
-            v.iter().map(|s| parse_link(s)).collect::<Result<Vec<_>, _>>().map_err(|e| field("links", span, e))?
+            v.iter()
+                .map(|s| parse_link(s))
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(|e| field("links", span, e))?
         }
     };
 
@@ -391,7 +412,11 @@ pub fn parse(text: &str, path: &str, default_name: &str, base: Option<&Path>) ->
                 PlacementField::Sample(k) if k > 0 => Placements::Sample(k),
                 PlacementField::Sample(_) => return Err(field("placements", span, "a sample needs at least 1".into())),
                 PlacementField::Word(w) => {
-                    return Err(field("placements", span, format!("`{w}` is not \"all\" or a number to sample")));
+                    return Err(field(
+                        "placements",
+                        span,
+                        format!("`{w}` is not \"all\" or a number to sample"),
+                    ));
                 }
             }
         }
@@ -406,7 +431,11 @@ pub fn parse(text: &str, path: &str, default_name: &str, base: Option<&Path>) ->
                 "loyal" => CommanderRule::Loyal,
                 "traitor" => CommanderRule::Traitor,
                 other => {
-                    return Err(field("commander", span, format!("`{other}` is not either, loyal or traitor")));
+                    return Err(field(
+                        "commander",
+                        span,
+                        format!("`{other}` is not either, loyal or traitor"),
+                    ));
                 }
             }
         }
@@ -416,8 +445,12 @@ pub fn parse(text: &str, path: &str, default_name: &str, base: Option<&Path>) ->
         None => Value::ALL.to_vec(),
         Some(v) => {
             let span = v.span();
-            let mut vals =
-                v.into_inner().iter().map(|s| s.parse::<Value>()).collect::<Result<Vec<_>, _>>().map_err(|e| field("values", span.clone(), e))?;
+            let mut vals = v
+                .into_inner()
+                .iter()
+                .map(|s| s.parse::<Value>())
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(|e| field("values", span.clone(), e))?;
             vals.sort();
             vals.dedup();
             if vals.is_empty() {
@@ -475,7 +508,9 @@ pub fn portfolio() -> Vec<StrategyRef> {
     builtins()
         .iter()
         .filter(|s| s.name != "honest")
-        .map(|s| StrategyRef::Builtin { name: s.name.to_string() })
+        .map(|s| StrategyRef::Builtin {
+            name: s.name.to_string(),
+        })
         .collect()
 }
 
@@ -507,7 +542,8 @@ mod tests {
 
     #[test]
     fn m_rules_and_links_parse() {
-        let s = ok("algorithms=[\"sm\"]\nn=[4,7]\nf=[2]\nm=\"f-1\"\nlinks=[\"arbitrary:spoof@0.5\",\"authenticated\"]\n");
+        let s =
+            ok("algorithms=[\"sm\"]\nn=[4,7]\nf=[2]\nm=\"f-1\"\nlinks=[\"arbitrary:spoof@0.5\",\"authenticated\"]\n");
         assert_eq!(s.m[0].m_for(2), Some(1));
         assert_eq!(s.m[0].m_for(0), None);
         assert_eq!(
@@ -529,12 +565,27 @@ mod tests {
         let cases = [
             ("algorithms=[\"om\"]\nn=3\nf=1\nm=\"g\"\n", "t.toml:4: field `m`"),
             ("algorithms=[\"xm\"]\nn=3\nf=1\n", "field `algorithms`"),
-            ("algorithms=[\"om\"]\nn={from=5,to=3}\nf=1\n", "t.toml:2: field `n`: range"),
+            (
+                "algorithms=[\"om\"]\nn={from=5,to=3}\nf=1\n",
+                "t.toml:2: field `n`: range",
+            ),
             ("algorithms=[\"om\"]\nn=1\nf=1\n", "below the minimum 2"),
-            ("algorithms=[\"om\"]\nn=4\nf=1\nlinks=[\"carrier-pigeon\"]\n", "field `links`"),
-            ("algorithms=[\"om\"]\nn=4\nf=1\nstrategies=[\"nope\"]\n", "unknown strategy"),
-            ("algorithms=[\"om\"]\nn=4\nf=1\nplacements=\"some\"\n", "field `placements`"),
-            ("algorithms=[\"om\"]\nn=4\nf=1\ncommander=\"maybe\"\n", "field `commander`"),
+            (
+                "algorithms=[\"om\"]\nn=4\nf=1\nlinks=[\"carrier-pigeon\"]\n",
+                "field `links`",
+            ),
+            (
+                "algorithms=[\"om\"]\nn=4\nf=1\nstrategies=[\"nope\"]\n",
+                "unknown strategy",
+            ),
+            (
+                "algorithms=[\"om\"]\nn=4\nf=1\nplacements=\"some\"\n",
+                "field `placements`",
+            ),
+            (
+                "algorithms=[\"om\"]\nn=4\nf=1\ncommander=\"maybe\"\n",
+                "field `commander`",
+            ),
             ("algorithms=[\"om\"]\nn=4\nf=1\nseeds=0\n", "field `seeds`"),
             ("algorithms=[\"om\"]\nn=4\nf=1\nruntime=\"tokio\"\n", "field `runtime`"),
             ("algorithms=[\"om\"]\nn=4\nf=1\nspeed=3\n", "unknown field"),

@@ -264,7 +264,9 @@ impl Node {
         // took a value the true sender did not send it.
         let outcome = match (&mut self.machine, &frame.body) {
             // Every OM value in an altered frame is taken at face value.
-            (Machine::Om(g), Body::Om(values)) => g.receive(round, env.from, values).ok().map(|()| env.original.is_some()),
+            (Machine::Om(g), Body::Om(values)) => {
+                g.receive(round, env.from, values).ok().map(|()| env.original.is_some())
+            }
             (Machine::Sm(g), Body::Sm(orders)) => {
                 if let Some(t) = &mut self.traitor {
                     for o in orders {
@@ -273,8 +275,12 @@ impl Node {
                 }
                 match g.receive(round, env.from, orders) {
                     Ok(verdicts) => {
-                        let accepted: Vec<&SignedOrder> =
-                            orders.iter().zip(verdicts).filter(|(_, v)| *v == Verdict::Accepted).map(|(o, _)| o).collect();
+                        let accepted: Vec<&SignedOrder> = orders
+                            .iter()
+                            .zip(verdicts)
+                            .filter(|(_, v)| *v == Verdict::Accepted)
+                            .map(|(o, _)| o)
+                            .collect();
                         Some(self.audit_sm(env, &accepted))
                     }
                     Err(_) => None,

@@ -67,7 +67,9 @@ pub fn encode(choices: &Choices) -> String {
 pub fn decode(text: &str) -> Result<Choices, String> {
     let mut out = Choices::new();
     for part in text.split(';').filter(|p| !p.is_empty()) {
-        let (t, digits) = part.split_once('=').ok_or_else(|| format!("`{part}` is not traitor=digits"))?;
+        let (t, digits) = part
+            .split_once('=')
+            .ok_or_else(|| format!("`{part}` is not traitor=digits"))?;
         let t: GeneralId = t.parse().map_err(|_| format!("`{t}` is not a general id"))?;
         let d = digits
             .bytes()

@@ -23,7 +23,13 @@ impl Strategy for LateReveal {
     fn sm_orders(&mut self, ctx: &mut TraitorCtx<'_>, to: GeneralId, orders: &mut Vec<SignedOrder>) {
         // The relay chain: commander -> first traitor lieutenant -> second ...,
         // one hop per round, so the k-th holds a fresh order in round k+1.
-        let chain: Vec<GeneralId> = ctx.coalition.traitors.iter().copied().filter(|&t| t != COMMANDER).collect();
+        let chain: Vec<GeneralId> = ctx
+            .coalition
+            .traitors
+            .iter()
+            .copied()
+            .filter(|&t| t != COMMANDER)
+            .collect();
         let next_hop = match chain.iter().position(|&t| t == ctx.me) {
             Some(k) => chain.get(k + 1).copied(),
             None => chain.first().copied(), // the commander hands it to the first
