@@ -590,7 +590,7 @@ mod tests {
             ("algorithms=[\"om\"]\nn=4\nf=1\nruntime=\"tokio\"\n", "field `runtime`"),
             ("algorithms=[\"om\"]\nn=4\nf=1\nspeed=3\n", "unknown field"),
             ("algorithms=[\"om\"]\nn=4\n", "missing field `f`"),
-            ("algorithms=[\"om\"\nn=4\n", "line 1"),
+            ("algorithms=[\"om\"\nn=4\n", "line 2"),
             ("name=\"a b\"\nalgorithms=[\"om\"]\nn=4\nf=1\n", "field `name`"),
         ];
         for (text, want) in cases {
