@@ -36,6 +36,60 @@ pub fn signing_key(seed: u64, id: GeneralId) -> SigningKey {
     SigningKey::from_bytes(&secret)
 }
 
+/// Every general's key pair under one seed.
+pub struct SeedKeys {
+    signing: Vec<SigningKey>,
+    ring: Arc<Keyring>,
+}
+
+impl SeedKeys {
+    fn derive(seed: u64, n: usize) -> SeedKeys {
+        let signing: Vec<SigningKey> = (0..n).map(|i| signing_key(seed, i as GeneralId)).collect();
+        let ring = Arc::new(Keyring {
+            keys: signing.iter().map(SigningKey::verifying_key).collect(),
+        });
+        SeedKeys { signing, ring }
+    }
+
+    /// The public keys.
+    pub fn ring(&self) -> Arc<Keyring> {
+        self.ring.clone()
+    }
+
+    /// General `id`'s own key (`None` if out of range).
+    pub fn own(&self, id: GeneralId) -> Option<OwnKey> {
+        self.signing.get(usize::from(id)).map(|key| OwnKey {
+            id,
+            key: key.clone(),
+            ledger: None,
+        })
+    }
+}
+
+/// How many (seed, n) key sets a process keeps.
+const KEY_CACHE: usize = 16;
+
+/// The keys of generals `0..n` under `seed`. Deriving a key costs a scalar
+/// multiplication, as much as a signature; a sweep runs many plans with the
+/// same seed and n, so the last few key sets are kept. The keys are a pure
+/// function of (seed, id): caching changes no byte of any run.
+pub fn keys_for(seed: u64, n: usize) -> Arc<SeedKeys> {
+    static CACHE: Mutex<Vec<(u64, usize, Arc<SeedKeys>)>> = Mutex::new(Vec::new());
+    if let Ok(cache) = CACHE.lock()
+        && let Some((_, _, k)) = cache.iter().find(|(s, m, _)| *s == seed && *m == n)
+    {
+        return k.clone();
+    }
+    let keys = Arc::new(SeedKeys::derive(seed, n));
+    if let Ok(mut cache) = CACHE.lock() {
+        if cache.len() >= KEY_CACHE {
+            cache.remove(0);
+        }
+        cache.push((seed, n, keys.clone()));
+    }
+    keys
+}
+
 /// The public keys of all generals: anyone can verify (A4 (d)).
 #[derive(Clone, Debug)]
 pub struct Keyring {
@@ -45,10 +99,9 @@ pub struct Keyring {
 impl Keyring {
     /// Public keys of generals `0..n` under `seed`.
     pub fn derive(seed: u64, n: usize) -> Keyring {
-        let keys = (0..n)
-            .map(|i| signing_key(seed, i as GeneralId).verifying_key())
-            .collect();
-        Keyring { keys }
+        Keyring {
+            keys: keys_for(seed, n).ring.keys.clone(),
+        }
     }
 
     /// General `id`'s public key, if `id` is in range.
@@ -254,6 +307,17 @@ mod tests {
             signer: key.id(),
             sig: key.sign(&digest),
         }
+    }
+
+    #[test]
+    fn cached_keys_are_the_derived_keys() {
+        let k = keys_for(77, 5);
+        assert!(Arc::ptr_eq(&k, &keys_for(77, 5)));
+        let own = k.own(3).unwrap();
+        let d = [9u8; 32];
+        assert_eq!(own.sign(&d), OwnKey::derive(77, 3).sign(&d));
+        assert_eq!(k.ring().get(3), Some(&signing_key(77, 3).verifying_key()));
+        assert!(k.own(5).is_none());
     }
 
     #[test]

@@ -38,6 +38,24 @@ enum Command {
     Replay(ReplayArgs),
     /// Combine shard folders of one experiment into the outputs of one run.
     Merge(MergeArgs),
+    /// Measure the performance targets and the scaling table (see scripts/perf.sh).
+    Perf(PerfArgs),
+}
+
+#[derive(clap::Args)]
+struct PerfArgs {
+    /// Output folder.
+    #[arg(long, default_value = "results/perf")]
+    out: PathBuf,
+    /// Timed repetitions per measurement; the median is reported.
+    #[arg(long, default_value_t = 7)]
+    reps: usize,
+    /// Experiment swept with --jobs 1 and --jobs 2 for the parallel-speedup target.
+    #[arg(long, default_value = "experiments/bound.toml")]
+    sweep: PathBuf,
+    /// Skip the sweep target (it takes about half a minute).
+    #[arg(long)]
+    no_sweep: bool,
 }
 
 #[derive(clap::Args)]
@@ -256,6 +274,9 @@ struct RunArgs {
     /// Print every message in order (round, from, to, path or chain, value, link action).
     #[arg(long)]
     trace: bool,
+    /// Also report the run's wall time and the process's peak memory (wall_ms, peak_rss_kib).
+    #[arg(long)]
+    measure: bool,
 }
 
 fn parse_from_str<T: std::str::FromStr<Err = String>>(s: &str) -> Result<T, String> {
@@ -300,9 +321,18 @@ fn cmd_run(args: RunArgs) -> Result<()> {
         trace: args.trace,
     };
     let plan = spec.validate()?;
+    let started = std::time::Instant::now();
     let report = runtime::execute(&plan)?;
+    let wall_ms = started.elapsed().as_secs_f64() * 1e3;
+    let peak = byzlab::perf::peak_rss_kib();
     if args.json {
         let mut json = serde_json::to_value(&report.outcome)?;
+        if args.measure
+            && let Some(obj) = json.as_object_mut()
+        {
+            obj.insert("wall_ms".into(), serde_json::json!(wall_ms));
+            obj.insert("peak_rss_kib".into(), serde_json::json!(peak));
+        }
         if args.trace
             && let Some(obj) = json.as_object_mut()
         {
@@ -317,7 +347,32 @@ fn cmd_run(args: RunArgs) -> Result<()> {
             }
         }
         print_summary(&report);
+        if args.measure {
+            let peak = peak.map_or("unknown".to_string(), |k| format!("{:.1} MiB", k as f64 / 1024.0));
+            println!("wall time {wall_ms:.2} ms, peak memory {peak}");
+        }
     }
+    Ok(())
+}
+
+fn cmd_perf(args: PerfArgs) -> Result<()> {
+    let opts = byzlab::perf::PerfOptions {
+        out: args.out.clone(),
+        reps: args.reps.max(1),
+        exe: std::env::current_exe().context("cannot find the byzlab binary for child runs")?,
+        sweep_file: (!args.no_sweep).then(|| args.sweep.clone()),
+        command: command_line(),
+    };
+    let targets = byzlab::perf::targets(&opts).map_err(anyhow::Error::msg)?;
+    eprintln!("scaling table ...");
+    let rows = byzlab::perf::scaling(&opts).map_err(anyhow::Error::msg)?;
+    byzlab::perf::write(&opts, &targets, &rows).map_err(anyhow::Error::msg)?;
+    let missed = targets.iter().filter(|t| !t.met).count();
+    println!(
+        "{} targets, {missed} missed; results in {}",
+        targets.len(),
+        args.out.display()
+    );
     Ok(())
 }
 
@@ -402,6 +457,7 @@ fn main() -> ExitCode {
         Command::Sweep(args) => cmd_sweep(args),
         Command::Replay(args) => cmd_replay(args),
         Command::Merge(args) => cmd_merge(args),
+        Command::Perf(args) => cmd_perf(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

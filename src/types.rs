@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::fmt;
 use std::str::FromStr;
+use std::sync::Arc;
 
 /// Index of a general; 0 is always the commander.
 pub type GeneralId = u16;
@@ -131,8 +132,9 @@ pub struct Envelope {
     pub from: GeneralId,
     /// Receiver.
     pub to: GeneralId,
-    /// Encoded frame (see [`crate::wire`]).
-    pub bytes: Vec<u8>,
+    /// Encoded frame (see [`crate::wire`]). Shared, so one encoding can go
+    /// to several receivers without a copy; a link that changes it copies.
+    pub bytes: Arc<Vec<u8>>,
     /// Ground truth for accounting only, present when the link changed this
     /// frame's bytes or its sender: who really sent it, and what. No general's
     /// behaviour depends on it.
@@ -145,7 +147,7 @@ pub struct Original {
     /// The true sender.
     pub from: GeneralId,
     /// The bytes it sent.
-    pub bytes: Vec<u8>,
+    pub bytes: Arc<Vec<u8>>,
 }
 
 /// Counters a run accumulates; summed over all generals and the network.

@@ -11,7 +11,8 @@ use plotters::prelude::*;
 use std::collections::BTreeMap;
 use std::path::Path;
 
-type PlotResult<T> = Result<T, Box<dyn std::error::Error>>;
+/// What plotting returns.
+pub type PlotResult<T> = Result<T, Box<dyn std::error::Error>>;
 
 /// Dark, distinguishable series colours (readable on white).
 const PALETTE: [RGBColor; 8] = [
@@ -132,13 +133,23 @@ fn heatmap(path: &Path, title: &str, fs: &[usize], ns: &[usize], cells: &[&CellR
 fn messages(path: &Path, records: &[RunRecord]) -> PlotResult<()> {
     // Most messages seen per (algorithm, m, n): a run with traitors that
     // withhold sends fewer, and no traitor can make OM send more.
-    let mut measured: BTreeMap<(Algorithm, usize), BTreeMap<usize, u64>> = BTreeMap::new();
+    let mut measured: Series = BTreeMap::new();
     for r in records {
         let e = measured.entry((r.algorithm, r.m)).or_default().entry(r.n).or_insert(0);
         *e = (*e).max(r.messages);
     }
-    let n_min = records.iter().map(|r| r.n).min().unwrap_or(2);
-    let n_max = records.iter().map(|r| r.n).max().unwrap_or(3).max(n_min + 1);
+    messages_chart(path, "Messages per run against n (most seen per cell)", &measured)
+}
+
+/// Measured message counts per (algorithm, m), keyed by n.
+pub type Series = BTreeMap<(Algorithm, usize), BTreeMap<usize, u64>>;
+
+/// Messages against n on a log scale: measured points per (algorithm, m),
+/// with OM's formula drawn as a line under each OM series.
+pub fn messages_chart(path: &Path, title: &str, measured: &Series) -> PlotResult<()> {
+    let ns = || measured.values().flat_map(|s| s.keys().copied());
+    let n_min = ns().min().unwrap_or(2);
+    let n_max = ns().max().unwrap_or(3).max(n_min + 1);
     let mut y_max = measured.values().flat_map(|s| s.values()).copied().max().unwrap_or(10) as f64;
     for &(alg, m) in measured.keys() {
         if alg == Algorithm::Om {
@@ -148,7 +159,7 @@ fn messages(path: &Path, records: &[RunRecord]) -> PlotResult<()> {
     let root = SVGBackend::new(path, (760, 480)).into_drawing_area();
     root.fill(&WHITE)?;
     let mut chart = ChartBuilder::on(&root)
-        .caption("Messages per run against n (most seen per cell)", ("sans-serif", 16))
+        .caption(title, ("sans-serif", 16))
         .margin(12)
         .x_label_area_size(36)
         .y_label_area_size(60)
@@ -162,9 +173,9 @@ fn messages(path: &Path, records: &[RunRecord]) -> PlotResult<()> {
     for (i, (&(alg, m), points)) in measured.iter().enumerate() {
         let color = PALETTE[i % PALETTE.len()];
         if alg == Algorithm::Om {
-            let formula: Vec<(f64, f64)> = (n_min.max(m + 2)..=n_max)
-                .map(|n| (n as f64, message_count(n, m) as f64))
-                .collect();
+            let lo = points.keys().next().copied().unwrap_or(n_min).max(m + 2);
+            let hi = points.keys().next_back().copied().unwrap_or(n_max);
+            let formula: Vec<(f64, f64)> = (lo..=hi).map(|n| (n as f64, message_count(n, m) as f64)).collect();
             chart
                 .draw_series(LineSeries::new(formula, color.stroke_width(2)))?
                 .label(format!("OM({m}) formula: sum of (n-1)...(n-1-k)"))

@@ -71,7 +71,7 @@ impl Adversary for Tamper {
     fn intercept(&mut self, ctx: &mut AdversaryCtx<'_>, mut env: Envelope, out: &mut Vec<Carried>) {
         if !env.bytes.is_empty() {
             let i = ctx.rng.random_range(0..env.bytes.len());
-            env.bytes[i] ^= 1 << ctx.rng.random_range(0..8u32);
+            std::sync::Arc::make_mut(&mut env.bytes)[i] ^= 1 << ctx.rng.random_range(0..8u32);
         }
         out.push(Carried {
             env,

@@ -13,6 +13,10 @@ impl Link for Authenticated {
         "authenticated".into()
     }
 
+    fn can_alter(&self) -> bool {
+        false
+    }
+
     fn carry(&mut self, true_sender: GeneralId, mut env: Envelope, out: &mut Vec<Carried>) {
         env.from = true_sender;
         out.push(Carried {

@@ -60,6 +60,11 @@ pub struct Carried {
 pub trait Link {
     /// Short name for outcomes.
     fn name(&self) -> String;
+    /// Whether this link can ever alter a frame (the network then keeps each
+    /// frame's original bytes for accounting while the link runs).
+    fn can_alter(&self) -> bool {
+        true
+    }
     /// Decides the fate of `env`, which was sent by `true_sender`, pushing
     /// what happens to `out` (the frame itself, or extra frames, in order).
     fn carry(&mut self, true_sender: GeneralId, env: Envelope, out: &mut Vec<Carried>);

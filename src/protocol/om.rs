@@ -107,57 +107,116 @@ pub fn for_each_relay(
     r: GeneralId,
     mut visit: impl FnMut(&[GeneralId], usize, usize),
 ) {
-    let mut path = Vec::with_capacity(round as usize + 1);
-    path.push(COMMANDER);
-    if round <= 1 {
-        visit(&path, 0, 0);
-        return;
-    }
-    let level = round as usize - 2;
-    walk(n, level, s, r, &mut path, 0, 0, &mut visit);
+    Walk::<_, true>::run(n, round, s, r, |path: &[GeneralId], is, ir| visit(path, is, ir));
 }
 
-/// Position of lieutenant `j` among the lieutenants still free in `owner`'s
-/// tree below `path` (the candidates, ascending, excluding the owner and the
-/// path's lieutenants).
-#[inline]
-fn digit(j: GeneralId, owner: GeneralId, path: &[GeneralId]) -> usize {
-    let before = path[1..].iter().filter(|&&x| x < j).count();
-    (j as usize - 1) - usize::from(owner < j) - before
+/// [`for_each_relay`] without the paths: only the two indices, which is all
+/// an honest sender and receiver need. This is OM's hot loop.
+pub fn for_each_relay_index(n: usize, round: Round, s: GeneralId, r: GeneralId, mut visit: impl FnMut(usize, usize)) {
+    Walk::<_, false>::run(n, round, s, r, |_: &[GeneralId], is, ir| visit(is, ir));
 }
 
-#[allow(clippy::too_many_arguments)]
-fn walk(
+/// Depth-first walk over the relay paths of one (sender, receiver, round).
+///
+/// A lieutenant j's digit below a path, in the tree of `owner`, is its
+/// position among the lieutenants not yet used: `(j-1) - [owner < j] - #{path
+/// members < j}`. Walking j upwards, the last count grows by one at each path
+/// member passed, so each digit costs O(1) and the innermost loop, which
+/// visits almost every path, is a handful of additions.
+struct Walk<F, const PATH: bool> {
     n: usize,
     level: usize,
     s: GeneralId,
     r: GeneralId,
-    path: &mut Vec<GeneralId>,
-    is: usize,
-    ir: usize,
-    visit: &mut impl FnMut(&[GeneralId], usize, usize),
-) {
-    let depth = path.len() - 1;
-    if depth == level {
-        // The relayed message's path is this path with the sender appended; in
-        // r's tree that is one level deeper, with s as the last digit.
-        let radix = n - 2 - level;
-        let ds = digit(s, r, path);
-        path.push(s);
-        visit(path, is, ir * radix + ds);
-        path.pop();
-        return;
-    }
-    let radix = n - 2 - depth;
-    for j in 1..n as GeneralId {
-        if j == s || j == r || path[1..].contains(&j) {
-            continue;
+    in_path: Vec<bool>,
+    path: Vec<GeneralId>,
+    visit: F,
+}
+
+impl<F: FnMut(&[GeneralId], usize, usize), const PATH: bool> Walk<F, PATH> {
+    fn run(n: usize, round: Round, s: GeneralId, r: GeneralId, visit: F) {
+        let mut w = Walk::<F, PATH> {
+            n,
+            level: (round as usize).saturating_sub(2),
+            s,
+            r,
+            in_path: vec![false; n],
+            path: Vec::with_capacity(round as usize + 1),
+            visit,
+        };
+        w.path.push(COMMANDER);
+        if round <= 1 {
+            (w.visit)(&w.path, 0, 0);
+        } else if w.level == 0 {
+            // Path 0:s; in r's tree s is the first digit.
+            let ds = (s as usize - 1) - usize::from(r < s);
+            w.path.push(s);
+            (w.visit)(&w.path, 0, ds);
+        } else {
+            w.inner(0, 0, 0);
         }
-        let js = digit(j, s, path);
-        let jr = digit(j, r, path);
-        path.push(j);
-        walk(n, level, s, r, path, is * radix + js, ir * radix + jr, visit);
-        path.pop();
+    }
+
+    fn inner(&mut self, depth: usize, is: usize, ir: usize) {
+        let (n, s, r) = (self.n, self.s, self.r);
+        let radix = n - 2 - depth;
+        if depth + 1 == self.level {
+            return self.last(radix, is, ir);
+        }
+        let mut below = 0;
+        for j in 1..n as GeneralId {
+            if self.in_path[j as usize] {
+                below += 1;
+                continue;
+            }
+            if j == s || j == r {
+                continue;
+            }
+            let js = (j as usize - 1) - usize::from(s < j) - below;
+            let jr = (j as usize - 1) - usize::from(r < j) - below;
+            self.in_path[j as usize] = true;
+            if PATH {
+                self.path.push(j);
+            }
+            self.inner(depth + 1, is * radix + js, ir * radix + jr);
+            if PATH {
+                self.path.pop();
+            }
+            self.in_path[j as usize] = false;
+        }
+    }
+
+    /// Chooses the path's last lieutenant j and visits `path:j:s` for each.
+    fn last(&mut self, radix: usize, is: usize, ir: usize) {
+        let (n, s, r) = (self.n, self.s, self.r);
+        // In r's tree the relayed message is one level deeper, s its last digit.
+        let leaf_radix = n - 2 - self.level;
+        let s_below = self.path[1..].iter().filter(|&&x| x < s).count();
+        let ds_base = (s as usize - 1) - usize::from(r < s) - s_below;
+        let (is_base, ir_base) = (is * radix, ir * radix);
+        let mut below = 0;
+        for j in 1..n as GeneralId {
+            if self.in_path[j as usize] {
+                below += 1;
+                continue;
+            }
+            if j == s || j == r {
+                continue;
+            }
+            let js = (j as usize - 1) - usize::from(s < j) - below;
+            let jr = (j as usize - 1) - usize::from(r < j) - below;
+            let ds = ds_base - usize::from(j < s);
+            let leaf_is = is_base + js;
+            let leaf_ir = (ir_base + jr) * leaf_radix + ds;
+            if PATH {
+                self.path.push(j);
+                self.path.push(s);
+                (self.visit)(&self.path, leaf_is, leaf_ir);
+                self.path.truncate(self.path.len() - 2);
+            } else {
+                (self.visit)(&[], leaf_is, leaf_ir);
+            }
+        }
     }
 }
 
@@ -233,7 +292,8 @@ impl OmGeneral {
             return;
         }
         let level = &self.levels[round as usize - 2];
-        for_each_relay(self.n, round, self.me, to, |_, is, _| out.push(level[is]));
+        out.reserve(frame_len(self.n, round) as usize);
+        for_each_relay_index(self.n, round, self.me, to, |is, _| out.push(level[is]));
     }
 
     /// Stores a frame from `from` in `round`; the whole frame is refused if it
@@ -270,10 +330,10 @@ impl OmGeneral {
         self.seen[seen] = true;
         // A3: a withheld value is absent, and absent reads as RETREAT.
         let level = &mut self.levels[round as usize - 1];
-        let mut next = values.iter();
-        for_each_relay(self.n, round, from, self.me, |_, _, ir| {
-            let b = next.next().copied().unwrap_or(WITHHELD);
-            level[ir] = u8::from(b == Value::Attack.to_byte());
+        let mut k = 0;
+        for_each_relay_index(self.n, round, from, self.me, |_, ir| {
+            level[ir] = u8::from(values[k] == Value::Attack.to_byte());
+            k += 1;
         });
         Ok(())
     }
@@ -361,6 +421,43 @@ mod tests {
                     assert!(hits.iter().all(|&h| h == 1), "n={n} round={round} r={r}");
                 }
             }
+        }
+    }
+
+    #[test]
+    fn fast_walk_matches_the_path_walk() {
+        for n in 4..=9usize {
+            for round in 1..=(n as Round - 1).min(5) {
+                let (s, r) = if round == 1 { (0, 2) } else { (1, n as GeneralId - 1) };
+                let mut with_paths = Vec::new();
+                for_each_relay(n, round, s, r, |_, is, ir| with_paths.push((is, ir)));
+                let mut fast = Vec::new();
+                for_each_relay_index(n, round, s, r, |is, ir| fast.push((is, ir)));
+                assert_eq!(fast, with_paths, "n={n} round={round}");
+            }
+        }
+    }
+
+    /// The ranks are those of the definition: each digit is the lieutenant's
+    /// position among those still free, read as a mixed-radix number.
+    #[test]
+    fn ranks_follow_the_definition() {
+        fn rank(n: usize, owner: GeneralId, path: &[GeneralId]) -> usize {
+            let mut idx = 0;
+            for (d, &j) in path.iter().enumerate() {
+                let used = |x: GeneralId| x == owner || path[..d].contains(&x);
+                let digit = (1..j).filter(|&x| !used(x)).count();
+                idx = idx * (n - 2 - d) + digit;
+            }
+            idx
+        }
+        let n = 7;
+        for round in 2..=5 {
+            for_each_relay(n, round, 3, 5, |path, is, ir| {
+                let lieutenants = &path[1..];
+                assert_eq!(is, rank(n, 3, &lieutenants[..lieutenants.len() - 1]), "{path:?}");
+                assert_eq!(ir, rank(n, 5, lieutenants), "{path:?}");
+            });
         }
     }
 

@@ -41,6 +41,12 @@ pub fn sign_extend(value: Value, prefix: &[ChainLink], key: &OwnKey) -> SignedOr
     SignedOrder { value, chain }
 }
 
+/// Whether an honest general sends `order` to `to`: step 2(B) sends to
+/// "every lieutenant not among j1..jk", so not to a general already in the chain.
+pub fn goes_to(order: &SignedOrder, to: GeneralId) -> bool {
+    !order.chain.iter().any(|l| l.signer == to)
+}
+
 /// Why a receiver discarded a signed order or a whole frame.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum SmReject {
@@ -196,18 +202,27 @@ impl SmGeneral {
         }
     }
 
-    /// Appends the honest orders for `to` in `round`: those whose chain does
-    /// not already hold `to` (step 2(B): "every lieutenant not among j1..jk").
-    pub fn emit(&self, round: Round, to: GeneralId, out: &mut Vec<SignedOrder>) {
-        for (r, o) in &self.outbox {
-            if *r == round && !o.chain.iter().any(|l| l.signer == to) {
-                out.push(o.clone());
-            }
-        }
+    /// The orders this general sends in `round`, each to every lieutenant
+    /// [`goes_to`] allows.
+    pub fn outbox(&self, round: Round) -> impl Iterator<Item = &SignedOrder> {
+        self.outbox.iter().filter(move |(r, _)| *r == round).map(|(_, o)| o)
     }
 
-    /// Takes a frame's orders from `from` in `round`.
-    pub fn receive(&mut self, round: Round, from: GeneralId, orders: &[SignedOrder]) -> Result<Vec<Verdict>, SmReject> {
+    /// Appends the honest orders for `to` in `round` (see [`goes_to`]).
+    pub fn emit(&self, round: Round, to: GeneralId, out: &mut Vec<SignedOrder>) {
+        out.extend(self.outbox(round).filter(|o| goes_to(o, to)).cloned());
+    }
+
+    /// Takes a frame's orders from `from` in `round`; one verdict per order is
+    /// written to `verdicts` (cleared first).
+    pub fn receive(
+        &mut self,
+        round: Round,
+        from: GeneralId,
+        orders: &[SignedOrder],
+        verdicts: &mut Vec<Verdict>,
+    ) -> Result<(), SmReject> {
+        verdicts.clear();
         if self.me == COMMANDER {
             return Err(SmReject::ToCommander);
         }
@@ -217,7 +232,6 @@ impl SmGeneral {
         if orders.len() > MAX_ORDERS_PER_FRAME {
             return Err(SmReject::TooManyOrders(orders.len()));
         }
-        let mut verdicts = Vec::with_capacity(orders.len());
         for o in orders {
             let verdict = self.take(round, from, o);
             match verdict {
@@ -227,7 +241,7 @@ impl SmGeneral {
             }
             verdicts.push(verdict);
         }
-        Ok(verdicts)
+        Ok(())
     }
 
     fn take(&mut self, round: Round, from: GeneralId, o: &SignedOrder) -> Verdict {
@@ -313,6 +327,16 @@ impl SmGeneral {
 mod tests {
     use super::*;
 
+    fn recv(
+        g: &mut SmGeneral,
+        round: Round,
+        from: GeneralId,
+        orders: &[SignedOrder],
+    ) -> Result<Vec<Verdict>, SmReject> {
+        let mut v = Vec::new();
+        g.receive(round, from, orders, &mut v).map(|()| v)
+    }
+
     fn setup(n: usize, m: usize, seed: u64) -> (Arc<Keyring>, Vec<SmGeneral>) {
         let keys = Arc::new(Keyring::derive(seed, n));
         let gens = (0..n as GeneralId)
@@ -327,10 +351,10 @@ mod tests {
         g[0].prepare(1);
         let mut out = Vec::new();
         g[0].emit(1, 1, &mut out);
-        assert_eq!(g[1].receive(1, 0, &out), Ok(vec![Verdict::Accepted]));
+        assert_eq!(recv(&mut g[1], 1, 0, &out), Ok(vec![Verdict::Accepted]));
         // a second copy is ignored without verification
         let before = g[1].counters().signatures_verified;
-        assert_eq!(g[1].receive(1, 0, &out), Ok(vec![Verdict::Ignored]));
+        assert_eq!(recv(&mut g[1], 1, 0, &out), Ok(vec![Verdict::Ignored]));
         assert_eq!(g[1].counters().signatures_verified, before);
         let mut relay = Vec::new();
         g[1].emit(2, 2, &mut relay);
@@ -340,7 +364,7 @@ mod tests {
         let mut none = Vec::new();
         g[1].emit(2, 0, &mut none);
         assert!(none.is_empty());
-        assert_eq!(g[2].receive(2, 1, &relay), Ok(vec![Verdict::Accepted]));
+        assert_eq!(recv(&mut g[2], 2, 1, &relay), Ok(vec![Verdict::Accepted]));
         assert_eq!(g[2].decide(), Value::Attack);
     }
 
@@ -354,29 +378,29 @@ mod tests {
         let l = &mut g[1];
         // wrong round
         assert!(matches!(
-            l.receive(2, 0, std::slice::from_ref(&good)).unwrap()[0],
+            recv(l, 2, 0, std::slice::from_ref(&good)).unwrap()[0],
             Verdict::Rejected(SmReject::WrongLength { .. })
         ));
         // sender is not the last signer
         assert!(matches!(
-            l.receive(2, 3, std::slice::from_ref(&relayed)).unwrap()[0],
+            recv(l, 2, 3, std::slice::from_ref(&relayed)).unwrap()[0],
             Verdict::Rejected(SmReject::NotSender { .. })
         ));
         // traitor 2 forges the commander's signature on the other value
         let mut forged = relayed.clone();
         forged.value = Value::Attack;
         assert!(matches!(
-            l.receive(2, 2, &[forged]).unwrap()[0],
+            recv(l, 2, 2, &[forged]).unwrap()[0],
             Verdict::Rejected(SmReject::Signature(_))
         ));
         // repeated signer
         let twice = sign_extend(Value::Retreat, &relayed.chain, &k2);
         assert!(matches!(
-            l.receive(3, 2, &[twice]).unwrap()[0],
+            recv(l, 3, 2, &[twice]).unwrap()[0],
             Verdict::Rejected(SmReject::BadSigner(2))
         ));
         assert_eq!(
-            l.receive(2, 2, &[relayed.clone(), relayed.clone(), relayed]),
+            recv(l, 2, 2, &[relayed.clone(), relayed.clone(), relayed]),
             Err(SmReject::TooManyOrders(3))
         );
         assert!(l.values().is_empty());

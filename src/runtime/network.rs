@@ -84,13 +84,13 @@ impl Network {
                 original: None,
             };
             // Kept only while the link runs, to record what an altered frame was.
-            let sent = env.bytes.clone();
+            let sent = self.link.can_alter().then(|| env.bytes.clone());
             self.link.carry(from, env, &mut self.scratch);
             for Carried { mut env, action } in self.scratch.drain(..) {
                 if matches!(action, LinkAction::Tampered | LinkAction::Spoofed) {
                     env.original = Some(Box::new(Original {
                         from,
-                        bytes: sent.clone(),
+                        bytes: sent.clone().unwrap_or_default(),
                     }));
                 }
                 match action {

@@ -6,9 +6,9 @@
 //! machine, counting whatever is refused. Nothing here knows about actors or
 //! about links.
 
-use crate::crypto::{ChainHasher, Keyring, OwnKey, SignatureLedger};
+use crate::crypto::{self, ChainHasher, OwnKey, SignatureLedger};
 use crate::protocol::om::{self, OmGeneral, WITHHELD};
-use crate::protocol::sm::{MAX_ORDERS_PER_FRAME, SmGeneral, Verdict};
+use crate::protocol::sm::{self, MAX_ORDERS_PER_FRAME, SmGeneral, Verdict};
 use crate::rng::{Purpose, RunRng, stream};
 use crate::run::RunPlan;
 use crate::traitor::{Coalition, Strategy, TraitorCtx};
@@ -32,7 +32,7 @@ pub struct Outgoing {
     /// Receiver.
     pub to: GeneralId,
     /// Encoded frame.
-    pub bytes: Vec<u8>,
+    pub bytes: Arc<Vec<u8>>,
     /// Logical messages in it, when the run is traced.
     pub trace: Vec<TraceMsg>,
 }
@@ -75,6 +75,8 @@ pub struct Node {
     frame_limit: usize,
     trace: bool,
     ledger: SignatureLedger,
+    /// Reused buffer for SM verdicts.
+    verdicts: Vec<Verdict>,
 }
 
 /// Largest frame a run may carry: an honest frame's size with room to spare.
@@ -89,11 +91,20 @@ pub fn frame_limit(algorithm: Algorithm, n: usize, m: usize) -> usize {
     }
 }
 
+fn sm_trace<'a>(orders: impl Iterator<Item = &'a SignedOrder>) -> Vec<TraceMsg> {
+    orders
+        .map(|o| TraceMsg {
+            path: o.chain.iter().map(|l| l.signer).collect(),
+            value: o.value,
+        })
+        .collect()
+}
+
 /// Builds every general of a plan, ids in order.
 pub fn build_nodes(plan: &RunPlan) -> Vec<Node> {
     let coalition = Arc::new(Coalition::new(plan.n, &plan.traitors, plan.value));
     let keys = match plan.algorithm {
-        Algorithm::Sm => Some(Arc::new(Keyring::derive(plan.seed, plan.n))),
+        Algorithm::Sm => Some(crypto::keys_for(plan.seed, plan.n)),
         Algorithm::Om => None,
     };
     let limit = frame_limit(plan.algorithm, plan.n, plan.m);
@@ -103,14 +114,18 @@ pub fn build_nodes(plan: &RunPlan) -> Vec<Node> {
             let machine = match &keys {
                 None if id == COMMANDER => Machine::Om(OmGeneral::commander(plan.n, plan.m, plan.value)),
                 None => Machine::Om(OmGeneral::lieutenant(plan.n, plan.m, id)),
-                Some(keys) => Machine::Sm(Box::new(SmGeneral::new(
-                    plan.n,
-                    plan.m,
-                    id,
-                    plan.value,
-                    keys.clone(),
-                    OwnKey::derive(plan.seed, id).with_ledger(ledger.clone()),
-                ))),
+                Some(keys) => {
+                    // keys_for derives exactly n keys, so every id has one.
+                    let own = keys.own(id).unwrap_or_else(|| OwnKey::derive(plan.seed, id));
+                    Machine::Sm(Box::new(SmGeneral::new(
+                        plan.n,
+                        plan.m,
+                        id,
+                        plan.value,
+                        keys.ring(),
+                        own.with_ledger(ledger.clone()),
+                    )))
+                }
             };
             let ledger = ledger.clone();
             let traitor = plan.traitors.contains(&id).then(|| Traitor {
@@ -129,6 +144,7 @@ pub fn build_nodes(plan: &RunPlan) -> Vec<Node> {
                 frame_limit: limit,
                 trace: plan.trace,
                 ledger,
+                verdicts: Vec::new(),
             }
         })
         .collect()
@@ -189,55 +205,86 @@ impl Node {
                             k += 1;
                         });
                     }
-                    let bytes = wire::encode(&Frame {
+                    let bytes = Arc::new(wire::encode(&Frame {
                         round,
                         body: Body::Om(values),
-                    });
+                    }));
                     out.push(Outgoing { to, bytes, trace });
                 }
             }
             Machine::Sm(g) => {
                 g.prepare(round);
+                if self.traitor.is_none() && g.outbox(round).next().is_none() {
+                    return out; // nothing accepted last round: nothing to relay
+                }
+                // Honest frames to different receivers are often identical (the
+                // same orders): encode each distinct set once.
+                let mut encoded: Vec<(u64, Arc<Vec<u8>>)> = Vec::new();
                 for to in g.recipients(round) {
                     let mut orders = Vec::new();
-                    g.emit(round, to, &mut orders);
-                    if let Some(t) = &mut self.traitor {
-                        let mut sigs = 0;
-                        let mut ctx = TraitorCtx::new(
-                            self.id,
-                            self.n,
-                            self.m,
-                            round,
-                            self.algorithm,
-                            &mut t.rng,
-                            &t.coalition,
-                            Some(g.key()),
-                            &mut sigs,
-                        );
-                        t.strategy.sm_orders(&mut ctx, to, &mut orders);
-                        for _ in 0..sigs {
-                            g.count_signature();
+                    let Some(t) = &mut self.traitor else {
+                        let mut mask = 0u64;
+                        let mut count = 0;
+                        for (i, o) in g.outbox(round).enumerate() {
+                            if sm::goes_to(o, to) {
+                                mask |= 1 << i.min(63);
+                                count += 1;
+                            }
                         }
+                        if count == 0 {
+                            continue;
+                        }
+                        self.counters.messages += count;
+                        let bytes = match encoded.iter().find(|(m, _)| *m == mask) {
+                            Some((_, b)) => b.clone(),
+                            None => {
+                                g.emit(round, to, &mut orders);
+                                let b = Arc::new(wire::encode(&Frame {
+                                    round,
+                                    body: Body::Sm(std::mem::take(&mut orders)),
+                                }));
+                                encoded.push((mask, b.clone()));
+                                b
+                            }
+                        };
+                        let trace = if self.trace {
+                            sm_trace(g.outbox(round).filter(|o| sm::goes_to(o, to)))
+                        } else {
+                            Vec::new()
+                        };
+                        out.push(Outgoing { to, bytes, trace });
+                        continue;
+                    };
+                    g.emit(round, to, &mut orders);
+                    let mut sigs = 0;
+                    let mut ctx = TraitorCtx::new(
+                        self.id,
+                        self.n,
+                        self.m,
+                        round,
+                        self.algorithm,
+                        &mut t.rng,
+                        &t.coalition,
+                        Some(g.key()),
+                        &mut sigs,
+                    );
+                    t.strategy.sm_orders(&mut ctx, to, &mut orders);
+                    for _ in 0..sigs {
+                        g.count_signature();
                     }
                     if orders.is_empty() {
                         continue;
                     }
                     self.counters.messages += orders.len() as u64;
                     let trace = if self.trace {
-                        orders
-                            .iter()
-                            .map(|o| TraceMsg {
-                                path: o.chain.iter().map(|l| l.signer).collect(),
-                                value: o.value,
-                            })
-                            .collect()
+                        sm_trace(orders.iter())
                     } else {
                         Vec::new()
                     };
-                    let bytes = wire::encode(&Frame {
+                    let bytes = Arc::new(wire::encode(&Frame {
                         round,
                         body: Body::Sm(orders),
-                    });
+                    }));
                     out.push(Outgoing { to, bytes, trace });
                 }
             }
@@ -273,18 +320,21 @@ impl Node {
                         t.strategy.observe_sm(round, env.from, o);
                     }
                 }
-                match g.receive(round, env.from, orders) {
-                    Ok(verdicts) => {
+                let mut verdicts = std::mem::take(&mut self.verdicts);
+                let outcome = match g.receive(round, env.from, orders, &mut verdicts) {
+                    Ok(()) => {
                         let accepted: Vec<&SignedOrder> = orders
                             .iter()
-                            .zip(verdicts)
-                            .filter(|(_, v)| *v == Verdict::Accepted)
+                            .zip(&verdicts)
+                            .filter(|(_, v)| **v == Verdict::Accepted)
                             .map(|(o, _)| o)
                             .collect();
                         Some(self.audit_sm(env, &accepted))
                     }
                     Err(_) => None,
-                }
+                };
+                self.verdicts = verdicts;
+                outcome
             }
             _ => None,
         };

@@ -1,0 +1,533 @@
+//! The measurements behind `results/perf/`: the performance targets, each as
+//! a ratio measured in one process, and the scaling table. `byzlab perf`
+//! runs them; `scripts/perf.sh` adds the profiles and is the one command
+//! that regenerates the folder.
+
+use crate::crypto::{ChainHasher, OwnKey, keys_for};
+use crate::run::{RunPlan, RunSpec, RuntimeKind};
+use crate::runtime::actix::ActixRunner;
+use crate::runtime::{self, RunReport};
+use crate::types::{Algorithm, GeneralId, Value};
+use ed25519_dalek::Signature;
+use std::time::{Duration, Instant};
+
+/// Peak resident memory of this process so far, in KiB (Linux `VmHWM`).
+pub fn peak_rss_kib() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    line.split_whitespace().nth(1)?.parse().ok()
+}
+
+fn median(mut v: Vec<Duration>) -> Duration {
+    v.sort();
+    v[v.len() / 2]
+}
+
+/// A plan with explicit traitors following `strategy`, m given.
+pub fn plan(
+    alg: Algorithm,
+    n: usize,
+    m: usize,
+    traitors: &[GeneralId],
+    strategy: &str,
+    runtime: RuntimeKind,
+) -> Result<RunPlan, String> {
+    let mut spec = RunSpec::new(alg, n, m.max(traitors.len())).map_err(|e| e.to_string())?;
+    spec.m = Some(m);
+    spec.traitors = Some(traitors.to_vec());
+    spec.strategy = crate::traitor::resolve(strategy).map_err(|e| e.to_string())?;
+    spec.value = Value::Attack;
+    spec.runtime = runtime;
+    spec.validate().map_err(|e| e.to_string())
+}
+
+/// Median wall time of `reps` runs of a plan (after one warm-up run), and
+/// the last report. Actix runs reuse one `System`, as a sweep worker does.
+pub fn time_plan(plan: &RunPlan, reps: usize) -> Result<(Duration, RunReport), String> {
+    let actix = (plan.runtime == RuntimeKind::Actix).then(ActixRunner::new);
+    let once = || -> Result<RunReport, String> {
+        match &actix {
+            Some(a) => a.run(plan).map_err(|e| e.to_string()),
+            None => runtime::execute(plan).map_err(|e| e.to_string()),
+        }
+    };
+    let mut last = once()?;
+    let mut times = Vec::with_capacity(reps);
+    for _ in 0..reps.max(1) {
+        let t = Instant::now();
+        last = once()?;
+        times.push(t.elapsed());
+    }
+    Ok((median(times), last))
+}
+
+/// Runs two measurements alternately `reps` times and returns the median of
+/// the per-pair ratios a/b with the median a and b: alternating cancels the
+/// drift of a shared machine (frequency, neighbours) that separate batches
+/// would fold into the ratio.
+pub fn interleaved(
+    reps: usize,
+    mut a: impl FnMut() -> Result<f64, String>,
+    mut b: impl FnMut() -> Result<f64, String>,
+) -> Result<(f64, f64, f64), String> {
+    let (mut ra, mut rb, mut ratios) = (Vec::new(), Vec::new(), Vec::new());
+    a()?;
+    b()?;
+    for _ in 0..reps.max(1) {
+        let x = a()?;
+        let y = b()?;
+        ra.push(x);
+        rb.push(y);
+        ratios.push(x / y);
+    }
+    let med = |mut v: Vec<f64>| {
+        v.sort_by(f64::total_cmp);
+        v[v.len() / 2]
+    };
+    Ok((med(ratios), med(ra), med(rb)))
+}
+
+/// Seconds one call of `f` takes.
+fn seconds<T>(f: impl FnOnce() -> T) -> f64 {
+    let t = Instant::now();
+    std::hint::black_box(f());
+    t.elapsed().as_secs_f64()
+}
+
+/// Cost of one ed25519 signature and one `verify_strict` check over a
+/// 32-byte chain digest, medians of batches measured in this process.
+pub fn crypto_unit_costs(samples: usize) -> (Duration, Duration) {
+    let keys = keys_for(0xC0FFEE, 2);
+    let key: OwnKey = keys.own(1).unwrap_or_else(|| OwnKey::derive(0xC0FFEE, 1));
+    let ring = keys.ring();
+    let vk = ring.get(1).copied();
+    let digests: Vec<[u8; 32]> = (0..samples)
+        .map(|i| {
+            let mut h = ChainHasher::new(Value::Attack);
+            h.push(i as u16, &[i as u8; 64]);
+            h.digest_for(1)
+        })
+        .collect();
+    let batch = 50.min(samples.max(1));
+    let mut sign_t = Vec::new();
+    let mut sigs = Vec::with_capacity(samples);
+    for chunk in digests.chunks(batch) {
+        let t = Instant::now();
+        for d in chunk {
+            sigs.push(key.sign(d));
+        }
+        sign_t.push(t.elapsed() / chunk.len() as u32);
+    }
+    let mut verify_t = Vec::new();
+    if let Some(vk) = vk {
+        for (ds, ss) in digests.chunks(batch).zip(sigs.chunks(batch)) {
+            let t = Instant::now();
+            for (d, s) in ds.iter().zip(ss) {
+                std::hint::black_box(vk.verify_strict(d, &Signature::from_bytes(s)).is_ok());
+            }
+            verify_t.push(t.elapsed() / ds.len() as u32);
+        }
+    }
+    (median(sign_t), median(verify_t))
+}
+
+/// What `byzlab perf` is asked to do.
+#[derive(Clone, Debug)]
+pub struct PerfOptions {
+    /// Output folder.
+    pub out: std::path::PathBuf,
+    /// Timed repetitions per measurement (the median is reported).
+    pub reps: usize,
+    /// The `byzlab` binary, run as a child for peak-memory measurements.
+    pub exe: std::path::PathBuf,
+    /// Experiment file for the jobs-scaling target (`None` skips it).
+    pub sweep_file: Option<std::path::PathBuf>,
+    /// Command line, for the README.
+    pub command: String,
+}
+
+/// One target: what was measured against what limit.
+#[derive(Clone, Debug)]
+pub struct Target {
+    /// What is measured.
+    pub name: String,
+    /// Measured value, in words.
+    pub measured: String,
+    /// The limit, in words.
+    pub limit: String,
+    /// The ratio the target is judged on.
+    pub ratio: f64,
+    /// Whether the target is met.
+    pub met: bool,
+}
+
+/// One row of the scaling table.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct ScalingRow {
+    /// Algorithm.
+    pub algorithm: Algorithm,
+    /// Generals.
+    pub n: usize,
+    /// Rounds of relaying.
+    pub m: usize,
+    /// Messages sent.
+    pub messages: u64,
+    /// OM's formula (empty for SM).
+    pub formula: Option<u64>,
+    /// Bytes on the wire.
+    pub bytes: u64,
+    /// Wall time of the run, ms.
+    pub wall_ms: f64,
+    /// Peak resident memory of the whole process, KiB.
+    pub peak_rss_kib: Option<u64>,
+}
+
+/// Runs `byzlab run ... --json --measure` as a child process, so its peak
+/// memory is its own.
+pub fn child_run(
+    exe: &std::path::Path,
+    alg: Algorithm,
+    n: usize,
+    m: usize,
+    traitors: &str,
+    strategy: &str,
+) -> Result<serde_json::Value, String> {
+    let out = std::process::Command::new(exe)
+        .args([
+            "run",
+            "--algorithm",
+            alg.as_str(),
+            "--n",
+            &n.to_string(),
+            "--f",
+            &m.to_string(),
+            "--m",
+            &m.to_string(),
+        ])
+        .args([
+            "--traitors",
+            traitors,
+            "--strategy",
+            strategy,
+            "--runtime",
+            "direct",
+            "--json",
+            "--measure",
+        ])
+        .output()
+        .map_err(|e| format!("cannot run {}: {e}", exe.display()))?;
+    if !out.status.success() {
+        return Err(format!(
+            "{alg} n={n} m={m}: {}",
+            String::from_utf8_lossy(&out.stderr).trim()
+        ));
+    }
+    serde_json::from_slice(&out.stdout).map_err(|e| format!("{alg} n={n} m={m}: bad JSON: {e}"))
+}
+
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1e3
+}
+
+fn target(name: &str, measured: String, limit: String, ratio: f64, met: bool) -> Target {
+    Target {
+        name: name.into(),
+        measured,
+        limit,
+        ratio,
+        met,
+    }
+}
+
+/// Measures every target of the performance issue, printing each as it goes.
+pub fn targets(opts: &PerfOptions) -> Result<Vec<Target>, String> {
+    let mut out = Vec::new();
+    let say = |t: &Target| {
+        eprintln!(
+            "{:<62} {:>10.3}  {}",
+            t.name,
+            t.ratio,
+            if t.met { "met" } else { "MISSED" }
+        )
+    };
+
+    // OM(5), n = 20, direct runner: throughput and peak memory.
+    let om = plan(Algorithm::Om, 20, 5, &[], "honest", RuntimeKind::Direct)?;
+    let (t, rep) = time_plan(&om, opts.reps)?;
+    let msgs = rep.outcome.messages;
+    let rate = msgs as f64 / t.as_secs_f64();
+    out.push(target(
+        "OM(5) n=20 direct: values relayed per second",
+        format!("{:.1} M/s ({msgs} values in {:.0} ms)", rate / 1e6, ms(t)),
+        ">= 1 (50 M values/s)".into(),
+        rate / 50e6,
+        rate >= 50e6,
+    ));
+    say(&out[out.len() - 1]);
+    let child = child_run(&opts.exe, Algorithm::Om, 20, 5, "none", "honest")?;
+    let peak = child["peak_rss_kib"].as_u64().unwrap_or(0) as f64 / 1024.0;
+    let budget = 64.0 + 2.0 * msgs as f64 / (1024.0 * 1024.0);
+    out.push(target(
+        "OM(5) n=20 direct: peak memory of the whole process",
+        format!("{peak:.1} MiB"),
+        format!("<= 1 (64 MiB + 2 B x {msgs} = {budget:.1} MiB)"),
+        peak / budget,
+        peak <= budget,
+    ));
+    say(&out[out.len() - 1]);
+
+    // The actix adapter against the direct runner, alternating.
+    for (alg, n, m) in [(Algorithm::Om, 16, 4), (Algorithm::Sm, 32, 3)] {
+        let direct = plan(alg, n, m, &[], "honest", RuntimeKind::Direct)?;
+        let mut actix = direct.clone();
+        actix.runtime = RuntimeKind::Actix;
+        let runner = ActixRunner::new();
+        let (r, ta, td) = interleaved(
+            opts.reps.max(9),
+            || Ok(seconds(|| runner.run(&actix))),
+            || Ok(seconds(|| runtime::direct::run(&direct))),
+        )?;
+        out.push(target(
+            &format!("{}({m}) n={n}: actix time / direct time", alg.as_str().to_uppercase()),
+            format!("{:.2} ms / {:.2} ms", ta * 1e3, td * 1e3),
+            "<= 1.3".into(),
+            r,
+            r <= 1.3,
+        ));
+        say(&out[out.len() - 1]);
+    }
+
+    // SM against its cryptographic floor: each run alternates with a fresh
+    // measurement of the unit costs.
+    for (label, traitors, strategy) in [
+        ("forging traitor commander", &[0][..], "forge"),
+        ("loyal commander", &[][..], "honest"),
+    ] {
+        let p = plan(Algorithm::Sm, 128, 3, traitors, strategy, RuntimeKind::Direct)?;
+        let (_, rep) = time_plan(&p, 1)?;
+        let c = rep.outcome.counters;
+        let mut last_units = (Duration::ZERO, Duration::ZERO);
+        let (r, t, floor) = interleaved(
+            opts.reps.max(9),
+            || Ok(seconds(|| runtime::direct::run(&p))),
+            || {
+                let (sign, verify) = crypto_unit_costs(200);
+                last_units = (sign, verify);
+                Ok((sign * c.signatures_made as u32 + verify * c.signatures_verified as u32).as_secs_f64())
+            },
+        )?;
+        let (sign, verify) = last_units;
+        out.push(target(
+            &format!("SM(3) n=128, {label}: run time / crypto floor"),
+            format!(
+                "{:.2} ms / ({} signs x {:.1} us + {} checks x {:.1} us = {:.2} ms)",
+                t * 1e3,
+                c.signatures_made,
+                sign.as_secs_f64() * 1e6,
+                c.signatures_verified,
+                verify.as_secs_f64() * 1e6,
+                floor * 1e3
+            ),
+            "<= 1.3".into(),
+            r,
+            r <= 1.3,
+        ));
+        say(&out[out.len() - 1]);
+        if strategy == "forge" {
+            out.push(target(
+                "SM(3) n=128, forging traitor commander: wall time",
+                format!("{:.1} ms", t * 1e3),
+                "<= 1 (2 s)".into(),
+                t / 2.0,
+                t <= 2.0,
+            ));
+            say(&out[out.len() - 1]);
+        }
+    }
+
+    // Sweeps on 1 and 2 workers.
+    if let Some(file) = &opts.sweep_file {
+        let spec = crate::experiment::spec::load(file).map_err(|e| e.to_string())?;
+        let xplan = crate::experiment::plan::build(&spec, &file.display().to_string()).map_err(|e| e.to_string())?;
+        let mut times = Vec::new();
+        for jobs in [1, 2] {
+            let dir = std::env::temp_dir().join(format!("byzlab-perf-sweep-{}-{jobs}", std::process::id()));
+            let o = crate::experiment::runner::SweepOptions {
+                out: dir.clone(),
+                jobs,
+                shard: None,
+                resume: false,
+                progress: false,
+                command: "byzlab perf".into(),
+            };
+            let t = Instant::now();
+            crate::experiment::runner::sweep(&xplan, &o).map_err(|e| e.to_string())?;
+            times.push(t.elapsed());
+            let _ = std::fs::remove_dir_all(&dir);
+        }
+        let r = times[0].as_secs_f64() / times[1].as_secs_f64();
+        out.push(target(
+            &format!("sweep {}: --jobs 1 time / --jobs 2 time", file.display()),
+            format!(
+                "{:.1} s / {:.1} s ({} runs)",
+                times[0].as_secs_f64(),
+                times[1].as_secs_f64(),
+                xplan.total_runs()
+            ),
+            ">= 1.8".into(),
+            r,
+            r >= 1.8,
+        ));
+        say(&out[out.len() - 1]);
+    }
+    Ok(out)
+}
+
+/// The scaling grid: OM(m) for m = 1..5 and n = 3m+1..20; SM(m) for m = 1..3
+/// and n = 4..256 (powers of two), no traitors, each run in a child process.
+pub fn scaling(opts: &PerfOptions) -> Result<Vec<ScalingRow>, String> {
+    let mut grid = Vec::new();
+    for m in 1..=5 {
+        for n in 3 * m + 1..=20 {
+            grid.push((Algorithm::Om, n, m));
+        }
+    }
+    for m in 1..=3 {
+        for n in [4usize, 8, 16, 32, 64, 128, 256] {
+            if n >= m + 2 {
+                grid.push((Algorithm::Sm, n, m));
+            }
+        }
+    }
+    let mut rows = Vec::new();
+    for (alg, n, m) in grid {
+        let v = child_run(&opts.exe, alg, n, m, "none", "honest")?;
+        rows.push(ScalingRow {
+            algorithm: alg,
+            n,
+            m,
+            messages: v["messages"].as_u64().unwrap_or(0),
+            formula: (alg == Algorithm::Om).then(|| crate::protocol::om::message_count(n, m)),
+            bytes: v["bytes"].as_u64().unwrap_or(0),
+            wall_ms: v["wall_ms"].as_f64().unwrap_or(0.0),
+            peak_rss_kib: v["peak_rss_kib"].as_u64(),
+        });
+    }
+    Ok(rows)
+}
+
+/// Writes `README.md`, `targets.csv`, `scaling.csv` and `scaling.svg`.
+pub fn write(opts: &PerfOptions, targets: &[Target], rows: &[ScalingRow]) -> Result<(), String> {
+    use std::fmt::Write as _;
+    let out = &opts.out;
+    std::fs::create_dir_all(out).map_err(|e| e.to_string())?;
+    let mut w = csv::Writer::from_writer(Vec::new());
+    for r in rows {
+        w.serialize(r).map_err(|e| e.to_string())?;
+    }
+    std::fs::write(out.join("scaling.csv"), w.into_inner().map_err(|e| e.to_string())?).map_err(|e| e.to_string())?;
+    let mut t = csv::Writer::from_writer(Vec::new());
+    t.write_record(["target", "measured", "limit", "ratio", "met"])
+        .map_err(|e| e.to_string())?;
+    for x in targets {
+        t.write_record([
+            x.name.clone(),
+            x.measured.clone(),
+            x.limit.clone(),
+            format!("{:.3}", x.ratio),
+            x.met.to_string(),
+        ])
+        .map_err(|e| e.to_string())?;
+    }
+    std::fs::write(out.join("targets.csv"), t.into_inner().map_err(|e| e.to_string())?).map_err(|e| e.to_string())?;
+
+    let mut series: crate::experiment::plots::Series = Default::default();
+    for r in rows {
+        series.entry((r.algorithm, r.m)).or_default().insert(r.n, r.messages);
+    }
+    crate::experiment::plots::messages_chart(
+        &out.join("scaling.svg"),
+        "Messages per run, no traitors: measured points on the formula",
+        &series,
+    )
+    .map_err(|e| e.to_string())?;
+
+    let cpu = std::fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|c| {
+            c.lines()
+                .find(|l| l.starts_with("model name"))
+                .and_then(|l| l.split(':').nth(1))
+                .map(|s| s.trim().to_string())
+        })
+        .unwrap_or_else(|| "unknown CPU".into());
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let mut s = String::new();
+    let _ = writeln!(s, "# Performance\n");
+    let _ = writeln!(
+        s,
+        "Produced by `{}` on {} with byzlab {} (release build), on {cores} cores of an {cpu}. \
+         Do not edit by hand: rerun the command. Each time is the median of {} runs after a warm-up, \
+         measured in one process; peak memory is measured in a child process of its own.\n",
+        opts.command,
+        crate::experiment::report::today(),
+        env!("CARGO_PKG_VERSION"),
+        opts.reps
+    );
+    let _ = writeln!(
+        s,
+        "## Targets\n\n| target | measured | limit | ratio | verdict |\n|---|---|---|---|---|"
+    );
+    for x in targets {
+        let _ = writeln!(
+            s,
+            "| {} | {} | {} | {:.3} | {} |",
+            x.name,
+            x.measured,
+            x.limit,
+            x.ratio,
+            if x.met { "met" } else { "**missed**" }
+        );
+    }
+    let _ = writeln!(
+        s,
+        "\nThe ratio is what the limit bounds: measured over target for throughput, memory and wall time, one time \
+         over the other for the runtime, floor and jobs comparisons. The crypto floor is the signatures the run made \
+         times the cost of one signature plus the signature checks it made times the cost of one `verify_strict`, \
+         both measured just before, in the same process (batch verification makes a check cheaper than that, \
+         which is why a run can cost less than its floor).\n"
+    );
+    for (file, title) in [
+        ("profile-om.txt", "OM(5), n = 20, direct runner"),
+        ("profile-sm.txt", "SM(3), n = 128, forging traitor commander"),
+    ] {
+        if let Ok(text) = std::fs::read_to_string(out.join(file)) {
+            let _ = writeln!(
+                s,
+                "## Where the time goes: {title}\n\nTop of [`{file}`]({file}):\n\n```text\n{}\n```\n",
+                text.lines().take(14).collect::<Vec<_>>().join("\n")
+            );
+        }
+    }
+    let _ = writeln!(s, "## Scaling\n\n![messages against n](scaling.svg)\n");
+    let _ = writeln!(
+        s,
+        "| algorithm | n | m | messages | formula | bytes | wall ms | peak RSS MiB |\n|---|---|---|---|---|---|---|---|"
+    );
+    for r in rows {
+        let _ = writeln!(
+            s,
+            "| {} | {} | {} | {} | {} | {} | {:.2} | {} |",
+            r.algorithm,
+            r.n,
+            r.m,
+            r.messages,
+            r.formula.map_or("-".into(), |f| f.to_string()),
+            r.bytes,
+            r.wall_ms,
+            r.peak_rss_kib
+                .map_or("-".into(), |k| format!("{:.1}", k as f64 / 1024.0))
+        );
+    }
+    std::fs::write(out.join("README.md"), s).map_err(|e| e.to_string())
+}
