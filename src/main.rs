@@ -277,6 +277,9 @@ struct RunArgs {
     /// Also report the run's wall time and the process's peak memory (wall_ms, peak_rss_kib).
     #[arg(long)]
     measure: bool,
+    /// Run the same plan this many times and report the last (for profiling; wall_ms is the mean).
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..))]
+    repeat: u32,
 }
 
 fn parse_from_str<T: std::str::FromStr<Err = String>>(s: &str) -> Result<T, String> {
@@ -322,8 +325,11 @@ fn cmd_run(args: RunArgs) -> Result<()> {
     };
     let plan = spec.validate()?;
     let started = std::time::Instant::now();
-    let report = runtime::execute(&plan)?;
-    let wall_ms = started.elapsed().as_secs_f64() * 1e3;
+    let mut report = runtime::execute(&plan)?;
+    for _ in 1..args.repeat {
+        report = runtime::execute(&plan)?;
+    }
+    let wall_ms = started.elapsed().as_secs_f64() * 1e3 / f64::from(args.repeat);
     let peak = byzlab::perf::peak_rss_kib();
     if args.json {
         let mut json = serde_json::to_value(&report.outcome)?;

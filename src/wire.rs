@@ -8,6 +8,8 @@
 
 use crate::crypto::SIG_LEN;
 use crate::types::{GeneralId, Round, Value};
+use std::cell::RefCell;
+use std::sync::Arc;
 
 /// Hard ceiling on any frame, whatever the run: bincode refuses to allocate
 /// past it even when a forged length prefix asks for more.
@@ -97,6 +99,40 @@ pub fn decode(bytes: &[u8], limit: usize) -> Result<Frame, WireError> {
     if used != bytes.len() {
         return Err(WireError::Trailing(bytes.len() - used));
     }
+    Ok(frame)
+}
+
+/// Shared bytes and the frame they decode to.
+type Decoded = (Arc<Vec<u8>>, Arc<Frame>);
+
+/// Decodes a frame whose bytes may be shared among receivers. Honest SM
+/// senders encode a frame once and send the same bytes to every receiver
+/// whose frame has the same orders; decoding is a pure function of the bytes,
+/// so the last frame decoded on this thread is kept and handed to the next
+/// receiver of the very same bytes instead of being decoded again. Each
+/// receiver still checks the size limit and processes the frame itself.
+pub fn decode_shared(bytes: &Arc<Vec<u8>>, limit: usize) -> Result<Arc<Frame>, WireError> {
+    thread_local! {
+        static LAST: RefCell<Option<Decoded>> = const { RefCell::new(None) };
+    }
+    let limit = limit.min(MAX_FRAME_BYTES);
+    if bytes.len() > limit {
+        return Err(WireError::TooLarge {
+            len: bytes.len(),
+            limit,
+        });
+    }
+    // Holding a clone of the Arc keeps its bytes immutable while cached: a
+    // link that wants to change them must copy them first.
+    let hit = LAST.with(|last| match &*last.borrow() {
+        Some((b, f)) if Arc::ptr_eq(b, bytes) => Some(f.clone()),
+        _ => None,
+    });
+    if let Some(f) = hit {
+        return Ok(f);
+    }
+    let frame = Arc::new(decode(bytes, limit)?);
+    LAST.with(|last| *last.borrow_mut() = Some((bytes.clone(), frame.clone())));
     Ok(frame)
 }
 
@@ -217,6 +253,22 @@ mod tests {
             let bytes = encode(&f);
             assert_eq!(decode(&bytes, 1 << 20), Ok(f));
         }
+    }
+
+    #[test]
+    fn shared_decoding_sees_every_change() {
+        let a = Arc::new(encode(&sm_frame()));
+        let first = decode_shared(&a, 1 << 20).unwrap();
+        assert!(
+            Arc::ptr_eq(&first, &decode_shared(&a, 1 << 20).unwrap()),
+            "same bytes decoded again"
+        );
+        // A copy that is then changed is a different frame.
+        let mut b = Arc::new(a.as_ref().clone());
+        Arc::make_mut(&mut b)[0] = 3;
+        assert_eq!(decode_shared(&b, 1 << 20).unwrap().round, 3);
+        assert_eq!(decode_shared(&a, 1 << 20).unwrap().round, 2);
+        assert!(decode_shared(&a, 10).is_err(), "the limit is checked on every call");
     }
 
     #[test]

@@ -163,12 +163,24 @@ pub fn messages_chart(path: &Path, title: &str, measured: &Series) -> PlotResult
         .margin(12)
         .x_label_area_size(36)
         .y_label_area_size(60)
-        .build_cartesian_2d(n_min as f64 - 0.5..n_max as f64 + 0.5, (1f64..y_max * 2.0).log_scale())?;
+        // Both axes logarithmic: n spans 3 to hundreds, messages many decades;
+        // the headroom above the data keeps the legend off the points.
+        .build_cartesian_2d(
+            (n_min as f64 * 0.92..n_max as f64 * 1.08).log_scale(),
+            (1f64..y_max * 300.0).log_scale(),
+        )?;
     chart
         .configure_mesh()
-        .x_desc("n (generals)")
+        .x_desc("n (generals, log scale)")
         .y_desc("messages (log scale)")
         .x_label_formatter(&|v| format!("{v:.0}"))
+        .y_label_formatter(&|v| {
+            if *v >= 1e4 {
+                format!("{v:.0e}")
+            } else {
+                format!("{v:.0}")
+            }
+        })
         .draw()?;
     for (i, (&(alg, m), points)) in measured.iter().enumerate() {
         let color = PALETTE[i % PALETTE.len()];

@@ -7,7 +7,6 @@ use crate::runtime::RunReport;
 use crate::traitor::StrategyRef;
 use crate::types::{Algorithm, Value};
 use serde::{Deserialize, Serialize};
-use std::io::Write;
 use std::path::Path;
 
 /// A finished run.
@@ -203,10 +202,3 @@ pub const HEADER: &[&str] = &[
     "tampered_accepted",
     "forgeries_accepted",
 ];
-
-/// Appends rows to an open `runs.csv` and flushes, so a crash loses at most
-/// the rows of the chunk being written.
-pub fn append(file: &mut std::fs::File, rows: &[RunRecord]) -> std::io::Result<()> {
-    file.write_all(&to_csv(rows, false))?;
-    file.flush()
-}

@@ -16,7 +16,7 @@ use crate::runtime::actix::ActixRunner;
 use crate::runtime::{self, RunReport};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashSet};
-use std::io::IsTerminal;
+use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::mpsc;
@@ -136,8 +136,12 @@ struct Unit {
     hi: usize,
 }
 
+/// A finished row and its CSV line (serialized by the worker, so the thread
+/// that writes the file only copies bytes).
+type Row = (RunRecord, Vec<u8>);
+
 enum Msg {
-    Rows { rows: Vec<RunRecord>, runs: usize },
+    Rows { rows: Vec<Row>, runs: usize },
     Failed(ExperimentError),
 }
 
@@ -148,6 +152,8 @@ pub fn sweep(plan: &ExperimentPlan, opts: &SweepOptions) -> Result<SweepResult, 
     std::fs::create_dir_all(out).map_err(|e| ExperimentError::io(out, e))?;
     let runs_path = out.join("runs.csv");
     let mut done: HashSet<String> = HashSet::new();
+    // Every row of the folder, keyed by (cell, index): resumed ones and new.
+    let mut all: BTreeMap<(usize, usize), Row> = BTreeMap::new();
     if opts.resume && runs_path.exists() {
         let m = read_manifest(out)?;
         if m.fingerprint != plan.fingerprint {
@@ -166,15 +172,13 @@ pub fn sweep(plan: &ExperimentPlan, opts: &SweepOptions) -> Result<SweepResult, 
                 opts.shard
             )));
         }
-        let rows = record::read_runs(&runs_path).map_err(|e| ExperimentError::io(&runs_path, e))?;
         // Rewrite without a possibly truncated last line before appending.
-        let mut unique = BTreeMap::new();
-        for r in rows {
-            unique.insert((r.cell, r.index), r);
+        for r in record::read_runs(&runs_path).map_err(|e| ExperimentError::io(&runs_path, e))? {
+            let line = record::to_csv(std::slice::from_ref(&r), false);
+            all.insert((r.cell, r.index), (r, line));
         }
-        let rows: Vec<RunRecord> = unique.into_values().collect();
-        std::fs::write(&runs_path, record::to_csv(&rows, true)).map_err(|e| ExperimentError::io(&runs_path, e))?;
-        done = rows.into_iter().map(|r| r.run_id).collect();
+        write_rows(&runs_path, all.values())?;
+        done = all.values().map(|(r, _)| r.run_id.clone()).collect();
     } else {
         clear(out)?;
         std::fs::write(&runs_path, record::to_csv(&[], true)).map_err(|e| ExperimentError::io(&runs_path, e))?;
@@ -212,11 +216,9 @@ pub fn sweep(plan: &ExperimentPlan, opts: &SweepOptions) -> Result<SweepResult, 
     let abort = AtomicBool::new(false);
     let first_violation: Vec<AtomicUsize> = plan.cells.iter().map(|_| AtomicUsize::new(usize::MAX)).collect();
     // Resumed violations count for stop-at-first-violation too.
-    if plan.spec.stop_at_first_violation && resumed > 0 {
-        for r in record::read_runs(&runs_path).map_err(|e| ExperimentError::io(&runs_path, e))? {
-            if r.violation {
-                first_violation[r.cell].fetch_min(r.index, Ordering::Relaxed);
-            }
+    if plan.spec.stop_at_first_violation {
+        for (r, _) in all.values().filter(|(r, _)| r.violation) {
+            first_violation[r.cell].fetch_min(r.index, Ordering::Relaxed);
         }
     }
     let stop_first = plan.spec.stop_at_first_violation;
@@ -255,7 +257,8 @@ pub fn sweep(plan: &ExperimentPlan, opts: &SweepOptions) -> Result<SweepResult, 
                                 if row.violation {
                                     first_violation[cell.id].fetch_min(desc.index, Ordering::Relaxed);
                                 }
-                                rows.push(row);
+                                let line = record::to_csv(std::slice::from_ref(&row), false);
+                                rows.push((row, line));
                             }
                             Err(message) => {
                                 abort.store(true, Ordering::Relaxed);
@@ -275,9 +278,13 @@ pub fn sweep(plan: &ExperimentPlan, opts: &SweepOptions) -> Result<SweepResult, 
             match msg {
                 Msg::Rows { rows, runs } => {
                     executed += rows.len();
-                    if let Err(e) = record::append(&mut file, &rows) {
+                    let chunk: Vec<u8> = rows.iter().flat_map(|(_, line)| line.iter().copied()).collect();
+                    if let Err(e) = file.write_all(&chunk).and_then(|()| file.flush()) {
                         abort.store(true, Ordering::Relaxed);
                         failure.get_or_insert(ExperimentError::io(&runs_path, e));
+                    }
+                    for row in rows {
+                        all.insert((row.0.cell, row.0.index), row);
                     }
                     bar.inc(runs as u64);
                 }
@@ -293,25 +300,30 @@ pub fn sweep(plan: &ExperimentPlan, opts: &SweepOptions) -> Result<SweepResult, 
     }
     // Final form of runs.csv: sorted, de-duplicated, cut at each cell's first
     // violation when asked; identical whatever the scheduling was.
-    let mut unique = BTreeMap::new();
-    for r in record::read_runs(&runs_path).map_err(|e| ExperimentError::io(&runs_path, e))? {
-        unique.insert((r.cell, r.index), r);
-    }
-    let mut records: Vec<RunRecord> = unique.into_values().collect();
     if stop_first {
         let mut first: BTreeMap<usize, usize> = BTreeMap::new();
-        for r in records.iter().filter(|r| r.violation) {
+        for (r, _) in all.values().filter(|(r, _)| r.violation) {
             first.entry(r.cell).or_insert(r.index);
         }
-        records.retain(|r| first.get(&r.cell).is_none_or(|&i| r.index <= i));
+        all.retain(|&(cell, index), _| first.get(&cell).is_none_or(|&i| index <= i));
     }
-    std::fs::write(&runs_path, record::to_csv(&records, true)).map_err(|e| ExperimentError::io(&runs_path, e))?;
+    write_rows(&runs_path, all.values())?;
+    let records: Vec<RunRecord> = all.into_values().map(|(r, _)| r).collect();
     Ok(SweepResult {
         records,
         executed,
         resumed,
         elapsed: start.elapsed(),
     })
+}
+
+/// Writes `runs.csv`: the header, then the rows' lines in the given order.
+fn write_rows<'a>(path: &Path, rows: impl Iterator<Item = &'a Row>) -> Result<(), ExperimentError> {
+    let mut bytes = record::to_csv(&[], true);
+    for (_, line) in rows {
+        bytes.extend_from_slice(line);
+    }
+    std::fs::write(path, bytes).map_err(|e| ExperimentError::io(path, e))
 }
 
 /// A progress bar on stderr with rate and ETA, or a quiet stand-in when

@@ -75,6 +75,7 @@ impl Network {
     /// Carries `from`'s frames of `round`, calling `deliver` for every frame
     /// that arrives, in order.
     pub fn carry(&mut self, round: Round, from: GeneralId, frames: Vec<Outgoing>, mut deliver: impl FnMut(Envelope)) {
+        let can_alter = self.link.can_alter();
         for out in frames {
             let env = Envelope {
                 round,
@@ -84,7 +85,7 @@ impl Network {
                 original: None,
             };
             // Kept only while the link runs, to record what an altered frame was.
-            let sent = self.link.can_alter().then(|| env.bytes.clone());
+            let sent = can_alter.then(|| env.bytes.clone());
             self.link.carry(from, env, &mut self.scratch);
             for Carried { mut env, action } in self.scratch.drain(..) {
                 if matches!(action, LinkAction::Tampered | LinkAction::Spoofed) {

@@ -300,7 +300,7 @@ impl Node {
     /// belongs to another round or is refused by the protocol is counted and
     /// dropped.
     pub fn accept(&mut self, round: Round, env: &Envelope) {
-        let frame = match wire::decode(&env.bytes, self.frame_limit) {
+        let frame = match wire::decode_shared(&env.bytes, self.frame_limit) {
             Ok(f) if f.round == round => f,
             _ => {
                 self.counters.frames_rejected += 1;
