@@ -124,3 +124,29 @@ fn om_breaks_somewhere_for_every_n_le_3f() {
         assert!(broken > 0, "OM({f}) with n={n} never failed");
     }
 }
+
+/// Beyond the exhaustive range: OM(3) at n = 10 (> 3f) with traitor sets
+/// drawn from seeds, every strategy, both orders. Deep trees (paths of three
+/// lieutenants) are where the rank arithmetic has the most to get wrong.
+#[test]
+fn om3_holds_at_n10_on_sampled_placements() {
+    let mut runs = 0;
+    for seed in 0..6u64 {
+        let traitors = byzlab::run::place_traitors(seed, 10, 3);
+        for s in builtins() {
+            for value in Value::ALL {
+                let mut p = plan(Algorithm::Om, 10, 3, &traitors, s.name, value);
+                p.seed = seed;
+                let r = run(&p);
+                assert!(
+                    r.outcome.agreement && r.outcome.validity,
+                    "OM(3) n=10 traitors={traitors:?} {} {value}: {:?}",
+                    s.name,
+                    r.outcome.decisions
+                );
+                runs += 1;
+            }
+        }
+    }
+    assert_eq!(runs, 6 * builtins().len() * 2);
+}

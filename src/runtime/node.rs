@@ -158,7 +158,7 @@ impl Node {
 
     /// The frames this general sends in `round`, one per receiver, ascending.
     pub fn emit(&mut self, round: Round) -> Vec<Outgoing> {
-        let mut out = Vec::new();
+        let mut out = Vec::with_capacity(self.n);
         match &mut self.machine {
             Machine::Om(g) => {
                 for to in g.recipients(round) {
