@@ -14,7 +14,7 @@ fn om(c: &mut Criterion) {
     let mut g = c.benchmark_group("om_direct");
     g.sample_size(10);
     for &(n, m) in GRID {
-        let plan = common::plan(Algorithm::Om, n, m, &[], "honest", RuntimeKind::Direct);
+        let plan = byzlab::perf::plan(Algorithm::Om, n, m, &[], "honest", RuntimeKind::Direct).expect("plan");
         g.throughput(Throughput::Elements(common::messages(&plan)));
         g.bench_with_input(BenchmarkId::new(format!("n{n}"), format!("m{m}")), &plan, |b, p| {
             b.iter(|| black_box(byzlab::runtime::direct::run(p)))

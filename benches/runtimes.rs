@@ -14,7 +14,7 @@ fn runtimes(c: &mut Criterion) {
     for (alg, n, m) in [(Algorithm::Om, 16, 4), (Algorithm::Sm, 32, 3)] {
         let mut g = c.benchmark_group(format!("{alg}{m}_n{n}_runtime"));
         g.sample_size(10);
-        let direct = common::plan(alg, n, m, &[], "honest", RuntimeKind::Direct);
+        let direct = byzlab::perf::plan(alg, n, m, &[], "honest", RuntimeKind::Direct).expect("plan");
         let mut actix = direct.clone();
         actix.runtime = RuntimeKind::Actix;
         g.throughput(Throughput::Elements(common::messages(&direct)));

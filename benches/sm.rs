@@ -16,7 +16,8 @@ fn sm(c: &mut Criterion) {
         let mut g = c.benchmark_group(format!("sm_direct_{label}"));
         g.sample_size(10);
         for &(n, m) in GRID {
-            let plan = common::plan(Algorithm::Sm, n, m, traitors, "split-brain", RuntimeKind::Direct);
+            let plan =
+                byzlab::perf::plan(Algorithm::Sm, n, m, traitors, "split-brain", RuntimeKind::Direct).expect("plan");
             g.throughput(Throughput::Elements(common::messages(&plan)));
             g.bench_with_input(BenchmarkId::new(format!("n{n}"), format!("m{m}")), &plan, |b, p| {
                 b.iter(|| black_box(byzlab::runtime::direct::run(p)))

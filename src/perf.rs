@@ -472,7 +472,7 @@ pub fn write(opts: &PerfOptions, targets: &[Target], rows: &[ScalingRow]) -> Res
         s,
         "Produced by `bash scripts/perf.sh` (which profiles the two runs below, then runs `{}`) on {} with \
          byzlab {} (release build), on {cores} cores of an {cpu}. Do not edit by hand: rerun the script. Each time \
-         is the median of {} timed runs after a warm-up, measured in one process, with the two sides of every \
+         is the median of at least {} timed runs after a warm-up, measured in one process, with the two sides of every \
          ratio measured alternately; peak memory is measured in a child process of its own.\n",
         opts.command,
         crate::experiment::report::today(),

@@ -273,15 +273,7 @@ impl OmGeneral {
 
     /// Receivers this general sends to in `round`, ascending.
     pub fn recipients(&self, round: Round) -> Vec<GeneralId> {
-        let sends = if self.me == COMMANDER {
-            round == 1
-        } else {
-            round >= 2 && round as usize <= self.m + 1
-        };
-        if !sends {
-            return Vec::new();
-        }
-        (1..self.n as GeneralId).filter(|&g| g != self.me).collect()
+        super::recipients(self.n, self.m, self.me, round)
     }
 
     /// Appends the honest frame for `to` in `round` to `out`: the values in

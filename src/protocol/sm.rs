@@ -179,17 +179,9 @@ impl SmGeneral {
         self.counters.signatures_made += 1;
     }
 
-    /// Receivers in `round`, ascending: all lieutenants but this one.
+    /// Receivers this general sends to in `round`, ascending.
     pub fn recipients(&self, round: Round) -> Vec<GeneralId> {
-        let sends = if self.me == COMMANDER {
-            round == 1
-        } else {
-            round >= 2 && round as usize <= self.m + 1
-        };
-        if !sends {
-            return Vec::new();
-        }
-        (1..self.n as GeneralId).filter(|&g| g != self.me).collect()
+        super::recipients(self.n, self.m, self.me, round)
     }
 
     /// Signs what this general sends in `round`; call once per round before
