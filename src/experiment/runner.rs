@@ -294,7 +294,7 @@ pub fn sweep(plan: &ExperimentPlan, opts: &SweepOptions) -> Result<SweepResult, 
             }
         }
     });
-    bar.finish();
+    bar.finish_and_clear();
     if let Some(e) = failure {
         return Err(e);
     }
@@ -334,9 +334,12 @@ fn progress_bar(enabled: bool, total: u64) -> indicatif::ProgressBar {
     }
     let bar = indicatif::ProgressBar::new(total);
     let style = indicatif::ProgressStyle::with_template(
-        "{spinner} [{elapsed_precise}] {wide_bar} {human_pos}/{human_len} runs  {per_sec}  ETA {eta}",
+        "{spinner} [{elapsed_precise}] {wide_bar} {human_pos}/{human_len} runs  {rate}  ETA {eta}",
     )
-    .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar());
+    .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
+    .with_key("rate", |s: &indicatif::ProgressState, w: &mut dyn std::fmt::Write| {
+        let _ = write!(w, "{:.0} runs/s", s.per_sec());
+    });
     bar.set_style(style);
     bar.enable_steady_tick(Duration::from_millis(200));
     bar
