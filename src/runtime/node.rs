@@ -61,14 +61,39 @@ struct Traitor {
     strategy: Box<dyn Strategy>,
     rng: RunRng,
     coalition: Arc<Coalition>,
+    me: GeneralId,
+    n: usize,
+    m: usize,
+    algorithm: Algorithm,
+}
+
+impl Traitor {
+    /// The strategy and the context its hooks get for `round`.
+    fn hook<'a>(
+        &'a mut self,
+        round: Round,
+        key: Option<&'a OwnKey>,
+        signatures: &'a mut u64,
+    ) -> (&'a mut dyn Strategy, TraitorCtx<'a>) {
+        let ctx = TraitorCtx::new(
+            self.me,
+            self.n,
+            self.m,
+            round,
+            self.algorithm,
+            &mut self.rng,
+            &self.coalition,
+            key,
+            signatures,
+        );
+        (self.strategy.as_mut(), ctx)
+    }
 }
 
 /// A general, loyal or traitor.
 pub struct Node {
     id: GeneralId,
     n: usize,
-    m: usize,
-    algorithm: Algorithm,
     machine: Machine,
     traitor: Option<Traitor>,
     counters: Counters,
@@ -132,12 +157,14 @@ pub fn build_nodes(plan: &RunPlan) -> Vec<Node> {
                 strategy: (plan.strategy.factory)(),
                 rng: stream(plan.seed, Purpose::Traitor, u64::from(id)),
                 coalition: coalition.clone(),
+                me: id,
+                n: plan.n,
+                m: plan.m,
+                algorithm: plan.algorithm,
             });
             Node {
                 id,
                 n: plan.n,
-                m: plan.m,
-                algorithm: plan.algorithm,
                 machine,
                 traitor,
                 counters: Counters::default(),
@@ -166,22 +193,11 @@ impl Node {
                     g.emit(round, to, &mut values);
                     if let Some(t) = &mut self.traitor {
                         let mut sigs = 0;
-                        let mut ctx = TraitorCtx::new(
-                            self.id,
-                            self.n,
-                            self.m,
-                            round,
-                            self.algorithm,
-                            &mut t.rng,
-                            &t.coalition,
-                            None,
-                            &mut sigs,
-                        );
+                        let (strategy, mut ctx) = t.hook(round, None, &mut sigs);
                         let mut k = 0;
                         om::for_each_relay(self.n, round, self.id, to, |path, _, _| {
                             let honest = Value::from_byte(values[k]).unwrap_or(Value::Retreat);
-                            values[k] = t
-                                .strategy
+                            values[k] = strategy
                                 .om_value(&mut ctx, to, path, honest)
                                 .map_or(WITHHELD, Value::to_byte);
                             k += 1;
@@ -257,18 +273,8 @@ impl Node {
                     };
                     g.emit(round, to, &mut orders);
                     let mut sigs = 0;
-                    let mut ctx = TraitorCtx::new(
-                        self.id,
-                        self.n,
-                        self.m,
-                        round,
-                        self.algorithm,
-                        &mut t.rng,
-                        &t.coalition,
-                        Some(g.key()),
-                        &mut sigs,
-                    );
-                    t.strategy.sm_orders(&mut ctx, to, &mut orders);
+                    let (strategy, mut ctx) = t.hook(round, Some(g.key()), &mut sigs);
+                    strategy.sm_orders(&mut ctx, to, &mut orders);
                     for _ in 0..sigs {
                         g.count_signature();
                     }
