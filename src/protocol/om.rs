@@ -187,6 +187,9 @@ impl<F: FnMut(&[GeneralId], usize, usize), const PATH: bool> Walk<F, PATH> {
     }
 
     /// Chooses the path's last lieutenant j and visits `path:j:s` for each.
+    /// Its loop repeats the digit arithmetic of `inner` on purpose: `inner`
+    /// marks each j in `in_path` while it recurses, this one does not, and
+    /// this is the loop that runs once per relayed value.
     fn last(&mut self, radix: usize, is: usize, ir: usize) {
         let (n, s, r) = (self.n, self.s, self.r);
         // In r's tree the relayed message is one level deeper, s its last digit.
