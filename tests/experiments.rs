@@ -230,34 +230,26 @@ fn killed_cli_sweep_resumes_to_the_same_rows() {
     }
     let _ = child.kill();
     let _ = child.wait();
-    let st = Command::new(bin)
-        .args([
+    // `byzlab sweep FILE --out OUT --jobs JOBS --quiet [--resume]`, which must succeed.
+    let sweep = |out: &Path, jobs: &str, resume: bool| {
+        let mut args = vec![
             "sweep",
             file.to_str().unwrap(),
             "--out",
             out.to_str().unwrap(),
             "--jobs",
-            "2",
-            "--resume",
+            jobs,
             "--quiet",
-        ])
-        .output()
-        .unwrap();
-    assert!(st.status.success(), "{}", String::from_utf8_lossy(&st.stderr));
+        ];
+        if resume {
+            args.push("--resume");
+        }
+        let st = Command::new(bin).args(&args).output().unwrap();
+        assert!(st.status.success(), "{}", String::from_utf8_lossy(&st.stderr));
+    };
+    sweep(&out, "2", true);
     let fresh = dir.join("fresh");
-    let st = Command::new(bin)
-        .args([
-            "sweep",
-            file.to_str().unwrap(),
-            "--out",
-            fresh.to_str().unwrap(),
-            "--jobs",
-            "1",
-            "--quiet",
-        ])
-        .output()
-        .unwrap();
-    assert!(st.status.success());
+    sweep(&fresh, "1", false);
     let a = sorted(record::read_runs(&runs).unwrap());
     let b = sorted(record::read_runs(&fresh.join("runs.csv")).unwrap());
     assert_eq!(a.len(), b.len());

@@ -101,7 +101,8 @@ impl RunRecord {
             m: o.m,
             link: cell.link.label(),
             search: cell.search.as_str().to_string(),
-            strategy: run.strategy.label(),
+            // The run already resolved the strategy's name; no second parse.
+            strategy: o.strategy.clone(),
             behaviour,
             traitors: o.traitors.iter().map(|t| t.to_string()).collect::<Vec<_>>().join(";"),
             commander_loyal: o.commander_loyal,
