@@ -17,7 +17,7 @@ fn om(c: &mut Criterion) {
         let plan = byzlab::perf::plan(Algorithm::Om, n, m, &[], "honest", RuntimeKind::Direct).expect("plan");
         g.throughput(Throughput::Elements(common::messages(&plan)));
         g.bench_with_input(BenchmarkId::new(format!("n{n}"), format!("m{m}")), &plan, |b, p| {
-            b.iter(|| black_box(byzlab::runtime::direct::run(p)))
+            b.iter(|| black_box(byzlab::runtime::execute(p).expect("run")))
         });
     }
     g.finish();

@@ -19,7 +19,7 @@ fn runtimes(c: &mut Criterion) {
         actix.runtime = RuntimeKind::Actix;
         g.throughput(Throughput::Elements(common::messages(&direct)));
         g.bench_with_input(BenchmarkId::from_parameter("direct"), &direct, |b, p| {
-            b.iter(|| black_box(byzlab::runtime::direct::run(p)))
+            b.iter(|| black_box(byzlab::runtime::execute(p)))
         });
         g.bench_with_input(BenchmarkId::from_parameter("actix"), &actix, |b, p| {
             b.iter(|| black_box(runner.run(p).expect("actix run")))

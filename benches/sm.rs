@@ -20,7 +20,7 @@ fn sm(c: &mut Criterion) {
                 byzlab::perf::plan(Algorithm::Sm, n, m, traitors, "split-brain", RuntimeKind::Direct).expect("plan");
             g.throughput(Throughput::Elements(common::messages(&plan)));
             g.bench_with_input(BenchmarkId::new(format!("n{n}"), format!("m{m}")), &plan, |b, p| {
-                b.iter(|| black_box(byzlab::runtime::direct::run(p)))
+                b.iter(|| black_box(byzlab::runtime::execute(p).expect("run")))
             });
         }
         g.finish();

@@ -25,7 +25,7 @@ fn sweeps(c: &mut Criterion) {
         .expect("sweep")
         .records
         .iter()
-        .map(|r| r.messages)
+        .map(|r| r.counters.messages)
         .sum();
     let mut g = c.benchmark_group("sweep_small");
     g.sample_size(10);

@@ -25,7 +25,7 @@
 //! let report = runtime::execute(&plan).unwrap();
 //! assert!(report.outcome.agreement && report.outcome.validity);
 //! assert_eq!(report.outcome.decisions[&1], Value::Attack);
-//! assert_eq!(report.outcome.messages, 9);
+//! assert_eq!(report.outcome.counters.messages, 9);
 //! ```
 
 #![deny(missing_docs)]

@@ -10,7 +10,7 @@ use byzlab::link::{LinkSpec, adversary};
 use byzlab::run::{RunSpec, RuntimeKind};
 use byzlab::runtime::{self, RunReport};
 use byzlab::traitor;
-use byzlab::types::{Algorithm, GeneralId, Value};
+use byzlab::types::{Algorithm, Counters, GeneralId, Value};
 use clap::{Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -417,18 +417,14 @@ fn print_summary(r: &RunReport) {
         holds(o.agreement),
         holds(o.validity)
     );
-    let c = &o.counters;
-    println!(
-        "rounds={} messages={} bytes={} signatures made={} verified={} (cache hits {}) frames rejected={} orders rejected={}",
-        o.rounds,
-        o.messages,
-        o.bytes,
-        c.signatures_made,
-        c.signatures_verified,
-        c.verify_cache_hits,
-        c.frames_rejected,
-        c.orders_rejected
-    );
+    // Every counter of the table that is not zero; messages and bytes always.
+    let counters: Vec<String> = Counters::NAMES
+        .iter()
+        .zip(o.counters.values())
+        .filter(|(name, v)| *v != 0 || matches!(**name, "messages" | "bytes"))
+        .map(|(name, v)| format!("{name}={v}"))
+        .collect();
+    println!("rounds={} {}", o.rounds, counters.join(" "));
 }
 
 fn cmd_strategies() {

@@ -256,7 +256,7 @@ pub fn targets(opts: &PerfOptions) -> Result<Vec<Target>, String> {
     // OM(5), n = 20, direct runner: throughput and peak memory.
     let om = plan(Algorithm::Om, 20, 5, &[], "honest", RuntimeKind::Direct)?;
     let (t, rep) = time_plan(&om, opts.reps)?;
-    let msgs = rep.outcome.messages;
+    let msgs = rep.outcome.counters.messages;
     let rate = msgs as f64 / t.as_secs_f64();
     out.push(target(
         "OM(5) n=20 direct: values relayed per second",

@@ -150,61 +150,76 @@ pub struct Original {
     pub bytes: Arc<Vec<u8>>,
 }
 
-/// Counters a run accumulates; summed over all generals and the network.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Counters {
-    /// Logical messages sent by generals (an OM value or an SM signed order).
-    pub messages: u64,
-    /// Frames handed to the network.
-    pub frames: u64,
-    /// Bytes of all frames handed to the network.
-    pub bytes: u64,
-    /// Signatures made (SM).
-    pub signatures_made: u64,
-    /// Signature checks actually performed (SM; cache hits excluded).
-    pub signatures_verified: u64,
-    /// Signature checks answered from the verify cache (SM).
-    pub verify_cache_hits: u64,
-    /// Frames a receiver discarded: undecodable, oversized, wrong round or
-    /// wrong shape.
-    pub frames_rejected: u64,
-    /// Signed orders dropped by a receiver: malformed chain or bad signature (SM).
-    pub orders_rejected: u64,
-    /// Signed orders ignored because their value was already in V (SM).
-    pub orders_ignored: u64,
-    /// Frames the link dropped.
-    pub link_dropped: u64,
-    /// Frames the link altered (bytes changed or sender claimed falsely).
-    pub link_tampered: u64,
-    /// Frames the link added (replays and injections).
-    pub link_injected: u64,
-    /// Tampered or spoofed frames from which a receiver took a value the true
-    /// sender did not send it (OM: any value; SM: an order not in the
-    /// original frame).
-    pub tampered_accepted: u64,
-    /// Accepted SM orders carrying a signature its signer never made (checked
-    /// against the run's signature ledger, independently of verification).
-    pub forgeries_accepted: u64,
+/// Declares [`Counters`] from one table: each entry's name is its field, its
+/// JSON key and its CSV column, and its doc line is its description, so a new
+/// counter is one line here.
+macro_rules! counters {
+    ($($(#[doc = $doc:literal])+ $name:ident,)+) => {
+        /// Counters a run accumulates; summed over all generals and the
+        /// network. Declared once, in the table in `types.rs`.
+        #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+        pub struct Counters {
+            $($(#[doc = $doc])+ pub $name: u64,)+
+        }
+
+        impl Counters {
+            /// Every counter's name, in table order: JSON keys and CSV columns.
+            pub const NAMES: &'static [&'static str] = &[$(stringify!($name)),+];
+
+            /// Every counter's description, in table order.
+            pub const DOCS: &'static [&'static str] = &[$(concat!($($doc),+)),+];
+
+            /// Every counter's value, in table order.
+            pub fn values(&self) -> Vec<u64> {
+                vec![$(self.$name),+]
+            }
+
+            /// Sets the counter called `name`; false if there is none.
+            pub fn set(&mut self, name: &str, value: u64) -> bool {
+                match name {
+                    $(stringify!($name) => self.$name = value,)+
+                    _ => return false,
+                }
+                true
+            }
+
+            /// Adds `other` into `self`.
+            pub fn add(&mut self, other: &Counters) {
+                $(self.$name += other.$name;)+
+            }
+        }
+    };
 }
 
-impl Counters {
-    /// Adds `other` into `self`.
-    pub fn add(&mut self, other: &Counters) {
-        self.messages += other.messages;
-        self.frames += other.frames;
-        self.bytes += other.bytes;
-        self.signatures_made += other.signatures_made;
-        self.signatures_verified += other.signatures_verified;
-        self.verify_cache_hits += other.verify_cache_hits;
-        self.frames_rejected += other.frames_rejected;
-        self.orders_rejected += other.orders_rejected;
-        self.orders_ignored += other.orders_ignored;
-        self.link_dropped += other.link_dropped;
-        self.link_tampered += other.link_tampered;
-        self.link_injected += other.link_injected;
-        self.tampered_accepted += other.tampered_accepted;
-        self.forgeries_accepted += other.forgeries_accepted;
-    }
+counters! {
+    /// Logical messages sent by generals (an OM value or an SM signed order).
+    messages,
+    /// Frames handed to the network.
+    frames,
+    /// Bytes of all frames handed to the network.
+    bytes,
+    /// Signatures made (SM).
+    signatures_made,
+    /// Signature checks actually performed (SM; cache hits excluded).
+    signatures_verified,
+    /// Signature checks answered from the verify cache (SM).
+    verify_cache_hits,
+    /// Frames a receiver discarded: undecodable, oversized, wrong round or wrong shape.
+    frames_rejected,
+    /// Signed orders dropped by a receiver: malformed chain or bad signature (SM).
+    orders_rejected,
+    /// Signed orders ignored because their value was already in V (SM).
+    orders_ignored,
+    /// Frames the link dropped.
+    link_dropped,
+    /// Frames the link altered (bytes changed or sender claimed falsely).
+    link_tampered,
+    /// Frames the link added (replays and injections).
+    link_injected,
+    /// Tampered or spoofed frames from which a receiver took a value the true sender did not send it.
+    tampered_accepted,
+    /// Accepted SM orders carrying a signature its signer never made (checked against the run's signature ledger).
+    forgeries_accepted,
 }
 
 /// What a run decided, and whether the interactive consistency conditions held.
@@ -239,11 +254,8 @@ pub struct Outcome {
     pub validity: bool,
     /// Synchronous rounds run (m + 1).
     pub rounds: u32,
-    /// Logical messages sent.
-    pub messages: u64,
-    /// Bytes of frames handed to the network.
-    pub bytes: u64,
-    /// All counters of the run.
+    /// All counters of the run (in JSON, one field each).
+    #[serde(flatten)]
     pub counters: Counters,
     /// Seed of the run.
     pub seed: u64,
@@ -282,6 +294,23 @@ mod tests {
                 vals.iter().enumerate().map(|(i, v)| (i as GeneralId + 1, *v)).collect();
             assert_eq!(check_conditions(&d, *loyal, *order), *want, "{vals:?} {loyal}");
         }
+    }
+
+    #[test]
+    fn counter_table_names_every_field() {
+        let mut c = Counters::default();
+        for (i, name) in Counters::NAMES.iter().enumerate() {
+            assert!(c.set(name, i as u64 + 1), "{name}");
+        }
+        assert!(!c.set("no_such_counter", 1));
+        assert_eq!(c.values(), (1..=Counters::NAMES.len() as u64).collect::<Vec<_>>());
+        let json = serde_json::to_value(c).unwrap();
+        let keys: Vec<&str> = json.as_object().unwrap().keys().map(String::as_str).collect();
+        assert_eq!(keys, Counters::NAMES, "JSON keys are the table, in order");
+        assert_eq!(Counters::DOCS.len(), Counters::NAMES.len());
+        let mut sum = c;
+        sum.add(&c);
+        assert_eq!(sum.values(), c.values().iter().map(|v| 2 * v).collect::<Vec<_>>());
     }
 
     #[test]

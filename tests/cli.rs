@@ -246,8 +246,6 @@ fn arbitrary_links_run_and_report_link_actions() {
         "tamper",
         "--json",
     ]);
-    assert!(v["counters"]["link_tampered"].as_u64().unwrap() > 0);
-    assert!(
-        v["counters"]["frames_rejected"].as_u64().unwrap() + v["counters"]["orders_rejected"].as_u64().unwrap() > 0
-    );
+    assert!(v["link_tampered"].as_u64().unwrap() > 0);
+    assert!(v["frames_rejected"].as_u64().unwrap() + v["orders_rejected"].as_u64().unwrap() > 0);
 }

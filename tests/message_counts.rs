@@ -16,7 +16,7 @@ fn om_counts_match_the_formula() {
         // no traitors, and m traitors that behave honestly: the same count
         for traitors in [vec![], (1..=m as u16).collect::<Vec<_>>()] {
             let r = run(&plan(Algorithm::Om, n, m, &traitors, "honest", Value::Attack));
-            assert_eq!(r.outcome.messages, want, "n={n} m={m} traitors={traitors:?}");
+            assert_eq!(r.outcome.counters.messages, want, "n={n} m={m} traitors={traitors:?}");
             assert_eq!(r.outcome.rounds as usize, m + 1);
         }
     }
@@ -26,7 +26,7 @@ fn om_counts_match_the_formula() {
 fn om_counts_match_in_the_actix_runtime() {
     let mut p = plan(Algorithm::Om, 7, 2, &[], "honest", Value::Retreat);
     p.runtime = RuntimeKind::Actix;
-    assert_eq!(run(&p).outcome.messages, 156);
+    assert_eq!(run(&p).outcome.counters.messages, 156);
 }
 
 #[test]
@@ -34,9 +34,11 @@ fn silent_traitors_send_fewer_messages() {
     // A silent lieutenant sends nothing in rounds 2..m+1.
     let honest = run(&plan(Algorithm::Om, 7, 2, &[3], "honest", Value::Attack))
         .outcome
+        .counters
         .messages;
     let silent = run(&plan(Algorithm::Om, 7, 2, &[3], "silent", Value::Attack))
         .outcome
+        .counters
         .messages;
     // general 3 would relay 5 values in round 2 and 5*4 in round 3
     assert_eq!(honest - silent, 5 + 20);
@@ -49,7 +51,7 @@ fn sm_with_loyal_commander_sends_one_order_and_one_relay_each() {
     for (n, m) in [(4, 1), (7, 3), (10, 2)] {
         let r = run(&plan(Algorithm::Sm, n, m, &[], "honest", Value::Attack));
         let l = (n - 1) as u64;
-        assert_eq!(r.outcome.messages, l + l * (l - 1), "n={n} m={m}");
+        assert_eq!(r.outcome.counters.messages, l + l * (l - 1), "n={n} m={m}");
         assert_eq!(r.outcome.counters.signatures_made, 1 + l);
     }
 }

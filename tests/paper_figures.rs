@@ -27,7 +27,7 @@ fn fig1_n3_traitor_lieutenant_breaks_ic2() {
     let r = run(&p);
     assert_eq!(r.outcome.decisions[&1], R);
     assert!(!r.outcome.validity, "IC2 must fail in Fig. 1");
-    assert_eq!(r.outcome.messages, 4); // 2 orders + 2 relays
+    assert_eq!(r.outcome.counters.messages, 4); // 2 orders + 2 relays
 }
 
 /// Fig. 2: n = 3, traitor commander sends ATTACK to 1 and RETREAT to 2, and 2

@@ -136,7 +136,7 @@ fn messages(path: &Path, records: &[RunRecord]) -> PlotResult<()> {
     let mut measured: Series = BTreeMap::new();
     for r in records {
         let e = measured.entry((r.algorithm, r.m)).or_default().entry(r.n).or_insert(0);
-        *e = (*e).max(r.messages);
+        *e = (*e).max(r.counters.messages);
     }
     messages_chart(path, "Messages per run against n (most seen per cell)", &measured)
 }

@@ -5,12 +5,11 @@
 use super::plan::{Cell, RunDesc};
 use crate::runtime::RunReport;
 use crate::traitor::StrategyRef;
-use crate::types::{Algorithm, Value};
-use serde::{Deserialize, Serialize};
+use crate::types::{Algorithm, Counters, Value};
 use std::path::Path;
 
 /// A finished run.
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub struct RunRecord {
     /// `CELL-INDEX`.
     pub run_id: String,
@@ -52,41 +51,16 @@ pub struct RunRecord {
     pub violation: bool,
     /// Loyal decisions as `id=value;...`.
     pub decisions: String,
-    /// Logical messages.
-    pub messages: u64,
-    /// Bytes on the wire.
-    pub bytes: u64,
     /// Rounds.
     pub rounds: u32,
-    /// Signatures made.
-    pub signatures_made: u64,
-    /// Signature checks made.
-    pub signatures_verified: u64,
-    /// Checks answered by the cache.
-    pub verify_cache_hits: u64,
-    /// Frames refused by receivers.
-    pub frames_rejected: u64,
-    /// Orders refused by receivers.
-    pub orders_rejected: u64,
-    /// Orders ignored (value already in V).
-    pub orders_ignored: u64,
-    /// Frames the link dropped.
-    pub link_dropped: u64,
-    /// Frames the link altered.
-    pub link_tampered: u64,
-    /// Frames the link added.
-    pub link_injected: u64,
-    /// Tampered or spoofed frames a receiver took a value from.
-    pub tampered_accepted: u64,
-    /// Accepted orders with a signature nobody made.
-    pub forgeries_accepted: u64,
+    /// Every counter of the run, a column each (see [`Counters::NAMES`]).
+    pub counters: Counters,
 }
 
 impl RunRecord {
     /// The row of `run` in `cell`, from its report.
     pub fn new(cell: &Cell, run: &RunDesc, report: &RunReport) -> RunRecord {
         let o = &report.outcome;
-        let c = &o.counters;
         let behaviour = match &run.strategy {
             StrategyRef::Enumerated { choices } => choices.clone(),
             _ => String::new(),
@@ -118,56 +92,14 @@ impl RunRecord {
                 .map(|(g, v)| format!("{g}={v}"))
                 .collect::<Vec<_>>()
                 .join(";"),
-            messages: o.messages,
-            bytes: o.bytes,
             rounds: o.rounds,
-            signatures_made: c.signatures_made,
-            signatures_verified: c.signatures_verified,
-            verify_cache_hits: c.verify_cache_hits,
-            frames_rejected: c.frames_rejected,
-            orders_rejected: c.orders_rejected,
-            orders_ignored: c.orders_ignored,
-            link_dropped: c.link_dropped,
-            link_tampered: c.link_tampered,
-            link_injected: c.link_injected,
-            tampered_accepted: c.tampered_accepted,
-            forgeries_accepted: c.forgeries_accepted,
+            counters: o.counters,
         }
     }
 }
 
-/// Reads `runs.csv`. A last line cut short by an interrupted write is
-/// dropped (it is rerun on resume); any other bad row is an error.
-pub fn read_runs(path: &Path) -> Result<Vec<RunRecord>, String> {
-    let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-    // Only complete lines count: a row is written with its newline in one go.
-    let complete = match text.rfind('\n') {
-        Some(i) => &text[..=i],
-        None => "",
-    };
-    let mut reader = csv::ReaderBuilder::new().from_reader(complete.as_bytes());
-    let mut out = Vec::new();
-    for (i, row) in reader.deserialize::<RunRecord>().enumerate() {
-        out.push(row.map_err(|e| format!("{}: row {}: {e}", path.display(), i + 2))?);
-    }
-    Ok(out)
-}
-
-/// Writes rows as CSV text (with header when `header`).
-pub fn to_csv(rows: &[RunRecord], header: bool) -> Vec<u8> {
-    let mut w = csv::WriterBuilder::new().has_headers(header).from_writer(Vec::new());
-    for r in rows {
-        // Serializing plain fields into memory cannot fail.
-        let _ = w.serialize(r);
-    }
-    if header && rows.is_empty() {
-        let _ = w.write_record(HEADER);
-    }
-    w.into_inner().unwrap_or_default()
-}
-
-/// Column names of `runs.csv`.
-pub const HEADER: &[&str] = &[
+/// The columns before the counters, in order.
+const FIELDS: &[&str] = &[
     "run_id",
     "cell",
     "index",
@@ -188,18 +120,117 @@ pub const HEADER: &[&str] = &[
     "validity",
     "violation",
     "decisions",
-    "messages",
-    "bytes",
     "rounds",
-    "signatures_made",
-    "signatures_verified",
-    "verify_cache_hits",
-    "frames_rejected",
-    "orders_rejected",
-    "orders_ignored",
-    "link_dropped",
-    "link_tampered",
-    "link_injected",
-    "tampered_accepted",
-    "forgeries_accepted",
 ];
+
+/// Column names of `runs.csv`: the run's fields, then every counter.
+pub fn header() -> Vec<&'static str> {
+    FIELDS.iter().chain(Counters::NAMES).copied().collect()
+}
+
+impl RunRecord {
+    fn to_fields(&self) -> Vec<String> {
+        let mut out = vec![
+            self.run_id.clone(),
+            self.cell.to_string(),
+            self.index.to_string(),
+            self.algorithm.to_string(),
+            self.n.to_string(),
+            self.f.to_string(),
+            self.m.to_string(),
+            self.link.clone(),
+            self.search.clone(),
+            self.strategy.clone(),
+            self.behaviour.clone(),
+            self.traitors.clone(),
+            self.commander_loyal.to_string(),
+            self.value.to_string(),
+            self.seed.to_string(),
+            self.runtime.clone(),
+            self.agreement.to_string(),
+            self.validity.to_string(),
+            self.violation.to_string(),
+            self.decisions.clone(),
+            self.rounds.to_string(),
+        ];
+        out.extend(self.counters.values().iter().map(u64::to_string));
+        out
+    }
+
+    fn from_fields(row: &csv::StringRecord) -> Result<RunRecord, String> {
+        let want = FIELDS.len() + Counters::NAMES.len();
+        if row.len() != want {
+            return Err(format!("{} fields, expected {want}", row.len()));
+        }
+        let get = |i: usize| row.get(i).unwrap_or_default();
+        fn num<T: std::str::FromStr>(s: &str, col: &str) -> Result<T, String> {
+            s.parse().map_err(|_| format!("{col} = `{s}` is not valid"))
+        }
+        let mut counters = Counters::default();
+        for (k, name) in Counters::NAMES.iter().enumerate() {
+            counters.set(name, num(get(FIELDS.len() + k), name)?);
+        }
+        Ok(RunRecord {
+            run_id: get(0).to_string(),
+            cell: num(get(1), "cell")?,
+            index: num(get(2), "index")?,
+            algorithm: get(3).parse()?,
+            n: num(get(4), "n")?,
+            f: num(get(5), "f")?,
+            m: num(get(6), "m")?,
+            link: get(7).to_string(),
+            search: get(8).to_string(),
+            strategy: get(9).to_string(),
+            behaviour: get(10).to_string(),
+            traitors: get(11).to_string(),
+            commander_loyal: num(get(12), "commander_loyal")?,
+            value: get(13).parse()?,
+            seed: num(get(14), "seed")?,
+            runtime: get(15).to_string(),
+            agreement: num(get(16), "agreement")?,
+            validity: num(get(17), "validity")?,
+            violation: num(get(18), "violation")?,
+            decisions: get(19).to_string(),
+            rounds: num(get(20), "rounds")?,
+            counters,
+        })
+    }
+}
+
+/// Reads `runs.csv`. A last line cut short by an interrupted write is
+/// dropped (it is rerun on resume); any other bad row is an error.
+pub fn read_runs(path: &Path) -> Result<Vec<RunRecord>, String> {
+    let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    // Only complete lines count: a row is written with its newline in one go.
+    let complete = match text.rfind('\n') {
+        Some(i) => &text[..=i],
+        None => "",
+    };
+    let mut reader = csv::ReaderBuilder::new().from_reader(complete.as_bytes());
+    let head = reader.headers().map_err(|e| format!("{}: {e}", path.display()))?;
+    if !complete.is_empty() && head.iter().ne(header()) {
+        return Err(format!(
+            "{}: the header is not that of this byzlab's runs.csv (written by another version?)",
+            path.display()
+        ));
+    }
+    let mut out = Vec::new();
+    for (i, row) in reader.records().enumerate() {
+        let row = row.map_err(|e| format!("{}: row {}: {e}", path.display(), i + 2))?;
+        out.push(RunRecord::from_fields(&row).map_err(|e| format!("{}: row {}: {e}", path.display(), i + 2))?);
+    }
+    Ok(out)
+}
+
+/// Writes rows as CSV text (with header when `header`).
+pub fn to_csv(rows: &[RunRecord], header: bool) -> Vec<u8> {
+    let mut w = csv::WriterBuilder::new().has_headers(false).from_writer(Vec::new());
+    // Writing strings into memory cannot fail.
+    if header {
+        let _ = w.write_record(self::header());
+    }
+    for r in rows {
+        let _ = w.write_record(r.to_fields());
+    }
+    w.into_inner().unwrap_or_default()
+}

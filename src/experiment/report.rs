@@ -432,27 +432,27 @@ fn summary_md(
         let ids: std::collections::BTreeSet<usize> = cells.iter().map(|c| c.cell.id).collect();
         let rows: Vec<&RunRecord> = records.iter().filter(|r| ids.contains(&r.cell)).collect();
         let sum = |f: fn(&RunRecord) -> u64| rows.iter().map(|r| f(r)).sum::<u64>();
-        let tampered = sum(|r| r.link_tampered);
-        if tampered + sum(|r| r.link_dropped) + sum(|r| r.link_injected) > 0 {
+        let tampered = sum(|r| r.counters.link_tampered);
+        if tampered + sum(|r| r.counters.link_dropped) + sum(|r| r.counters.link_injected) > 0 {
             let _ = writeln!(
                 s,
                 "Link adversary: {} frames altered (bytes changed or sender spoofed), and receivers took an altered value \
                  from {} of them; {} frames dropped; {} old frames replayed. Receivers refused {} frames and {} signed orders.\n",
                 tampered,
-                sum(|r| r.tampered_accepted),
-                sum(|r| r.link_dropped),
-                sum(|r| r.link_injected),
-                sum(|r| r.frames_rejected),
-                sum(|r| r.orders_rejected),
+                sum(|r| r.counters.tampered_accepted),
+                sum(|r| r.counters.link_dropped),
+                sum(|r| r.counters.link_injected),
+                sum(|r| r.counters.frames_rejected),
+                sum(|r| r.counters.orders_rejected),
             );
         }
         if group.algorithm == Algorithm::Sm {
             let _ = writeln!(
                 s,
                 "Signatures: {} made, {} verified; forged signatures accepted (audited against the run's signature ledger): {}.\n",
-                sum(|r| r.signatures_made),
-                sum(|r| r.signatures_verified),
-                sum(|r| r.forgeries_accepted),
+                sum(|r| r.counters.signatures_made),
+                sum(|r| r.counters.signatures_verified),
+                sum(|r| r.counters.forgeries_accepted),
             );
         }
     }

@@ -22,12 +22,14 @@
 //!
 //! This module is a pure state machine: no IO, clock or randomness.
 
+use super::{Dispatch, Message, Protocol, Sink, Source, Taken, TraceMsg};
 use crate::protocol::majority::majority_of_counts;
 use crate::types::{COMMANDER, GeneralId, Round, Value};
+use std::sync::Arc;
 
-/// Wire byte for a value the sender withheld; the receiver reads it as absent,
-/// and therefore RETREAT (A3).
-pub const WITHHELD: u8 = 2;
+/// An entry a sender withheld; the receiver reads it as absent, and
+/// therefore RETREAT (A3).
+const WITHHELD: u8 = 2;
 
 /// n (n-1) ... (n-k+1), saturating; 1 for k = 0 and 0 for k > n.
 pub fn falling(n: u64, k: u64) -> u64 {
@@ -89,9 +91,6 @@ pub enum OmReject {
         /// Values expected.
         want: u64,
     },
-    /// A byte that is neither a value nor WITHHELD.
-    #[error("byte {0} is not a value")]
-    BadValue(u8),
 }
 
 /// Walks, in canonical order, the paths that lieutenant `s` relays to
@@ -224,6 +223,82 @@ impl<F: FnMut(&[GeneralId], usize, usize), const PATH: bool> Walk<F, PATH> {
     }
 }
 
+/// What one general sends another in one OM round: an entry per relayed
+/// path, in the canonical order of [`for_each_relay`], so no path travels.
+/// Each entry is a value or withheld. Stored one byte per entry (RETREAT,
+/// ATTACK, withheld), which is also how it is written out.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Relays {
+    entries: Vec<u8>,
+}
+
+impl Relays {
+    /// `len` entries, all `value`.
+    pub fn filled(len: usize, value: Option<Value>) -> Relays {
+        Relays {
+            entries: vec![Self::byte(value); len],
+        }
+    }
+
+    fn byte(value: Option<Value>) -> u8 {
+        value.map_or(WITHHELD, Value::to_byte)
+    }
+
+    /// Number of entries.
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    /// True when there are no entries.
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    /// Entry `i`: the value, or `None` if withheld or out of range.
+    pub fn get(&self, i: usize) -> Option<Value> {
+        self.entries.get(i).copied().and_then(Value::from_byte)
+    }
+
+    /// Sets entry `i` (ignored out of range).
+    pub fn set(&mut self, i: usize, value: Option<Value>) {
+        if let Some(e) = self.entries.get_mut(i) {
+            *e = Self::byte(value);
+        }
+    }
+}
+
+impl Message for Relays {
+    const KIND: u32 = 0;
+
+    fn count(&self) -> u64 {
+        self.entries.iter().filter(|&&b| b != WITHHELD).count() as u64
+    }
+
+    fn write<S: Sink>(&self, out: &mut S) -> Result<(), S::Error> {
+        out.length(self.entries.len())?;
+        out.raw(&self.entries)
+    }
+
+    fn read<S: Source>(input: &mut S) -> Result<Self, S::Error> {
+        let len = input.length()?;
+        if len > input.remaining() {
+            return Err(input.invalid(format!("{len} entries claimed, {} bytes left", input.remaining())));
+        }
+        let raw = input.raw(len)?;
+        if let Some(&b) = raw.iter().find(|&&b| b > WITHHELD) {
+            return Err(input.invalid(format!("byte {b} is not a value")));
+        }
+        Ok(Relays { entries: raw.to_vec() })
+    }
+}
+
+/// Largest frame an OM(m) run among n generals carries, in bytes: the longest
+/// honest relay frame with room for the frame's header.
+pub fn max_frame_bytes(n: usize, m: usize) -> usize {
+    let values = (1..=m as Round + 1).map(|r| frame_len(n, r)).max().unwrap_or(1);
+    (values as usize).saturating_add(64)
+}
+
 /// One general running OM(m).
 #[derive(Clone, Debug)]
 pub struct OmGeneral {
@@ -264,37 +339,51 @@ impl OmGeneral {
         }
     }
 
-    /// This general's id.
-    pub fn id(&self) -> GeneralId {
+    /// The honest frame for `to` in `round`: the values in canonical path
+    /// order. OM(m) step 1 for the commander, step 2 (relaying as commander
+    /// of OM(m-1)) for a lieutenant.
+    fn relay(&self, round: Round, to: GeneralId) -> Relays {
+        if self.me == COMMANDER {
+            return Relays {
+                entries: vec![self.order.to_byte()],
+            };
+        }
+        let level = &self.levels[round as usize - 2];
+        let mut entries = Vec::with_capacity(frame_len(self.n, round) as usize);
+        for_each_relay_index(self.n, round, self.me, to, |is, _| entries.push(level[is]));
+        Relays { entries }
+    }
+}
+
+impl Protocol for OmGeneral {
+    type Msg = Relays;
+    type Reject = OmReject;
+
+    fn id(&self) -> GeneralId {
         self.me
     }
 
-    /// Rounds the algorithm takes: m + 1.
-    pub fn rounds(&self) -> Round {
+    fn rounds(&self) -> Round {
         self.m as Round + 1
     }
 
-    /// Receivers this general sends to in `round`, ascending.
-    pub fn recipients(&self, round: Round) -> Vec<GeneralId> {
+    fn recipients(&self, round: Round) -> Vec<GeneralId> {
         super::recipients(self.n, self.m, self.me, round)
     }
 
-    /// Appends the honest frame for `to` in `round` to `out`: the values in
-    /// canonical path order. OM(m) step 1 for the commander, step 2 (relaying
-    /// as commander of OM(m-1)) for a lieutenant.
-    pub fn emit(&self, round: Round, to: GeneralId, out: &mut Vec<u8>) {
-        if self.me == COMMANDER {
-            out.push(self.order.to_byte());
-            return;
-        }
-        let level = &self.levels[round as usize - 2];
-        out.reserve(frame_len(self.n, round) as usize);
-        for_each_relay_index(self.n, round, self.me, to, |is, _| out.push(level[is]));
+    fn on_round(&mut self, round: Round) -> Vec<Dispatch<Relays>> {
+        self.recipients(round)
+            .into_iter()
+            .map(|to| Dispatch {
+                to,
+                msg: Arc::new(self.relay(round, to)),
+            })
+            .collect()
     }
 
     /// Stores a frame from `from` in `round`; the whole frame is refused if it
     /// is not exactly what the round calls for.
-    pub fn receive(&mut self, round: Round, from: GeneralId, values: &[u8]) -> Result<(), OmReject> {
+    fn on_message(&mut self, round: Round, from: GeneralId, msg: &Relays) -> Result<Taken, OmReject> {
         if self.me == COMMANDER {
             return Err(OmReject::ToCommander);
         }
@@ -310,14 +399,11 @@ impl OmGeneral {
             return Err(OmReject::BadSender(from));
         }
         let want = frame_len(self.n, round);
-        if values.len() as u64 != want {
+        if msg.entries.len() as u64 != want {
             return Err(OmReject::BadLength {
-                got: values.len(),
+                got: msg.entries.len(),
                 want,
             });
-        }
-        if let Some(&b) = values.iter().find(|&&b| b > WITHHELD) {
-            return Err(OmReject::BadValue(b));
         }
         let seen = (round as usize - 1) * self.n + from as usize;
         if self.seen[seen] {
@@ -326,17 +412,18 @@ impl OmGeneral {
         self.seen[seen] = true;
         // A3: a withheld value is absent, and absent reads as RETREAT.
         let level = &mut self.levels[round as usize - 1];
+        let values = &msg.entries;
         let mut k = 0;
         for_each_relay_index(self.n, round, from, self.me, |_, ir| {
             level[ir] = u8::from(values[k] == Value::Attack.to_byte());
             k += 1;
         });
-        Ok(())
+        Ok(Taken::All)
     }
 
     /// The decision: the commander's own order, or for a lieutenant the
     /// recursive majority of step 3, computed bottom-up over the tree levels.
-    pub fn decide(&self) -> Value {
+    fn decide(&self) -> Value {
         if self.me == COMMANDER {
             return self.order;
         }
@@ -355,6 +442,21 @@ impl OmGeneral {
                 .collect();
         }
         Value::from_byte(resolved[0]).unwrap_or(Value::Retreat)
+    }
+
+    fn describe(&self, round: Round, to: GeneralId, msg: &Relays) -> Vec<TraceMsg> {
+        let mut out = Vec::new();
+        let mut k = 0;
+        for_each_relay(self.n, round, self.me, to, |path, _, _| {
+            if let Some(value) = msg.get(k) {
+                out.push(TraceMsg {
+                    path: path.to_vec(),
+                    value,
+                });
+            }
+            k += 1;
+        });
+        out
     }
 }
 
@@ -457,17 +559,48 @@ mod tests {
         }
     }
 
+    fn relays(values: &[Option<Value>]) -> Relays {
+        let mut r = Relays::filled(values.len(), None);
+        for (i, v) in values.iter().enumerate() {
+            r.set(i, *v);
+        }
+        r
+    }
+
     #[test]
     fn malformed_frames_are_refused() {
+        let a = Some(Value::Attack);
         let mut g = OmGeneral::lieutenant(4, 1, 1);
-        assert_eq!(g.receive(1, 2, &[1]), Err(OmReject::BadSender(2)));
-        assert_eq!(g.receive(3, 2, &[1]), Err(OmReject::BadRound(3)));
-        assert_eq!(g.receive(1, 0, &[1, 1]), Err(OmReject::BadLength { got: 2, want: 1 }));
-        assert_eq!(g.receive(1, 0, &[7]), Err(OmReject::BadValue(7)));
-        assert_eq!(g.receive(2, 1, &[1]), Err(OmReject::BadSender(1)));
-        assert_eq!(g.receive(1, 0, &[1]), Ok(()));
-        assert_eq!(g.receive(1, 0, &[0]), Err(OmReject::Duplicate(0)));
+        assert_eq!(g.on_message(1, 2, &relays(&[a])), Err(OmReject::BadSender(2)));
+        assert_eq!(g.on_message(3, 2, &relays(&[a])), Err(OmReject::BadRound(3)));
+        assert_eq!(
+            g.on_message(1, 0, &relays(&[a, a])),
+            Err(OmReject::BadLength { got: 2, want: 1 })
+        );
+        assert_eq!(g.on_message(2, 1, &relays(&[a])), Err(OmReject::BadSender(1)));
+        assert_eq!(g.on_message(1, 0, &relays(&[a])), Ok(Taken::All));
+        assert_eq!(
+            g.on_message(1, 0, &relays(&[Some(Value::Retreat)])),
+            Err(OmReject::Duplicate(0))
+        );
         let mut c = OmGeneral::commander(4, 1, Value::Attack);
-        assert_eq!(c.receive(1, 0, &[1]), Err(OmReject::ToCommander));
+        assert_eq!(c.on_message(1, 0, &relays(&[a])), Err(OmReject::ToCommander));
+    }
+
+    /// Fig. 3 by hand: lieutenant 1 hears ATTACK from the commander and from
+    /// 2, and a withheld value from 3 (absent reads as RETREAT): majority ATTACK.
+    #[test]
+    fn withheld_values_read_as_retreat() {
+        let mut g = OmGeneral::lieutenant(4, 1, 1);
+        let a = Some(Value::Attack);
+        assert_eq!(g.on_message(1, 0, &relays(&[a])), Ok(Taken::All));
+        assert_eq!(g.on_message(2, 2, &relays(&[a])), Ok(Taken::All));
+        assert_eq!(g.on_message(2, 3, &relays(&[None])), Ok(Taken::All));
+        assert_eq!(g.decide(), Value::Attack);
+        let mut h = OmGeneral::lieutenant(4, 1, 1);
+        assert_eq!(h.on_message(1, 0, &relays(&[a])), Ok(Taken::All));
+        assert_eq!(h.on_message(2, 2, &relays(&[None])), Ok(Taken::All));
+        assert_eq!(h.decide(), Value::Retreat, "two of three absent or RETREAT");
+        assert_eq!(relays(&[a, None, Some(Value::Retreat)]).count(), 2);
     }
 }

@@ -19,14 +19,132 @@
 //!
 //! Pure state machine: keys are handed in, no IO, clock or randomness.
 
-use crate::crypto::{ChainHasher, Keyring, OwnKey, PendingCheck, VerifyCache, VerifyError};
+use super::{Dispatch, Findings, Message, Protocol, Sink, Source, Taken, TraceMsg};
+use crate::crypto::{ChainHasher, Keyring, OwnKey, PendingCheck, SIG_LEN, SignatureLedger, VerifyCache, VerifyError};
 use crate::protocol::majority::choice;
-use crate::types::{COMMANDER, GeneralId, Round, Value};
-use crate::wire::{ChainLink, SignedOrder};
+use crate::types::{COMMANDER, Counters, GeneralId, Round, Value};
 use std::sync::Arc;
 
 /// At most this many orders travel in one honest frame (one per value).
 pub const MAX_ORDERS_PER_FRAME: usize = 2;
+
+/// One link of a signature chain: who signed, and the signature.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct ChainLink {
+    /// The signer.
+    pub signer: GeneralId,
+    /// Its ed25519 signature over the chain digest (see [`crate::crypto`]).
+    pub sig: [u8; SIG_LEN],
+}
+
+/// A signed order `v:0:j1:...:jk` (paper, section 4).
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct SignedOrder {
+    /// The order.
+    pub value: Value,
+    /// Signatures, the commander's first.
+    pub chain: Vec<ChainLink>,
+}
+
+/// What one general sends another in one SM round: signed orders.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Orders(pub Vec<SignedOrder>);
+
+/// Bytes of one chain link as written: the signer (2 bytes, little-endian)
+/// and the signature. A chain is written as one string of whole links, which
+/// reads in one pass instead of field by field.
+const LINK: usize = 2 + SIG_LEN;
+
+impl Message for Orders {
+    const KIND: u32 = 1;
+    const AUDIT_ALWAYS: bool = true;
+
+    fn count(&self) -> u64 {
+        self.0.len() as u64
+    }
+
+    fn write<S: Sink>(&self, out: &mut S) -> Result<(), S::Error> {
+        out.length(self.0.len())?;
+        for o in &self.0 {
+            out.u32(u32::from(o.value.to_byte()))?;
+            out.length(o.chain.len() * LINK)?;
+            for l in &o.chain {
+                out.raw(&l.signer.to_le_bytes())?;
+                out.raw(&l.sig)?;
+            }
+        }
+        Ok(())
+    }
+
+    fn read<S: Source>(input: &mut S) -> Result<Self, S::Error> {
+        let count = input.length()?;
+        // Each order takes at least two bytes: refuse a count the input
+        // cannot hold, and reserve no more than an honest frame ever needs.
+        if count > input.remaining() / 2 {
+            return Err(input.invalid(format!("{count} orders claimed, {} bytes left", input.remaining())));
+        }
+        let mut orders = Vec::with_capacity(count.min(MAX_ORDERS_PER_FRAME));
+        for _ in 0..count {
+            let value = match input.u32()? {
+                0 => Value::Retreat,
+                1 => Value::Attack,
+                v => return Err(input.invalid(format!("{v} is not a value"))),
+            };
+            let len = input.length()?;
+            if len % LINK != 0 {
+                return Err(input.invalid(format!("chain of {len} bytes is not whole {LINK}-byte links")));
+            }
+            let chain = input
+                .raw(len)?
+                .chunks_exact(LINK)
+                .map(|c| {
+                    let mut sig = [0u8; SIG_LEN];
+                    sig.copy_from_slice(&c[2..]);
+                    ChainLink {
+                        signer: u16::from_le_bytes([c[0], c[1]]),
+                        sig,
+                    }
+                })
+                .collect();
+            orders.push(SignedOrder { value, chain });
+        }
+        Ok(Orders(orders))
+    }
+
+    /// Every accepted chain is checked against the ledger of signatures
+    /// really made; an altered frame is tampered-and-accepted if an accepted
+    /// order is not among those its true sender sent.
+    fn audit(&self, taken: &Taken, altered: bool, sent: Option<&Self>, ledger: &SignatureLedger) -> Findings {
+        let accepted = || {
+            self.0
+                .iter()
+                .enumerate()
+                .filter(|(i, _)| taken.contains(*i))
+                .map(|(_, o)| o)
+        };
+        let forgeries = accepted()
+            .filter(|o| {
+                let mut h = ChainHasher::new(o.value);
+                !o.chain.iter().all(|l| {
+                    let made = ledger.contains(&h.digest_for(l.signer), &l.sig);
+                    h.push(l.signer, &l.sig);
+                    made
+                })
+            })
+            .count() as u64;
+        let sent: &[SignedOrder] = sent.map_or(&[], |s| &s.0);
+        Findings {
+            tampered_accepted: altered && accepted().any(|o| !sent.contains(o)),
+            forgeries_accepted: forgeries,
+        }
+    }
+}
+
+/// Largest frame an SM(m) run carries, in bytes: per order its value, a
+/// length and m+1 links, with room for the frame's header.
+pub fn max_frame_bytes(m: usize) -> usize {
+    64 + MAX_ORDERS_PER_FRAME * (8 + (m + 1) * (4 + LINK))
+}
 
 /// Signs `value` after the chain `prefix` with `key`, giving the extended order.
 pub fn sign_extend(value: Value, prefix: &[ChainLink], key: &OwnKey) -> SignedOrder {
@@ -89,24 +207,9 @@ pub enum SmReject {
     Signature(#[from] VerifyError),
 }
 
-/// Counters kept by one SM general.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct SmCounters {
-    /// Signatures this general made.
-    pub signatures_made: u64,
-    /// Signature checks performed.
-    pub signatures_verified: u64,
-    /// Checks answered by the cache.
-    pub cache_hits: u64,
-    /// Orders dropped as malformed or badly signed.
-    pub orders_rejected: u64,
-    /// Orders skipped because their value was already in V.
-    pub orders_ignored: u64,
-}
-
 /// What happened to one received order.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Verdict {
+enum Verdict {
     /// New value, added to V (and queued for relay while k < m).
     Accepted,
     /// Value already in V: skipped unverified.
@@ -128,7 +231,7 @@ pub struct SmGeneral {
     /// Orders this general signed, with the round they go out in.
     outbox: Vec<(Round, SignedOrder)>,
     cache: VerifyCache,
-    counters: SmCounters,
+    counters: Counters,
 }
 
 impl SmGeneral {
@@ -145,18 +248,8 @@ impl SmGeneral {
             v: Vec::new(),
             outbox: Vec::new(),
             cache: VerifyCache::default(),
-            counters: SmCounters::default(),
+            counters: Counters::default(),
         }
-    }
-
-    /// This general's id.
-    pub fn id(&self) -> GeneralId {
-        self.me
-    }
-
-    /// Rounds: m + 1.
-    pub fn rounds(&self) -> Round {
-        self.m as Round + 1
     }
 
     /// This general's own key (a traitor signs with it, and only it).
@@ -164,76 +257,12 @@ impl SmGeneral {
         &self.key
     }
 
-    /// The set V, in arrival order.
-    pub fn values(&self) -> &[Value] {
-        &self.v
-    }
-
-    /// Counters so far.
-    pub fn counters(&self) -> SmCounters {
-        self.counters
-    }
-
-    /// Records a signature a wrapping traitor made with this general's key.
-    pub fn count_signature(&mut self) {
+    /// Step 1: the commander signs its order (one signature serves every
+    /// receiver).
+    fn sign_order(&mut self) {
+        let signed = sign_extend(self.order, &[], &self.key);
         self.counters.signatures_made += 1;
-    }
-
-    /// Receivers this general sends to in `round`, ascending.
-    pub fn recipients(&self, round: Round) -> Vec<GeneralId> {
-        super::recipients(self.n, self.m, self.me, round)
-    }
-
-    /// Signs what this general sends in `round`; call once per round before
-    /// `emit`. Step 1 for the commander (one signature serves every receiver).
-    pub fn prepare(&mut self, round: Round) {
-        if self.me == COMMANDER && round == 1 {
-            let signed = sign_extend(self.order, &[], &self.key);
-            self.counters.signatures_made += 1;
-            self.outbox.push((1, signed));
-        }
-    }
-
-    /// The orders this general sends in `round`, each to every lieutenant
-    /// [`goes_to`] allows.
-    pub fn outbox(&self, round: Round) -> impl Iterator<Item = &SignedOrder> {
-        self.outbox.iter().filter(move |(r, _)| *r == round).map(|(_, o)| o)
-    }
-
-    /// Appends the honest orders for `to` in `round` (see [`goes_to`]).
-    pub fn emit(&self, round: Round, to: GeneralId, out: &mut Vec<SignedOrder>) {
-        out.extend(self.outbox(round).filter(|o| goes_to(o, to)).cloned());
-    }
-
-    /// Takes a frame's orders from `from` in `round`; one verdict per order is
-    /// written to `verdicts` (cleared first).
-    pub fn receive(
-        &mut self,
-        round: Round,
-        from: GeneralId,
-        orders: &[SignedOrder],
-        verdicts: &mut Vec<Verdict>,
-    ) -> Result<(), SmReject> {
-        verdicts.clear();
-        if self.me == COMMANDER {
-            return Err(SmReject::ToCommander);
-        }
-        if round == 0 || round as usize > self.m + 1 {
-            return Err(SmReject::BadRound(round));
-        }
-        if orders.len() > MAX_ORDERS_PER_FRAME {
-            return Err(SmReject::TooManyOrders(orders.len()));
-        }
-        for o in orders {
-            let verdict = self.take(round, from, o);
-            match verdict {
-                Verdict::Accepted => {}
-                Verdict::Ignored => self.counters.orders_ignored += 1,
-                Verdict::Rejected(_) => self.counters.orders_rejected += 1,
-            }
-            verdicts.push(verdict);
-        }
-        Ok(())
+        self.outbox.push((1, signed));
     }
 
     fn take(&mut self, round: Round, from: GeneralId, o: &SignedOrder) -> Verdict {
@@ -289,7 +318,7 @@ impl SmGeneral {
         for (position, l) in o.chain.iter().enumerate() {
             let digest = h.digest_for(l.signer);
             if self.cache.contains(&digest, &l.sig) {
-                self.counters.cache_hits += 1;
+                self.counters.verify_cache_hits += 1;
             } else {
                 pending.push(PendingCheck {
                     position,
@@ -304,14 +333,117 @@ impl SmGeneral {
         self.counters.signatures_verified += checks;
         res.map_err(SmReject::from)
     }
+}
+
+impl Protocol for SmGeneral {
+    type Msg = Orders;
+    type Reject = SmReject;
+
+    fn id(&self) -> GeneralId {
+        self.me
+    }
+
+    fn rounds(&self) -> Round {
+        self.m as Round + 1
+    }
+
+    fn recipients(&self, round: Round) -> Vec<GeneralId> {
+        super::recipients(self.n, self.m, self.me, round)
+    }
+
+    /// Step 1 for the commander in round 1; step 2 for a lieutenant: every
+    /// order it accepted last round, signed then, goes to every lieutenant
+    /// [`goes_to`] allows. Receivers that get the same orders share one
+    /// message, so it is built and encoded once.
+    fn on_round(&mut self, round: Round) -> Vec<Dispatch<Orders>> {
+        if self.me == COMMANDER && round == 1 {
+            self.sign_order();
+        }
+        let due: Vec<&SignedOrder> = self
+            .outbox
+            .iter()
+            .filter(|(r, _)| *r == round)
+            .map(|(_, o)| o)
+            .collect();
+        if due.is_empty() {
+            return Vec::new(); // nothing accepted last round: nothing to relay
+        }
+        // A value enters V once and is relayed once, so at most one order per
+        // value is due in a round: a bit per order fits.
+        debug_assert!(due.len() <= MAX_ORDERS_PER_FRAME);
+        let mut shared: Vec<(u8, Arc<Orders>)> = Vec::new();
+        let mut out = Vec::new();
+        for to in self.recipients(round) {
+            let mask = due
+                .iter()
+                .enumerate()
+                .filter(|(_, o)| goes_to(o, to))
+                .fold(0u8, |m, (i, _)| m | 1 << i);
+            if mask == 0 {
+                continue;
+            }
+            let msg = match shared.iter().find(|(m, _)| *m == mask) {
+                Some((_, msg)) => msg.clone(),
+                None => {
+                    let orders = due.iter().filter(|o| goes_to(o, to)).map(|o| (*o).clone()).collect();
+                    let msg = Arc::new(Orders(orders));
+                    shared.push((mask, msg.clone()));
+                    msg
+                }
+            };
+            out.push(Dispatch { to, msg });
+        }
+        out
+    }
+
+    /// Takes a frame's orders from `from` in `round`: the positions of the
+    /// orders accepted into V, or the reason the whole frame is refused.
+    fn on_message(&mut self, round: Round, from: GeneralId, msg: &Orders) -> Result<Taken, SmReject> {
+        if self.me == COMMANDER {
+            return Err(SmReject::ToCommander);
+        }
+        if round == 0 || round as usize > self.m + 1 {
+            return Err(SmReject::BadRound(round));
+        }
+        if msg.0.len() > MAX_ORDERS_PER_FRAME {
+            return Err(SmReject::TooManyOrders(msg.0.len()));
+        }
+        let mut accepted = Vec::new();
+        for (i, o) in msg.0.iter().enumerate() {
+            match self.take(round, from, o) {
+                Verdict::Accepted => accepted.push(i),
+                Verdict::Ignored => self.counters.orders_ignored += 1,
+                Verdict::Rejected(_) => self.counters.orders_rejected += 1,
+            }
+        }
+        Ok(Taken::Items(accepted))
+    }
 
     /// Step 3: `choice(V)`; the commander obeys its own order.
-    pub fn decide(&self) -> Value {
+    fn decide(&self) -> Value {
         if self.me == COMMANDER {
             self.order
         } else {
             choice(&self.v)
         }
+    }
+
+    fn describe(&self, _: Round, _: GeneralId, msg: &Orders) -> Vec<TraceMsg> {
+        msg.0
+            .iter()
+            .map(|o| TraceMsg {
+                path: o.chain.iter().map(|l| l.signer).collect(),
+                value: o.value,
+            })
+            .collect()
+    }
+
+    fn counters(&self) -> Counters {
+        self.counters
+    }
+
+    fn values(&self) -> Option<Vec<Value>> {
+        Some(self.v.clone())
     }
 }
 
@@ -319,50 +451,46 @@ impl SmGeneral {
 mod tests {
     use super::*;
 
-    fn recv(
-        g: &mut SmGeneral,
-        round: Round,
-        from: GeneralId,
-        orders: &[SignedOrder],
-    ) -> Result<Vec<Verdict>, SmReject> {
-        let mut v = Vec::new();
-        g.receive(round, from, orders, &mut v).map(|()| v)
+    fn setup(n: usize, m: usize, seed: u64) -> Vec<SmGeneral> {
+        let keys = Arc::new(Keyring::derive(seed, n));
+        (0..n as GeneralId)
+            .map(|i| SmGeneral::new(n, m, i, Value::Attack, keys.clone(), OwnKey::derive(seed, i)))
+            .collect()
     }
 
-    fn setup(n: usize, m: usize, seed: u64) -> (Arc<Keyring>, Vec<SmGeneral>) {
-        let keys = Arc::new(Keyring::derive(seed, n));
-        let gens = (0..n as GeneralId)
-            .map(|i| SmGeneral::new(n, m, i, Value::Attack, keys.clone(), OwnKey::derive(seed, i)))
-            .collect();
-        (keys, gens)
+    fn to(sends: &[Dispatch<Orders>], g: GeneralId) -> Option<Orders> {
+        sends.iter().find(|s| s.to == g).map(|s| (*s.msg).clone())
     }
 
     #[test]
     fn commander_order_is_accepted_then_relayed() {
-        let (_, mut g) = setup(4, 1, 3);
-        g[0].prepare(1);
-        let mut out = Vec::new();
-        g[0].emit(1, 1, &mut out);
-        assert_eq!(recv(&mut g[1], 1, 0, &out), Ok(vec![Verdict::Accepted]));
+        let mut g = setup(4, 1, 3);
+        let sent = g[0].on_round(1);
+        assert_eq!(sent.iter().map(|s| s.to).collect::<Vec<_>>(), vec![1, 2, 3]);
+        assert!(
+            Arc::ptr_eq(&sent[0].msg, &sent[2].msg),
+            "one signed order shared by all"
+        );
+        let out = to(&sent, 1).unwrap();
+        assert_eq!(g[1].on_message(1, 0, &out), Ok(Taken::Items(vec![0])));
         // a second copy is ignored without verification
         let before = g[1].counters().signatures_verified;
-        assert_eq!(recv(&mut g[1], 1, 0, &out), Ok(vec![Verdict::Ignored]));
+        assert_eq!(g[1].on_message(1, 0, &out), Ok(Taken::Items(vec![])));
         assert_eq!(g[1].counters().signatures_verified, before);
-        let mut relay = Vec::new();
-        g[1].emit(2, 2, &mut relay);
-        assert_eq!(relay.len(), 1);
-        assert_eq!(relay[0].chain.len(), 2);
-        // not relayed back to a general in the chain
-        let mut none = Vec::new();
-        g[1].emit(2, 0, &mut none);
-        assert!(none.is_empty());
-        assert_eq!(recv(&mut g[2], 2, 1, &relay), Ok(vec![Verdict::Accepted]));
+        assert_eq!(g[1].counters().orders_ignored, 1);
+        let relays = g[1].on_round(2);
+        // relayed to 2 and 3, not back to the commander, who is in the chain
+        assert_eq!(relays.iter().map(|s| s.to).collect::<Vec<_>>(), vec![2, 3]);
+        let relay = to(&relays, 2).unwrap();
+        assert_eq!(relay.0[0].chain.len(), 2);
+        assert_eq!(g[2].on_message(2, 1, &relay), Ok(Taken::Items(vec![0])));
         assert_eq!(g[2].decide(), Value::Attack);
+        assert!(g[1].on_round(3).is_empty(), "SM(1) relays nothing in round 3");
     }
 
     #[test]
     fn malformed_chains_are_rejected() {
-        let (_, mut g) = setup(5, 2, 4);
+        let mut g = setup(5, 2, 4);
         let k0 = OwnKey::derive(4, 0);
         let k2 = OwnKey::derive(4, 2);
         let good = sign_extend(Value::Retreat, &[], &k0);
@@ -370,32 +498,53 @@ mod tests {
         let l = &mut g[1];
         // wrong round
         assert!(matches!(
-            recv(l, 2, 0, std::slice::from_ref(&good)).unwrap()[0],
+            l.take(2, 0, &good),
             Verdict::Rejected(SmReject::WrongLength { .. })
         ));
         // sender is not the last signer
         assert!(matches!(
-            recv(l, 2, 3, std::slice::from_ref(&relayed)).unwrap()[0],
+            l.take(2, 3, &relayed),
             Verdict::Rejected(SmReject::NotSender { .. })
         ));
         // traitor 2 forges the commander's signature on the other value
         let mut forged = relayed.clone();
         forged.value = Value::Attack;
         assert!(matches!(
-            recv(l, 2, 2, &[forged]).unwrap()[0],
+            l.take(2, 2, &forged),
             Verdict::Rejected(SmReject::Signature(_))
         ));
         // repeated signer
         let twice = sign_extend(Value::Retreat, &relayed.chain, &k2);
         assert!(matches!(
-            recv(l, 3, 2, &[twice]).unwrap()[0],
+            l.take(3, 2, &twice),
             Verdict::Rejected(SmReject::BadSigner(2))
         ));
-        assert_eq!(
-            recv(l, 2, 2, &[relayed.clone(), relayed.clone(), relayed]),
-            Err(SmReject::TooManyOrders(3))
-        );
-        assert!(l.values().is_empty());
+        let three = Orders(vec![relayed.clone(), relayed.clone(), relayed]);
+        assert_eq!(l.on_message(2, 2, &three), Err(SmReject::TooManyOrders(3)));
+        assert_eq!(l.on_message(2, 2, &Orders(vec![forged])), Ok(Taken::Items(vec![])));
+        assert_eq!(l.counters().orders_rejected, 1);
+        assert!(l.values().unwrap().is_empty());
         assert_eq!(l.decide(), Value::Retreat);
+    }
+
+    /// The audit counts a chain whose signatures were never made, and an
+    /// accepted order the true sender did not send.
+    #[test]
+    fn audit_finds_forgeries_and_altered_orders() {
+        let ledger = SignatureLedger::default();
+        let k0 = OwnKey::derive(6, 0).with_ledger(ledger.clone());
+        let real = sign_extend(Value::Attack, &[], &k0);
+        let fake = sign_extend(Value::Retreat, &[], &OwnKey::derive(6, 0));
+        let msg = Orders(vec![real.clone(), fake]);
+        let both = Taken::Items(vec![0, 1]);
+        let f = msg.audit(&both, false, None, &ledger);
+        assert_eq!(f.forgeries_accepted, 1);
+        assert!(!f.tampered_accepted);
+        let sent = Orders(vec![real]);
+        assert!(msg.audit(&both, true, Some(&sent), &ledger).tampered_accepted);
+        assert!(
+            !msg.audit(&Taken::Items(vec![0]), true, Some(&sent), &ledger)
+                .tampered_accepted
+        );
     }
 }

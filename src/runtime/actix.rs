@@ -5,7 +5,8 @@
 //! actors on its single arbiter. A driver task runs the synchronous rounds:
 //! for each sender in id order it asks the general actor for its frames
 //! (`Emit`) and hands them to the network actor (`Carry`), which applies the
-//! link model and `do_send`s one `Deliver` per receiver. The end of a round is
+//! link model and `do_send`s one `Deliver` per receiver. A general that took
+//! something the audit must see tells the network actor (`Audited`). The end of a round is
 //! the driver moving on, which is how absence is detected (A3). Because every
 //! `Deliver` is queued before the driver's next request to that general and
 //! mailboxes are FIFO, each general sees exactly the order the direct runner
@@ -13,15 +14,17 @@
 //! Frames travel in batches: one actor message per sender, receiver and round.
 
 use super::network::{Network, TraceEntry};
-use super::node::{GeneralReport, Node, Outgoing, build_nodes};
-use super::{RunReport, RuntimeError, assemble};
+use super::node::{General, OutFrame};
+use super::{GeneralReport, RunReport, RuntimeError, algorithms, assemble};
+use crate::protocol::Taken;
 use crate::run::RunPlan;
 use crate::types::{Counters, Envelope, GeneralId, Round};
 use actix::prelude::*;
 
 /// A general.
 struct GeneralActor {
-    node: Node,
+    node: Box<dyn General>,
+    network: Addr<NetworkActor>,
 }
 
 impl Actor for GeneralActor {
@@ -31,12 +34,11 @@ impl Actor for GeneralActor {
 /// Asks a general for its frames of a round.
 struct Emit(Round);
 impl Message for Emit {
-    type Result = Vec<Outgoing>;
+    type Result = Vec<OutFrame>;
 }
 
 /// One frame for a general (one per sender, receiver and round).
 struct Deliver {
-    round: Round,
     env: Envelope,
 }
 impl Message for Deliver {
@@ -52,14 +54,16 @@ impl Message for Report {
 impl Handler<Emit> for GeneralActor {
     type Result = MessageResult<Emit>;
     fn handle(&mut self, msg: Emit, _: &mut Context<Self>) -> Self::Result {
-        MessageResult(self.node.emit(msg.0))
+        MessageResult(self.node.on_round(msg.0))
     }
 }
 
 impl Handler<Deliver> for GeneralActor {
     type Result = ();
     fn handle(&mut self, msg: Deliver, _: &mut Context<Self>) {
-        self.node.accept(msg.round, &msg.env);
+        if let Some(taken) = self.node.accept(&msg.env) {
+            self.network.do_send(Audited { env: msg.env, taken });
+        }
     }
 }
 
@@ -76,6 +80,37 @@ struct NetworkActor {
     generals: Vec<Addr<GeneralActor>>,
 }
 
+/// The generals the network connects (sent once, before the first round).
+struct Connect(Vec<Addr<GeneralActor>>);
+impl Message for Connect {
+    type Result = ();
+}
+
+/// A general took `taken` from `env`: for the audit.
+struct Audited {
+    env: Envelope,
+    taken: Taken,
+}
+impl Message for Audited {
+    type Result = ();
+}
+
+impl Handler<Connect> for NetworkActor {
+    type Result = ();
+    fn handle(&mut self, msg: Connect, _: &mut Context<Self>) {
+        self.generals = msg.0;
+    }
+}
+
+impl Handler<Audited> for NetworkActor {
+    type Result = ();
+    fn handle(&mut self, msg: Audited, _: &mut Context<Self>) {
+        if let Some(net) = &mut self.net {
+            net.audit(&msg.env, &msg.taken);
+        }
+    }
+}
+
 impl Actor for NetworkActor {
     type Context = Context<Self>;
 }
@@ -84,7 +119,7 @@ impl Actor for NetworkActor {
 struct Carry {
     round: Round,
     from: GeneralId,
-    frames: Vec<Outgoing>,
+    frames: Vec<OutFrame>,
 }
 impl Message for Carry {
     type Result = ();
@@ -101,10 +136,9 @@ impl Handler<Carry> for NetworkActor {
     fn handle(&mut self, msg: Carry, _: &mut Context<Self>) {
         let Some(net) = &mut self.net else { return };
         let generals = &self.generals;
-        let round = msg.round;
-        net.carry(round, msg.from, msg.frames, |env| {
+        net.carry(msg.round, msg.from, msg.frames, |env| {
             if let Some(g) = generals.get(usize::from(env.to)) {
-                g.do_send(Deliver { round, env });
+                g.do_send(Deliver { env });
             }
         });
     }
@@ -122,15 +156,20 @@ fn mailbox(e: MailboxError) -> RuntimeError {
 }
 
 async fn drive(plan: &RunPlan) -> Result<RunReport, RuntimeError> {
-    let generals: Vec<Addr<GeneralActor>> = build_nodes(plan)
-        .into_iter()
-        .map(|node| GeneralActor { node }.start())
-        .collect();
+    let (nodes, audit) = algorithms::build(plan);
     let network = NetworkActor {
-        net: Some(Network::new(plan)),
-        generals: generals.clone(),
+        net: Some(Network::new(plan, audit)),
+        generals: Vec::new(),
     }
     .start();
+    let generals: Vec<Addr<GeneralActor>> = nodes
+        .into_iter()
+        .map(|node| {
+            let network = network.clone();
+            GeneralActor { node, network }.start()
+        })
+        .collect();
+    network.send(Connect(generals.clone())).await.map_err(mailbox)?;
     for round in 1..=plan.m as Round + 1 {
         for (s, g) in generals.iter().enumerate() {
             let frames = g.send(Emit(round)).await.map_err(mailbox)?;

@@ -1,29 +1,32 @@
 //! The direct runner: the generals' state machines in one loop, no actors.
-//! Round by round, each sender in id order emits its frames, the network
+//! Round by round, each sender in id order sends its frames, the network
 //! carries them, and each receiver takes what arrives at once. A receiver
-//! taking round-r frames before its own round-r emit is safe: round-r input
+//! taking round-r frames before its own round-r sends is safe: round-r input
 //! only ever feeds round r+1 output, in both algorithms.
 
 use super::network::Network;
-use super::node::build_nodes;
-use super::{RunReport, assemble};
+use super::{RunReport, algorithms, assemble};
 use crate::run::RunPlan;
 
 /// Runs a plan in-process.
-pub fn run(plan: &RunPlan) -> RunReport {
-    let mut nodes = build_nodes(plan);
-    let mut net = Network::new(plan);
+pub(crate) fn run(plan: &RunPlan) -> RunReport {
+    let (mut generals, audit) = algorithms::build(plan);
+    let mut net = Network::new(plan, audit);
+    let mut arrived = Vec::new();
     for round in 1..=plan.m as u32 + 1 {
-        for s in 0..nodes.len() {
-            let frames = nodes[s].emit(round);
-            net.carry(round, s as u16, frames, |env| {
-                if let Some(node) = nodes.get_mut(usize::from(env.to)) {
-                    node.accept(round, &env);
+        for s in 0..generals.len() {
+            let frames = generals[s].on_round(round);
+            net.carry(round, s as u16, frames, |env| arrived.push(env));
+            for env in arrived.drain(..) {
+                if let Some(g) = generals.get_mut(usize::from(env.to))
+                    && let Some(taken) = g.accept(&env)
+                {
+                    net.audit(&env, &taken);
                 }
-            });
+            }
         }
     }
-    let reports = nodes.iter().map(|n| n.report()).collect();
+    let reports = generals.iter().map(|g| g.report()).collect();
     let (counters, trace) = net.finish();
     assemble(plan, reports, counters, trace)
 }

@@ -4,21 +4,38 @@
 //!   baseline.
 //! * [`actix`]: every general an actix actor, a network actor between them.
 //!
-//! Both use the same [`node::Node`] and [`network::Network`] and deliver
+//! Both build their generals from the registry of algorithms
+//! ([`algorithms`]), use the same generic node and network, and deliver
 //! frames in the same order (sender by sender, receivers ascending), so a run
-//! gives the same outcome and trace in either; `tests/parity.rs` checks it.
+//! gives the same outcome and trace in either; `tests/determinism.rs` checks it.
 
 pub mod actix;
-pub mod direct;
+pub(crate) mod algorithms;
+pub(crate) mod audit;
+pub(crate) mod direct;
 pub mod network;
-pub mod node;
+pub(crate) mod node;
 
 use crate::run::{RunPlan, RuntimeKind};
 use crate::types::{COMMANDER, Counters, GeneralId, Outcome, Value, check_conditions};
 use network::TraceEntry;
-use node::GeneralReport;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
+
+/// A general's state at the end of a run.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GeneralReport {
+    /// The general.
+    pub id: GeneralId,
+    /// Loyal or traitor.
+    pub loyal: bool,
+    /// What its protocol decided (a traitor's is what it would have decided).
+    pub decision: Value,
+    /// SM: its set V, in arrival order.
+    pub v: Option<Vec<Value>>,
+    /// Its own counters (the network's and the audit's are in the outcome).
+    pub counters: Counters,
+}
 
 /// Everything a run produced.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -48,7 +65,12 @@ pub fn execute(plan: &RunPlan) -> Result<RunReport, RuntimeError> {
 }
 
 /// Builds the report from every general's end state and the network's.
-pub fn assemble(plan: &RunPlan, generals: Vec<GeneralReport>, net: Counters, trace: Vec<TraceEntry>) -> RunReport {
+pub(crate) fn assemble(
+    plan: &RunPlan,
+    generals: Vec<GeneralReport>,
+    net: Counters,
+    trace: Vec<TraceEntry>,
+) -> RunReport {
     let mut counters = net;
     for g in &generals {
         counters.add(&g.counters);
@@ -75,8 +97,6 @@ pub fn assemble(plan: &RunPlan, generals: Vec<GeneralReport>, net: Counters, tra
         agreement,
         validity,
         rounds: plan.m as u32 + 1,
-        messages: counters.messages,
-        bytes: counters.bytes,
         counters,
         seed: plan.seed,
     };

@@ -1,9 +1,13 @@
 //! The network both runtimes share: it passes every frame through the run's
-//! link model, counts what the link did and records the trace. The actix
-//! runtime wraps it in an actor; the direct runner calls it in place.
+//! link model, counts what the link did, records the trace, and hands what
+//! generals took from frames to the run's audit (an observer: nothing a
+//! general does depends on it). The actix runtime wraps it in an actor; the
+//! direct runner calls it in place.
 
-use super::node::Outgoing;
+use super::audit::Audit;
+use super::node::OutFrame;
 use crate::link::{Carried, Link, LinkAction};
+use crate::protocol::Taken;
 use crate::run::RunPlan;
 use crate::types::{Counters, Envelope, GeneralId, Original, Round, Value};
 use serde::{Deserialize, Serialize};
@@ -54,18 +58,20 @@ impl fmt::Display for TraceEntry {
 }
 
 /// Frames in, link model applied, frames out.
-pub struct Network {
+pub(crate) struct Network {
     link: Box<dyn Link>,
+    audit: Box<dyn Audit>,
     trace: Option<Vec<TraceEntry>>,
     counters: Counters,
     scratch: Vec<Carried>,
 }
 
 impl Network {
-    /// The network of a plan.
-    pub fn new(plan: &RunPlan) -> Network {
+    /// The network of a plan, with the run's audit beside it.
+    pub(crate) fn new(plan: &RunPlan, audit: Box<dyn Audit>) -> Network {
         Network {
             link: plan.link.build(plan.seed, plan.n),
+            audit,
             trace: plan.trace.then(Vec::new),
             counters: Counters::default(),
             scratch: Vec::new(),
@@ -74,7 +80,13 @@ impl Network {
 
     /// Carries `from`'s frames of `round`, calling `deliver` for every frame
     /// that arrives, in order.
-    pub fn carry(&mut self, round: Round, from: GeneralId, frames: Vec<Outgoing>, mut deliver: impl FnMut(Envelope)) {
+    pub(crate) fn carry(
+        &mut self,
+        round: Round,
+        from: GeneralId,
+        frames: Vec<OutFrame>,
+        mut deliver: impl FnMut(Envelope),
+    ) {
         let can_alter = self.link.can_alter();
         for out in frames {
             let env = Envelope {
@@ -133,8 +145,15 @@ impl Network {
         }
     }
 
-    /// Counters and trace at the end of the run.
-    pub fn finish(self) -> (Counters, Vec<TraceEntry>) {
-        (self.counters, self.trace.unwrap_or_default())
+    /// A general took `taken` from the frame `env`: the audit's turn.
+    pub(crate) fn audit(&mut self, env: &Envelope, taken: &Taken) {
+        self.audit.audit(env, taken);
+    }
+
+    /// Counters (the link's and the audit's) and trace at the end of the run.
+    pub(crate) fn finish(self) -> (Counters, Vec<TraceEntry>) {
+        let mut counters = self.counters;
+        counters.add(&self.audit.counters());
+        (counters, self.trace.unwrap_or_default())
     }
 }

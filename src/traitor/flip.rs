@@ -4,8 +4,8 @@
 //! earlier signatures cover the original value, so loyal receivers reject it.
 
 use super::{Strategy, TraitorCtx, commander_sends, relay_as};
+use crate::protocol::sm::SignedOrder;
 use crate::types::{GeneralId, Value};
-use crate::wire::SignedOrder;
 
 /// Sends the opposite of every honest value.
 pub struct Flip;

@@ -18,8 +18,8 @@
 
 use super::{Strategy, TraitorCtx, commander_sends};
 use crate::crypto::SIG_LEN;
+use crate::protocol::sm::{ChainLink, SignedOrder};
 use crate::types::{COMMANDER, GeneralId, Round, Value};
-use crate::wire::{ChainLink, SignedOrder};
 use rand::Rng;
 
 /// How many received orders it keeps for splicing and replay.

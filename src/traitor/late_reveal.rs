@@ -9,8 +9,8 @@
 //! Under OM, which has no signatures to carry, it behaves like `split-brain`.
 
 use super::{Strategy, TraitorCtx, commander_sends};
+use crate::protocol::sm::SignedOrder;
 use crate::types::{COMMANDER, GeneralId, Value};
-use crate::wire::SignedOrder;
 
 /// Holds the order back until it is too late to relay.
 pub struct LateReveal;

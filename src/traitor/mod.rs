@@ -24,9 +24,9 @@ pub mod two_faced;
 
 use crate::crypto::OwnKey;
 use crate::protocol::sm::sign_extend;
+use crate::protocol::sm::{ChainLink, SignedOrder};
 use crate::rng::RunRng;
 use crate::types::{Algorithm, COMMANDER, GeneralId, Round, Value};
-use crate::wire::{ChainLink, SignedOrder};
 
 pub use registry::{NamedStrategy, StrategyError, StrategyFactory, StrategyInfo, StrategyRef, builtins, resolve};
 

@@ -4,8 +4,8 @@
 //! lieutenant relays or withholds each order at random.
 
 use super::{Strategy, TraitorCtx, commander_sends};
+use crate::protocol::sm::SignedOrder;
 use crate::types::{GeneralId, Value};
-use crate::wire::SignedOrder;
 use rand::RngExt;
 
 /// Noise: the traitor that does not plan.

@@ -21,8 +21,8 @@
 //! signs the value it is told to send. Rules with `path` never match under SM.
 
 use super::{Strategy, StrategyError, TraitorCtx, commander_sends, relay_as};
+use crate::protocol::sm::SignedOrder;
 use crate::types::{GeneralId, Round, Value};
-use crate::wire::SignedOrder;
 use serde::Deserialize;
 use std::sync::Arc;
 

@@ -3,8 +3,8 @@
 //! every loyal lieutenant RETREAT, under OM and SM alike.
 
 use super::{Strategy, TraitorCtx};
+use crate::protocol::sm::SignedOrder;
 use crate::types::{GeneralId, Value};
-use crate::wire::SignedOrder;
 
 /// Withholds every message.
 pub struct Silent;

@@ -10,8 +10,8 @@
 //! other and end with the same V.
 
 use super::{Strategy, TraitorCtx, commander_sends};
+use crate::protocol::sm::SignedOrder;
 use crate::types::{GeneralId, Value};
-use crate::wire::SignedOrder;
 
 /// The coordinated two-group push.
 pub struct SplitBrain;

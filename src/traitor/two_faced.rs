@@ -6,8 +6,8 @@
 //! lieutenant relays to each loyal general only the orders of its half.
 
 use super::{Strategy, TraitorCtx, commander_sends};
+use crate::protocol::sm::SignedOrder;
 use crate::types::{GeneralId, Value};
-use crate::wire::SignedOrder;
 use rand::seq::SliceRandom;
 
 /// The lone two-faced liar.

@@ -1,0 +1,101 @@
+//! The registry of algorithms: for each of the paper's algorithms, how its
+//! generals are built for a plan, the largest frame it carries, and how a
+//! traitor's strategy reaches into its messages. Adding an algorithm is a
+//! module in `protocol/` and an entry here; node.rs, wire.rs and the
+//! `Strategy` trait stay as they are.
+
+use super::audit::{Audit, Auditor};
+use super::node::{General, Hooks, Node, Traitor};
+use crate::crypto::{OwnKey, SignatureLedger, keys_for};
+use crate::protocol::Message;
+use crate::protocol::om::{self, OmGeneral, Relays, for_each_relay};
+use crate::protocol::sm::{self, Orders, SmGeneral};
+use crate::rng::{Purpose, stream};
+use crate::run::RunPlan;
+use crate::traitor::{Coalition, Strategy, TraitorCtx};
+use crate::types::{Algorithm, COMMANDER, GeneralId, Round};
+use std::sync::Arc;
+
+/// The generals of a plan, ids in order, and the audit that watches them.
+pub(crate) type Generals = (Vec<Box<dyn General>>, Box<dyn Audit>);
+
+/// Builds every general of a plan and the run's audit.
+pub(crate) fn build(plan: &RunPlan) -> Generals {
+    let (n, m, value) = (plan.n, plan.m, plan.value);
+    let ledger = SignatureLedger::default();
+    match plan.algorithm {
+        Algorithm::Om => assemble(plan, ledger, om::max_frame_bytes(n, m), |id| match id {
+            COMMANDER => OmGeneral::commander(n, m, value),
+            _ => OmGeneral::lieutenant(n, m, id),
+        }),
+        Algorithm::Sm => {
+            let keys = keys_for(plan.seed, n);
+            let signing = ledger.clone();
+            assemble(plan, ledger, sm::max_frame_bytes(m), move |id| {
+                // keys_for derives exactly n keys, so every id has one.
+                let own = keys.own(id).unwrap_or_else(|| OwnKey::derive(plan.seed, id));
+                SmGeneral::new(n, m, id, value, keys.ring(), own.with_ledger(signing.clone()))
+            })
+        }
+    }
+}
+
+fn assemble<P: Hooks>(
+    plan: &RunPlan,
+    ledger: SignatureLedger,
+    frame_limit: usize,
+    mut make: impl FnMut(GeneralId) -> P,
+) -> Generals {
+    let coalition = Arc::new(Coalition::new(plan.n, &plan.traitors, plan.value));
+    let generals = (0..plan.n as GeneralId)
+        .map(|id| {
+            let traitor = plan.traitors.contains(&id).then(|| Traitor {
+                strategy: (plan.strategy.factory)(),
+                rng: stream(plan.seed, Purpose::Traitor, u64::from(id)),
+                coalition: coalition.clone(),
+                n: plan.n,
+                m: plan.m,
+                algorithm: plan.algorithm,
+            });
+            Box::new(Node::new(make(id), traitor, frame_limit, plan.trace)) as Box<dyn General>
+        })
+        .collect();
+    (generals, Box::new(Auditor::<P::Msg>::new(ledger)))
+}
+
+/// OM: the strategy picks each relayed value, path by path, in the frame's
+/// canonical order; `None` withholds it.
+impl Hooks for OmGeneral {
+    fn corrupt(strategy: &mut dyn Strategy, ctx: &mut TraitorCtx<'_>, to: GeneralId, msg: &mut Relays) {
+        let (n, round, me) = (ctx.n, ctx.round, ctx.me);
+        let mut k = 0;
+        for_each_relay(n, round, me, to, |path, _, _| {
+            // An honest general has a value for every path (absent = RETREAT).
+            let honest = msg.get(k).unwrap_or(crate::types::Value::Retreat);
+            let sent = strategy.om_value(ctx, to, path, honest);
+            msg.set(k, sent);
+            k += 1;
+        });
+    }
+}
+
+/// SM: the strategy rewrites the list of signed orders, signing only with the
+/// traitor's own key, and sees every order the traitor receives.
+impl Hooks for SmGeneral {
+    fn own_key(&self) -> Option<&OwnKey> {
+        Some(self.key())
+    }
+
+    fn corrupt(strategy: &mut dyn Strategy, ctx: &mut TraitorCtx<'_>, to: GeneralId, msg: &mut Orders) {
+        strategy.sm_orders(ctx, to, &mut msg.0);
+    }
+
+    fn observe(strategy: &mut dyn Strategy, round: Round, from: GeneralId, msg: &Orders) {
+        for o in &msg.0 {
+            strategy.observe_sm(round, from, o);
+        }
+    }
+}
+
+// Every message type has a distinct tag on the wire.
+const _: () = assert!(Relays::KIND != Orders::KIND);
