@@ -34,6 +34,7 @@
 pub mod crypto;
 pub mod experiment;
 pub mod link;
+pub mod memory;
 pub mod perf;
 pub mod protocol;
 pub mod rng;

@@ -5,7 +5,7 @@
 use anyhow::{Context, Result};
 use byzlab::experiment::plan::{self, ExperimentPlan};
 use byzlab::experiment::runner::{self, SweepOptions};
-use byzlab::experiment::{report, spec};
+use byzlab::experiment::{merge, render, report, spec, witness};
 use byzlab::link::{LinkSpec, adversary};
 use byzlab::run::{RunSpec, RuntimeKind};
 use byzlab::runtime::{self, RunReport};
@@ -114,9 +114,6 @@ fn command_line() -> String {
     args.join(" ")
 }
 
-/// Memory one worker may need for OM trees before a sweep is refused.
-const SWEEP_MEMORY_BUDGET: u64 = 12 << 30;
-
 fn cmd_sweep(args: SweepArgs) -> Result<()> {
     let spec = spec::load(&args.file)?;
     let plan = plan::build(&spec, &args.file.display().to_string())?;
@@ -126,21 +123,13 @@ fn cmd_sweep(args: SweepArgs) -> Result<()> {
     if jobs == 0 {
         anyhow::bail!("--jobs must be at least 1");
     }
-    let worst = plan
+    let largest = plan
         .cells
         .iter()
-        .filter(|c| c.algorithm == Algorithm::Om && !c.runs.is_empty())
-        .filter_map(|c| c.m.map(|m| byzlab::run::om_tree_bytes(c.n, m)))
-        .max()
-        .unwrap_or(0);
-    if worst.saturating_mul(jobs as u64) > SWEEP_MEMORY_BUDGET {
-        anyhow::bail!(
-            "{}: the plan is too big: {jobs} jobs x {} MiB of OM trees exceeds {} MiB; lower --jobs or the largest n/m",
-            args.file.display(),
-            worst >> 20,
-            SWEEP_MEMORY_BUDGET >> 20
-        );
-    }
+        .filter(|c| !c.runs.is_empty())
+        .filter_map(|c| c.m.map(|m| (c.algorithm, c.n, m)));
+    byzlab::memory::check_sweep(largest, jobs)
+        .with_context(|| format!("{}: the plan is too big", args.file.display()))?;
     let out = args.out.unwrap_or_else(|| match args.shard {
         None => PathBuf::from("results").join(&spec.name),
         Some((i, n)) => PathBuf::from("results").join(format!("{}-shard-{i}-of-{n}", spec.name)),
@@ -168,7 +157,7 @@ fn cmd_sweep(args: SweepArgs) -> Result<()> {
     };
     let result = runner::sweep(&plan, &opts)?;
     let cells = report::write_all(&out, &plan, &result.records, &command, args.shard)?;
-    print!("{}", report::verdict_table(&cells, &plan));
+    print!("{}", render::verdict_table(&cells, &plan));
     println!(
         "{} runs ({} now, {} resumed) in {:.1} s; results in {}",
         result.records.len(),
@@ -181,7 +170,7 @@ fn cmd_sweep(args: SweepArgs) -> Result<()> {
 }
 
 fn cmd_replay(args: ReplayArgs) -> Result<()> {
-    let (w, report) = report::replay(&args.witness)?;
+    let (w, report) = witness::replay(&args.witness)?;
     for t in &report.trace {
         println!("{t}");
     }
@@ -211,8 +200,8 @@ fn cmd_merge(args: MergeArgs) -> Result<()> {
     let first = args.dirs.first().context("merge needs at least one folder")?;
     let name = runner::read_manifest(first)?.name;
     let out = args.out.unwrap_or_else(|| PathBuf::from("results").join(name));
-    let (plan, records, cells) = report::merge(&args.dirs, &out, &command_line())?;
-    print!("{}", report::verdict_table(&cells, &plan));
+    let (plan, records, cells) = merge::merge(&args.dirs, &out, &command_line())?;
+    print!("{}", render::verdict_table(&cells, &plan));
     println!(
         "{} runs merged from {} folders into {}",
         records.len(),
@@ -282,8 +271,8 @@ struct RunArgs {
     repeat: u32,
 }
 
-fn parse_from_str<T: std::str::FromStr<Err = String>>(s: &str) -> Result<T, String> {
-    s.parse()
+fn parse_from_str<T: std::str::FromStr<Err = byzlab::types::UnknownName>>(s: &str) -> Result<T, String> {
+    s.parse().map_err(|e: byzlab::types::UnknownName| e.to_string())
 }
 
 fn parse_traitors(s: &str) -> Result<Vec<GeneralId>> {

@@ -475,7 +475,7 @@ pub fn write(opts: &PerfOptions, targets: &[Target], rows: &[ScalingRow]) -> Res
          is the median of at least {} timed runs after a warm-up, measured in one process, with the two sides of every \
          ratio measured alternately; peak memory is measured in a child process of its own.\n",
         opts.command,
-        crate::experiment::report::today(),
+        today(),
         env!("CARGO_PKG_VERSION"),
         opts.reps
     );
@@ -549,4 +549,35 @@ pub fn write(opts: &PerfOptions, targets: &[Target], rows: &[ScalingRow]) -> Res
         );
     }
     std::fs::write(out.join("README.md"), s).map_err(|e| e.to_string())
+}
+
+/// Today's date (UTC) as YYYY-MM-DD, from the system clock: when a
+/// measurement was taken (machine speed drifts, so it matters here; results
+/// of sweeps carry no date).
+fn today() -> String {
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0);
+    // Civil-from-days (proleptic Gregorian), for a date without a time crate.
+    let z = (secs / 86_400) as i64 + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    format!("{y:04}-{m:02}-{d:02}")
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn today_is_a_date() {
+        let d = super::today();
+        assert_eq!(d.len(), 10);
+        assert!(d.starts_with("20") && d.as_bytes()[4] == b'-' && d.as_bytes()[7] == b'-');
+    }
 }

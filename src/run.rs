@@ -3,20 +3,17 @@
 //! Validation happens once, up front, and every mistake gets one clear
 //! message; only a [`RunPlan`] reaches a runtime (STYLE: config in two stages).
 
-use crate::link::LinkSpec;
-use crate::protocol::om;
+use crate::link::{LinkError, LinkSpec};
+use crate::memory::{self, MemoryError};
 use crate::rng::{Purpose, stream};
 use crate::traitor::{NamedStrategy, StrategyError};
-use crate::types::{Algorithm, GeneralId, Value};
+use crate::types::{Algorithm, GeneralId, UnknownName, Value};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::str::FromStr;
 
 /// Largest n a run accepts (ids are 16-bit; SM cost grows with n^2).
 pub const MAX_GENERALS: usize = 4096;
-
-/// Largest total OM tree a run may allocate, in bytes.
-pub const MAX_OM_TREE_BYTES: u64 = 4 << 30;
 
 /// Which runtime executes a run.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
@@ -46,12 +43,16 @@ impl fmt::Display for RuntimeKind {
 }
 
 impl FromStr for RuntimeKind {
-    type Err = String;
+    type Err = UnknownName;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         match s {
             "actix" => Ok(RuntimeKind::Actix),
             "direct" => Ok(RuntimeKind::Direct),
-            other => Err(format!("unknown runtime `{other}` (expected actix or direct)")),
+            other => Err(UnknownName {
+                kind: "runtime",
+                got: other.to_string(),
+                expected: "actix or direct",
+            }),
         }
     }
 }
@@ -132,7 +133,7 @@ pub struct RunPlan {
 
 /// A run that cannot start, and why.
 #[derive(Debug, thiserror::Error)]
-pub enum SpecError {
+pub enum RunSpecError {
     /// Fewer than two generals.
     #[error("n = {0}: a run needs at least 2 generals (a commander and a lieutenant)")]
     TooFewGenerals(usize),
@@ -148,7 +149,7 @@ pub enum SpecError {
         n: usize,
     },
     /// m too large for n.
-    #[error("m = {m} needs n >= m + 2 = {} generals (a chain of m+1 distinct senders and a receiver), got n = {n}", m + 2)]
+    #[error("m = {m} needs n >= m + 2 generals (a chain of m+1 distinct senders and a receiver), got n = {n}")]
     RoundsTooMany {
         /// m given.
         m: usize,
@@ -174,73 +175,50 @@ pub enum SpecError {
         /// f.
         f: usize,
     },
-    /// The OM trees would not fit.
-    #[error("OM({m}) with n = {n} needs about {} MiB of trees ({} messages); the limit is {} MiB", bytes >> 20, messages, MAX_OM_TREE_BYTES >> 20)]
-    TooBig {
-        /// n.
-        n: usize,
-        /// m.
-        m: usize,
-        /// Estimated bytes.
-        bytes: u64,
-        /// Messages the run would send.
-        messages: u64,
-    },
+    /// The run would not fit in memory.
+    #[error(transparent)]
+    Memory(#[from] MemoryError),
     /// Bad link settings.
-    #[error("{0}")]
-    Link(String),
+    #[error(transparent)]
+    Link(#[from] LinkError),
     /// The strategy does not fit this run.
     #[error(transparent)]
     Strategy(#[from] StrategyError),
 }
 
-/// Memory the OM trees of a run take: every lieutenant's tree.
-pub fn om_tree_bytes(n: usize, m: usize) -> u64 {
-    om::tree_bytes(n, m).saturating_mul(n as u64 - 1)
-}
-
 impl RunSpec {
     /// Checks everything and fixes the defaults; the only way to a plan.
-    pub fn validate(self) -> Result<RunPlan, SpecError> {
+    pub fn validate(self) -> Result<RunPlan, RunSpecError> {
         let n = self.n;
         if n < 2 {
-            return Err(SpecError::TooFewGenerals(n));
+            return Err(RunSpecError::TooFewGenerals(n));
         }
         if n > MAX_GENERALS {
-            return Err(SpecError::TooManyGenerals(n));
+            return Err(RunSpecError::TooManyGenerals(n));
         }
         if self.f >= n {
-            return Err(SpecError::FaultsTooMany { f: self.f, n });
+            return Err(RunSpecError::FaultsTooMany { f: self.f, n });
         }
         let m = self.m.unwrap_or(self.f);
-        if m + 2 > n {
-            return Err(SpecError::RoundsTooMany { m, n });
+        // n >= 2 here; written so that no m, however large, wraps around.
+        if m > n - 2 {
+            return Err(RunSpecError::RoundsTooMany { m, n });
         }
-        if self.algorithm == Algorithm::Om {
-            let bytes = om_tree_bytes(n, m);
-            if bytes > MAX_OM_TREE_BYTES {
-                return Err(SpecError::TooBig {
-                    n,
-                    m,
-                    bytes,
-                    messages: om::message_count(n, m),
-                });
-            }
-        }
+        memory::check_run(self.algorithm, n, m)?;
         let traitors = match self.traitors {
             Some(list) => {
                 let mut sorted: Vec<GeneralId> = Vec::with_capacity(list.len());
                 for &id in &list {
                     if usize::from(id) >= n {
-                        return Err(SpecError::TraitorOutOfRange { id: id.into(), n });
+                        return Err(RunSpecError::TraitorOutOfRange { id: id.into(), n });
                     }
                     if sorted.contains(&id) {
-                        return Err(SpecError::TraitorRepeated(id));
+                        return Err(RunSpecError::TraitorRepeated(id));
                     }
                     sorted.push(id);
                 }
                 if sorted.len() > self.f {
-                    return Err(SpecError::TooManyTraitors {
+                    return Err(RunSpecError::TooManyTraitors {
                         count: sorted.len(),
                         f: self.f,
                     });
@@ -250,7 +228,7 @@ impl RunSpec {
             }
             None => place_traitors(self.seed, n, self.f),
         };
-        self.link.validate().map_err(SpecError::Link)?;
+        self.link.validate()?;
         if let Some((script, source)) = &self.strategy.script {
             script.check(n, m, source)?;
         }

@@ -73,13 +73,30 @@ impl fmt::Display for Value {
     }
 }
 
+/// A name that is not one of those expected (a value, an algorithm, a
+/// runtime, ...).
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("unknown {kind} `{got}` (expected {expected})")]
+pub struct UnknownName {
+    /// What was being named.
+    pub kind: &'static str,
+    /// The name given.
+    pub got: String,
+    /// The names that exist.
+    pub expected: &'static str,
+}
+
 impl FromStr for Value {
-    type Err = String;
+    type Err = UnknownName;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         match s.to_ascii_lowercase().as_str() {
             "attack" | "a" => Ok(Value::Attack),
             "retreat" | "r" => Ok(Value::Retreat),
-            other => Err(format!("unknown value `{other}` (expected attack or retreat)")),
+            other => Err(UnknownName {
+                kind: "value",
+                got: other.to_string(),
+                expected: "attack or retreat",
+            }),
         }
     }
 }
@@ -111,12 +128,16 @@ impl fmt::Display for Algorithm {
 }
 
 impl FromStr for Algorithm {
-    type Err = String;
+    type Err = UnknownName;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         match s.to_ascii_lowercase().as_str() {
             "om" => Ok(Algorithm::Om),
             "sm" => Ok(Algorithm::Sm),
-            other => Err(format!("unknown algorithm `{other}` (expected om or sm)")),
+            other => Err(UnknownName {
+                kind: "algorithm",
+                got: other.to_string(),
+                expected: "om or sm",
+            }),
         }
     }
 }

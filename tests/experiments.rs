@@ -2,11 +2,12 @@
 //! into one run, replayable witnesses, resuming an interrupted sweep, and
 //! clear errors for bad experiment files.
 
+use byzlab::experiment::cells::CellVerdict;
 use byzlab::experiment::plan::{self, ExperimentPlan, Theory};
 use byzlab::experiment::record::{self, RunRecord};
-use byzlab::experiment::report::{self, Verdict};
 use byzlab::experiment::runner::{self, SweepOptions};
 use byzlab::experiment::spec;
+use byzlab::experiment::{merge, report, witness};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -66,8 +67,8 @@ fn small_bound_grid_matches_the_theory() {
             continue;
         }
         let want = match c.cell.algorithm {
-            byzlab::types::Algorithm::Om if n <= 3 * f => Verdict::Violated,
-            _ => Verdict::Holds,
+            byzlab::types::Algorithm::Om if n <= 3 * f => CellVerdict::Violated,
+            _ => CellVerdict::Holds,
         };
         assert_eq!(c.verdict, want, "{}: {}", c.cell.label(), c.short());
         assert_eq!(c.agrees(), Some(true), "{}", c.cell.label());
@@ -117,14 +118,14 @@ fn three_shards_merged_equal_one_run() {
         shard_dirs.push(d);
     }
     assert_eq!(shard_rows, whole.len(), "shards overlap or miss runs");
-    let (_, merged, _) = report::merge(&shard_dirs, &dir.join("merged"), "merge").unwrap();
+    let (_, merged, _) = merge::merge(&shard_dirs, &dir.join("merged"), "merge").unwrap();
     assert_eq!(sorted(merged.clone()), sorted(whole.clone()));
     let on_disk = record::read_runs(&dir.join("merged/runs.csv")).unwrap();
     assert_eq!(sorted(on_disk), sorted(whole));
     // A folder from another plan is refused.
     let other = load(&dir, &SMALL_BOUND.replace("seeds = 1", "seeds = 2"));
     runner::sweep(&other, &opts(dir.join("other"), Some((0, 3)), false)).unwrap();
-    let err = report::merge(&[shard_dirs[0].clone(), dir.join("other")], &dir.join("bad"), "merge").unwrap_err();
+    let err = merge::merge(&[shard_dirs[0].clone(), dir.join("other")], &dir.join("bad"), "merge").unwrap_err();
     assert!(err.to_string().contains("another plan"), "{err}");
 }
 
@@ -138,7 +139,7 @@ fn witnesses_replay_and_tampered_ones_do_not() {
     let files: Vec<String> = cells.iter().filter_map(|c| c.witness_file()).collect();
     assert!(files.len() >= 4, "expected OM violations with n <= 3f");
     for f in &files {
-        let (w, rep) = report::replay(&out.join(f)).unwrap();
+        let (w, rep) = witness::replay(&out.join(f)).unwrap();
         assert!(!(w.agreement && w.validity), "a witness must show a violation");
         assert_eq!(rep.outcome.decisions, w.decisions);
         assert!(!rep.trace.is_empty());
@@ -150,11 +151,11 @@ fn witnesses_replay_and_tampered_ones_do_not() {
     w["validity"] = serde_json::Value::Bool(true);
     let forged = dir.join("forged.json");
     std::fs::write(&forged, w.to_string()).unwrap();
-    let err = report::replay(&forged).unwrap_err().to_string();
+    let err = witness::replay(&forged).unwrap_err().to_string();
     assert!(err.contains("did not reproduce"), "{err}");
     std::fs::write(&forged, "{\"not\": \"a witness\"}").unwrap();
     assert!(
-        report::replay(&forged)
+        witness::replay(&forged)
             .unwrap_err()
             .to_string()
             .contains("not a byzlab witness")

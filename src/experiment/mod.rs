@@ -2,19 +2,29 @@
 //! a violation of IC1 or IC2, and report a verdict per cell that can be
 //! trusted, plotted and replayed.
 //!
-//! * [`spec`]: the experiment file, parsed then validated.
+//! Read top-down, each module uses only those above it:
+//!
+//! * [`spec`]: the experiment file, parsed then validated, field by field.
 //! * [`plan`]: cells and runs, exhaustive or sampled search.
-//! * [`runner`]: the parallel sweep, with sharding, resume and progress.
 //! * [`record`]: rows of `runs.csv`.
-//! * [`report`]: `cells.csv`, `summary.md`, witnesses, merge and replay.
+//! * [`runner`]: the parallel sweep, with sharding, resume and progress.
+//! * [`cells`]: rows joined to cells, verdicts, the tables cells form.
+//! * [`witness`]: replayable witnesses of violations, and replay.
 //! * [`plots`]: SVG heatmaps and message counts.
+//! * [`render`]: summary.md and the terminal table, from one grid renderer.
+//! * [`report`]: writes cells.csv, summary.md, witnesses and plots.
+//! * [`merge`]: shards combined into one result.
 
+pub mod cells;
+pub mod merge;
 pub mod plan;
 pub mod plots;
 pub mod record;
+pub mod render;
 pub mod report;
 pub mod runner;
 pub mod spec;
+pub mod witness;
 
 /// What can go wrong in a sweep, a merge or a replay.
 #[derive(Debug, thiserror::Error)]
@@ -44,6 +54,12 @@ pub enum ExperimentError {
     /// A witness that does not reproduce or does not parse.
     #[error("{0}")]
     Witness(String),
+    /// A `runs.csv` that cannot be read back.
+    #[error(transparent)]
+    Record(#[from] record::RecordError),
+    /// A plot that could not be drawn.
+    #[error(transparent)]
+    Plot(#[from] plots::PlotError),
 }
 
 impl ExperimentError {

@@ -10,8 +10,8 @@
 
 use super::spec::{CommanderRule, MRule, Placements, Spec, SpecError};
 use crate::link::LinkSpec;
+use crate::memory;
 use crate::rng::{Purpose, stream};
-use crate::run::{MAX_OM_TREE_BYTES, om_tree_bytes};
 use crate::traitor::StrategyRef;
 use crate::traitor::enumerated::{self, Choices, om_slots};
 use crate::types::{Algorithm, COMMANDER, GeneralId, Value};
@@ -341,17 +341,12 @@ fn make_cell(
     };
     match m {
         None => cell.skip = Some(format!("{} is negative", m_rule.label())),
-        Some(_) if f + 2 > n => cell.skip = Some("fewer than two loyal generals: nothing can disagree".into()),
-        Some(m) if m + 2 > n => cell.skip = Some(format!("m = {m} needs n >= m + 2")),
+        Some(_) if f.saturating_add(2) > n => {
+            cell.skip = Some("fewer than two loyal generals: nothing can disagree".into())
+        }
+        Some(m) if m.saturating_add(2) > n => cell.skip = Some(format!("m = {m} needs n >= m + 2")),
         Some(m) => {
-            if algorithm == Algorithm::Om && om_tree_bytes(n, m) > MAX_OM_TREE_BYTES {
-                return Err(format!(
-                    "{}: OM({m}) with n = {n} needs {} MiB of trees per run (limit {} MiB)",
-                    cell.label(),
-                    om_tree_bytes(n, m) >> 20,
-                    MAX_OM_TREE_BYTES >> 20
-                ));
-            }
+            memory::check_run(algorithm, n, m).map_err(|e| format!("{}: {e}", cell.label()))?;
             cell.theory = theory(algorithm, link, n, f, m);
             fill_runs(spec, &mut cell, m).map_err(|e| format!("{}: {e}", cell.label()))?;
         }

@@ -2,17 +2,27 @@
 //! algorithm and link with the n = 3f+1 boundary drawn, and messages against n
 //! on a log scale with OM's formula drawn over the measured points.
 
+use super::cells::{CellResult, CellVerdict, groups};
 use super::plan::ExperimentPlan;
 use super::record::RunRecord;
-use super::report::{CellResult, Verdict};
 use crate::protocol::om::message_count;
 use crate::types::Algorithm;
 use plotters::prelude::*;
 use std::collections::BTreeMap;
 use std::path::Path;
 
-/// What plotting returns.
-pub type PlotResult<T> = Result<T, Box<dyn std::error::Error>>;
+/// What drawing one plot returns.
+type PlotResult<T> = Result<T, Box<dyn std::error::Error>>;
+
+/// A plot that could not be drawn.
+#[derive(Debug, thiserror::Error)]
+#[error("plot {file}: {message}")]
+pub struct PlotError {
+    /// The file it was drawn into.
+    pub file: String,
+    /// What failed.
+    pub message: String,
+}
 
 /// Dark, distinguishable series colours (readable on white).
 const PALETTE: [RGBColor; 8] = [
@@ -32,11 +42,11 @@ pub fn write_plots(
     plan: &ExperimentPlan,
     results: &[CellResult],
     records: &[RunRecord],
-) -> Result<Vec<String>, String> {
+) -> Result<Vec<String>, PlotError> {
     let mut files = Vec::new();
     let several_links = plan.spec.links.len() > 1;
     let several_m = plan.spec.m.len() > 1;
-    for group in super::report::groups(results) {
+    for group in groups(results) {
         let clean = |t: &str| -> String {
             let c: String = t
                 .chars()
@@ -53,12 +63,17 @@ pub fn write_plots(
         }
         name += ".svg";
         let title = format!("{}: violated runs / runs (blue line: n = 3f+1)", group.title());
-        heatmap(&out.join(&name), &title, &plan.spec.fs, &plan.spec.ns, &group.cells)
-            .map_err(|e| format!("{name}: {e}"))?;
+        heatmap(&out.join(&name), &title, &plan.spec.fs, &plan.spec.ns, &group.cells).map_err(|e| PlotError {
+            file: name.clone(),
+            message: e.to_string(),
+        })?;
         files.push(name);
     }
     if !records.is_empty() {
-        messages(&out.join("messages.svg"), records).map_err(|e| format!("messages.svg: {e}"))?;
+        messages(&out.join("messages.svg"), records).map_err(|e| PlotError {
+            file: "messages.svg".into(),
+            message: e.to_string(),
+        })?;
         files.push("messages.svg".into());
     }
     Ok(files)
@@ -97,15 +112,15 @@ fn heatmap(path: &Path, title: &str, fs: &[usize], ns: &[usize], cells: &[&CellR
     for c in cells {
         let (f, n) = (c.cell.f as f64, c.cell.n as f64);
         let (fill, text) = match c.verdict {
-            Verdict::Holds => (RGBColor(134, 201, 134), format!("0/{}", c.runs)),
-            Verdict::Violated => {
+            CellVerdict::Holds => (RGBColor(134, 201, 134), format!("0/{}", c.runs)),
+            CellVerdict::Violated => {
                 // Darker red for a larger share of violating runs.
                 let share = c.violations as f64 / c.runs.max(1) as f64;
                 let g = (150.0 - 110.0 * share) as u8;
                 (RGBColor(225, g, g), format!("{}/{}", c.violations, c.runs))
             }
-            Verdict::NotApplicable => (RGBColor(225, 225, 225), "n/a".into()),
-            Verdict::NotRun => (RGBColor(250, 250, 250), "-".into()),
+            CellVerdict::NotApplicable => (RGBColor(225, 225, 225), "n/a".into()),
+            CellVerdict::NotRun => (RGBColor(250, 250, 250), "-".into()),
         };
         chart.draw_series(std::iter::once(Rectangle::new(
             [(f - 0.48, n - 0.48), (f + 0.48, n + 0.48)],

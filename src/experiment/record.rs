@@ -174,7 +174,7 @@ impl RunRecord {
             run_id: get(0).to_string(),
             cell: num(get(1), "cell")?,
             index: num(get(2), "index")?,
-            algorithm: get(3).parse()?,
+            algorithm: get(3).parse().map_err(|e: crate::types::UnknownName| e.to_string())?,
             n: num(get(4), "n")?,
             f: num(get(5), "f")?,
             m: num(get(6), "m")?,
@@ -184,7 +184,7 @@ impl RunRecord {
             behaviour: get(10).to_string(),
             traitors: get(11).to_string(),
             commander_loyal: num(get(12), "commander_loyal")?,
-            value: get(13).parse()?,
+            value: get(13).parse().map_err(|e: crate::types::UnknownName| e.to_string())?,
             seed: num(get(14), "seed")?,
             runtime: get(15).to_string(),
             agreement: num(get(16), "agreement")?,
@@ -197,27 +197,59 @@ impl RunRecord {
     }
 }
 
+/// A `runs.csv` that cannot be read back.
+#[derive(Debug, thiserror::Error)]
+pub enum RecordError {
+    /// The file could not be read.
+    #[error("cannot read {path}: {source}")]
+    Io {
+        /// The file.
+        path: String,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// Its header is not the one this version writes.
+    #[error("{path}: the header is not that of this byzlab's runs.csv (written by another version?)")]
+    Header {
+        /// The file.
+        path: String,
+    },
+    /// A row that does not parse.
+    #[error("{path}: row {row}: {message}")]
+    Row {
+        /// The file.
+        path: String,
+        /// Line number, the header being line 1.
+        row: usize,
+        /// What is wrong.
+        message: String,
+    },
+}
+
 /// Reads `runs.csv`. A last line cut short by an interrupted write is
 /// dropped (it is rerun on resume); any other bad row is an error.
-pub fn read_runs(path: &Path) -> Result<Vec<RunRecord>, String> {
-    let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+pub fn read_runs(path: &Path) -> Result<Vec<RunRecord>, RecordError> {
+    let shown = || path.display().to_string();
+    let text = std::fs::read_to_string(path).map_err(|source| RecordError::Io { path: shown(), source })?;
     // Only complete lines count: a row is written with its newline in one go.
     let complete = match text.rfind('\n') {
         Some(i) => &text[..=i],
         None => "",
     };
     let mut reader = csv::ReaderBuilder::new().from_reader(complete.as_bytes());
-    let head = reader.headers().map_err(|e| format!("{}: {e}", path.display()))?;
+    let bad_row = |row: usize, message: String| RecordError::Row {
+        path: shown(),
+        row,
+        message,
+    };
+    let head = reader.headers().map_err(|e| bad_row(1, e.to_string()))?;
     if !complete.is_empty() && head.iter().ne(header()) {
-        return Err(format!(
-            "{}: the header is not that of this byzlab's runs.csv (written by another version?)",
-            path.display()
-        ));
+        return Err(RecordError::Header { path: shown() });
     }
     let mut out = Vec::new();
     for (i, row) in reader.records().enumerate() {
-        let row = row.map_err(|e| format!("{}: row {}: {e}", path.display(), i + 2))?;
-        out.push(RunRecord::from_fields(&row).map_err(|e| format!("{}: row {}: {e}", path.display(), i + 2))?);
+        let row = row.map_err(|e| bad_row(i + 2, e.to_string()))?;
+        out.push(RunRecord::from_fields(&row).map_err(|e| bad_row(i + 2, e))?);
     }
     Ok(out)
 }

@@ -122,7 +122,7 @@ pub fn run_spec(plan: &ExperimentPlan, cell_id: usize, desc: &RunDesc, trace: bo
     })
 }
 
-fn execute(actix: Option<&ActixRunner>, spec: RunSpec) -> Result<RunReport, String> {
+pub(crate) fn execute(actix: Option<&ActixRunner>, spec: RunSpec) -> Result<RunReport, String> {
     let plan = spec.validate().map_err(|e| e.to_string())?;
     match (plan.runtime, actix) {
         (RuntimeKind::Actix, Some(runner)) => runner.run(&plan).map_err(|e| e.to_string()),
@@ -173,7 +173,7 @@ pub fn sweep(plan: &ExperimentPlan, opts: &SweepOptions) -> Result<SweepResult, 
             )));
         }
         // Rewrite without a possibly truncated last line before appending.
-        for r in record::read_runs(&runs_path).map_err(|e| ExperimentError::io(&runs_path, e))? {
+        for r in record::read_runs(&runs_path)? {
             let line = record::to_csv(std::slice::from_ref(&r), false);
             all.insert((r.cell, r.index), (r, line));
         }

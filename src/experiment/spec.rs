@@ -195,36 +195,24 @@ pub struct Spec {
     pub max_runs_per_cell: u64,
 }
 
-fn line_of(text: &str, span: std::ops::Range<usize>) -> usize {
-    text[..span.start.min(text.len())].matches('\n').count() + 1
+/// Where a field's error points: the file, and the line from the field's
+/// span in its text.
+struct Source<'a> {
+    text: &'a str,
+    path: &'a str,
 }
 
-/// Parses `LINK` strings: `authenticated`, `arbitrary`, `arbitrary:ADV`, `arbitrary:ADV@RATE`.
-pub fn parse_link(s: &str) -> Result<LinkSpec, String> {
-    let spec = match s.split_once(':') {
-        None if s == "authenticated" => LinkSpec::Authenticated,
-        None if s == "arbitrary" => LinkSpec::arbitrary_default(),
-        Some(("arbitrary", rest)) => {
-            let (adversary, rate) = match rest.split_once('@') {
-                Some((a, r)) => (
-                    a,
-                    r.parse::<f64>().map_err(|_| format!("`{r}` is not a rate in [0, 1]"))?,
-                ),
-                None => (rest, 0.25),
-            };
-            LinkSpec::Arbitrary {
-                adversary: adversary.to_string(),
-                rate,
-            }
+type Span = std::ops::Range<usize>;
+
+impl Source<'_> {
+    fn field(&self, field: &'static str, span: Span, message: String) -> SpecError {
+        SpecError::Field {
+            path: self.path.to_string(),
+            line: self.text[..span.start.min(self.text.len())].matches('\n').count() + 1,
+            field,
+            message,
         }
-        _ => {
-            return Err(format!(
-                "`{s}` is not authenticated, arbitrary, or arbitrary:ADVERSARY[@RATE]"
-            ));
-        }
-    };
-    spec.validate()?;
-    Ok(spec)
+    }
 }
 
 /// Reads and validates an experiment file. Scripted strategies are read
@@ -248,259 +236,269 @@ pub fn parse(text: &str, path: &str, default_name: &str, base: Option<&Path>) ->
         path: path.to_string(),
         message: e.to_string().trim_end().replace('\n', " "),
     })?;
-    let field = |field: &'static str, span: std::ops::Range<usize>, message: String| SpecError::Field {
-        path: path.to_string(),
-        line: line_of(text, span),
-        field,
-        message,
-    };
-
-    let name = match raw.name {
-        Some(n) => {
-            let span = n.span();
-            let v = n.into_inner();
-            if v.is_empty() || !v.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') {
-                return Err(field(
-                    "name",
-                    span,
-                    format!("`{v}` must be letters, digits, - or _ (it names a folder)"),
-                ));
-            }
-            v
-        }
-        None => default_name.to_string(),
-    };
-
-    let span = raw.algorithms.span();
-    let algorithms = raw
-        .algorithms
-        .into_inner()
-        .iter()
-        .map(|a| a.parse::<Algorithm>())
-        .collect::<Result<Vec<_>, _>>()
-        .map_err(|e| field("algorithms", span.clone(), e))?;
-    if algorithms.is_empty() {
-        return Err(field("algorithms", span, "give at least one of om, sm".into()));
-    }
-
-    let axis = |name: &'static str, a: Spanned<IntAxis>, min: usize| -> Result<Vec<usize>, SpecError> {
-        let span = a.span();
-        let mut v = match a.into_inner() {
-            IntAxis::One(x) => vec![x],
-            IntAxis::List(v) => v,
-            IntAxis::Range { from, to } => {
-                if from > to {
-                    return Err(field(name, span, format!("range from {from} to {to} is empty")));
-                }
-                (from..=to).collect()
-            }
-        };
-        v.sort_unstable();
-        v.dedup();
-        if v.is_empty() {
-            return Err(field(name, span, "give at least one value".into()));
-        }
-        if let Some(bad) = v.iter().find(|&&x| x < min) {
-            return Err(field(name, span, format!("{bad} is below the minimum {min}")));
-        }
-        Ok(v)
-    };
-    let ns = axis("n", raw.n, 2)?;
-    let fs = axis("f", raw.f, 0)?;
+    let src = Source { text, path };
+    let ns = int_axis(&src, "n", raw.n, 2)?;
     if let Some(&big) = ns.iter().find(|&&n| n > crate::run::MAX_GENERALS) {
         return Err(SpecError::TooBig {
             path: path.into(),
             message: format!("n = {big} exceeds {} generals", crate::run::MAX_GENERALS),
         });
     }
-
-    let m = match raw.m {
-        None => vec![MRule::Offset(0)],
-        Some(s) => {
-            let span = s.span();
-            let fields = match s.into_inner() {
-                MAxis::One(x) => vec![x],
-                MAxis::List(v) => v,
-            };
-            let mut rules = Vec::new();
-            for fld in fields {
-                let rule = match fld {
-                    MField::Fixed(m) => MRule::Fixed(m),
-                    MField::Rule(r) => {
-                        let r: String = r.chars().filter(|c| !c.is_whitespace()).collect();
-                        let offset = if r == "f" {
-                            Some(0)
-                        } else if let Some(d) = r.strip_prefix("f-") {
-                            d.parse::<i64>().ok().map(|d| -d)
-                        } else if let Some(d) = r.strip_prefix("f+") {
-                            d.parse::<i64>().ok()
-                        } else {
-                            None
-                        };
-                        MRule::Offset(offset.ok_or_else(|| {
-                            field(
-                                "m",
-                                span.clone(),
-                                format!("`{r}` is not a number, \"f\", \"f-K\" or \"f+K\""),
-                            )
-                        })?)
-                    }
-                };
-                if !rules.contains(&rule) {
-                    rules.push(rule);
-                }
-            }
-            if rules.is_empty() {
-                return Err(field("m", span, "give at least one rule".into()));
-            }
-            rules
-        }
-    };
-
-    let links = match raw.links {
-        None => vec![LinkSpec::Authenticated],
-        Some(l) => {
-            let span = l.span();
-            let v = l.into_inner();
-            if v.is_empty() {
-                return Err(field("links", span, "give at least one link".into()));
-            }
-            v.iter()
-                .map(|s| parse_link(s))
-                .collect::<Result<Vec<_>, _>>()
-                .map_err(|e| field("links", span, e))?
-        }
-    };
-
-    let strategies = match raw.strategies {
-        None => portfolio(),
-        Some(s) => {
-            let span = s.span();
-            let mut out = Vec::new();
-            for name in s.into_inner() {
-                if name == "portfolio" {
-                    out.extend(portfolio());
-                    continue;
-                }
-                let resolved = match base {
-                    Some(dir) if name.ends_with(".toml") && dir.join(&name).exists() => {
-                        StrategyRef::from_spec(&dir.join(&name).to_string_lossy())
-                    }
-                    _ => StrategyRef::from_spec(&name),
-                };
-                out.push(resolved.map_err(|e| field("strategies", span.clone(), e.to_string()))?);
-            }
-            let mut seen = Vec::new();
-            out.retain(|s| {
-                let fresh = !seen.contains(s);
-                seen.push(s.clone());
-                fresh
-            });
-            if out.is_empty() {
-                return Err(field("strategies", span, "give at least one strategy".into()));
-            }
-            out
-        }
-    };
-
-    let placements = match raw.placements {
-        None => Placements::All,
-        Some(p) => {
-            let span = p.span();
-            match p.into_inner() {
-                PlacementField::Word(w) if w == "all" => Placements::All,
-                PlacementField::Sample(k) if k > 0 => Placements::Sample(k),
-                PlacementField::Sample(_) => return Err(field("placements", span, "a sample needs at least 1".into())),
-                PlacementField::Word(w) => {
-                    return Err(field(
-                        "placements",
-                        span,
-                        format!("`{w}` is not \"all\" or a number to sample"),
-                    ));
-                }
-            }
-        }
-    };
-
-    let commander = match raw.commander {
-        None => CommanderRule::Either,
-        Some(c) => {
-            let span = c.span();
-            match c.into_inner().as_str() {
-                "either" => CommanderRule::Either,
-                "loyal" => CommanderRule::Loyal,
-                "traitor" => CommanderRule::Traitor,
-                other => {
-                    return Err(field(
-                        "commander",
-                        span,
-                        format!("`{other}` is not either, loyal or traitor"),
-                    ));
-                }
-            }
-        }
-    };
-
-    let values = match raw.values {
-        None => Value::ALL.to_vec(),
-        Some(v) => {
-            let span = v.span();
-            let mut vals = v
-                .into_inner()
-                .iter()
-                .map(|s| s.parse::<Value>())
-                .collect::<Result<Vec<_>, _>>()
-                .map_err(|e| field("values", span.clone(), e))?;
-            vals.sort();
-            vals.dedup();
-            if vals.is_empty() {
-                return Err(field("values", span, "give at least one of attack, retreat".into()));
-            }
-            vals
-        }
-    };
-
-    let seeds = match raw.seeds {
-        None => 1,
-        Some(s) if *s.get_ref() == 0 => return Err(field("seeds", s.span(), "need at least 1 seed".into())),
-        Some(s) => s.into_inner(),
-    };
-
-    let runtime = match raw.runtime {
-        None => RuntimeKind::Actix,
-        Some(r) => {
-            let span = r.span();
-            r.into_inner().parse().map_err(|e| field("runtime", span, e))?
-        }
-    };
-
-    let positive = |name: &'static str, v: Option<Spanned<u64>>, default: u64| -> Result<u64, SpecError> {
-        match v {
-            None => Ok(default),
-            Some(s) if *s.get_ref() == 0 => Err(field(name, s.span(), "must be at least 1".into())),
-            Some(s) => Ok(s.into_inner()),
-        }
-    };
-
     Ok(Spec {
-        name,
+        name: name(&src, raw.name, default_name)?,
         description: raw.description.unwrap_or_default(),
-        algorithms,
+        algorithms: algorithms(&src, raw.algorithms)?,
         ns,
-        fs,
-        m,
-        links,
-        strategies,
-        placements,
-        commander,
-        values,
-        seeds,
-        runtime,
+        fs: int_axis(&src, "f", raw.f, 0)?,
+        m: m_rules(&src, raw.m)?,
+        links: links(&src, raw.links)?,
+        strategies: strategies(&src, raw.strategies, base)?,
+        placements: placements(&src, raw.placements)?,
+        commander: commander(&src, raw.commander)?,
+        values: values(&src, raw.values)?,
+        seeds: positive(&src, "seeds", raw.seeds, 1)?,
+        runtime: runtime(&src, raw.runtime)?,
         exhaustive: raw.exhaustive.unwrap_or(true),
-        exhaustive_limit: positive("exhaustive_limit", raw.exhaustive_limit, 20_000)?,
+        exhaustive_limit: positive(&src, "exhaustive_limit", raw.exhaustive_limit, 20_000)?,
         stop_at_first_violation: raw.stop_at_first_violation.unwrap_or(false),
-        max_runs_per_cell: positive("max_runs_per_cell", raw.max_runs_per_cell, 100_000)?,
+        max_runs_per_cell: positive(&src, "max_runs_per_cell", raw.max_runs_per_cell, 100_000)?,
     })
+}
+
+/// `name`: letters, digits, - and _, since it names a folder.
+fn name(src: &Source<'_>, raw: Option<Spanned<String>>, default: &str) -> Result<String, SpecError> {
+    let Some(n) = raw else {
+        return Ok(default.to_string());
+    };
+    let span = n.span();
+    let v = n.into_inner();
+    if v.is_empty() || !v.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') {
+        return Err(src.field(
+            "name",
+            span,
+            format!("`{v}` must be letters, digits, - or _ (it names a folder)"),
+        ));
+    }
+    Ok(v)
+}
+
+/// `algorithms`: one or more of om, sm.
+fn algorithms(src: &Source<'_>, raw: Spanned<Vec<String>>) -> Result<Vec<Algorithm>, SpecError> {
+    let span = raw.span();
+    let algorithms = raw
+        .into_inner()
+        .iter()
+        .map(|a| a.parse::<Algorithm>())
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| src.field("algorithms", span.clone(), e.to_string()))?;
+    if algorithms.is_empty() {
+        return Err(src.field("algorithms", span, "give at least one of om, sm".into()));
+    }
+    Ok(algorithms)
+}
+
+/// Largest range an axis may span: far more than any plan can run, small
+/// enough to list before the plan's own limits are checked.
+const MAX_AXIS_VALUES: usize = 100_000;
+
+/// `n` and `f`: a number, a list, or `{ from, to }`; sorted, distinct.
+fn int_axis(src: &Source<'_>, name: &'static str, a: Spanned<IntAxis>, min: usize) -> Result<Vec<usize>, SpecError> {
+    let span = a.span();
+    let mut v = match a.into_inner() {
+        IntAxis::One(x) => vec![x],
+        IntAxis::List(v) => v,
+        IntAxis::Range { from, to } => {
+            if from > to {
+                return Err(src.field(name, span, format!("range from {from} to {to} is empty")));
+            }
+            if to - from >= MAX_AXIS_VALUES {
+                return Err(src.field(
+                    name,
+                    span,
+                    format!("range from {from} to {to} has more than {MAX_AXIS_VALUES} values"),
+                ));
+            }
+            (from..=to).collect()
+        }
+    };
+    v.sort_unstable();
+    v.dedup();
+    if v.is_empty() {
+        return Err(src.field(name, span, "give at least one value".into()));
+    }
+    if let Some(bad) = v.iter().find(|&&x| x < min) {
+        return Err(src.field(name, span, format!("{bad} is below the minimum {min}")));
+    }
+    Ok(v)
+}
+
+/// `m`: a number, "f", "f-K", "f+K", or a list of them (one table each).
+fn m_rules(src: &Source<'_>, raw: Option<Spanned<MAxis>>) -> Result<Vec<MRule>, SpecError> {
+    let Some(s) = raw else {
+        return Ok(vec![MRule::Offset(0)]);
+    };
+    let span = s.span();
+    let fields = match s.into_inner() {
+        MAxis::One(x) => vec![x],
+        MAxis::List(v) => v,
+    };
+    let mut rules = Vec::new();
+    for fld in fields {
+        let rule = match fld {
+            MField::Fixed(m) => MRule::Fixed(m),
+            MField::Rule(r) => {
+                let r: String = r.chars().filter(|c| !c.is_whitespace()).collect();
+                let offset = if r == "f" {
+                    Some(0)
+                } else if let Some(d) = r.strip_prefix("f-") {
+                    d.parse::<i64>().ok().map(|d| -d)
+                } else if let Some(d) = r.strip_prefix("f+") {
+                    d.parse::<i64>().ok()
+                } else {
+                    None
+                };
+                MRule::Offset(offset.ok_or_else(|| {
+                    src.field(
+                        "m",
+                        span.clone(),
+                        format!("`{r}` is not a number, \"f\", \"f-K\" or \"f+K\""),
+                    )
+                })?)
+            }
+        };
+        if !rules.contains(&rule) {
+            rules.push(rule);
+        }
+    }
+    if rules.is_empty() {
+        return Err(src.field("m", span, "give at least one rule".into()));
+    }
+    Ok(rules)
+}
+
+/// `links`: in the grammar of [`LinkSpec`]'s `FromStr`.
+fn links(src: &Source<'_>, raw: Option<Spanned<Vec<String>>>) -> Result<Vec<LinkSpec>, SpecError> {
+    let Some(l) = raw else {
+        return Ok(vec![LinkSpec::Authenticated]);
+    };
+    let span = l.span();
+    let v = l.into_inner();
+    if v.is_empty() {
+        return Err(src.field("links", span, "give at least one link".into()));
+    }
+    v.iter()
+        .map(|s| s.parse::<LinkSpec>())
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| src.field("links", span, e.to_string()))
+}
+
+/// `strategies`: built-in names, "portfolio", or script files (read relative
+/// to the experiment's folder first).
+fn strategies(
+    src: &Source<'_>,
+    raw: Option<Spanned<Vec<String>>>,
+    base: Option<&Path>,
+) -> Result<Vec<StrategyRef>, SpecError> {
+    let Some(s) = raw else {
+        return Ok(portfolio());
+    };
+    let span = s.span();
+    let mut out = Vec::new();
+    for name in s.into_inner() {
+        if name == "portfolio" {
+            out.extend(portfolio());
+            continue;
+        }
+        let resolved = match base {
+            Some(dir) if name.ends_with(".toml") && dir.join(&name).exists() => {
+                StrategyRef::from_spec(&dir.join(&name).to_string_lossy())
+            }
+            _ => StrategyRef::from_spec(&name),
+        };
+        out.push(resolved.map_err(|e| src.field("strategies", span.clone(), e.to_string()))?);
+    }
+    let mut seen = Vec::new();
+    out.retain(|s| {
+        let fresh = !seen.contains(s);
+        seen.push(s.clone());
+        fresh
+    });
+    if out.is_empty() {
+        return Err(src.field("strategies", span, "give at least one strategy".into()));
+    }
+    Ok(out)
+}
+
+/// `placements`: "all", or how many to sample.
+fn placements(src: &Source<'_>, raw: Option<Spanned<PlacementField>>) -> Result<Placements, SpecError> {
+    let Some(p) = raw else {
+        return Ok(Placements::All);
+    };
+    let span = p.span();
+    match p.into_inner() {
+        PlacementField::Word(w) if w == "all" => Ok(Placements::All),
+        PlacementField::Sample(k) if k > 0 => Ok(Placements::Sample(k)),
+        PlacementField::Sample(_) => Err(src.field("placements", span, "a sample needs at least 1".into())),
+        PlacementField::Word(w) => Err(src.field(
+            "placements",
+            span,
+            format!("`{w}` is not \"all\" or a number to sample"),
+        )),
+    }
+}
+
+/// `commander`: either, loyal or traitor.
+fn commander(src: &Source<'_>, raw: Option<Spanned<String>>) -> Result<CommanderRule, SpecError> {
+    let Some(c) = raw else {
+        return Ok(CommanderRule::Either);
+    };
+    let span = c.span();
+    match c.into_inner().as_str() {
+        "either" => Ok(CommanderRule::Either),
+        "loyal" => Ok(CommanderRule::Loyal),
+        "traitor" => Ok(CommanderRule::Traitor),
+        other => Err(src.field("commander", span, format!("`{other}` is not either, loyal or traitor"))),
+    }
+}
+
+/// `values`: the commander's orders to try.
+fn values(src: &Source<'_>, raw: Option<Spanned<Vec<String>>>) -> Result<Vec<Value>, SpecError> {
+    let Some(v) = raw else {
+        return Ok(Value::ALL.to_vec());
+    };
+    let span = v.span();
+    let mut vals = v
+        .into_inner()
+        .iter()
+        .map(|s| s.parse::<Value>())
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| src.field("values", span.clone(), e.to_string()))?;
+    vals.sort();
+    vals.dedup();
+    if vals.is_empty() {
+        return Err(src.field("values", span, "give at least one of attack, retreat".into()));
+    }
+    Ok(vals)
+}
+
+/// `runtime`: actix or direct.
+fn runtime(src: &Source<'_>, raw: Option<Spanned<String>>) -> Result<RuntimeKind, SpecError> {
+    let Some(r) = raw else {
+        return Ok(RuntimeKind::Actix);
+    };
+    let span = r.span();
+    r.into_inner()
+        .parse()
+        .map_err(|e: crate::types::UnknownName| src.field("runtime", span, e.to_string()))
+}
+
+/// A count that must be at least 1.
+fn positive(src: &Source<'_>, name: &'static str, v: Option<Spanned<u64>>, default: u64) -> Result<u64, SpecError> {
+    match v {
+        None => Ok(default),
+        Some(s) if *s.get_ref() == 0 => Err(src.field(name, s.span(), "must be at least 1".into())),
+        Some(s) => Ok(s.into_inner()),
+    }
 }
 
 /// Every built-in strategy but `honest`: the search portfolio.

@@ -48,9 +48,9 @@ impl Adversary for Passive {
     }
 }
 
-/// Loses the frame.
-pub struct Drop;
-impl Adversary for Drop {
+/// Loses the frame (`drop`; not called `Drop`, which names the prelude's trait).
+pub struct Lose;
+impl Adversary for Lose {
     fn name(&self) -> &'static str {
         "drop"
     }
@@ -142,7 +142,7 @@ impl Adversary for Chaos {
     }
     fn intercept(&mut self, ctx: &mut AdversaryCtx<'_>, env: Envelope, out: &mut Vec<Carried>) {
         match ctx.rng.random_range(0..4u8) {
-            0 => Drop.intercept(ctx, env, out),
+            0 => Lose.intercept(ctx, env, out),
             1 => Tamper.intercept(ctx, env, out),
             2 => Spoof.intercept(ctx, env, out),
             _ => Replay.intercept(ctx, env, out),
@@ -158,7 +158,7 @@ static BUILTINS: &[(&str, &str, MakeAdversary)] = &[
         "drop, tamper, spoof or replay, at random (the default)",
         || Box::new(Chaos),
     ),
-    ("drop", "loses the frame", || Box::new(Drop)),
+    ("drop", "loses the frame", || Box::new(Lose)),
     ("tamper", "flips one random bit of the frame", || Box::new(Tamper)),
     ("spoof", "delivers the frame under another general's name", || {
         Box::new(Spoof)
@@ -175,15 +175,13 @@ pub fn builtins() -> &'static [(&'static str, &'static str, MakeAdversary)] {
 }
 
 /// Finds an adversary by name.
-pub fn find(name: &str) -> Result<MakeAdversary, String> {
+pub fn find(name: &str) -> Result<MakeAdversary, super::LinkError> {
     BUILTINS
         .iter()
         .find(|(n, _, _)| *n == name)
         .map(|(_, _, make)| *make)
-        .ok_or_else(|| {
-            format!(
-                "unknown link adversary `{name}`; built in: {}",
-                BUILTINS.iter().map(|(n, _, _)| *n).collect::<Vec<_>>().join(", ")
-            )
+        .ok_or_else(|| super::LinkError::UnknownAdversary {
+            name: name.to_string(),
+            known: BUILTINS.iter().map(|(n, _, _)| *n).collect::<Vec<_>>().join(", "),
         })
 }

@@ -103,28 +103,114 @@ impl LinkSpec {
     }
 
     /// Checks the adversary name and rate.
-    pub fn validate(&self) -> Result<(), String> {
+    pub fn validate(&self) -> Result<(), LinkError> {
         match self {
             LinkSpec::Authenticated => Ok(()),
             LinkSpec::Arbitrary { adversary, rate } => {
                 if !(0.0..=1.0).contains(rate) || rate.is_nan() {
-                    return Err(format!("link rate {rate} is outside [0, 1]"));
+                    return Err(LinkError::Rate(rate.to_string()));
                 }
                 adversary::find(adversary).map(|_| ())
             }
         }
     }
 
-    /// Builds the link for a run of `n` generals under `seed`.
-    pub fn build(&self, seed: u64, n: usize) -> Box<dyn Link> {
-        match self {
+    /// Builds the link for a run of `n` generals under `seed`; an unknown
+    /// adversary is an error, never a silent stand-in.
+    pub fn build(&self, seed: u64, n: usize) -> Result<Box<dyn Link>, LinkError> {
+        Ok(match self {
             LinkSpec::Authenticated => Box::new(authenticated::Authenticated),
             LinkSpec::Arbitrary { adversary, rate } => {
-                let adv = adversary::find(adversary)
-                    .map(|make| make())
-                    .unwrap_or_else(|_| Box::new(adversary::Passive));
+                let adv = adversary::find(adversary)?();
                 Box::new(arbitrary::ArbitraryLink::new(adv, *rate, seed, n))
             }
+        })
+    }
+}
+
+/// Link settings that make no sense.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum LinkError {
+    /// Not a link in the grammar of [`LinkSpec::from_str`].
+    #[error("`{0}` is not authenticated, arbitrary, or arbitrary:ADVERSARY[@RATE]")]
+    Syntax(String),
+    /// A rate that is not a number in [0, 1].
+    #[error("link rate `{0}` is outside [0, 1] or not a number")]
+    Rate(String),
+    /// No adversary has this name.
+    #[error("unknown link adversary `{name}`; built in: {known}")]
+    UnknownAdversary {
+        /// The name given.
+        name: String,
+        /// The names that exist.
+        known: String,
+    },
+}
+
+/// The link grammar of experiment files: `authenticated`, `arbitrary` (the
+/// `chaos` adversary on a quarter of the frames), `arbitrary:ADVERSARY` (on a
+/// quarter) or `arbitrary:ADVERSARY@RATE`.
+impl std::str::FromStr for LinkSpec {
+    type Err = LinkError;
+    fn from_str(s: &str) -> Result<LinkSpec, LinkError> {
+        let spec = match s.split_once(':') {
+            None if s == "authenticated" => LinkSpec::Authenticated,
+            None if s == "arbitrary" => LinkSpec::arbitrary_default(),
+            Some(("arbitrary", rest)) => {
+                let (adversary, rate) = match rest.split_once('@') {
+                    Some((a, r)) => (a, r.parse::<f64>().map_err(|_| LinkError::Rate(r.to_string()))?),
+                    None => (rest, 0.25),
+                };
+                LinkSpec::Arbitrary {
+                    adversary: adversary.to_string(),
+                    rate,
+                }
+            }
+            _ => return Err(LinkError::Syntax(s.to_string())),
+        };
+        spec.validate()?;
+        Ok(spec)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn link_grammar_table() {
+        let arb = |a: &str, rate: f64| LinkSpec::Arbitrary {
+            adversary: a.into(),
+            rate,
+        };
+        let good = [
+            ("authenticated", LinkSpec::Authenticated),
+            ("arbitrary", arb("chaos", 0.25)),
+            ("arbitrary:spoof", arb("spoof", 0.25)),
+            ("arbitrary:drop@0.5", arb("drop", 0.5)),
+        ];
+        for (text, want) in good {
+            assert_eq!(text.parse::<LinkSpec>(), Ok(want), "{text}");
         }
+        let bad = [
+            ("pigeon", "is not authenticated"),
+            ("arbitrary:gremlin", "unknown link adversary `gremlin`"),
+            ("arbitrary:drop@2", "`2` is outside [0, 1]"),
+            ("arbitrary:drop@x", "`x`"),
+            ("authenticated:drop", "is not authenticated"),
+        ];
+        for (text, want) in bad {
+            let e = text.parse::<LinkSpec>().unwrap_err().to_string();
+            assert!(e.contains(want), "{text}: {e}");
+        }
+    }
+
+    #[test]
+    fn unknown_adversary_is_an_error_not_a_fallback() {
+        let spec = LinkSpec::Arbitrary {
+            adversary: "gremlin".into(),
+            rate: 1.0,
+        };
+        assert!(matches!(spec.build(1, 4), Err(LinkError::UnknownAdversary { .. })));
     }
 }

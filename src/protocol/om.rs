@@ -18,7 +18,7 @@
 //! n-2-k children of a node are contiguous (the recursive majority of step 3
 //! is a slice sum) and a frame between two generals can carry its values in
 //! that canonical order with no path on the wire. OM(5) at n = 20 stores
-//! 1,104,121 bytes per lieutenant.
+//! 1,106,821 bytes per lieutenant.
 //!
 //! This module is a pure state machine: no IO, clock or randomness.
 

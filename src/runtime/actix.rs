@@ -158,7 +158,7 @@ fn mailbox(e: MailboxError) -> RuntimeError {
 async fn drive(plan: &RunPlan) -> Result<RunReport, RuntimeError> {
     let (nodes, audit) = algorithms::build(plan);
     let network = NetworkActor {
-        net: Some(Network::new(plan, audit)),
+        net: Some(Network::new(plan, audit)?),
         generals: Vec::new(),
     }
     .start();

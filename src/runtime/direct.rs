@@ -5,13 +5,13 @@
 //! only ever feeds round r+1 output, in both algorithms.
 
 use super::network::Network;
-use super::{RunReport, algorithms, assemble};
+use super::{RunReport, RuntimeError, algorithms, assemble};
 use crate::run::RunPlan;
 
 /// Runs a plan in-process.
-pub(crate) fn run(plan: &RunPlan) -> RunReport {
+pub(crate) fn run(plan: &RunPlan) -> Result<RunReport, RuntimeError> {
     let (mut generals, audit) = algorithms::build(plan);
-    let mut net = Network::new(plan, audit);
+    let mut net = Network::new(plan, audit)?;
     let mut arrived = Vec::new();
     for round in 1..=plan.m as u32 + 1 {
         for s in 0..generals.len() {
@@ -28,5 +28,5 @@ pub(crate) fn run(plan: &RunPlan) -> RunReport {
     }
     let reports = generals.iter().map(|g| g.report()).collect();
     let (counters, trace) = net.finish();
-    assemble(plan, reports, counters, trace)
+    Ok(assemble(plan, reports, counters, trace))
 }

@@ -54,12 +54,15 @@ pub enum RuntimeError {
     /// An actor stopped answering.
     #[error("actix runtime: {0}")]
     Actix(String),
+    /// The plan's link cannot be built.
+    #[error(transparent)]
+    Link(#[from] crate::link::LinkError),
 }
 
 /// Runs a plan on the runtime it names.
 pub fn execute(plan: &RunPlan) -> Result<RunReport, RuntimeError> {
     match plan.runtime {
-        RuntimeKind::Direct => Ok(direct::run(plan)),
+        RuntimeKind::Direct => direct::run(plan),
         RuntimeKind::Actix => actix::run(plan),
     }
 }

@@ -6,7 +6,7 @@
 
 use super::audit::Audit;
 use super::node::OutFrame;
-use crate::link::{Carried, Link, LinkAction};
+use crate::link::{Carried, Link, LinkAction, LinkError};
 use crate::protocol::Taken;
 use crate::run::RunPlan;
 use crate::types::{Counters, Envelope, GeneralId, Original, Round, Value};
@@ -68,14 +68,14 @@ pub(crate) struct Network {
 
 impl Network {
     /// The network of a plan, with the run's audit beside it.
-    pub(crate) fn new(plan: &RunPlan, audit: Box<dyn Audit>) -> Network {
-        Network {
-            link: plan.link.build(plan.seed, plan.n),
+    pub(crate) fn new(plan: &RunPlan, audit: Box<dyn Audit>) -> Result<Network, LinkError> {
+        Ok(Network {
+            link: plan.link.build(plan.seed, plan.n)?,
             audit,
             trace: plan.trace.then(Vec::new),
             counters: Counters::default(),
             scratch: Vec::new(),
-        }
+        })
     }
 
     /// Carries `from`'s frames of `round`, calling `deliver` for every frame

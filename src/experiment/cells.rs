@@ -1,0 +1,153 @@
+//! A cell's results: its rows joined to the planned cell, its verdict, and
+//! the tables cells are grouped into. Plots and reports both start here.
+
+use super::plan::{Cell, ExperimentPlan, Theory};
+use super::record::RunRecord;
+use super::spec::MRule;
+use crate::types::Algorithm;
+use std::collections::BTreeMap;
+
+/// A cell's verdict.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CellVerdict {
+    /// Every run kept IC1 and IC2.
+    Holds,
+    /// Some run broke IC1 or IC2.
+    Violated,
+    /// The cell cannot be run (see its reason).
+    NotApplicable,
+    /// No rows for the cell (another shard's, or not run yet).
+    NotRun,
+}
+
+/// A cell and what its rows say.
+#[derive(Clone, Debug)]
+pub struct CellResult {
+    /// The planned cell.
+    pub cell: Cell,
+    /// Rows found.
+    pub runs: usize,
+    /// Rows breaking IC1.
+    pub ic1: usize,
+    /// Rows breaking IC2.
+    pub ic2: usize,
+    /// Rows breaking either.
+    pub violations: usize,
+    /// First violating row.
+    pub witness: Option<RunRecord>,
+    /// Verdict.
+    pub verdict: CellVerdict,
+}
+
+impl CellResult {
+    /// Whether the verdict agrees with the paper (`None` where it says nothing).
+    pub fn agrees(&self) -> Option<bool> {
+        match (self.cell.theory, self.verdict) {
+            (Theory::Holds, CellVerdict::Holds) | (Theory::Fails, CellVerdict::Violated) => Some(true),
+            (Theory::Holds, CellVerdict::Violated) | (Theory::Fails, CellVerdict::Holds) => Some(false),
+            _ => None,
+        }
+    }
+
+    /// `holds (0/N)`, `violated (k/N)`, `n/a`, `not run`.
+    pub fn short(&self) -> String {
+        match self.verdict {
+            CellVerdict::Holds => format!("holds (0/{})", self.runs),
+            CellVerdict::Violated => format!("violated ({}/{})", self.violations, self.runs),
+            CellVerdict::NotApplicable => "n/a".into(),
+            CellVerdict::NotRun => "not run".into(),
+        }
+    }
+
+    /// Witness file name, relative to the results folder.
+    pub fn witness_file(&self) -> Option<String> {
+        self.witness
+            .as_ref()
+            .map(|_| format!("witnesses/cell-{}.json", self.cell.id))
+    }
+}
+
+/// Joins rows to cells.
+pub fn cell_results(plan: &ExperimentPlan, records: &[RunRecord]) -> Vec<CellResult> {
+    let mut by_cell: BTreeMap<usize, Vec<&RunRecord>> = BTreeMap::new();
+    for r in records {
+        by_cell.entry(r.cell).or_default().push(r);
+    }
+    plan.cells
+        .iter()
+        .map(|cell| {
+            let rows = by_cell.get(&cell.id).map(Vec::as_slice).unwrap_or(&[]);
+            let ic1 = rows.iter().filter(|r| !r.agreement).count();
+            let ic2 = rows.iter().filter(|r| !r.validity).count();
+            let violations = rows.iter().filter(|r| r.violation).count();
+            let witness = rows
+                .iter()
+                .filter(|r| r.violation)
+                .min_by_key(|r| r.index)
+                .map(|r| (*r).clone());
+            let verdict = if cell.skip.is_some() {
+                CellVerdict::NotApplicable
+            } else if rows.is_empty() {
+                CellVerdict::NotRun
+            } else if violations > 0 {
+                CellVerdict::Violated
+            } else {
+                CellVerdict::Holds
+            };
+            CellResult {
+                cell: cell.clone(),
+                runs: rows.len(),
+                ic1,
+                ic2,
+                violations,
+                witness,
+                verdict,
+            }
+        })
+        .collect()
+}
+
+/// Cells grouped into tables: one per (algorithm, link, m rule), in plan order.
+pub fn groups(results: &[CellResult]) -> Vec<Group<'_>> {
+    let mut out: Vec<Group<'_>> = Vec::new();
+    for c in results {
+        let link = c.cell.link.label();
+        match out
+            .iter_mut()
+            .find(|g| g.algorithm == c.cell.algorithm && g.link == link && g.m_rule == c.cell.m_rule)
+        {
+            Some(g) => g.cells.push(c),
+            None => out.push(Group {
+                algorithm: c.cell.algorithm,
+                link,
+                m_rule: c.cell.m_rule,
+                cells: vec![c],
+            }),
+        }
+    }
+    out
+}
+
+/// One verdict table.
+pub struct Group<'a> {
+    /// Algorithm.
+    pub algorithm: Algorithm,
+    /// Link label.
+    pub link: String,
+    /// m rule.
+    pub m_rule: MRule,
+    /// Its cells.
+    pub cells: Vec<&'a CellResult>,
+}
+
+impl Group<'_> {
+    /// `OM(m = f), authenticated links`.
+    pub fn title(&self) -> String {
+        format!(
+            "{}({}), {} links",
+            self.algorithm.as_str().to_uppercase(),
+            self.m_rule.label(),
+            self.link
+        )
+    }
+}

@@ -1,0 +1,200 @@
+//! Text renderings of a sweep's results: the verdict tables of summary.md
+//! (Markdown) and of the terminal, both from one grid renderer, and the rest
+//! of summary.md.
+
+use super::cells::{CellResult, Group, groups};
+use super::plan::{ExperimentPlan, Search};
+use super::record::RunRecord;
+use crate::types::Algorithm;
+use std::fmt::Write as _;
+
+/// The n x f grid of one group: rows n, columns f, each cell's text as
+/// `text` renders it (given the cell and whether n = 3f+1); empty where the
+/// plan has no cell.
+fn grid(
+    group: &Group<'_>,
+    plan: &ExperimentPlan,
+    text: impl Fn(&CellResult, bool) -> String,
+) -> Vec<(usize, Vec<String>)> {
+    plan.spec
+        .ns
+        .iter()
+        .map(|&n| {
+            let row = plan
+                .spec
+                .fs
+                .iter()
+                .map(|&f| {
+                    group
+                        .cells
+                        .iter()
+                        .find(|c| c.cell.n == n && c.cell.f == f)
+                        .map_or(String::new(), |c| text(c, n == 3 * f + 1))
+                })
+                .collect();
+            (n, row)
+        })
+        .collect()
+}
+
+/// The verdict tables of summary.md, one per group, as Markdown.
+fn markdown_tables(s: &mut String, plan: &ExperimentPlan, results: &[CellResult], records: &[RunRecord]) {
+    for group in groups(results) {
+        let _ = writeln!(s, "## {}\n", group.title());
+        let fs = &plan.spec.fs;
+        let _ = write!(s, "| n \\ f |");
+        for f in fs {
+            let _ = write!(s, " {f} |");
+        }
+        let _ = writeln!(s);
+        let _ = writeln!(s, "|---|{}", "---|".repeat(fs.len()));
+        let rows = grid(&group, plan, |c, bold| {
+            let mark = match c.agrees() {
+                Some(true) => " ✓",
+                Some(false) => " ✗",
+                None => "",
+            };
+            let search = match c.cell.search {
+                Search::Exhaustive => " E",
+                Search::Sampled => " S",
+                Search::None => "",
+            };
+            let body = format!("{}{search}{mark}", c.short());
+            if bold { format!("**{body}**") } else { body }
+        });
+        for (n, row) in rows {
+            let _ = write!(s, "| {n} |");
+            for text in row {
+                let _ = write!(s, " {text} |");
+            }
+            let _ = writeln!(s);
+        }
+        let _ = writeln!(s);
+        group_notes(s, &group, records);
+    }
+}
+
+/// What the link adversary did and what signatures cost, for one group.
+fn group_notes(s: &mut String, group: &Group<'_>, records: &[RunRecord]) {
+    let ids: std::collections::BTreeSet<usize> = group.cells.iter().map(|c| c.cell.id).collect();
+    let rows: Vec<&RunRecord> = records.iter().filter(|r| ids.contains(&r.cell)).collect();
+    let sum = |f: fn(&RunRecord) -> u64| rows.iter().map(|r| f(r)).sum::<u64>();
+    let tampered = sum(|r| r.counters.link_tampered);
+    if tampered + sum(|r| r.counters.link_dropped) + sum(|r| r.counters.link_injected) > 0 {
+        let _ = writeln!(
+            s,
+            "Link adversary: {} frames altered (bytes changed or sender spoofed), and receivers took an altered value \
+             from {} of them; {} frames dropped; {} old frames replayed. Receivers refused {} frames and {} signed orders.\n",
+            tampered,
+            sum(|r| r.counters.tampered_accepted),
+            sum(|r| r.counters.link_dropped),
+            sum(|r| r.counters.link_injected),
+            sum(|r| r.counters.frames_rejected),
+            sum(|r| r.counters.orders_rejected),
+        );
+    }
+    if group.algorithm == Algorithm::Sm {
+        let _ = writeln!(
+            s,
+            "Signatures: {} made, {} verified; forged signatures accepted (audited against the run's signature ledger): {}.\n",
+            sum(|r| r.counters.signatures_made),
+            sum(|r| r.counters.signatures_verified),
+            sum(|r| r.counters.forgeries_accepted),
+        );
+    }
+}
+
+/// summary.md: what was run, the verdict tables, cells against the theory,
+/// witnesses and plots.
+pub(crate) fn summary_md(
+    plan: &ExperimentPlan,
+    results: &[CellResult],
+    records: &[RunRecord],
+    command: &str,
+    shard: Option<(usize, usize)>,
+    svgs: &[String],
+) -> String {
+    let mut s = String::new();
+    let _ = writeln!(s, "# {}\n", plan.spec.name);
+    if !plan.spec.description.is_empty() {
+        let _ = writeln!(s, "{}\n", plan.spec.description.trim());
+    }
+    let _ = writeln!(
+        s,
+        "Made by `{command}` with byzlab {} (plan fingerprint `{}`): {} runs in {} cells{}.\n",
+        env!("CARGO_PKG_VERSION"),
+        plan.fingerprint,
+        records.len(),
+        results.iter().filter(|c| c.runs > 0).count(),
+        shard.map_or(String::new(), |(i, n)| format!(", shard {i} of {n}")),
+    );
+    let _ = writeln!(
+        s,
+        "Each cell reads `holds (0/N)` when all N runs kept IC1 (agreement) and IC2 (validity), or `violated (k/N)` \
+         when k runs broke one. Cells on the **n = 3f+1** line are in bold: the smallest n for which OM(f) is proven to work. \
+         ✓ = as the paper predicts, ✗ = against it (a bug to find), no mark = no theorem applies. Search: E = exhaustive \
+         over every traitor behaviour, S = sampled portfolio.\n"
+    );
+    markdown_tables(&mut s, plan, results, records);
+    let against: Vec<&CellResult> = results.iter().filter(|c| c.agrees() == Some(false)).collect();
+    if against.is_empty() {
+        let _ = writeln!(s, "Every cell the paper speaks to agrees with it.\n");
+    } else {
+        let _ = writeln!(s, "**Cells against the theory:**\n");
+        for c in against {
+            let _ = writeln!(
+                s,
+                "- {}: {} (theory: {})",
+                c.cell.label(),
+                c.short(),
+                c.cell.theory.as_str()
+            );
+        }
+        let _ = writeln!(s);
+    }
+    let witnesses: Vec<&CellResult> = results.iter().filter(|c| c.witness.is_some()).collect();
+    if !witnesses.is_empty() {
+        let _ = writeln!(
+            s,
+            "Witnesses (rerun one with `byzlab replay FILE`): {} files in `witnesses/`.\n",
+            witnesses.len()
+        );
+    }
+    for svg in svgs {
+        let _ = writeln!(s, "![{svg}]({svg})\n");
+    }
+    s
+}
+
+/// The verdict table printed at the end of a sweep.
+pub fn verdict_table(results: &[CellResult], plan: &ExperimentPlan) -> String {
+    let mut s = String::new();
+    for group in groups(results) {
+        let _ = writeln!(s, "{}  (rows n, columns f; * marks n = 3f+1)", group.title());
+        let _ = write!(s, "{:>6}", "n\\f");
+        for f in &plan.spec.fs {
+            let _ = write!(s, " {:>20}", f);
+        }
+        let _ = writeln!(s);
+        let rows = grid(&group, plan, |c, star| {
+            let mark = if c.agrees() == Some(false) { "!" } else { "" };
+            format!("{}{}{mark}", if star { "*" } else { "" }, c.short())
+        });
+        for (n, row) in rows {
+            let _ = write!(s, "{n:>6}");
+            for text in row {
+                let _ = write!(s, " {text:>20}");
+            }
+            let _ = writeln!(s);
+        }
+        let _ = writeln!(s);
+    }
+    let against = results.iter().filter(|c| c.agrees() == Some(false)).count();
+    let _ = writeln!(
+        s,
+        "{} cells against the theory{}",
+        against,
+        if against > 0 { " (marked !): see summary.md" } else { "" }
+    );
+    s
+}

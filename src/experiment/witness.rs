@@ -1,0 +1,141 @@
+//! Witnesses: a violating run, written so that anyone can run it again
+//! (`byzlab replay FILE`). A witness is built from the plan's own description
+//! of the run, not from the text of a CSV row, and its outcome is the one a
+//! rerun gives now.
+
+use super::ExperimentError;
+use super::plan::ExperimentPlan;
+use super::record::RunRecord;
+use super::runner::run_spec;
+use crate::link::LinkSpec;
+use crate::run::RunSpec;
+use crate::runtime;
+use crate::traitor::StrategyRef;
+use crate::types::{Algorithm, GeneralId, Value};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::path::Path;
+
+/// A violation, with everything needed to run it again.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Witness {
+    /// Experiment name.
+    pub experiment: String,
+    /// Plan fingerprint.
+    pub fingerprint: String,
+    /// Cell id.
+    pub cell: usize,
+    /// Run id.
+    pub run_id: String,
+    /// Algorithm.
+    pub algorithm: Algorithm,
+    /// Generals.
+    pub n: usize,
+    /// Traitors tolerated.
+    pub f: usize,
+    /// Rounds of relaying.
+    pub m: usize,
+    /// Traitors.
+    pub traitors: Vec<GeneralId>,
+    /// Strategy.
+    pub strategy: StrategyRef,
+    /// The commander's order.
+    pub value: Value,
+    /// Link.
+    pub link: LinkSpec,
+    /// Seed.
+    pub seed: u64,
+    /// Runtime.
+    pub runtime: crate::run::RuntimeKind,
+    /// What the run decided.
+    pub decisions: BTreeMap<GeneralId, Value>,
+    /// IC1 as observed.
+    pub agreement: bool,
+    /// IC2 as observed.
+    pub validity: bool,
+}
+
+/// The witness of a violating row: the run as the plan describes it, run
+/// again, with the outcome that rerun gives. A rerun that does not violate
+/// what the row says is an error (it would mean a run is not deterministic).
+pub fn witness_for(plan: &ExperimentPlan, r: &RunRecord) -> Result<Witness, ExperimentError> {
+    let desc = plan
+        .cells
+        .get(r.cell)
+        .and_then(|c| c.runs.get(r.index))
+        .ok_or_else(|| ExperimentError::Mismatch(format!("run {} is not in the plan", r.run_id)))?;
+    let cell = &plan.cells[r.cell];
+    let report = run_spec(plan, r.cell, desc, false)
+        .and_then(|spec| super::runner::execute(None, spec))
+        .map_err(|message| ExperimentError::Run {
+            run_id: r.run_id.clone(),
+            message,
+        })?;
+    let o = report.outcome;
+    if (o.agreement, o.validity) != (r.agreement, r.validity) {
+        return Err(ExperimentError::Witness(format!(
+            "run {} gave IC1 {} IC2 {} when rerun, but its row says IC1 {} IC2 {}",
+            r.run_id, o.agreement, o.validity, r.agreement, r.validity
+        )));
+    }
+    Ok(Witness {
+        experiment: plan.spec.name.clone(),
+        fingerprint: plan.fingerprint.clone(),
+        cell: cell.id,
+        run_id: r.run_id.clone(),
+        algorithm: cell.algorithm,
+        n: cell.n,
+        f: cell.f,
+        m: o.m,
+        traitors: desc.traitors.clone(),
+        strategy: desc.strategy.clone(),
+        value: desc.value,
+        link: cell.link.clone(),
+        seed: desc.seed,
+        runtime: plan.spec.runtime,
+        decisions: o.decisions,
+        agreement: o.agreement,
+        validity: o.validity,
+    })
+}
+
+/// Reruns a witness with a trace; errors if it does not show the recorded outcome.
+pub fn replay(path: &Path) -> Result<(Witness, runtime::RunReport), ExperimentError> {
+    let text = std::fs::read_to_string(path).map_err(|e| ExperimentError::io(path, e))?;
+    let w: Witness = serde_json::from_str(&text)
+        .map_err(|e| ExperimentError::Witness(format!("{}: not a byzlab witness: {e}", path.display())))?;
+    let spec = RunSpec {
+        algorithm: w.algorithm,
+        n: w.n,
+        f: w.f,
+        m: Some(w.m),
+        traitors: Some(w.traitors.clone()),
+        strategy: w
+            .strategy
+            .resolve()
+            .map_err(|e| ExperimentError::Witness(e.to_string()))?,
+        value: w.value,
+        link: w.link.clone(),
+        runtime: w.runtime,
+        seed: w.seed,
+        trace: true,
+    };
+    let plan = spec
+        .validate()
+        .map_err(|e| ExperimentError::Witness(format!("{}: {e}", path.display())))?;
+    let report = runtime::execute(&plan).map_err(|e| ExperimentError::Witness(e.to_string()))?;
+    let o = &report.outcome;
+    if o.decisions != w.decisions || o.agreement != w.agreement || o.validity != w.validity {
+        return Err(ExperimentError::Witness(format!(
+            "{} did not reproduce: recorded decisions {:?} (IC1 {}, IC2 {}), got {:?} (IC1 {}, IC2 {})",
+            path.display(),
+            w.decisions,
+            w.agreement,
+            w.validity,
+            o.decisions,
+            o.agreement,
+            o.validity
+        )));
+    }
+    Ok((w, report))
+}

@@ -1,0 +1,100 @@
+//! The OM memory policy, in one place. OM(m) keeps its exponential
+//! information-gathering tree in memory, one per lieutenant, so the size of
+//! a run is known before it starts: a run whose trees exceed
+//! [`MAX_OM_TREE_BYTES`] is refused, and a sweep whose workers could hold
+//! more than [`SWEEP_MEMORY_BUDGET`] between them is refused before its first
+//! run. SM keeps a few signed orders per general and is bounded by time, not
+//! memory.
+
+use crate::protocol::om;
+use crate::types::Algorithm;
+
+/// Largest total OM tree one run may allocate, in bytes.
+pub const MAX_OM_TREE_BYTES: u64 = 4 << 30;
+
+/// Memory the OM trees of a sweep's workers may take together, in bytes.
+pub const SWEEP_MEMORY_BUDGET: u64 = 12 << 30;
+
+/// A run or a sweep that would not fit in memory.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum MemoryError {
+    /// One run's trees are over the limit.
+    #[error("OM({m}) with n = {n} needs about {} MiB of trees ({messages} messages); the limit is {} MiB", bytes >> 20, MAX_OM_TREE_BYTES >> 20)]
+    Run {
+        /// Generals.
+        n: usize,
+        /// Rounds of relaying.
+        m: usize,
+        /// Bytes of trees the run would allocate.
+        bytes: u64,
+        /// Messages it would send.
+        messages: u64,
+    },
+    /// The sweep's workers together are over the budget.
+    #[error("{jobs} jobs x {} MiB of OM trees exceeds {} MiB; lower --jobs or the largest n/m", worst >> 20, SWEEP_MEMORY_BUDGET >> 20)]
+    Sweep {
+        /// Workers.
+        jobs: usize,
+        /// Bytes of the largest run's trees.
+        worst: u64,
+    },
+}
+
+/// Bytes the OM trees of one run take: every lieutenant's tree.
+pub fn om_tree_bytes(n: usize, m: usize) -> u64 {
+    om::tree_bytes(n, m).saturating_mul((n as u64).saturating_sub(1))
+}
+
+/// Refuses a run whose trees exceed [`MAX_OM_TREE_BYTES`].
+pub fn check_run(algorithm: Algorithm, n: usize, m: usize) -> Result<(), MemoryError> {
+    let bytes = match algorithm {
+        Algorithm::Om => om_tree_bytes(n, m),
+        Algorithm::Sm => 0,
+    };
+    if bytes > MAX_OM_TREE_BYTES {
+        return Err(MemoryError::Run {
+            n,
+            m,
+            bytes,
+            messages: om::message_count(n, m),
+        });
+    }
+    Ok(())
+}
+
+/// Refuses a sweep of `jobs` workers whose largest runs, given as
+/// (algorithm, n, m), would together exceed [`SWEEP_MEMORY_BUDGET`].
+pub fn check_sweep(runs: impl Iterator<Item = (Algorithm, usize, usize)>, jobs: usize) -> Result<(), MemoryError> {
+    let worst = runs
+        .filter(|(a, _, _)| *a == Algorithm::Om)
+        .map(|(_, n, m)| om_tree_bytes(n, m))
+        .max()
+        .unwrap_or(0);
+    if worst.saturating_mul(jobs as u64) > SWEEP_MEMORY_BUDGET {
+        return Err(MemoryError::Sweep { jobs, worst });
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn limits_table() {
+        // OM(5) at n = 20: 1 + 18 + 18*17 + ... + 18*17*16*15*14 = 1,106,821
+        // bytes per lieutenant, 19 lieutenants.
+        assert_eq!(om_tree_bytes(20, 5), 1_106_821 * 19);
+        assert_eq!(check_run(Algorithm::Om, 20, 5), Ok(()));
+        assert!(matches!(check_run(Algorithm::Om, 40, 10), Err(MemoryError::Run { .. })));
+        assert_eq!(check_run(Algorithm::Sm, 40, 10), Ok(()));
+        let big = [(Algorithm::Om, 30, 5)];
+        let per_run = om_tree_bytes(30, 5);
+        let jobs = (SWEEP_MEMORY_BUDGET / per_run + 1) as usize;
+        assert_eq!(check_sweep(big.into_iter(), 1), Ok(()));
+        assert!(matches!(
+            check_sweep(big.into_iter(), jobs),
+            Err(MemoryError::Sweep { .. })
+        ));
+    }
+}
