@@ -29,7 +29,7 @@ pub const SIG_LEN: usize = 64;
 const DOMAIN: &[u8] = b"byzlab/sm/v1";
 
 /// Derives general `id`'s signing key from the run's seed.
-pub fn signing_key(seed: u64, id: GeneralId) -> SigningKey {
+fn signing_key(seed: u64, id: GeneralId) -> SigningKey {
     let mut rng = stream(seed, Purpose::Keys, u64::from(id));
     let mut secret = [0u8; 32];
     rng.fill_bytes(&mut secret);
@@ -98,6 +98,7 @@ pub struct Keyring {
 
 impl Keyring {
     /// Public keys of generals `0..n` under `seed`.
+    #[cfg(test)]
     pub fn derive(seed: u64, n: usize) -> Keyring {
         Keyring {
             keys: keys_for(seed, n).ring.keys.clone(),
@@ -107,16 +108,6 @@ impl Keyring {
     /// General `id`'s public key, if `id` is in range.
     pub fn get(&self, id: GeneralId) -> Option<&VerifyingKey> {
         self.keys.get(usize::from(id))
-    }
-
-    /// Number of generals.
-    pub fn len(&self) -> usize {
-        self.keys.len()
-    }
-
-    /// True when there are no keys.
-    pub fn is_empty(&self) -> bool {
-        self.keys.is_empty()
     }
 }
 

@@ -31,7 +31,7 @@
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
 
-pub mod crypto;
+pub(crate) mod crypto;
 pub mod experiment;
 pub mod link;
 pub mod memory;
@@ -42,4 +42,4 @@ pub mod run;
 pub mod runtime;
 pub mod traitor;
 pub mod types;
-pub mod wire;
+pub(crate) mod wire;

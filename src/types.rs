@@ -153,7 +153,7 @@ pub struct Envelope {
     pub from: GeneralId,
     /// Receiver.
     pub to: GeneralId,
-    /// Encoded frame (see [`crate::wire`]). Shared, so one encoding can go
+    /// Encoded frame (see the `wire` module). Shared, so one encoding can go
     /// to several receivers without a copy; a link that changes it copies.
     pub bytes: Arc<Vec<u8>>,
     /// Ground truth for accounting only, present when the link changed this
@@ -225,6 +225,8 @@ counters! {
     signatures_verified,
     /// Signature checks answered from the verify cache (SM).
     verify_cache_hits,
+    /// Frames a receiver took (decoded and not refused by its protocol).
+    frames_accepted,
     /// Frames a receiver discarded: undecodable, oversized, wrong round or wrong shape.
     frames_rejected,
     /// Signed orders dropped by a receiver: malformed chain or bad signature (SM).

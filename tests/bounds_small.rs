@@ -150,3 +150,26 @@ fn om3_holds_at_n10_on_sampled_placements() {
     }
     assert_eq!(runs, 6 * builtins().len() * 2);
 }
+
+/// SM with fewer rounds than traitors: SM(m) tolerates at most m traitors
+/// (Theorem 2), and f+1 rounds are needed against f. With m = 1 and two
+/// traitors (the commander and a lieutenant), `late-reveal` hands the signed
+/// order to its accomplice, who reveals it to some loyal lieutenants only in
+/// the last round, when they may no longer relay it: IC1 fails. With m = 2 the
+/// same attack is relayed in time and fails.
+#[test]
+fn sm_with_m_below_the_traitor_count_breaks() {
+    for n in [5usize, 6] {
+        let mut p = plan(Algorithm::Sm, n, 2, &[0, 1], "late-reveal", Value::Attack);
+        p.m = 1;
+        let r = run(&p);
+        assert!(
+            !r.outcome.agreement,
+            "SM(1) n={n} with two traitors held: {:?}",
+            r.outcome.decisions
+        );
+        p.m = 2;
+        let r = run(&p);
+        assert!(r.outcome.agreement, "SM(2) n={n}: {:?}", r.outcome.decisions);
+    }
+}

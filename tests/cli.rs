@@ -148,18 +148,16 @@ fn scripted_strategy_file_runs() {
 fn strategies_lists_every_builtin() {
     let out = byzlab(&["strategies"]);
     let text = String::from_utf8_lossy(&out.stdout);
-    for name in [
-        "honest",
-        "silent",
-        "flip",
-        "random",
-        "two-faced",
-        "split-brain",
-        "forge",
-        "chaos",
-        "spoof",
-    ] {
-        assert!(text.contains(name), "{name} missing");
+    let strategies = byzlab::traitor::builtins().iter().map(|s| s.name);
+    let adversaries = byzlab::link::adversary::builtins().iter().map(|(name, _, _)| *name);
+    let names: Vec<&str> = strategies.chain(adversaries).collect();
+    assert!(names.contains(&"late-reveal") && names.contains(&"replay"));
+    for name in names {
+        // Each listed on a line of its own, with its description.
+        let listed = text
+            .lines()
+            .any(|l| l.split_whitespace().next() == Some(name) && l.len() > name.len() + 4);
+        assert!(listed, "{name} missing from:\n{text}");
     }
 }
 

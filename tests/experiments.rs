@@ -198,13 +198,16 @@ fn resume_after_an_interrupted_sweep_neither_loses_nor_duplicates() {
 fn killed_cli_sweep_resumes_to_the_same_rows() {
     let dir = tmp("kill");
     let file = dir.join("exp.toml");
+    // Large enough (thousands of SM runs, a few seconds) to be killed mid-way.
     std::fs::write(
         &file,
-        SMALL_BOUND
-            .replace("runtime = \"direct\"", "runtime = \"actix\"")
-            .replace("seeds = 1", "seeds = 3"),
+        "name = \"kill\"\nalgorithms = [\"sm\"]\nn = { from = 4, to = 8 }\nf = { from = 1, to = 2 }\n\
+         placements = 6\nseeds = 8\nruntime = \"actix\"\n",
     )
     .unwrap();
+    let total = plan::build(&spec::load(&file).unwrap(), "exp.toml")
+        .unwrap()
+        .total_runs();
     let bin = env!("CARGO_BIN_EXE_byzlab");
     let out = dir.join("out");
     let mut child = Command::new(bin)
@@ -221,16 +224,22 @@ fn killed_cli_sweep_resumes_to_the_same_rows() {
         .stderr(std::process::Stdio::null())
         .spawn()
         .unwrap();
-    // Kill it once some rows are on disk (or let it finish if it is quicker).
+    // Kill it once some rows are on disk; it must still be running then, or
+    // this test would prove nothing about resuming.
     let runs = out.join("runs.csv");
-    for _ in 0..400 {
-        if std::fs::read_to_string(&runs).map(|t| t.lines().count()).unwrap_or(0) > 20 {
-            break;
-        }
-        std::thread::sleep(std::time::Duration::from_millis(5));
+    let rows = || std::fs::read_to_string(&runs).map(|t| t.lines().count()).unwrap_or(0);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while rows() <= 20 && std::time::Instant::now() < deadline {
+        std::thread::sleep(std::time::Duration::from_millis(2));
     }
-    let _ = child.kill();
-    let _ = child.wait();
+    assert!(
+        child.try_wait().unwrap().is_none(),
+        "the sweep finished before it was killed"
+    );
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let at_kill = record::read_runs(&runs).unwrap().len();
+    assert!(at_kill > 0 && at_kill < total, "{at_kill} of {total} rows at the kill");
     // `byzlab sweep FILE --out OUT --jobs JOBS --quiet [--resume]`, which must succeed.
     let sweep = |out: &Path, jobs: &str, resume: bool| {
         let mut args = vec![
@@ -247,10 +256,15 @@ fn killed_cli_sweep_resumes_to_the_same_rows() {
         }
         let st = Command::new(bin).args(&args).output().unwrap();
         assert!(st.status.success(), "{}", String::from_utf8_lossy(&st.stderr));
+        String::from_utf8_lossy(&st.stdout).into_owned()
     };
-    sweep(&out, "2", true);
+    let resumed = sweep(&out, "2", true);
+    assert!(
+        resumed.contains(&format!("{at_kill} resumed")),
+        "resume did not keep the {at_kill} rows: {resumed}"
+    );
     let fresh = dir.join("fresh");
-    sweep(&fresh, "1", false);
+    sweep(&fresh, "2", false);
     let a = sorted(record::read_runs(&runs).unwrap());
     let b = sorted(record::read_runs(&fresh.join("runs.csv")).unwrap());
     assert_eq!(a.len(), b.len());
@@ -310,4 +324,57 @@ fn bad_experiment_files_get_one_clear_error() {
         assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
         assert!(err.contains(want), "{args:?}: {err}");
     }
+}
+
+/// `stop_at_first_violation`: a violated cell keeps exactly its rows up to
+/// its first violation; a cell that holds runs in full.
+#[test]
+fn stop_at_first_violation_cuts_each_cell_at_its_first_violation() {
+    let dir = tmp("stop");
+    let full = load(&dir, SMALL_BOUND);
+    let stopped = load(&dir, &format!("{SMALL_BOUND}stop_at_first_violation = true\n"));
+    let a = runner::sweep(&full, &opts(dir.join("full"), None, false))
+        .unwrap()
+        .records;
+    let b = runner::sweep(&stopped, &opts(dir.join("stopped"), None, false))
+        .unwrap()
+        .records;
+    let mut violated_cells = 0;
+    for cell in &full.cells {
+        let rows = |r: &[RunRecord]| sorted(r.iter().filter(|x| x.cell == cell.id).cloned().collect());
+        let (all, cut) = (rows(&a), rows(&b));
+        match all.iter().filter(|r| r.violation).min_by_key(|r| r.index) {
+            None => assert_eq!(cut, all, "cell {} holds: every run", cell.id),
+            Some(first) => {
+                violated_cells += 1;
+                let upto: Vec<RunRecord> = all.iter().filter(|r| r.index <= first.index).cloned().collect();
+                assert_eq!(cut, upto, "cell {}", cell.id);
+                assert_eq!(cut.iter().filter(|r| r.violation).count(), 1);
+            }
+        }
+    }
+    assert!(violated_cells > 0 && b.len() < a.len());
+}
+
+/// A witness of a scripted strategy carries the script's text, so it replays
+/// after the script file is gone.
+#[test]
+fn scripted_witness_replays_without_its_file() {
+    let dir = tmp("scripted");
+    let script = dir.join("liar.toml");
+    std::fs::write(&script, "name = \"liar\"\n[[rule]]\nfrom = 2\nsend = \"flip\"\n").unwrap();
+    let plan = load(
+        &dir,
+        "name = \"s\"\nalgorithms = [\"om\"]\nn = 3\nf = 1\nstrategies = [\"liar.toml\"]\n\
+         exhaustive = false\nruntime = \"direct\"\n",
+    );
+    let out = dir.join("out");
+    let res = runner::sweep(&plan, &opts(out.clone(), None, false)).unwrap();
+    let cells = report::write_all(&out, &plan, &res.records, "test", None).unwrap();
+    let file = cells[0].witness_file().expect("OM n = 3 breaks under the liar");
+    std::fs::remove_file(&script).unwrap();
+    let (w, rep) = witness::replay(&out.join(file)).unwrap();
+    assert!(matches!(w.strategy, byzlab::traitor::StrategyRef::Script { .. }));
+    assert_eq!(rep.outcome.strategy, "scripted:liar");
+    assert!(!(rep.outcome.agreement && rep.outcome.validity));
 }

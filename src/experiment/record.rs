@@ -11,47 +11,48 @@ use std::path::Path;
 /// A finished run.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub struct RunRecord {
-    /// `CELL-INDEX`.
+    /// `CELL-INDEX`, unique in an experiment and stable across shards.
     pub run_id: String,
-    /// Cell id.
+    /// The cell's position in the plan (a row of cells.csv).
     pub cell: usize,
-    /// Index within the cell.
+    /// The run's position within its cell, in the plan's order.
     pub index: usize,
-    /// Algorithm.
+    /// `om` or `sm`.
     pub algorithm: Algorithm,
-    /// Generals.
+    /// Generals, commander included.
     pub n: usize,
-    /// Traitors tolerated.
+    /// Traitors the cell is about (the column of the verdict table).
     pub f: usize,
-    /// Rounds of relaying.
+    /// The m of OM(m) or SM(m) this run used.
     pub m: usize,
-    /// Link label.
+    /// The link, as `authenticated` or `arbitrary(ADVERSARY@RATE)`.
     pub link: String,
-    /// Search kind of the cell.
+    /// How the cell was searched: `exhaustive` or `sampled`.
     pub search: String,
-    /// Strategy label.
+    /// The traitors' strategy: a built-in name, `scripted:NAME` or `enumerated`.
     pub strategy: String,
-    /// For enumerated strategies, the choices; else empty.
+    /// For `enumerated`, every traitor's choices as `T=DIGITS;...` (0 RETREAT,
+    /// 1 ATTACK, 2 silent, one digit per message in sending order); else empty.
     pub behaviour: String,
-    /// Traitors, `;`-separated.
+    /// Traitor ids, ascending, `;`-separated (empty for none).
     pub traitors: String,
     /// Whether the commander is loyal.
     pub commander_loyal: bool,
     /// The commander's order.
     pub value: Value,
-    /// Seed.
+    /// The run's seed: keys, traitor choices and link faults all follow from it.
     pub seed: u64,
-    /// Runtime.
+    /// `actix` or `direct` (the outcome is the same in both).
     pub runtime: String,
-    /// IC1.
+    /// IC1 held: every loyal lieutenant decided alike.
     pub agreement: bool,
-    /// IC2.
+    /// IC2 held: with a loyal commander, every loyal lieutenant obeyed it.
     pub validity: bool,
-    /// Not (IC1 and IC2).
+    /// IC1 or IC2 failed: the row is a witness candidate.
     pub violation: bool,
     /// Loyal decisions as `id=value;...`.
     pub decisions: String,
-    /// Rounds.
+    /// Rounds the run took (m + 1).
     pub rounds: u32,
     /// Every counter of the run, a column each (see [`Counters::NAMES`]).
     pub counters: Counters,

@@ -19,33 +19,34 @@ use std::path::Path;
 /// A violation, with everything needed to run it again.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Witness {
-    /// Experiment name.
+    /// The experiment's name (its file's `name`).
     pub experiment: String,
-    /// Plan fingerprint.
+    /// Hash of the validated experiment the run came from.
     pub fingerprint: String,
-    /// Cell id.
+    /// The cell's position in the plan.
     pub cell: usize,
-    /// Run id.
+    /// The row's `run_id` in runs.csv.
     pub run_id: String,
-    /// Algorithm.
+    /// `om` or `sm`.
     pub algorithm: Algorithm,
-    /// Generals.
+    /// Generals, commander included.
     pub n: usize,
-    /// Traitors tolerated.
+    /// Traitors the cell is about.
     pub f: usize,
-    /// Rounds of relaying.
+    /// The m of OM(m) or SM(m).
     pub m: usize,
-    /// Traitors.
+    /// Traitor ids, ascending.
     pub traitors: Vec<GeneralId>,
-    /// Strategy.
+    /// The traitors' strategy, with a script's full text or an enumerated
+    /// search point's choices, so a replay needs no other file.
     pub strategy: StrategyRef,
     /// The commander's order.
     pub value: Value,
-    /// Link.
+    /// The link model, adversary and rate included.
     pub link: LinkSpec,
-    /// Seed.
+    /// The run's seed.
     pub seed: u64,
-    /// Runtime.
+    /// The runtime that ran it (a replay uses the same).
     pub runtime: crate::run::RuntimeKind,
     /// What the run decided.
     pub decisions: BTreeMap<GeneralId, Value>,

@@ -131,7 +131,7 @@ impl LinkSpec {
 /// Link settings that make no sense.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum LinkError {
-    /// Not a link in the grammar of [`LinkSpec::from_str`].
+    /// Not a link in the grammar of `LinkSpec`'s `FromStr`.
     #[error("`{0}` is not authenticated, arbitrary, or arbitrary:ADVERSARY[@RATE]")]
     Syntax(String),
     /// A rate that is not a number in [0, 1].

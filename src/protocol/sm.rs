@@ -20,7 +20,8 @@
 //! Pure state machine: keys are handed in, no IO, clock or randomness.
 
 use super::{Dispatch, Findings, Message, Protocol, Sink, Source, Taken, TraceMsg};
-use crate::crypto::{ChainHasher, Keyring, OwnKey, PendingCheck, SIG_LEN, SignatureLedger, VerifyCache, VerifyError};
+use crate::crypto::{ChainHasher, Keyring, OwnKey, PendingCheck, SignatureLedger, VerifyCache};
+pub use crate::crypto::{SIG_LEN, VerifyError};
 use crate::protocol::majority::choice;
 use crate::types::{COMMANDER, Counters, GeneralId, Round, Value};
 use std::sync::Arc;
@@ -33,7 +34,7 @@ pub const MAX_ORDERS_PER_FRAME: usize = 2;
 pub struct ChainLink {
     /// The signer.
     pub signer: GeneralId,
-    /// Its ed25519 signature over the chain digest (see [`crate::crypto`]).
+    /// Its ed25519 signature over the chain digest (see the crate's `crypto` module: SHA-256 of the value and the chain so far).
     pub sig: [u8; SIG_LEN],
 }
 
@@ -147,7 +148,7 @@ pub fn max_frame_bytes(m: usize) -> usize {
 }
 
 /// Signs `value` after the chain `prefix` with `key`, giving the extended order.
-pub fn sign_extend(value: Value, prefix: &[ChainLink], key: &OwnKey) -> SignedOrder {
+pub(crate) fn sign_extend(value: Value, prefix: &[ChainLink], key: &OwnKey) -> SignedOrder {
     let mut h = ChainHasher::new(value);
     for l in prefix {
         h.push(l.signer, &l.sig);
@@ -161,7 +162,7 @@ pub fn sign_extend(value: Value, prefix: &[ChainLink], key: &OwnKey) -> SignedOr
 
 /// Whether an honest general sends `order` to `to`: step 2(B) sends to
 /// "every lieutenant not among j1..jk", so not to a general already in the chain.
-pub fn goes_to(order: &SignedOrder, to: GeneralId) -> bool {
+pub(crate) fn goes_to(order: &SignedOrder, to: GeneralId) -> bool {
     !order.chain.iter().any(|l| l.signer == to)
 }
 
@@ -237,7 +238,7 @@ pub struct SmGeneral {
 impl SmGeneral {
     /// General `me` with its own key; `order` matters only for the commander.
     /// Callers validate `m <= n - 2` first.
-    pub fn new(n: usize, m: usize, me: GeneralId, order: Value, keys: Arc<Keyring>, key: OwnKey) -> SmGeneral {
+    pub(crate) fn new(n: usize, m: usize, me: GeneralId, order: Value, keys: Arc<Keyring>, key: OwnKey) -> SmGeneral {
         SmGeneral {
             n,
             m,
@@ -253,7 +254,7 @@ impl SmGeneral {
     }
 
     /// This general's own key (a traitor signs with it, and only it).
-    pub fn key(&self) -> &OwnKey {
+    pub(crate) fn key(&self) -> &OwnKey {
         &self.key
     }
 
@@ -353,7 +354,7 @@ impl Protocol for SmGeneral {
 
     /// Step 1 for the commander in round 1; step 2 for a lieutenant: every
     /// order it accepted last round, signed then, goes to every lieutenant
-    /// [`goes_to`] allows. Receivers that get the same orders share one
+    /// step 2(B) allows (not those already in the chain). Receivers that get the same orders share one
     /// message, so it is built and encoded once.
     fn on_round(&mut self, round: Round) -> Vec<Dispatch<Orders>> {
         if self.me == COMMANDER && round == 1 {

@@ -1,5 +1,5 @@
 //! Generals as actix actors. This file family is the only one that imports
-//! actix; it is a thin adapter around [`Node`] and [`Network`].
+//! actix; it is a thin adapter around the generic node and the network.
 //!
 //! One `System` per run (or per worker thread, through [`ActixRunner`]), all
 //! actors on its single arbiter. A driver task runs the synchronous rounds:

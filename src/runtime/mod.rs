@@ -1,11 +1,11 @@
 //! Runtimes: what executes the generals' state machines.
 //!
-//! * [`direct`]: an in-process loop; the reference and the performance
+//! * `direct`: an in-process loop; the reference and the performance
 //!   baseline.
 //! * [`actix`]: every general an actix actor, a network actor between them.
 //!
 //! Both build their generals from the registry of algorithms
-//! ([`algorithms`]), use the same generic node and network, and deliver
+//! (`algorithms`), use the same generic node and network, and deliver
 //! frames in the same order (sender by sender, receivers ascending), so a run
 //! gives the same outcome and trace in either; `tests/determinism.rs` checks it.
 

@@ -16,11 +16,11 @@ use std::fmt;
 /// One line of a run's message trace.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TraceEntry {
-    /// Round.
+    /// The round the frame travelled in.
     pub round: Round,
-    /// True sender.
+    /// Who really sent it (whatever the link claims).
     pub from: GeneralId,
-    /// Receiver.
+    /// Who it was for.
     pub to: GeneralId,
     /// OM path or SM chain signers (empty for a replayed frame).
     pub path: Vec<GeneralId>,

@@ -175,6 +175,7 @@ impl<P: Hooks> General for Node<P> {
                 None
             }
             Ok(taken) => {
+                self.counters.frames_accepted += 1;
                 let audit = !taken.is_nothing() && (P::Msg::AUDIT_ALWAYS || env.original.is_some());
                 audit.then_some(taken)
             }

@@ -96,6 +96,53 @@ mod tests {
         assert_eq!(om_slots(5, 2, 1), 3 + 6);
     }
 
+    /// "Exhaustive" means a digit for every message a traitor sends: the
+    /// slots the search enumerates must be exactly the `om_value` calls a run
+    /// makes, for every traitor position, n and m (if fewer, some messages
+    /// would never be searched; if more, digits would be wasted).
+    #[test]
+    fn slots_equal_the_real_om_value_calls() {
+        use crate::run::{RunSpec, RuntimeKind};
+        use crate::traitor::NamedStrategy;
+        use std::sync::Mutex;
+
+        struct Count(Arc<Mutex<BTreeMap<GeneralId, u64>>>);
+        impl Strategy for Count {
+            fn om_value(
+                &mut self,
+                ctx: &mut TraitorCtx<'_>,
+                _: GeneralId,
+                _: &[GeneralId],
+                honest: Value,
+            ) -> Option<Value> {
+                if let Ok(mut calls) = self.0.lock() {
+                    *calls.entry(ctx.me).or_default() += 1;
+                }
+                Some(honest)
+            }
+        }
+        for (n, m) in [(3, 1), (4, 1), (5, 2), (6, 2), (7, 3)] {
+            for traitors in [vec![0], vec![1], vec![0, n as GeneralId - 1], vec![1, 2]] {
+                let calls = Arc::new(Mutex::new(BTreeMap::new()));
+                let shared = calls.clone();
+                let mut spec = RunSpec::new(crate::types::Algorithm::Om, n, 2).unwrap();
+                spec.m = Some(m);
+                spec.traitors = Some(traitors.clone());
+                spec.strategy = NamedStrategy::custom("count", move || Count(shared.clone()));
+                spec.runtime = RuntimeKind::Direct;
+                crate::runtime::execute(&spec.validate().unwrap()).unwrap();
+                let calls = calls.lock().unwrap();
+                for &t in &traitors {
+                    assert_eq!(
+                        calls.get(&t).copied().unwrap_or(0),
+                        om_slots(n, m, t),
+                        "n={n} m={m} t={t}"
+                    );
+                }
+            }
+        }
+    }
+
     #[test]
     fn choices_round_trip() {
         let mut c = Choices::new();

@@ -104,7 +104,7 @@ pub struct TraitorCtx<'a> {
 impl<'a> TraitorCtx<'a> {
     /// Builds a context; runtimes call this, strategies receive it.
     #[allow(clippy::too_many_arguments)]
-    pub fn new(
+    pub(crate) fn new(
         me: GeneralId,
         n: usize,
         m: usize,
