@@ -247,3 +247,12 @@ fn arbitrary_links_run_and_report_link_actions() {
     assert!(v["link_tampered"].as_u64().unwrap() > 0);
     assert!(v["frames_rejected"].as_u64().unwrap() + v["orders_rejected"].as_u64().unwrap() > 0);
 }
+
+/// Every counter of the table is documented where users read the columns.
+#[test]
+fn every_counter_is_documented() {
+    let doc = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/experiments/README.md")).unwrap();
+    for name in byzlab::types::Counters::NAMES {
+        assert!(doc.contains(&format!("`{name}`")), "experiments/README.md does not document `{name}`");
+    }
+}
