@@ -358,10 +358,10 @@ fn cmd_perf(args: PerfArgs) -> Result<()> {
         sweep_file: (!args.no_sweep).then(|| args.sweep.clone()),
         command: command_line(),
     };
-    let targets = byzlab::perf::targets(&opts).map_err(anyhow::Error::msg)?;
+    let targets = byzlab::perf::targets(&opts)?;
     eprintln!("scaling table ...");
-    let rows = byzlab::perf::scaling(&opts).map_err(anyhow::Error::msg)?;
-    byzlab::perf::write(&opts, &targets, &rows).map_err(anyhow::Error::msg)?;
+    let rows = byzlab::perf::scaling(&opts)?;
+    byzlab::perf::write(&opts, &targets, &rows)?;
     let missed = targets.iter().filter(|t| !t.met).count();
     println!(
         "{} targets, {missed} missed; results in {}",

@@ -4,12 +4,53 @@
 //! that regenerates the folder.
 
 use crate::crypto::{ChainHasher, OwnKey, keys_for};
-use crate::run::{RunPlan, RunSpec, RuntimeKind};
+use crate::experiment::ExperimentError;
+use crate::run::{RunFailure, RunPlan, RunSpec, RuntimeKind};
 use crate::runtime::actix::ActixRunner;
 use crate::runtime::{self, RunReport};
 use crate::types::{Algorithm, GeneralId, Value};
 use ed25519_dalek::Signature;
 use std::time::{Duration, Instant};
+
+/// Why a measurement could not be taken or written.
+#[derive(Debug, thiserror::Error)]
+pub enum PerfError {
+    /// A measured run failed.
+    #[error(transparent)]
+    Run(#[from] RunFailure),
+    /// The measured sweep failed.
+    #[error(transparent)]
+    Sweep(#[from] Box<ExperimentError>),
+    /// A measured child process failed.
+    #[error("{what}: {message}")]
+    Child {
+        /// The run it was.
+        what: String,
+        /// What went wrong.
+        message: String,
+    },
+    /// Writing the results failed.
+    #[error("{path}: {source}")]
+    Io {
+        /// File or folder.
+        path: String,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// Writing a CSV table failed.
+    #[error(transparent)]
+    Csv(#[from] csv::Error),
+    /// Drawing the scaling plot failed.
+    #[error(transparent)]
+    Plot(#[from] crate::experiment::plots::PlotError),
+}
+
+fn io(path: &std::path::Path) -> impl FnOnce(std::io::Error) -> PerfError + '_ {
+    move |source| PerfError::Io {
+        path: path.display().to_string(),
+        source,
+    }
+}
 
 /// Peak resident memory of this process so far, in KiB (Linux `VmHWM`).
 pub fn peak_rss_kib() -> Option<u64> {
@@ -31,25 +72,25 @@ pub fn plan(
     traitors: &[GeneralId],
     strategy: &str,
     runtime: RuntimeKind,
-) -> Result<RunPlan, String> {
-    let mut spec = RunSpec::new(alg, n, m.max(traitors.len())).map_err(|e| e.to_string())?;
+) -> Result<RunPlan, RunFailure> {
+    let mut spec = RunSpec::new(alg, n, m.max(traitors.len()))?;
     spec.m = Some(m);
     spec.traitors = Some(traitors.to_vec());
-    spec.strategy = crate::traitor::resolve(strategy).map_err(|e| e.to_string())?;
+    spec.strategy = crate::traitor::resolve(strategy)?;
     spec.value = Value::Attack;
     spec.runtime = runtime;
-    spec.validate().map_err(|e| e.to_string())
+    Ok(spec.validate()?)
 }
 
 /// Median wall time of `reps` runs of a plan (after one warm-up run), and
 /// the last report. Actix runs reuse one `System`, as a sweep worker does.
-pub fn time_plan(plan: &RunPlan, reps: usize) -> Result<(Duration, RunReport), String> {
+pub fn time_plan(plan: &RunPlan, reps: usize) -> Result<(Duration, RunReport), RunFailure> {
     let actix = (plan.runtime == RuntimeKind::Actix).then(ActixRunner::new);
-    let once = || -> Result<RunReport, String> {
-        match &actix {
-            Some(a) => a.run(plan).map_err(|e| e.to_string()),
-            None => runtime::execute(plan).map_err(|e| e.to_string()),
-        }
+    let once = || -> Result<RunReport, RunFailure> {
+        Ok(match &actix {
+            Some(a) => a.run(plan)?,
+            None => runtime::execute(plan)?,
+        })
     };
     let mut last = once()?;
     let mut times = Vec::with_capacity(reps);
@@ -67,9 +108,9 @@ pub fn time_plan(plan: &RunPlan, reps: usize) -> Result<(Duration, RunReport), S
 /// would fold into the ratio.
 pub fn interleaved(
     reps: usize,
-    mut a: impl FnMut() -> Result<f64, String>,
-    mut b: impl FnMut() -> Result<f64, String>,
-) -> Result<(f64, f64, f64), String> {
+    mut a: impl FnMut() -> Result<f64, PerfError>,
+    mut b: impl FnMut() -> Result<f64, PerfError>,
+) -> Result<(f64, f64, f64), PerfError> {
     let (mut ra, mut rb, mut ratios) = (Vec::new(), Vec::new(), Vec::new());
     a()?;
     b()?;
@@ -193,7 +234,8 @@ pub fn child_run(
     m: usize,
     traitors: &str,
     strategy: &str,
-) -> Result<serde_json::Value, String> {
+) -> Result<serde_json::Value, PerfError> {
+    let what = format!("{alg} n={n} m={m}");
     let out = std::process::Command::new(exe)
         .args([
             "run",
@@ -217,14 +259,20 @@ pub fn child_run(
             "--measure",
         ])
         .output()
-        .map_err(|e| format!("cannot run {}: {e}", exe.display()))?;
+        .map_err(|e| PerfError::Child {
+            what: what.clone(),
+            message: format!("cannot run {}: {e}", exe.display()),
+        })?;
     if !out.status.success() {
-        return Err(format!(
-            "{alg} n={n} m={m}: {}",
-            String::from_utf8_lossy(&out.stderr).trim()
-        ));
+        return Err(PerfError::Child {
+            what,
+            message: String::from_utf8_lossy(&out.stderr).trim().to_string(),
+        });
     }
-    serde_json::from_slice(&out.stdout).map_err(|e| format!("{alg} n={n} m={m}: bad JSON: {e}"))
+    serde_json::from_slice(&out.stdout).map_err(|e| PerfError::Child {
+        what,
+        message: format!("bad JSON: {e}"),
+    })
 }
 
 fn ms(d: Duration) -> f64 {
@@ -242,7 +290,7 @@ fn target(name: &str, measured: String, limit: String, ratio: f64, met: bool) ->
 }
 
 /// Measures every target of the performance issue, printing each as it goes.
-pub fn targets(opts: &PerfOptions) -> Result<Vec<Target>, String> {
+pub fn targets(opts: &PerfOptions) -> Result<Vec<Target>, PerfError> {
     let mut out = Vec::new();
     let say = |t: &Target| {
         eprintln!(
@@ -287,7 +335,7 @@ pub fn targets(opts: &PerfOptions) -> Result<Vec<Target>, String> {
         let (r, ta, td) = interleaved(
             opts.reps.max(9),
             || Ok(seconds(|| runner.run(&actix))),
-            || Ok(seconds(|| runtime::direct::run(&direct))),
+            || Ok(seconds(|| runtime::execute(&direct))),
         )?;
         out.push(target(
             &format!("{}({m}) n={n}: actix time / direct time", alg.as_str().to_uppercase()),
@@ -349,9 +397,10 @@ pub fn targets(opts: &PerfOptions) -> Result<Vec<Target>, String> {
 
     // Sweeps on 1 and 2 workers.
     if let Some(file) = &opts.sweep_file {
-        let spec = crate::experiment::spec::load(file).map_err(|e| e.to_string())?;
-        let xplan = crate::experiment::plan::build(&spec, &file.display().to_string()).map_err(|e| e.to_string())?;
-        let sweep_once = |jobs: usize| -> Result<f64, String> {
+        let spec = crate::experiment::spec::load(file).map_err(|e| Box::new(ExperimentError::from(e)))?;
+        let xplan = crate::experiment::plan::build(&spec, &file.display().to_string())
+            .map_err(|e| Box::new(ExperimentError::from(e)))?;
+        let sweep_once = |jobs: usize| -> Result<f64, PerfError> {
             let dir = std::env::temp_dir().join(format!("byzlab-perf-sweep-{}-{jobs}", std::process::id()));
             let o = crate::experiment::runner::SweepOptions {
                 out: dir.clone(),
@@ -362,7 +411,7 @@ pub fn targets(opts: &PerfOptions) -> Result<Vec<Target>, String> {
                 command: "byzlab perf".into(),
             };
             let t = Instant::now();
-            crate::experiment::runner::sweep(&xplan, &o).map_err(|e| e.to_string())?;
+            crate::experiment::runner::sweep(&xplan, &o).map_err(Box::new)?;
             let secs = t.elapsed().as_secs_f64();
             let _ = std::fs::remove_dir_all(&dir);
             Ok(secs)
@@ -389,7 +438,7 @@ pub fn targets(opts: &PerfOptions) -> Result<Vec<Target>, String> {
 
 /// The scaling grid: OM(m) for m = 1..5 and n = 3m+1..20; SM(m) for m = 1..3
 /// and n = 4..256 (powers of two), no traitors, each run in a child process.
-pub fn scaling(opts: &PerfOptions) -> Result<Vec<ScalingRow>, String> {
+pub fn scaling(opts: &PerfOptions) -> Result<Vec<ScalingRow>, PerfError> {
     let mut grid = Vec::new();
     for m in 1..=5 {
         for n in 3 * m + 1..=20 {
@@ -421,18 +470,18 @@ pub fn scaling(opts: &PerfOptions) -> Result<Vec<ScalingRow>, String> {
 }
 
 /// Writes `README.md`, `targets.csv`, `scaling.csv` and `scaling.svg`.
-pub fn write(opts: &PerfOptions, targets: &[Target], rows: &[ScalingRow]) -> Result<(), String> {
+pub fn write(opts: &PerfOptions, targets: &[Target], rows: &[ScalingRow]) -> Result<(), PerfError> {
     use std::fmt::Write as _;
     let out = &opts.out;
-    std::fs::create_dir_all(out).map_err(|e| e.to_string())?;
+    std::fs::create_dir_all(out).map_err(io(out))?;
     let mut w = csv::Writer::from_writer(Vec::new());
     for r in rows {
-        w.serialize(r).map_err(|e| e.to_string())?;
+        w.serialize(r)?;
     }
-    std::fs::write(out.join("scaling.csv"), w.into_inner().map_err(|e| e.to_string())?).map_err(|e| e.to_string())?;
+    let scaling = out.join("scaling.csv");
+    std::fs::write(&scaling, w.into_inner().unwrap_or_default()).map_err(io(&scaling))?;
     let mut t = csv::Writer::from_writer(Vec::new());
-    t.write_record(["target", "measured", "limit", "ratio", "met"])
-        .map_err(|e| e.to_string())?;
+    t.write_record(["target", "measured", "limit", "ratio", "met"])?;
     for x in targets {
         t.write_record([
             x.name.clone(),
@@ -440,10 +489,10 @@ pub fn write(opts: &PerfOptions, targets: &[Target], rows: &[ScalingRow]) -> Res
             x.limit.clone(),
             format!("{:.3}", x.ratio),
             x.met.to_string(),
-        ])
-        .map_err(|e| e.to_string())?;
+        ])?;
     }
-    std::fs::write(out.join("targets.csv"), t.into_inner().map_err(|e| e.to_string())?).map_err(|e| e.to_string())?;
+    let table = out.join("targets.csv");
+    std::fs::write(&table, t.into_inner().unwrap_or_default()).map_err(io(&table))?;
 
     let mut series: crate::experiment::plots::Series = Default::default();
     for r in rows {
@@ -453,8 +502,7 @@ pub fn write(opts: &PerfOptions, targets: &[Target], rows: &[ScalingRow]) -> Res
         &out.join("scaling.svg"),
         "Messages per run, no traitors: measured points on the formula",
         &series,
-    )
-    .map_err(|e| e.to_string())?;
+    )?;
 
     let cpu = std::fs::read_to_string("/proc/cpuinfo")
         .ok()
@@ -548,7 +596,8 @@ pub fn write(opts: &PerfOptions, targets: &[Target], rows: &[ScalingRow]) -> Res
                 .map_or("-".into(), |k| format!("{:.1}", k as f64 / 1024.0))
         );
     }
-    std::fs::write(out.join("README.md"), s).map_err(|e| e.to_string())
+    let readme = out.join("README.md");
+    std::fs::write(&readme, s).map_err(io(&readme))
 }
 
 /// Today's date (UTC) as YYYY-MM-DD, from the system clock: when a

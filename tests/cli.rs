@@ -253,6 +253,9 @@ fn arbitrary_links_run_and_report_link_actions() {
 fn every_counter_is_documented() {
     let doc = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/experiments/README.md")).unwrap();
     for name in byzlab::types::Counters::NAMES {
-        assert!(doc.contains(&format!("`{name}`")), "experiments/README.md does not document `{name}`");
+        assert!(
+            doc.contains(&format!("`{name}`")),
+            "experiments/README.md does not document `{name}`"
+        );
     }
 }

@@ -43,13 +43,13 @@ pub enum ExperimentError {
     /// A resume, shard or merge that does not fit the results on disk.
     #[error("{0}")]
     Mismatch(String),
-    /// A run failed in the runtime.
-    #[error("run {run_id}: {message}")]
+    /// A run of the plan failed.
+    #[error("run {run_id}: {source}")]
     Run {
         /// Which run.
         run_id: String,
         /// What failed.
-        message: String,
+        source: crate::run::RunFailure,
     },
     /// A witness that does not reproduce or does not parse.
     #[error("{0}")]

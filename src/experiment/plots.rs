@@ -153,7 +153,7 @@ fn messages(path: &Path, records: &[RunRecord]) -> PlotResult<()> {
         let e = measured.entry((r.algorithm, r.m)).or_default().entry(r.n).or_insert(0);
         *e = (*e).max(r.counters.messages);
     }
-    messages_chart(path, "Messages per run against n (most seen per cell)", &measured)
+    draw_messages(path, "Messages per run against n (most seen per cell)", &measured)
 }
 
 /// Measured message counts per (algorithm, m), keyed by n.
@@ -161,7 +161,14 @@ pub type Series = BTreeMap<(Algorithm, usize), BTreeMap<usize, u64>>;
 
 /// Messages against n on a log scale: measured points per (algorithm, m),
 /// with OM's formula drawn as a line under each OM series.
-pub fn messages_chart(path: &Path, title: &str, measured: &Series) -> PlotResult<()> {
+pub fn messages_chart(path: &Path, title: &str, measured: &Series) -> Result<(), PlotError> {
+    draw_messages(path, title, measured).map_err(|e| PlotError {
+        file: path.display().to_string(),
+        message: e.to_string(),
+    })
+}
+
+fn draw_messages(path: &Path, title: &str, measured: &Series) -> PlotResult<()> {
     let ns = || measured.values().flat_map(|s| s.keys().copied());
     let n_min = ns().min().unwrap_or(2);
     let n_max = ns().max().unwrap_or(3).max(n_min + 1);

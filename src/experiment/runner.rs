@@ -11,7 +11,7 @@ use super::ExperimentError;
 use super::plan::{ExperimentPlan, RunDesc};
 use super::record::{self, RunRecord};
 use super::spec::Spec;
-use crate::run::{RunSpec, RuntimeKind};
+use crate::run::{RunFailure, RunSpec, RuntimeKind};
 use crate::runtime::actix::ActixRunner;
 use crate::runtime::{self, RunReport};
 use serde::{Deserialize, Serialize};
@@ -105,7 +105,7 @@ pub fn read_manifest(dir: &Path) -> Result<Manifest, ExperimentError> {
 }
 
 /// Builds the run of `desc` in `cell`.
-pub fn run_spec(plan: &ExperimentPlan, cell_id: usize, desc: &RunDesc, trace: bool) -> Result<RunSpec, String> {
+pub fn run_spec(plan: &ExperimentPlan, cell_id: usize, desc: &RunDesc, trace: bool) -> Result<RunSpec, RunFailure> {
     let cell = &plan.cells[cell_id];
     Ok(RunSpec {
         algorithm: cell.algorithm,
@@ -113,7 +113,7 @@ pub fn run_spec(plan: &ExperimentPlan, cell_id: usize, desc: &RunDesc, trace: bo
         f: cell.f,
         m: cell.m,
         traitors: Some(desc.traitors.clone()),
-        strategy: desc.strategy.resolve().map_err(|e| e.to_string())?,
+        strategy: desc.strategy.resolve()?,
         value: desc.value,
         link: cell.link.clone(),
         runtime: plan.spec.runtime,
@@ -122,12 +122,13 @@ pub fn run_spec(plan: &ExperimentPlan, cell_id: usize, desc: &RunDesc, trace: bo
     })
 }
 
-pub(crate) fn execute(actix: Option<&ActixRunner>, spec: RunSpec) -> Result<RunReport, String> {
-    let plan = spec.validate().map_err(|e| e.to_string())?;
-    match (plan.runtime, actix) {
-        (RuntimeKind::Actix, Some(runner)) => runner.run(&plan).map_err(|e| e.to_string()),
-        _ => runtime::execute(&plan).map_err(|e| e.to_string()),
-    }
+/// Runs a spec, on this worker's actix system when it has one.
+pub(crate) fn execute(actix: Option<&ActixRunner>, spec: RunSpec) -> Result<RunReport, RunFailure> {
+    let plan = spec.validate()?;
+    Ok(match (plan.runtime, actix) {
+        (RuntimeKind::Actix, Some(runner)) => runner.run(&plan)?,
+        _ => runtime::execute(&plan)?,
+    })
 }
 
 struct Unit {
@@ -260,9 +261,9 @@ pub fn sweep(plan: &ExperimentPlan, opts: &SweepOptions) -> Result<SweepResult, 
                                 let line = record::to_csv(std::slice::from_ref(&row), false);
                                 rows.push((row, line));
                             }
-                            Err(message) => {
+                            Err(source) => {
                                 abort.store(true, Ordering::Relaxed);
-                                let _ = tx.send(Msg::Failed(ExperimentError::Run { run_id, message }));
+                                let _ = tx.send(Msg::Failed(ExperimentError::Run { run_id, source }));
                                 return;
                             }
                         }

@@ -68,9 +68,9 @@ pub fn witness_for(plan: &ExperimentPlan, r: &RunRecord) -> Result<Witness, Expe
     let cell = &plan.cells[r.cell];
     let report = run_spec(plan, r.cell, desc, false)
         .and_then(|spec| super::runner::execute(None, spec))
-        .map_err(|message| ExperimentError::Run {
+        .map_err(|source| ExperimentError::Run {
             run_id: r.run_id.clone(),
-            message,
+            source,
         })?;
     let o = report.outcome;
     if (o.agreement, o.validity) != (r.agreement, r.validity) {

@@ -63,21 +63,35 @@ pub fn encode(choices: &Choices) -> String {
         .join(";")
 }
 
+/// Choices text that is not in [`encode`]'s form.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum ChoicesError {
+    /// A part without `=`.
+    #[error("`{0}` is not traitor=digits")]
+    NotAPair(String),
+    /// A traitor that is no general id.
+    #[error("`{0}` is not a general id")]
+    BadId(String),
+    /// A digit that is not 0, 1 or 2.
+    #[error("`{0}` has a digit other than 0, 1, 2")]
+    BadDigit(String),
+}
+
 /// Parses [`encode`]'s form.
-pub fn decode(text: &str) -> Result<Choices, String> {
+pub fn decode(text: &str) -> Result<Choices, ChoicesError> {
     let mut out = Choices::new();
     for part in text.split(';').filter(|p| !p.is_empty()) {
         let (t, digits) = part
             .split_once('=')
-            .ok_or_else(|| format!("`{part}` is not traitor=digits"))?;
-        let t: GeneralId = t.parse().map_err(|_| format!("`{t}` is not a general id"))?;
+            .ok_or_else(|| ChoicesError::NotAPair(part.into()))?;
+        let t: GeneralId = t.parse().map_err(|_| ChoicesError::BadId(t.into()))?;
         let d = digits
             .bytes()
             .map(|b| match b {
                 b'0'..=b'2' => Ok(b - b'0'),
-                _ => Err(format!("`{digits}` has a digit other than 0, 1, 2")),
+                _ => Err(ChoicesError::BadDigit(digits.into())),
             })
-            .collect::<Result<Vec<u8>, String>>()?;
+            .collect::<Result<Vec<u8>, _>>()?;
         out.insert(t, d);
     }
     Ok(out)

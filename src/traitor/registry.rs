@@ -219,9 +219,9 @@ impl StrategyRef {
             StrategyRef::Builtin { name } => resolve(name),
             StrategyRef::Script { path, text } => Ok(NamedStrategy::scripted(Script::parse(text, path)?, path)),
             StrategyRef::Enumerated { choices } => {
-                let table = Arc::new(enumerated::decode(choices).map_err(|message| StrategyError::Invalid {
+                let table = Arc::new(enumerated::decode(choices).map_err(|e| StrategyError::Invalid {
                     path: "enumerated choices".into(),
-                    message,
+                    message: e.to_string(),
                 })?);
                 Ok(NamedStrategy {
                     name: "enumerated".into(),
