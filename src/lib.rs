@@ -32,6 +32,7 @@
 #![forbid(unsafe_code)]
 
 pub(crate) mod crypto;
+pub mod detector;
 pub mod experiment;
 pub mod link;
 pub mod memory;
@@ -40,6 +41,7 @@ pub mod protocol;
 pub mod rng;
 pub mod run;
 pub mod runtime;
+pub mod timing;
 pub mod traitor;
 pub mod types;
 pub(crate) mod wire;

@@ -9,6 +9,7 @@ use byzlab::experiment::{merge, render, report, spec, witness};
 use byzlab::link::{LinkSpec, adversary};
 use byzlab::run::{RunSpec, RuntimeKind};
 use byzlab::runtime::{self, RunReport};
+use byzlab::timing::TimingModel;
 use byzlab::traitor;
 use byzlab::types::{Algorithm, Counters, GeneralId, Value};
 use clap::{Parser, Subcommand, ValueEnum};
@@ -40,6 +41,130 @@ enum Command {
     Merge(MergeArgs),
     /// Measure the performance targets and the scaling table (see scripts/perf.sh).
     Perf(PerfArgs),
+    /// Run the heartbeat failure detector: who suspects whom, and when (virtual time).
+    Detect(DetectArgs),
+    /// Sweep the failure detector over timing models, timeouts and adaptivity (an experiment file).
+    DetectSweep(DetectSweepArgs),
+}
+
+#[derive(clap::Args)]
+struct DetectArgs {
+    /// Number of nodes.
+    #[arg(long)]
+    n: usize,
+    /// A node that crashes, as ID@MS (virtual ms); repeat the flag for more.
+    #[arg(long, value_parser = parse_crash)]
+    crash: Vec<(GeneralId, u64)>,
+    /// Heartbeat and check period, in virtual ms.
+    #[arg(long, default_value_t = 50)]
+    interval: u64,
+    /// How old a peer's last heartbeat may be before it is suspected, in virtual ms.
+    #[arg(long, default_value_t = 100)]
+    timeout: u64,
+    /// Double a peer's timeout after each false suspicion (eventually perfect under partial synchrony).
+    #[arg(long)]
+    adaptive: bool,
+    /// Timing model: sync, partial or async.
+    #[arg(long, default_value = "sync", value_parser = parse_from_str::<TimingModel>)]
+    timing: TimingModel,
+    /// The bound on a delay (sync, and partial after GST), in virtual ms.
+    #[arg(long, default_value_t = byzlab::timing::DEFAULT_DELTA)]
+    delta: u64,
+    /// Global stabilisation time for --timing partial, in virtual ms.
+    #[arg(long, default_value_t = 0)]
+    gst: u64,
+    /// How long the run lasts, in virtual ms.
+    #[arg(long, default_value_t = 5000)]
+    duration: u64,
+    /// Seed of the delays.
+    #[arg(long, default_value_t = 0)]
+    seed: u64,
+    /// Runtime: actix (nodes as actors) or direct.
+    #[arg(long, default_value = "actix", value_parser = parse_from_str::<RuntimeKind>)]
+    runtime: RuntimeKind,
+    /// Print one JSON object.
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(clap::Args)]
+struct DetectSweepArgs {
+    /// The sweep file (see experiments/detector.toml).
+    file: PathBuf,
+    /// Output folder [default: results/<name>].
+    #[arg(long)]
+    out: Option<PathBuf>,
+}
+
+fn parse_crash(s: &str) -> Result<(GeneralId, u64), String> {
+    byzlab::detector::sweep::parse_crash(s)
+}
+
+fn cmd_detect(args: DetectArgs) -> Result<()> {
+    let spec = byzlab::detector::DetectSpec {
+        n: args.n,
+        crashes: args.crash,
+        interval: args.interval,
+        timeout: args.timeout,
+        adaptive: args.adaptive,
+        timing: args.timing,
+        delta: args.delta,
+        gst: args.gst,
+        duration: args.duration,
+        seed: args.seed,
+        runtime: args.runtime,
+    };
+    let r = byzlab::detector::detect(&spec)?;
+    if args.json {
+        let mut v = serde_json::to_value(&r)?;
+        // detection_ms: the first and the last correct node to suspect the
+        // (first) crashed node for good.
+        if let (Some(obj), Some(d)) = (v.as_object_mut(), r.detections.first()) {
+            obj.insert(
+                "detection_ms".into(),
+                serde_json::json!({ "first": d.first_ms, "last": d.last_ms }),
+            );
+        }
+        println!("{}", serde_json::to_string(&v)?);
+        return Ok(());
+    }
+    println!(
+        "heartbeat detector  n={}  interval={} ms  timeout={} ms{}  timing={} delta={} gst={}  {} ms  runtime={}",
+        r.n,
+        r.interval_ms,
+        r.timeout_ms,
+        if r.adaptive { " (adaptive)" } else { "" },
+        r.timing,
+        r.delta_ms,
+        r.gst_ms,
+        r.duration_ms,
+        r.runtime
+    );
+    for d in &r.detections {
+        let t = |v: Option<u64>| v.map_or("never".to_string(), |t| format!("t={t}"));
+        println!(
+            "node {} crashed at t={}: first suspected for good {}, by every correct node {}",
+            d.node,
+            d.crashed_ms,
+            t(d.first_ms),
+            t(d.last_ms)
+        );
+    }
+    println!(
+        "false suspicions {} ({} after GST), heartbeats {}, largest timeout {} ms",
+        r.false_suspicions, r.suspicions_after_gst, r.heartbeats, r.max_timeout_ms
+    );
+    Ok(())
+}
+
+fn cmd_detect_sweep(args: DetectSweepArgs) -> Result<()> {
+    let stem = args
+        .file
+        .file_stem()
+        .map_or("detector".to_string(), |s| s.to_string_lossy().into_owned());
+    let out = args.out.unwrap_or_else(|| PathBuf::from("results").join(stem));
+    println!("{}", byzlab::detector::sweep::run(&args.file, &out, &command_line())?);
+    Ok(())
 }
 
 #[derive(clap::Args)]
@@ -254,13 +379,15 @@ struct RunArgs {
     /// Runtime: actix (generals as actors) or direct (in-process reference).
     #[arg(long, default_value = "actix", value_parser = parse_from_str::<RuntimeKind>)]
     runtime: RuntimeKind,
-    /// Seed for keys, traitor placement and choices, and link faults.
+    /// Seed for keys, traitor placement and choices, link faults and delays.
     #[arg(long, default_value_t = 0)]
     seed: u64,
+    #[command(flatten)]
+    timing: TimingArgs,
     /// Print one JSON object instead of a summary.
     #[arg(long)]
     json: bool,
-    /// Print every message in order (round, from, to, path or chain, value, link action).
+    /// Print every message in order (round, from, to, path or chain, value, link action, t = virtual ms of delivery, late).
     #[arg(long)]
     trace: bool,
     /// Also report the run's wall time and the process's peak memory (wall_ms, peak_rss_kib).
@@ -269,6 +396,25 @@ struct RunArgs {
     /// Run the same plan this many times and report the last (for profiling; wall_ms is the mean).
     #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..))]
     repeat: u32,
+}
+
+/// Time, all of it virtual milliseconds.
+#[derive(clap::Args, Debug)]
+struct TimingArgs {
+    /// Timing model: sync (every delay within delta), partial (unbounded
+    /// before --gst, within delta after it) or async (unbounded).
+    #[arg(long, default_value = "sync", value_parser = parse_from_str::<TimingModel>)]
+    timing: TimingModel,
+    /// The bound on a delay (sync, and partial after GST), in virtual ms.
+    #[arg(long, default_value_t = byzlab::timing::DEFAULT_DELTA)]
+    delta: u64,
+    /// Global stabilisation time for --timing partial, in virtual ms.
+    #[arg(long, default_value_t = 0)]
+    gst: u64,
+    /// How long a general waits for a round, in virtual ms [default: delta,
+    /// so that under sync no frame is ever late].
+    #[arg(long)]
+    timeout: Option<u64>,
 }
 
 fn parse_from_str<T: std::str::FromStr<Err = byzlab::types::UnknownName>>(s: &str) -> Result<T, String> {
@@ -311,6 +457,10 @@ fn cmd_run(args: RunArgs) -> Result<()> {
         runtime: args.runtime,
         seed: args.seed,
         trace: args.trace,
+        timing: args.timing.timing,
+        delta: args.timing.delta,
+        gst: args.timing.gst,
+        timeout: args.timing.timeout,
     };
     let plan = spec.validate()?;
     let started = std::time::Instant::now();
@@ -392,6 +542,15 @@ fn print_summary(r: &RunReport) {
         o.value
     );
     println!("link={}  runtime={}  seed={}", o.link, o.runtime, o.seed);
+    let gst = if o.timing == TimingModel::Partial {
+        format!(" gst={}", o.gst_ms)
+    } else {
+        String::new()
+    };
+    println!(
+        "timing={} delta={}{gst} timeout={} (virtual ms)  decided at t={}",
+        o.timing, o.delta_ms, o.timeout_ms, o.decision_time_ms
+    );
     let decisions: Vec<String> = o.decisions.iter().map(|(g, v)| format!("{g}:{v}")).collect();
     println!(
         "decisions  {}",
@@ -449,6 +608,8 @@ fn main() -> ExitCode {
         Command::Replay(args) => cmd_replay(args),
         Command::Merge(args) => cmd_merge(args),
         Command::Perf(args) => cmd_perf(args),
+        Command::Detect(args) => cmd_detect(args),
+        Command::DetectSweep(args) => cmd_detect_sweep(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

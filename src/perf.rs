@@ -359,7 +359,7 @@ pub fn targets(opts: &PerfOptions) -> Result<Vec<Target>, PerfError> {
         let mut last_units = (Duration::ZERO, Duration::ZERO);
         let (r, t, floor) = interleaved(
             opts.reps.max(9),
-            || Ok(seconds(|| runtime::direct::run(&p))),
+            || Ok(seconds(|| runtime::execute(&p))),
             || {
                 let (sign, verify) = crypto_unit_costs(128, 256);
                 last_units = (sign, verify);

@@ -23,6 +23,8 @@ pub enum Purpose {
     Traitor,
     /// The link adversary's choices.
     Link,
+    /// Message delays drawn from the timing model.
+    Delay,
 }
 
 impl Purpose {
@@ -32,6 +34,7 @@ impl Purpose {
             Purpose::Placement => b"placement",
             Purpose::Traitor => b"traitor",
             Purpose::Link => b"link",
+            Purpose::Delay => b"delay",
         }
     }
 }

@@ -6,6 +6,7 @@
 use crate::link::{LinkError, LinkSpec};
 use crate::memory::{self, MemoryError};
 use crate::rng::{Purpose, stream};
+use crate::timing::{Millis, Timing, TimingError, TimingModel};
 use crate::traitor::{NamedStrategy, StrategyError};
 use crate::types::{Algorithm, GeneralId, UnknownName, Value};
 use serde::{Deserialize, Serialize};
@@ -82,6 +83,15 @@ pub struct RunSpec {
     pub seed: u64,
     /// Record every message.
     pub trace: bool,
+    /// Timing model.
+    pub timing: TimingModel,
+    /// Delay bound delta, in virtual ms.
+    pub delta: Millis,
+    /// Global stabilisation time (partial synchrony), in virtual ms.
+    pub gst: Millis,
+    /// Round timeout, in virtual ms; `None`: delta, so that under `sync` no
+    /// frame is late.
+    pub timeout: Option<Millis>,
 }
 
 impl RunSpec {
@@ -100,6 +110,10 @@ impl RunSpec {
             runtime: RuntimeKind::Actix,
             seed: 0,
             trace: false,
+            timing: TimingModel::Sync,
+            delta: crate::timing::DEFAULT_DELTA,
+            gst: 0,
+            timeout: None,
         })
     }
 }
@@ -129,6 +143,8 @@ pub struct RunPlan {
     pub seed: u64,
     /// Record every message.
     pub trace: bool,
+    /// Timing: model, delta, GST and the round timeout.
+    pub timing: Timing,
 }
 
 /// A run that cannot start, and why.
@@ -181,6 +197,9 @@ pub enum RunSpecError {
     /// Bad link settings.
     #[error(transparent)]
     Link(#[from] LinkError),
+    /// Bad timing settings.
+    #[error(transparent)]
+    Timing(#[from] TimingError),
     /// The strategy does not fit this run.
     #[error(transparent)]
     Strategy(#[from] StrategyError),
@@ -229,6 +248,7 @@ impl RunSpec {
             None => place_traitors(self.seed, n, self.f),
         };
         self.link.validate()?;
+        let timing = Timing::new(self.timing, self.delta, self.gst, self.timeout)?;
         if let Some((script, source)) = &self.strategy.script {
             script.check(n, m, source)?;
         }
@@ -244,6 +264,7 @@ impl RunSpec {
             runtime: self.runtime,
             seed: self.seed,
             trace: self.trace,
+            timing,
         })
     }
 }

@@ -227,6 +227,8 @@ counters! {
     verify_cache_hits,
     /// Frames a receiver took (decoded and not refused by its protocol).
     frames_accepted,
+    /// Frames that arrived after their round's deadline, ignored as absent (A3).
+    late_frames,
     /// Frames a receiver discarded: undecodable, oversized, wrong round or wrong shape.
     frames_rejected,
     /// Signed orders dropped by a receiver: malformed chain or bad signature (SM).
@@ -275,8 +277,18 @@ pub struct Outcome {
     /// IC2: with a loyal commander, every loyal lieutenant decides its order
     /// (vacuously true with a traitor commander).
     pub validity: bool,
-    /// Synchronous rounds run (m + 1).
+    /// Rounds run (m + 1).
     pub rounds: u32,
+    /// The timing model.
+    pub timing: crate::timing::TimingModel,
+    /// The delay bound delta, in virtual ms.
+    pub delta_ms: u64,
+    /// Global stabilisation time (partial synchrony), in virtual ms.
+    pub gst_ms: u64,
+    /// How long each general waited for each round, in virtual ms.
+    pub timeout_ms: u64,
+    /// Virtual time at which the last loyal lieutenant decided, in ms.
+    pub decision_time_ms: u64,
     /// All counters of the run (in JSON, one field each).
     #[serde(flatten)]
     pub counters: Counters,

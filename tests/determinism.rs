@@ -1,13 +1,31 @@
 //! Same spec and seed, same bytes out; and the actix runtime gives exactly
-//! what the direct runner gives (outcome, every general's state, trace).
+//! what the direct runner gives (outcome, every general's state, trace with
+//! its virtual timestamps), under every timing model.
 
 mod common;
 
 use byzlab::link::LinkSpec;
 use byzlab::run::{RunPlan, RuntimeKind};
 use byzlab::runtime::RunReport;
+use byzlab::timing::{Timing, TimingModel};
 use byzlab::types::{Algorithm, Value};
 use common::{plan, run};
+
+/// sync (the default), partial synchrony with GST inside the run, and async
+/// with a timeout short enough that some frames are late.
+fn timings() -> Vec<(TimingModel, u64, Option<u64>)> {
+    vec![
+        (TimingModel::Sync, 0, None),
+        (TimingModel::Partial, 15, Some(12)),
+        (TimingModel::Async, 0, Some(8)),
+    ]
+}
+
+fn timed(p: &RunPlan, (model, gst, timeout): (TimingModel, u64, Option<u64>)) -> RunPlan {
+    let mut q = p.clone();
+    q.timing = Timing::new(model, 10, gst, timeout).unwrap();
+    q
+}
 
 fn traced(alg: Algorithm, n: usize, f: usize, strategy: &str, link: LinkSpec, seed: u64) -> RunPlan {
     let mut spec = byzlab::run::RunSpec::new(alg, n, f).unwrap();
@@ -47,14 +65,20 @@ fn same_seed_twice_gives_identical_json_and_trace() {
     for alg in [Algorithm::Om, Algorithm::Sm] {
         for strategy in ["random", "forge", "two-faced"] {
             for link in links() {
-                let p = traced(alg, 7, 2, strategy, link.clone(), 42);
-                let a = run(&p);
-                let b = run(&p);
-                assert!(!a.trace.is_empty());
-                assert_eq!(json(&a), json(&b), "{alg} {strategy} {link:?}");
-                let mut q = p.clone();
-                q.runtime = RuntimeKind::Actix;
-                assert_eq!(json(&run(&q)), json(&run(&q)), "actix {alg} {strategy} {link:?}");
+                for timing in timings() {
+                    let p = timed(&traced(alg, 7, 2, strategy, link.clone(), 42), timing);
+                    let a = run(&p);
+                    let b = run(&p);
+                    assert!(!a.trace.is_empty());
+                    assert_eq!(json(&a), json(&b), "{alg} {strategy} {link:?} {timing:?}");
+                    let mut q = p.clone();
+                    q.runtime = RuntimeKind::Actix;
+                    assert_eq!(
+                        json(&run(&q)),
+                        json(&run(&q)),
+                        "actix {alg} {strategy} {link:?} {timing:?}"
+                    );
+                }
             }
         }
     }
@@ -74,8 +98,8 @@ fn actix_and_direct_agree_on_many_seeds_and_specs() {
         for (n, f) in [(4, 1), (5, 2), (7, 2), (10, 3)] {
             for strategy in ["split-brain", "random", "forge", "silent"] {
                 for link in links() {
-                    for seed in 0..3 {
-                        let direct = traced(alg, n, f, strategy, link.clone(), seed);
+                    for (seed, timing) in timings().into_iter().enumerate() {
+                        let direct = timed(&traced(alg, n, f, strategy, link.clone(), seed as u64), timing);
                         let mut actix = direct.clone();
                         actix.runtime = RuntimeKind::Actix;
                         let (d, a) = (run(&direct), run(&actix));
@@ -83,7 +107,7 @@ fn actix_and_direct_agree_on_many_seeds_and_specs() {
                         assert_eq!(
                             json(&without_runtime(d)),
                             json(&without_runtime(a)),
-                            "{alg} n={n} f={f} {strategy} {link:?} seed={seed}"
+                            "{alg} n={n} f={f} {strategy} {link:?} seed={seed} {timing:?}"
                         );
                         compared += 1;
                     }
@@ -92,6 +116,34 @@ fn actix_and_direct_agree_on_many_seeds_and_specs() {
         }
     }
     assert_eq!(compared, 2 * 4 * 4 * 3 * 3);
+}
+
+/// Virtual time is what the clock says, not what the machine does: under
+/// async, frames arrive at many different instants, yet two runs in two
+/// different processes' schedules give the same timestamps; and some frames
+/// are late, counted the same in both runtimes.
+#[test]
+fn async_timestamps_are_reproducible_and_frames_can_be_late() {
+    let p = timed(
+        &traced(Algorithm::Sm, 7, 2, "forge", LinkSpec::Authenticated, 5),
+        (TimingModel::Async, 0, Some(6)),
+    );
+    let a = run(&p);
+    let times: std::collections::BTreeSet<u64> = a.trace.iter().map(|t| t.t).collect();
+    assert!(times.len() > 5, "{times:?}");
+    assert!(a.trace.iter().any(|t| t.late));
+    // A frame's orders share one trace line each; one frame per (round,
+    // sender, receiver) on an authenticated link.
+    let late: std::collections::BTreeSet<(u32, u16, u16)> = a
+        .trace
+        .iter()
+        .filter(|t| t.late)
+        .map(|t| (t.round, t.from, t.to))
+        .collect();
+    assert_eq!(late.len() as u64, a.outcome.counters.late_frames);
+    let mut q = p.clone();
+    q.runtime = RuntimeKind::Actix;
+    assert_eq!(json(&without_runtime(a)), json(&without_runtime(run(&q))));
 }
 
 #[test]

@@ -4,6 +4,7 @@
 use super::plan::{Cell, ExperimentPlan, Theory};
 use super::record::RunRecord;
 use super::spec::MRule;
+use crate::timing::Timing;
 use crate::types::Algorithm;
 use std::collections::BTreeMap;
 
@@ -107,20 +108,22 @@ pub fn cell_results(plan: &ExperimentPlan, records: &[RunRecord]) -> Vec<CellRes
         .collect()
 }
 
-/// Cells grouped into tables: one per (algorithm, link, m rule), in plan order.
+/// Cells grouped into tables: one per (algorithm, link, m rule, timing), in
+/// plan order.
 pub fn groups(results: &[CellResult]) -> Vec<Group<'_>> {
     let mut out: Vec<Group<'_>> = Vec::new();
     for c in results {
         let link = c.cell.link.label();
-        match out
-            .iter_mut()
-            .find(|g| g.algorithm == c.cell.algorithm && g.link == link && g.m_rule == c.cell.m_rule)
-        {
+        let same = |g: &&mut Group<'_>| {
+            g.algorithm == c.cell.algorithm && g.link == link && g.m_rule == c.cell.m_rule && g.timing == c.cell.timing
+        };
+        match out.iter_mut().find(same) {
             Some(g) => g.cells.push(c),
             None => out.push(Group {
                 algorithm: c.cell.algorithm,
                 link,
                 m_rule: c.cell.m_rule,
+                timing: c.cell.timing,
                 cells: vec![c],
             }),
         }
@@ -128,23 +131,30 @@ pub fn groups(results: &[CellResult]) -> Vec<Group<'_>> {
     out
 }
 
-/// One verdict table.
+/// One verdict table: the cells of one algorithm, link, m rule and timing.
 pub struct Group<'a> {
-    /// Algorithm.
+    /// OM or SM.
     pub algorithm: Algorithm,
-    /// Link label.
+    /// The link, as its label.
     pub link: String,
-    /// m rule.
+    /// How m follows f.
     pub m_rule: MRule,
-    /// Its cells.
+    /// The timing.
+    pub timing: Timing,
+    /// Its cells, in plan order.
     pub cells: Vec<&'a CellResult>,
 }
 
 impl Group<'_> {
     /// `OM(m = f), authenticated links`.
     pub fn title(&self) -> String {
+        let timing = if self.timing == Timing::default() {
+            String::new()
+        } else {
+            format!(", {}", super::plan::timing_label(&self.timing))
+        };
         format!(
-            "{}({}), {} links",
+            "{}({}), {} links{timing}",
             self.algorithm.as_str().to_uppercase(),
             self.m_rule.label(),
             self.link

@@ -12,6 +12,7 @@ use super::spec::{CommanderRule, MRule, Placements, Spec, SpecError};
 use crate::link::LinkSpec;
 use crate::memory;
 use crate::rng::{Purpose, stream};
+use crate::timing::Timing;
 use crate::traitor::StrategyRef;
 use crate::traitor::enumerated::{self, Choices, om_slots};
 use crate::types::{Algorithm, COMMANDER, GeneralId, Value};
@@ -100,6 +101,8 @@ pub struct Cell {
     pub m_rule: MRule,
     /// Rounds of relaying (`None` when the m rule gives a negative m).
     pub m: Option<usize>,
+    /// Timing model, delta, GST and round timeout.
+    pub timing: Timing,
     /// Why the cell is not run, if it is not.
     pub skip: Option<String>,
     /// The paper's prediction.
@@ -116,8 +119,13 @@ impl Cell {
     /// `om n=4 f=1 m=1 authenticated`.
     pub fn label(&self) -> String {
         let m = self.m.map_or("-".into(), |m| m.to_string());
+        let timing = if self.timing == Timing::default() {
+            String::new()
+        } else {
+            format!(" {}", timing_label(&self.timing))
+        };
         format!(
-            "{} n={} f={} m={} {}",
+            "{} n={} f={} m={} {}{timing}",
             self.algorithm,
             self.n,
             self.f,
@@ -151,6 +159,16 @@ impl ExperimentPlan {
     }
 }
 
+/// `sync delta=10 timeout=10`, `partial delta=10 gst=500 timeout=20`.
+pub fn timing_label(t: &Timing) -> String {
+    let gst = if t.model == crate::timing::TimingModel::Partial {
+        format!(" gst={}", t.gst)
+    } else {
+        String::new()
+    };
+    format!("{} delta={}{gst} timeout={}", t.model, t.delta, t.timeout)
+}
+
 /// The spec's fingerprint.
 pub fn fingerprint(spec: &Spec) -> String {
     let json = serde_json::to_vec(spec).unwrap_or_default();
@@ -158,8 +176,17 @@ pub fn fingerprint(spec: &Spec) -> String {
     digest.iter().take(8).map(|b| format!("{b:02x}")).collect()
 }
 
-fn theory(alg: Algorithm, link: &LinkSpec, n: usize, f: usize, m: usize) -> Theory {
-    if *link != LinkSpec::Authenticated {
+fn theory(alg: Algorithm, link: &LinkSpec, timing: &Timing, n: usize, f: usize, m: usize) -> Theory {
+    // The theorems assume synchronous rounds: every loyal frame in time.
+    // That holds under sync, or from time 0 under partial with GST = 0, when
+    // the timeout covers delta; otherwise no theorem speaks.
+    let synchronous = timing.timeout >= timing.delta
+        && match timing.model {
+            crate::timing::TimingModel::Sync => true,
+            crate::timing::TimingModel::Partial => timing.gst == 0,
+            crate::timing::TimingModel::Async => false,
+        };
+    if *link != LinkSpec::Authenticated || !synchronous {
         return Theory::Open;
     }
     if f == 0 {
@@ -292,17 +319,20 @@ pub fn build(spec: &Spec, source: &str) -> Result<ExperimentPlan, SpecError> {
     for &algorithm in &spec.algorithms {
         for link in &spec.links {
             for &m_rule in &spec.m {
-                for &n in &spec.ns {
-                    for &f in &spec.fs {
-                        let cell = make_cell(spec, cells.len(), algorithm, link, m_rule, n, f).map_err(&too_big)?;
-                        total += cell.runs.len() as u64;
-                        if total > MAX_TOTAL_RUNS {
-                            return Err(too_big(format!(
-                                "more than {MAX_TOTAL_RUNS} runs (reached at {})",
-                                cell.label()
-                            )));
+                for timing in &spec.timings {
+                    for &n in &spec.ns {
+                        for &f in &spec.fs {
+                            let at = (algorithm, link, m_rule, *timing, n, f);
+                            let cell = make_cell(spec, cells.len(), at).map_err(&too_big)?;
+                            total += cell.runs.len() as u64;
+                            if total > MAX_TOTAL_RUNS {
+                                return Err(too_big(format!(
+                                    "more than {MAX_TOTAL_RUNS} runs (reached at {})",
+                                    cell.label()
+                                )));
+                            }
+                            cells.push(cell);
                         }
-                        cells.push(cell);
                     }
                 }
             }
@@ -315,15 +345,11 @@ pub fn build(spec: &Spec, source: &str) -> Result<ExperimentPlan, SpecError> {
     })
 }
 
-fn make_cell(
-    spec: &Spec,
-    id: usize,
-    algorithm: Algorithm,
-    link: &LinkSpec,
-    m_rule: MRule,
-    n: usize,
-    f: usize,
-) -> Result<Cell, String> {
+/// Where a cell sits: algorithm, link, m rule, timing, n and f.
+type CellAt<'a> = (Algorithm, &'a LinkSpec, MRule, Timing, usize, usize);
+
+fn make_cell(spec: &Spec, id: usize, at: CellAt<'_>) -> Result<Cell, String> {
+    let (algorithm, link, m_rule, timing, n, f) = at;
     let m = m_rule.m_for(f);
     let mut cell = Cell {
         id,
@@ -333,6 +359,7 @@ fn make_cell(
         f,
         m_rule,
         m,
+        timing,
         skip: None,
         theory: Theory::Open,
         search: Search::None,
@@ -347,7 +374,7 @@ fn make_cell(
         Some(m) if m.saturating_add(2) > n => cell.skip = Some(format!("m = {m} needs n >= m + 2")),
         Some(m) => {
             memory::check_run(algorithm, n, m).map_err(|e| format!("{}: {e}", cell.label()))?;
-            cell.theory = theory(algorithm, link, n, f, m);
+            cell.theory = theory(algorithm, link, &timing, n, f, m);
             fill_runs(spec, &mut cell, m).map_err(|e| format!("{}: {e}", cell.label()))?;
         }
     }

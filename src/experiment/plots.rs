@@ -46,9 +46,16 @@ pub fn write_plots(
     let mut files = Vec::new();
     let several_links = plan.spec.links.len() > 1;
     let several_m = plan.spec.m.len() > 1;
-    for group in groups(results) {
+    let several_timings = plan.spec.timings.len() > 1;
+    // With several timings and a single n, each heatmap would be one row:
+    // the timing charts say it all.
+    let heatmaps = !(several_timings && plan.spec.ns.len() == 1);
+    for group in groups(results).into_iter().filter(|_| heatmaps) {
+        // `+` and `-` spelt out, so that m = f+1 and m = f-1 never share a file.
         let clean = |t: &str| -> String {
             let c: String = t
+                .replace('+', "plus")
+                .replace('-', "minus")
                 .chars()
                 .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
                 .collect();
@@ -61,6 +68,10 @@ pub fn write_plots(
         if several_links {
             name += &format!("-{}", clean(&group.link));
         }
+        if several_timings {
+            let t = group.timing;
+            name += &format!("-{}-d{}-g{}-t{}", t.model, t.delta, t.gst, t.timeout);
+        }
         name += ".svg";
         let title = format!("{}: violated runs / runs (blue line: n = 3f+1)", group.title());
         heatmap(&out.join(&name), &title, &plan.spec.fs, &plan.spec.ns, &group.cells).map_err(|e| PlotError {
@@ -68,6 +79,16 @@ pub fn write_plots(
             message: e.to_string(),
         })?;
         files.push(name);
+    }
+    if several_timings {
+        for &alg in &plan.spec.algorithms {
+            let name = format!("timing-{alg}.svg");
+            timing_chart(&out.join(&name), alg, records).map_err(|e| PlotError {
+                file: name.clone(),
+                message: e.to_string(),
+            })?;
+            files.push(name);
+        }
     }
     if !records.is_empty() {
         messages(&out.join("messages.svg"), records).map_err(|e| PlotError {
@@ -238,6 +259,108 @@ fn draw_messages(path: &Path, title: &str, measured: &Series) -> PlotResult<()> 
         .background_style(WHITE.mix(0.85))
         .border_style(BLACK)
         .draw()?;
+    root.present()?;
+    Ok(())
+}
+
+/// The lecture's trade-off for one algorithm: against the round timeout,
+/// the share of runs that broke IC1 or IC2 (top) and the virtual time of
+/// the last loyal decision (bottom), one line per timing model (and GST).
+fn timing_chart(path: &Path, alg: Algorithm, records: &[RunRecord]) -> PlotResult<()> {
+    // (label) -> timeout -> (runs, violations, summed decision time)
+    let mut lines: BTreeMap<String, BTreeMap<u64, (u64, u64, u64)>> = BTreeMap::new();
+    for r in records.iter().filter(|r| r.algorithm == alg) {
+        let label = match r.timing {
+            crate::timing::TimingModel::Partial => format!("partial, GST = {} ms", r.gst_ms),
+            other => format!("{other}, delta = {} ms", r.delta_ms),
+        };
+        let e = lines.entry(label).or_default().entry(r.timeout_ms).or_default();
+        e.0 += 1;
+        e.1 += u64::from(r.violation);
+        e.2 += r.decision_time_ms;
+    }
+    let series: Vec<PanelSeries> = lines
+        .into_iter()
+        .map(|(label, points)| {
+            let pts = points
+                .into_iter()
+                .map(|(t, (n, v, d))| (t as f64, v as f64 / n.max(1) as f64, d as f64 / n.max(1) as f64))
+                .collect();
+            (label, pts)
+        })
+        .collect();
+    two_panels(
+        path,
+        &format!("{}: the timeout trade-off (virtual time)", alg.as_str().to_uppercase()),
+        "round timeout (ms, log scale)",
+        ("runs violating IC1 or IC2", true),
+        ("last loyal decision (ms)", false),
+        &series,
+    )
+}
+
+/// A labelled line of a two-panel chart: points (x, top y, bottom y).
+pub type PanelSeries = (String, Vec<(f64, f64, f64)>);
+
+/// Two charts stacked over one log-scale x axis: for each series, points
+/// (x, top y, bottom y). A top axis marked as a share is drawn in percent.
+pub fn two_panels(
+    path: &Path,
+    title: &str,
+    x_desc: &str,
+    top: (&str, bool),
+    bottom: (&str, bool),
+    series: &[PanelSeries],
+) -> PlotResult<()> {
+    let xs = || series.iter().flat_map(|(_, p)| p.iter().map(|q| q.0));
+    let x_min = xs().fold(f64::INFINITY, f64::min).max(1.0);
+    let x_max = xs().fold(1.0, f64::max).max(x_min * 2.0);
+    let y_max =
+        |pick: fn(&(f64, f64, f64)) -> f64| series.iter().flat_map(|(_, p)| p.iter().map(pick)).fold(1.0, f64::max);
+    let root = SVGBackend::new(path, (860, 680)).into_drawing_area();
+    root.fill(&WHITE)?;
+    let root = root.titled(title, ("sans-serif", 18))?;
+    let (upper_area, lower_area) = root.split_vertically(320);
+    for (i, (area, (desc, share))) in [(&upper_area, top), (&lower_area, bottom)].into_iter().enumerate() {
+        let pick: fn(&(f64, f64, f64)) -> f64 = if i == 0 { |p| p.1 } else { |p| p.2 };
+        let top_y = if share { 1.05 } else { y_max(pick) * 1.15 };
+        let mut chart = ChartBuilder::on(area)
+            .margin(12)
+            .x_label_area_size(36)
+            .y_label_area_size(64)
+            .build_cartesian_2d((x_min * 0.85..x_max * 1.15).log_scale(), 0f64..top_y)?;
+        chart
+            .configure_mesh()
+            .x_desc(x_desc)
+            .y_desc(desc)
+            .x_label_formatter(&|v| format!("{v:.0}"))
+            .y_label_formatter(&|v| {
+                if share {
+                    format!("{:.0}%", v * 100.0)
+                } else {
+                    format!("{v:.0}")
+                }
+            })
+            .draw()?;
+        for (k, (label, points)) in series.iter().enumerate() {
+            let color = PALETTE[k % PALETTE.len()];
+            let pts: Vec<(f64, f64)> = points.iter().map(|p| (p.0, pick(p))).collect();
+            let line = chart.draw_series(LineSeries::new(pts.clone(), color.stroke_width(2)))?;
+            if i == 0 {
+                line.label(label.clone())
+                    .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 18, y)], color.stroke_width(2)));
+            }
+            chart.draw_series(pts.into_iter().map(|p| Circle::new(p, 4, color.filled())))?;
+        }
+        if i == 0 {
+            chart
+                .configure_series_labels()
+                .position(SeriesLabelPosition::UpperRight)
+                .background_style(WHITE.mix(0.85))
+                .border_style(BLACK)
+                .draw()?;
+        }
+    }
     root.present()?;
     Ok(())
 }

@@ -4,6 +4,7 @@
 
 use super::plan::{Cell, RunDesc};
 use crate::runtime::RunReport;
+use crate::timing::TimingModel;
 use crate::traitor::StrategyRef;
 use crate::types::{Algorithm, Counters, Value};
 use std::path::Path;
@@ -54,6 +55,16 @@ pub struct RunRecord {
     pub decisions: String,
     /// Rounds the run took (m + 1).
     pub rounds: u32,
+    /// The timing model.
+    pub timing: TimingModel,
+    /// Delay bound delta, in virtual ms.
+    pub delta_ms: u64,
+    /// Global stabilisation time (partial synchrony), in virtual ms.
+    pub gst_ms: u64,
+    /// Round timeout, in virtual ms.
+    pub timeout_ms: u64,
+    /// Virtual time at which the last loyal lieutenant decided, in ms.
+    pub decision_time_ms: u64,
     /// Every counter of the run, a column each (see [`Counters::NAMES`]).
     pub counters: Counters,
 }
@@ -94,6 +105,11 @@ impl RunRecord {
                 .collect::<Vec<_>>()
                 .join(";"),
             rounds: o.rounds,
+            timing: o.timing,
+            delta_ms: o.delta_ms,
+            gst_ms: o.gst_ms,
+            timeout_ms: o.timeout_ms,
+            decision_time_ms: o.decision_time_ms,
             counters: o.counters,
         }
     }
@@ -122,6 +138,11 @@ const FIELDS: &[&str] = &[
     "violation",
     "decisions",
     "rounds",
+    "timing",
+    "delta_ms",
+    "gst_ms",
+    "timeout_ms",
+    "decision_time_ms",
 ];
 
 /// Column names of `runs.csv`: the run's fields, then every counter.
@@ -153,6 +174,11 @@ impl RunRecord {
             self.violation.to_string(),
             self.decisions.clone(),
             self.rounds.to_string(),
+            self.timing.to_string(),
+            self.delta_ms.to_string(),
+            self.gst_ms.to_string(),
+            self.timeout_ms.to_string(),
+            self.decision_time_ms.to_string(),
         ];
         out.extend(self.counters.values().iter().map(u64::to_string));
         out
@@ -193,6 +219,11 @@ impl RunRecord {
             violation: num(get(18), "violation")?,
             decisions: get(19).to_string(),
             rounds: num(get(20), "rounds")?,
+            timing: get(21).parse().map_err(|e: crate::types::UnknownName| e.to_string())?,
+            delta_ms: num(get(22), "delta_ms")?,
+            gst_ms: num(get(23), "gst_ms")?,
+            timeout_ms: num(get(24), "timeout_ms")?,
+            decision_time_ms: num(get(25), "decision_time_ms")?,
             counters,
         })
     }

@@ -135,6 +135,9 @@ pub(crate) fn summary_md(
          ✓ = as the paper predicts, ✗ = against it (a bug to find), no mark = no theorem applies. Search: E = exhaustive \
          over every traitor behaviour, S = sampled portfolio.\n"
     );
+    if plan.spec.timings.len() > 1 {
+        timing_tables(&mut s, plan, records);
+    }
     markdown_tables(&mut s, plan, results, records);
     let against: Vec<&CellResult> = results.iter().filter(|c| c.agrees() == Some(false)).collect();
     if against.is_empty() {
@@ -197,4 +200,50 @@ pub fn verdict_table(results: &[CellResult], plan: &ExperimentPlan) -> String {
         if against > 0 { " (marked !): see summary.md" } else { "" }
     );
     s
+}
+
+/// With several timings: per algorithm, a table of timeout (rows) by timing
+/// model (columns): violating runs and the mean time of the last loyal
+/// decision, over every cell of that timing (the numbers behind the
+/// timing plots).
+fn timing_tables(s: &mut String, plan: &ExperimentPlan, records: &[RunRecord]) {
+    use crate::timing::TimingModel;
+    let label = |r: &RunRecord| match r.timing {
+        TimingModel::Partial => format!("partial, GST {} ms", r.gst_ms),
+        other => format!("{other}, delta {} ms", r.delta_ms),
+    };
+    for &alg in &plan.spec.algorithms {
+        let rows: Vec<&RunRecord> = records.iter().filter(|r| r.algorithm == alg).collect();
+        let mut columns: Vec<String> = Vec::new();
+        let mut timeouts: Vec<u64> = Vec::new();
+        for r in &rows {
+            if !columns.contains(&label(r)) {
+                columns.push(label(r));
+            }
+            if !timeouts.contains(&r.timeout_ms) {
+                timeouts.push(r.timeout_ms);
+            }
+        }
+        timeouts.sort_unstable();
+        let _ = writeln!(
+            s,
+            "## {}: the timeout trade-off\n\nPer timeout and timing model, over every cell: runs that broke IC1 or IC2, \
+             and the mean virtual time of the last loyal decision.\n",
+            alg.as_str().to_uppercase()
+        );
+        let _ = writeln!(s, "| timeout (ms) | {} |", columns.join(" | "));
+        let _ = writeln!(s, "|---|{}", "---|".repeat(columns.len()));
+        for t in timeouts {
+            let _ = write!(s, "| {t} |");
+            for c in &columns {
+                let cell: Vec<&&RunRecord> = rows.iter().filter(|r| r.timeout_ms == t && label(r) == *c).collect();
+                let n = cell.len().max(1);
+                let bad = cell.iter().filter(|r| r.violation).count();
+                let time = cell.iter().map(|r| r.decision_time_ms).sum::<u64>() / n as u64;
+                let _ = write!(s, " {bad}/{} violated, {time} ms |", cell.len());
+            }
+            let _ = writeln!(s);
+        }
+        let _ = writeln!(s, "\n![timing-{alg}.svg](timing-{alg}.svg)\n");
+    }
 }

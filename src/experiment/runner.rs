@@ -119,6 +119,10 @@ pub fn run_spec(plan: &ExperimentPlan, cell_id: usize, desc: &RunDesc, trace: bo
         runtime: plan.spec.runtime,
         seed: desc.seed,
         trace,
+        timing: cell.timing.model,
+        delta: cell.timing.delta,
+        gst: cell.timing.gst,
+        timeout: Some(cell.timing.timeout),
     })
 }
 

@@ -6,6 +6,7 @@
 
 use crate::link::LinkSpec;
 use crate::run::RuntimeKind;
+use crate::timing::{Timing, TimingModel};
 use crate::traitor::{StrategyRef, builtins};
 use crate::types::{Algorithm, Value};
 use serde::{Deserialize, Serialize};
@@ -102,6 +103,10 @@ struct Raw {
     exhaustive_limit: Option<Spanned<u64>>,
     stop_at_first_violation: Option<bool>,
     max_runs_per_cell: Option<Spanned<u64>>,
+    timings: Option<Spanned<Vec<String>>>,
+    deltas: Option<Spanned<Vec<u64>>>,
+    gsts: Option<Spanned<Vec<u64>>>,
+    timeouts: Option<Spanned<Vec<u64>>>,
 }
 
 /// How m follows f.
@@ -193,6 +198,20 @@ pub struct Spec {
     pub stop_at_first_violation: bool,
     /// Cap on runs per cell.
     pub max_runs_per_cell: u64,
+    /// Timings to sweep: every combination of the `timings`, `deltas`,
+    /// `gsts` (partial synchrony only) and `timeouts` axes. Left out of the
+    /// plan's fingerprint when it is the default, so that plans written
+    /// before timing existed keep theirs.
+    #[serde(default = "default_timings", skip_serializing_if = "is_default_timings")]
+    pub timings: Vec<Timing>,
+}
+
+fn default_timings() -> Vec<Timing> {
+    vec![Timing::default()]
+}
+
+fn is_default_timings(t: &[Timing]) -> bool {
+    t == [Timing::default()]
 }
 
 /// Where a field's error points: the file, and the line from the field's
@@ -215,11 +234,31 @@ impl Source<'_> {
     }
 }
 
+/// Largest experiment or script file read, in bytes.
+pub const MAX_FILE_BYTES: u64 = 1 << 20;
+
+/// Reads a text file of at most [`MAX_FILE_BYTES`]: a larger one (or a
+/// device that never ends) is an error, not an unbounded read.
+pub fn read_limited(path: &Path) -> std::io::Result<String> {
+    use std::io::Read as _;
+    let mut text = String::new();
+    std::fs::File::open(path)?
+        .take(MAX_FILE_BYTES + 1)
+        .read_to_string(&mut text)?;
+    if text.len() as u64 > MAX_FILE_BYTES {
+        return Err(std::io::Error::other(format!(
+            "larger than {} KiB, too large for an experiment file",
+            MAX_FILE_BYTES >> 10
+        )));
+    }
+    Ok(text)
+}
+
 /// Reads and validates an experiment file. Scripted strategies are read
 /// relative to the experiment file's folder, then the current folder.
 pub fn load(path: &Path) -> Result<Spec, SpecError> {
     let display = path.display().to_string();
-    let text = std::fs::read_to_string(path).map_err(|source| SpecError::Io {
+    let text = read_limited(path).map_err(|source| SpecError::Io {
         path: display.clone(),
         source,
     })?;
@@ -262,7 +301,81 @@ pub fn parse(text: &str, path: &str, default_name: &str, base: Option<&Path>) ->
         exhaustive_limit: positive(&src, "exhaustive_limit", raw.exhaustive_limit, 20_000)?,
         stop_at_first_violation: raw.stop_at_first_violation.unwrap_or(false),
         max_runs_per_cell: positive(&src, "max_runs_per_cell", raw.max_runs_per_cell, 100_000)?,
+        timings: timings(&src, raw.timings, raw.deltas, raw.gsts, raw.timeouts)?,
     })
+}
+
+/// `timings`, `deltas`, `gsts`, `timeouts`: every combination, GST only
+/// for partial synchrony; a missing timeout is delta.
+fn timings(
+    src: &Source<'_>,
+    models: Option<Spanned<Vec<String>>>,
+    deltas: Option<Spanned<Vec<u64>>>,
+    gsts: Option<Spanned<Vec<u64>>>,
+    timeouts: Option<Spanned<Vec<u64>>>,
+) -> Result<Vec<Timing>, SpecError> {
+    let list = |name: &'static str, v: Option<Spanned<Vec<u64>>>, default: Vec<Option<u64>>| match v {
+        None => Ok((default, 0..0)),
+        Some(s) => {
+            let span = s.span();
+            let v = s.into_inner();
+            if v.is_empty() {
+                return Err(src.field(name, span, "give at least one value".into()));
+            }
+            Ok((v.into_iter().map(Some).collect(), span))
+        }
+    };
+    let (models, model_span) = match models {
+        None => (vec![TimingModel::Sync], 0..0),
+        Some(s) => {
+            let span = s.span();
+            let v = s
+                .into_inner()
+                .iter()
+                .map(|m| m.parse::<TimingModel>())
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(|e| src.field("timings", span.clone(), e.to_string()))?;
+            if v.is_empty() {
+                return Err(src.field("timings", span, "give at least one of sync, partial, async".into()));
+            }
+            (v, span)
+        }
+    };
+    let (deltas, delta_span) = list("deltas", deltas, vec![Some(crate::timing::DEFAULT_DELTA)])?;
+    let (gsts, gst_span) = list("gsts", gsts, vec![Some(0)])?;
+    let (timeouts, timeout_span) = list("timeouts", timeouts, vec![None])?;
+    let mut out: Vec<Timing> = Vec::new();
+    for &model in &models {
+        for &delta in &deltas {
+            let gst_axis = if model == TimingModel::Partial {
+                gsts.clone()
+            } else {
+                vec![Some(0)]
+            };
+            for &gst in &gst_axis {
+                for &timeout in &timeouts {
+                    let t = Timing::new(model, delta.unwrap_or_default(), gst.unwrap_or_default(), timeout).map_err(
+                        |e| {
+                            let (field, span) = match e {
+                                crate::timing::TimingError::Zero("delta") => ("deltas", delta_span.clone()),
+                                crate::timing::TimingError::TooLong { what: "gst", .. } => ("gsts", gst_span.clone()),
+                                crate::timing::TimingError::TooLong { what: "delta", .. } => {
+                                    ("deltas", delta_span.clone())
+                                }
+                                _ => ("timeouts", timeout_span.clone()),
+                            };
+                            src.field(field, span, e.to_string())
+                        },
+                    )?;
+                    if !out.contains(&t) {
+                        out.push(t);
+                    }
+                }
+            }
+        }
+    }
+    let _ = model_span;
+    Ok(out)
 }
 
 /// `name`: letters, digits, - and _, since it names a folder.

@@ -10,6 +10,7 @@ use super::runner::run_spec;
 use crate::link::LinkSpec;
 use crate::run::RunSpec;
 use crate::runtime;
+use crate::timing::Timing;
 use crate::traitor::StrategyRef;
 use crate::types::{Algorithm, GeneralId, Value};
 use serde::{Deserialize, Serialize};
@@ -44,6 +45,10 @@ pub struct Witness {
     pub value: Value,
     /// The link model, adversary and rate included.
     pub link: LinkSpec,
+    /// The timing (left out when it is the default, synchronous rounds of
+    /// delta = 10 ms).
+    #[serde(default, skip_serializing_if = "is_default_timing")]
+    pub timing: Timing,
     /// The run's seed.
     pub seed: u64,
     /// The runtime that ran it (a replay uses the same).
@@ -54,6 +59,10 @@ pub struct Witness {
     pub agreement: bool,
     /// IC2 as observed.
     pub validity: bool,
+}
+
+fn is_default_timing(t: &Timing) -> bool {
+    *t == Timing::default()
 }
 
 /// The witness of a violating row: the run as the plan describes it, run
@@ -92,6 +101,7 @@ pub fn witness_for(plan: &ExperimentPlan, r: &RunRecord) -> Result<Witness, Expe
         strategy: desc.strategy.clone(),
         value: desc.value,
         link: cell.link.clone(),
+        timing: cell.timing,
         seed: desc.seed,
         runtime: plan.spec.runtime,
         decisions: o.decisions,
@@ -120,6 +130,10 @@ pub fn replay(path: &Path) -> Result<(Witness, runtime::RunReport), ExperimentEr
         runtime: w.runtime,
         seed: w.seed,
         trace: true,
+        timing: w.timing.model,
+        delta: w.timing.delta,
+        gst: w.timing.gst,
+        timeout: Some(w.timing.timeout),
     };
     let plan = spec
         .validate()

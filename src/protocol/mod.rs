@@ -14,6 +14,7 @@
 //! the registry of algorithms (`runtime::algorithms`).
 
 pub mod codec;
+pub mod heartbeat;
 pub mod majority;
 pub mod om;
 pub mod sm;

@@ -1,127 +1,99 @@
-//! Generals as actix actors. This file family is the only one that imports
-//! actix; it is a thin adapter around the generic node and the network.
+//! Processes as actix actors in virtual time. This file family is the only
+//! one that imports actix; it is a thin adapter around the processes and the
+//! network.
 //!
 //! One `System` per run (or per worker thread, through [`ActixRunner`]), all
-//! actors on its single arbiter. A driver task runs the synchronous rounds:
-//! for each sender in id order it asks the general actor for its frames
-//! (`Emit`) and hands them to the network actor (`Carry`), which applies the
-//! link model and `do_send`s one `Deliver` per receiver. A general that took
-//! something the audit must see tells the network actor (`Audited`). The end of a round is
-//! the driver moving on, which is how absence is detected (A3). Because every
-//! `Deliver` is queued before the driver's next request to that general and
-//! mailboxes are FIFO, each general sees exactly the order the direct runner
-//! produces, whatever tokio schedules in between; no clock is involved.
-//! Frames travel in batches: one actor message per sender, receiver and round.
+//! actors on its single arbiter. Each general is an actor that runs on its
+//! own: when it starts it sets its first timer, and whenever an event reaches
+//! it (a timer of its own firing, a frame arriving) it reacts and sends what
+//! it wants to send, and the timers it wants set, to the network actor
+//! (`Done`). Nobody asks a general for its frames.
+//!
+//! The network actor keeps the run's only clock, an event queue in virtual
+//! time. It hands each general the events of the current instant (`Happen`)
+//! and moves the clock on only when every general it woke has answered; it
+//! applies the answers general by general in id order, whatever order tokio
+//! delivered them in, so a run gives exactly the direct runner's events,
+//! outcome and trace.
 
+use super::clock::Event;
 use super::network::{Network, TraceEntry};
-use super::node::{General, OutFrame};
-use super::{GeneralReport, RunReport, RuntimeError, algorithms, assemble};
-use crate::protocol::Taken;
+use super::process::{Effects, Process};
+use super::{RunReport, RuntimeError};
 use crate::run::RunPlan;
-use crate::types::{Counters, Envelope, GeneralId, Round};
+use crate::timing::Millis;
+use crate::types::{Counters, GeneralId};
 use actix::prelude::*;
+use std::collections::BTreeMap;
+use tokio::sync::oneshot;
 
-/// A general.
-struct GeneralActor {
-    node: Box<dyn General>,
-    network: Addr<NetworkActor>,
+/// A process as an actor.
+struct ProcActor<P: Process + 'static> {
+    id: GeneralId,
+    proc: P,
+    network: Addr<NetworkActor<P>>,
 }
 
-impl Actor for GeneralActor {
+impl<P: Process + Unpin + 'static> Actor for ProcActor<P> {
     type Context = Context<Self>;
-}
 
-/// Asks a general for its frames of a round.
-struct Emit(Round);
-impl Message for Emit {
-    type Result = Vec<OutFrame>;
-}
-
-/// One frame for a general (one per sender, receiver and round).
-struct Deliver {
-    env: Envelope,
-}
-impl Message for Deliver {
-    type Result = ();
-}
-
-/// Asks a general for its end state.
-struct Report;
-impl Message for Report {
-    type Result = GeneralReport;
-}
-
-impl Handler<Emit> for GeneralActor {
-    type Result = MessageResult<Emit>;
-    fn handle(&mut self, msg: Emit, _: &mut Context<Self>) -> Self::Result {
-        MessageResult(self.node.on_round(msg.0))
+    fn started(&mut self, _: &mut Context<Self>) {
+        let mut fx = Effects::default();
+        self.proc.start(&mut fx);
+        self.network.do_send(Done { id: self.id, fx });
     }
 }
 
-impl Handler<Deliver> for GeneralActor {
+/// The events of one instant for one process.
+struct Happen {
+    now: Millis,
+    events: Vec<Event>,
+}
+impl Message for Happen {
     type Result = ();
-    fn handle(&mut self, msg: Deliver, _: &mut Context<Self>) {
-        if let Some(taken) = self.node.accept(&msg.env) {
-            self.network.do_send(Audited { env: msg.env, taken });
+}
+
+/// Asks a process for its final state.
+struct Report<R>(std::marker::PhantomData<R>);
+impl<R: Send + 'static> Message for Report<R> {
+    type Result = R;
+}
+
+impl<P: Process + Unpin + 'static> Handler<Happen> for ProcActor<P> {
+    type Result = ();
+    fn handle(&mut self, msg: Happen, _: &mut Context<Self>) {
+        let mut fx = Effects::default();
+        for event in msg.events {
+            self.proc.on_event(msg.now, event, &mut fx);
         }
+        self.network.do_send(Done { id: self.id, fx });
     }
 }
 
-impl Handler<Report> for GeneralActor {
-    type Result = MessageResult<Report>;
-    fn handle(&mut self, _: Report, _: &mut Context<Self>) -> Self::Result {
-        MessageResult(self.node.report())
+impl<P: Process + Unpin + 'static> Handler<Report<P::Report>> for ProcActor<P> {
+    type Result = MessageResult<Report<P::Report>>;
+    fn handle(&mut self, _: Report<P::Report>, _: &mut Context<Self>) -> Self::Result {
+        MessageResult(self.proc.report())
     }
 }
 
-/// The network between the generals.
-struct NetworkActor {
+/// The network and the clock.
+struct NetworkActor<P: Process + 'static> {
     net: Option<Network>,
-    generals: Vec<Addr<GeneralActor>>,
+    procs: Vec<Addr<ProcActor<P>>>,
+    now: Millis,
+    /// Processes woken at `now` that have not answered yet.
+    waiting: usize,
+    answers: BTreeMap<GeneralId, Vec<Effects>>,
+    finished: Option<oneshot::Sender<()>>,
 }
 
-/// The generals the network connects (sent once, before the first round).
-struct Connect(Vec<Addr<GeneralActor>>);
-impl Message for Connect {
-    type Result = ();
+/// What a process did: its sends, timers and audits.
+struct Done {
+    id: GeneralId,
+    fx: Effects,
 }
-
-/// A general took `taken` from `env`: for the audit.
-struct Audited {
-    env: Envelope,
-    taken: Taken,
-}
-impl Message for Audited {
-    type Result = ();
-}
-
-impl Handler<Connect> for NetworkActor {
-    type Result = ();
-    fn handle(&mut self, msg: Connect, _: &mut Context<Self>) {
-        self.generals = msg.0;
-    }
-}
-
-impl Handler<Audited> for NetworkActor {
-    type Result = ();
-    fn handle(&mut self, msg: Audited, _: &mut Context<Self>) {
-        if let Some(net) = &mut self.net {
-            net.audit(&msg.env, &msg.taken);
-        }
-    }
-}
-
-impl Actor for NetworkActor {
-    type Context = Context<Self>;
-}
-
-/// A sender's frames of a round.
-struct Carry {
-    round: Round,
-    from: GeneralId,
-    frames: Vec<OutFrame>,
-}
-impl Message for Carry {
+impl Message for Done {
     type Result = ();
 }
 
@@ -131,20 +103,54 @@ impl Message for Finish {
     type Result = Option<(Counters, Vec<TraceEntry>)>;
 }
 
-impl Handler<Carry> for NetworkActor {
-    type Result = ();
-    fn handle(&mut self, msg: Carry, _: &mut Context<Self>) {
+impl<P: Process + Unpin + 'static> Actor for NetworkActor<P> {
+    type Context = Context<Self>;
+}
+
+impl<P: Process + Unpin + 'static> NetworkActor<P> {
+    /// Applies the answers of the instant, then wakes the processes of the
+    /// next instant that has any; at the end, says the run is over.
+    fn advance(&mut self) {
         let Some(net) = &mut self.net else { return };
-        let generals = &self.generals;
-        net.carry(msg.round, msg.from, msg.frames, |env| {
-            if let Some(g) = generals.get(usize::from(env.to)) {
-                g.do_send(Deliver { env });
+        for (id, fxs) in std::mem::take(&mut self.answers) {
+            for fx in fxs {
+                net.apply(self.now, id, fx);
             }
-        });
+        }
+        while let Some((now, events)) = net.next_instant() {
+            self.now = now;
+            let mut batches: BTreeMap<GeneralId, Vec<Event>> = BTreeMap::new();
+            for (to, event) in events {
+                if usize::from(to) < self.procs.len() {
+                    batches.entry(to).or_default().push(event);
+                }
+            }
+            for (to, events) in batches {
+                self.waiting += 1;
+                self.procs[usize::from(to)].do_send(Happen { now, events });
+            }
+            if self.waiting > 0 {
+                return;
+            }
+        }
+        if let Some(tx) = self.finished.take() {
+            let _ = tx.send(());
+        }
     }
 }
 
-impl Handler<Finish> for NetworkActor {
+impl<P: Process + Unpin + 'static> Handler<Done> for NetworkActor<P> {
+    type Result = ();
+    fn handle(&mut self, msg: Done, _: &mut Context<Self>) {
+        self.answers.entry(msg.id).or_default().push(msg.fx);
+        self.waiting = self.waiting.saturating_sub(1);
+        if self.waiting == 0 {
+            self.advance();
+        }
+    }
+}
+
+impl<P: Process + Unpin + 'static> Handler<Finish> for NetworkActor<P> {
     type Result = MessageResult<Finish>;
     fn handle(&mut self, _: Finish, _: &mut Context<Self>) -> Self::Result {
         MessageResult(self.net.take().map(Network::finish))
@@ -155,44 +161,58 @@ fn mailbox(e: MailboxError) -> RuntimeError {
     RuntimeError::Actix(e.to_string())
 }
 
-async fn drive(plan: &RunPlan) -> Result<RunReport, RuntimeError> {
-    let (nodes, audit) = algorithms::build(plan);
-    let network = NetworkActor {
-        net: Some(Network::new(plan, audit)?),
-        generals: Vec::new(),
+/// What a run leaves: every process's report, the network's counters, the trace.
+pub(crate) type Finished<P> = (Vec<<P as Process>::Report>, Counters, Vec<TraceEntry>);
+
+/// Runs `procs` over `net` as actors until nothing is left to happen; their
+/// reports, the network's counters and the trace.
+pub(crate) async fn drive<P: Process + Unpin + 'static>(
+    procs: Vec<P>,
+    net: Network,
+) -> Result<Finished<P>, RuntimeError> {
+    let (tx, rx) = oneshot::channel();
+    let n = procs.len();
+    if n == 0 {
+        return Err(RuntimeError::Actix("a run needs processes".into()));
     }
-    .start();
-    let generals: Vec<Addr<GeneralActor>> = nodes
-        .into_iter()
-        .map(|node| {
-            let network = network.clone();
-            GeneralActor { node, network }.start()
-        })
-        .collect();
-    network.send(Connect(generals.clone())).await.map_err(mailbox)?;
-    for round in 1..=plan.m as Round + 1 {
-        for (s, g) in generals.iter().enumerate() {
-            let frames = g.send(Emit(round)).await.map_err(mailbox)?;
-            network
-                .send(Carry {
-                    round,
-                    from: s as GeneralId,
-                    frames,
-                })
-                .await
-                .map_err(mailbox)?;
+    let mut addrs = Vec::with_capacity(n);
+    let network = NetworkActor::create(|ctx| {
+        let addr = ctx.address();
+        let procs: Vec<Addr<ProcActor<P>>> = procs
+            .into_iter()
+            .enumerate()
+            .map(|(id, proc)| {
+                ProcActor {
+                    id: id as GeneralId,
+                    proc,
+                    network: addr.clone(),
+                }
+                .start()
+            })
+            .collect();
+        addrs.clone_from(&procs);
+        NetworkActor {
+            net: Some(net),
+            procs,
+            now: 0,
+            // Every process answers once when it starts.
+            waiting: n,
+            answers: BTreeMap::new(),
+            finished: Some(tx),
         }
-    }
-    let mut reports = Vec::with_capacity(generals.len());
-    for g in &generals {
-        reports.push(g.send(Report).await.map_err(mailbox)?);
+    });
+    rx.await
+        .map_err(|_| RuntimeError::Actix("the network stopped".into()))?;
+    let mut reports = Vec::with_capacity(n);
+    for p in &addrs {
+        reports.push(p.send(Report(std::marker::PhantomData)).await.map_err(mailbox)?);
     }
     let (counters, trace) = network
         .send(Finish)
         .await
         .map_err(mailbox)?
         .ok_or_else(|| RuntimeError::Actix("network finished twice".into()))?;
-    Ok(assemble(plan, reports, counters, trace))
+    Ok((reports, counters, trace))
 }
 
 /// Runs plans on one actix `System`, reused across runs (one per worker
@@ -215,11 +235,22 @@ impl ActixRunner {
 
     /// Runs one plan to completion; its actors stop when the run ends.
     pub fn run(&self, plan: &RunPlan) -> Result<RunReport, RuntimeError> {
-        self.system.block_on(drive(plan))
+        let (procs, net) = super::agreement(plan)?;
+        let (reports, counters, trace) = self.system.block_on(drive(procs, net))?;
+        Ok(super::assemble(plan, reports, counters, trace))
+    }
+
+    /// Runs any processes to completion on this system.
+    pub(crate) fn drive<P: Process + Unpin + 'static>(
+        &self,
+        procs: Vec<P>,
+        net: Network,
+    ) -> Result<Finished<P>, RuntimeError> {
+        self.system.block_on(drive(procs, net))
     }
 }
 
 /// Runs one plan in its own actix `System`.
-pub fn run(plan: &RunPlan) -> Result<RunReport, RuntimeError> {
+pub(crate) fn run(plan: &RunPlan) -> Result<RunReport, RuntimeError> {
     ActixRunner::new().run(plan)
 }

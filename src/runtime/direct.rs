@@ -1,32 +1,31 @@
-//! The direct runner: the generals' state machines in one loop, no actors.
-//! Round by round, each sender in id order sends its frames, the network
-//! carries them, and each receiver takes what arrives at once. A receiver
-//! taking round-r frames before its own round-r sends is safe: round-r input
-//! only ever feeds round r+1 output, in both algorithms.
+//! The direct runner: the processes of a run and its network in one loop,
+//! no actors. Instant by instant, every event of the instant reaches its
+//! process in the clock's order; then what each process did is applied,
+//! process by process in id order. The reference, and the baseline the
+//! actix runtime is measured against.
 
 use super::network::Network;
-use super::{RunReport, RuntimeError, algorithms, assemble};
-use crate::run::RunPlan;
+use super::process::{Effects, Process};
+use crate::types::GeneralId;
+use std::collections::BTreeMap;
 
-/// Runs a plan in-process.
-pub(crate) fn run(plan: &RunPlan) -> Result<RunReport, RuntimeError> {
-    let (mut generals, audit) = algorithms::build(plan);
-    let mut net = Network::new(plan, audit)?;
-    let mut arrived = Vec::new();
-    for round in 1..=plan.m as u32 + 1 {
-        for s in 0..generals.len() {
-            let frames = generals[s].on_round(round);
-            net.carry(round, s as u16, frames, |env| arrived.push(env));
-            for env in arrived.drain(..) {
-                if let Some(g) = generals.get_mut(usize::from(env.to))
-                    && let Some(taken) = g.accept(&env)
-                {
-                    net.audit(&env, &taken);
-                }
+/// Runs `procs` (ids are their positions) over `net` until nothing is left
+/// to happen.
+pub(crate) fn drive<P: Process>(procs: &mut [P], net: &mut Network) {
+    for (id, p) in procs.iter_mut().enumerate() {
+        let mut fx = Effects::default();
+        p.start(&mut fx);
+        net.apply(0, id as GeneralId, fx);
+    }
+    while let Some((now, events)) = net.next_instant() {
+        let mut done: BTreeMap<GeneralId, Effects> = BTreeMap::new();
+        for (to, event) in events {
+            if let Some(p) = procs.get_mut(usize::from(to)) {
+                p.on_event(now, event, done.entry(to).or_default());
             }
         }
+        for (id, fx) in done {
+            net.apply(now, id, fx);
+        }
     }
-    let reports = generals.iter().map(|g| g.report()).collect();
-    let (counters, trace) = net.finish();
-    Ok(assemble(plan, reports, counters, trace))
 }

@@ -12,13 +12,16 @@
 pub mod actix;
 pub(crate) mod algorithms;
 pub(crate) mod audit;
+pub(crate) mod clock;
 pub(crate) mod direct;
 pub mod network;
 pub(crate) mod node;
+pub(crate) mod process;
 
 use crate::run::{RunPlan, RuntimeKind};
-use crate::types::{COMMANDER, Counters, GeneralId, Outcome, Value, check_conditions};
-use network::TraceEntry;
+use crate::types::{COMMANDER, Counters, GeneralId, Outcome, Round, Value, check_conditions};
+use network::{Network, TraceEntry};
+use process::{Agreement, Process};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -35,6 +38,8 @@ pub struct GeneralReport {
     pub v: Option<Vec<Value>>,
     /// Its own counters (the network's and the audit's are in the outcome).
     pub counters: Counters,
+    /// Virtual time at which it decided (its last deadline), if it did.
+    pub decided_at: Option<crate::timing::Millis>,
 }
 
 /// Everything a run produced.
@@ -62,9 +67,28 @@ pub enum RuntimeError {
 /// Runs a plan on the runtime it names.
 pub fn execute(plan: &RunPlan) -> Result<RunReport, RuntimeError> {
     match plan.runtime {
-        RuntimeKind::Direct => direct::run(plan),
+        RuntimeKind::Direct => {
+            let (mut procs, mut net) = agreement(plan)?;
+            direct::drive(&mut procs, &mut net);
+            let reports = procs.iter().map(Process::report).collect();
+            let (counters, trace) = net.finish();
+            Ok(assemble(plan, reports, counters, trace))
+        }
         RuntimeKind::Actix => actix::run(plan),
     }
+}
+
+/// The timed generals of a plan and the network between them.
+fn agreement(plan: &RunPlan) -> Result<(Vec<Agreement>, Network), RuntimeError> {
+    let (generals, audit) = algorithms::build(plan);
+    let rounds = plan.m as Round + 1;
+    let procs = generals
+        .into_iter()
+        .map(|g| Agreement::new(g, plan.timing, rounds))
+        .collect();
+    let link = plan.link.build(plan.seed, plan.n)?;
+    let net = Network::new(link, audit, plan.timing, plan.seed, true, plan.trace);
+    Ok((procs, net))
 }
 
 /// Builds the report from every general's end state and the network's.
@@ -100,6 +124,16 @@ pub(crate) fn assemble(
         agreement,
         validity,
         rounds: plan.m as u32 + 1,
+        timing: plan.timing.model,
+        delta_ms: plan.timing.delta,
+        gst_ms: plan.timing.gst,
+        timeout_ms: plan.timing.timeout,
+        decision_time_ms: generals
+            .iter()
+            .filter(|g| g.loyal && g.id != COMMANDER)
+            .filter_map(|g| g.decided_at)
+            .max()
+            .unwrap_or(0),
         counters,
         seed: plan.seed,
     };

@@ -1,23 +1,30 @@
-//! The network both runtimes share: it passes every frame through the run's
-//! link model, counts what the link did, records the trace, and hands what
-//! generals took from frames to the run's audit (an observer: nothing a
-//! general does depends on it). The actix runtime wraps it in an actor; the
-//! direct runner calls it in place.
+//! The network both runtimes share, and the run's virtual clock: it passes
+//! every frame through the run's link model, gives it a delay from the
+//! timing model and schedules its arrival, keeps the generals' timers,
+//! counts what the link did, records the trace, and hands what generals took
+//! from frames to the run's audit (an observer: nothing a general does
+//! depends on it). The actix runtime wraps it in an actor; the direct runner
+//! calls it in place.
 
 use super::audit::Audit;
-use super::node::OutFrame;
-use crate::link::{Carried, Link, LinkAction, LinkError};
-use crate::protocol::Taken;
-use crate::run::RunPlan;
+use super::clock::{Clock, Event};
+use super::process::Effects;
+use crate::link::{Carried, Link, LinkAction};
+use crate::timing::{Delays, Millis, Timing};
 use crate::types::{Counters, Envelope, GeneralId, Original, Round, Value};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
-/// One line of a run's message trace.
+/// One line of a run's message trace. Lines come in the order frames were
+/// sent; `t` is when each arrived.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TraceEntry {
     /// The round the frame travelled in.
     pub round: Round,
+    /// Virtual time of delivery in ms (of sending, for a dropped frame).
+    pub t: Millis,
+    /// It arrived after its round's deadline, and counted as absent.
+    pub late: bool,
     /// Who really sent it (whatever the link claims).
     pub from: GeneralId,
     /// Who it was for.
@@ -53,44 +60,68 @@ impl fmt::Display for TraceEntry {
         if let Some(c) = self.claimed {
             write!(f, " claimed={c}")?;
         }
+        write!(f, " t={}", self.t)?;
+        if self.late {
+            f.write_str(" late")?;
+        }
         Ok(())
     }
 }
 
-/// Frames in, link model applied, frames out.
+/// Frames in, link model and delays applied, arrivals scheduled.
 pub(crate) struct Network {
     link: Box<dyn Link>,
     audit: Box<dyn Audit>,
+    clock: Clock,
+    delays: Delays,
+    /// The rounds' deadlines, for marking late frames in the trace.
+    deadlines: Option<Timing>,
     trace: Option<Vec<TraceEntry>>,
     counters: Counters,
     scratch: Vec<Carried>,
 }
 
 impl Network {
-    /// The network of a plan, with the run's audit beside it.
-    pub(crate) fn new(plan: &RunPlan, audit: Box<dyn Audit>) -> Result<Network, LinkError> {
-        Ok(Network {
-            link: plan.link.build(plan.seed, plan.n)?,
+    /// A network over `link` with delays from `timing`; `rounds` says
+    /// whether frames belong to agreement rounds (and so can be late).
+    pub(crate) fn new(
+        link: Box<dyn Link>,
+        audit: Box<dyn Audit>,
+        timing: Timing,
+        seed: u64,
+        rounds: bool,
+        trace: bool,
+    ) -> Network {
+        Network {
+            link,
             audit,
-            trace: plan.trace.then(Vec::new),
+            clock: Clock::default(),
+            delays: Delays::new(timing, seed),
+            deadlines: rounds.then_some(timing),
+            trace: trace.then(Vec::new),
             counters: Counters::default(),
             scratch: Vec::new(),
-        })
+        }
     }
 
-    /// Carries `from`'s frames of `round`, calling `deliver` for every frame
-    /// that arrives, in order.
-    pub(crate) fn carry(
-        &mut self,
-        round: Round,
-        from: GeneralId,
-        frames: Vec<OutFrame>,
-        mut deliver: impl FnMut(Envelope),
-    ) {
+    /// The events of the next instant, if anything is left to happen.
+    pub(crate) fn next_instant(&mut self) -> Option<(Millis, Vec<(GeneralId, Event)>)> {
+        self.clock.next_instant()
+    }
+
+    /// Applies what general `from` did at `now`: its timers, its frames,
+    /// its audits. Runtimes call this general by general, in id order.
+    pub(crate) fn apply(&mut self, now: Millis, from: GeneralId, fx: Effects) {
+        for (at, tag) in fx.timers {
+            self.clock.schedule(at, from, Event::Timer(tag));
+        }
+        for (env, taken) in fx.audits {
+            self.audit.audit(&env, &taken);
+        }
         let can_alter = self.link.can_alter();
-        for out in frames {
+        for out in fx.sends {
             let env = Envelope {
-                round,
+                round: out.round,
                 from,
                 to: out.to,
                 bytes: out.bytes,
@@ -112,42 +143,36 @@ impl Network {
                     LinkAction::Tampered | LinkAction::Spoofed => self.counters.link_tampered += 1,
                     LinkAction::Replayed => self.counters.link_injected += 1,
                 }
+                let at = match action {
+                    LinkAction::Dropped => now,
+                    _ => now.saturating_add(self.delays.draw(now)),
+                };
+                let late = self.deadlines.is_some_and(|t| at > t.deadline(env.round));
                 if let Some(trace) = &mut self.trace {
                     let claimed = (env.from != from || action == LinkAction::Replayed).then_some(env.from);
+                    let entry = |path: Vec<GeneralId>, value: Option<Value>| TraceEntry {
+                        round: env.round,
+                        t: at,
+                        late: late && action != LinkAction::Dropped,
+                        from: if action == LinkAction::Replayed { env.from } else { from },
+                        to: env.to,
+                        path,
+                        value,
+                        link: action,
+                        claimed,
+                    };
                     if action == LinkAction::Replayed {
-                        trace.push(TraceEntry {
-                            round,
-                            from: env.from,
-                            to: env.to,
-                            path: Vec::new(),
-                            value: None,
-                            link: action,
-                            claimed,
-                        });
+                        trace.push(entry(Vec::new(), None));
                     } else {
-                        for m in &out.trace {
-                            trace.push(TraceEntry {
-                                round,
-                                from,
-                                to: env.to,
-                                path: m.path.clone(),
-                                value: Some(m.value),
-                                link: action,
-                                claimed,
-                            });
-                        }
+                        trace.extend(out.trace.iter().map(|m| entry(m.path.clone(), Some(m.value))));
                     }
                 }
                 if action != LinkAction::Dropped {
-                    deliver(env);
+                    let to = env.to;
+                    self.clock.schedule(at, to, Event::Deliver(env));
                 }
             }
         }
-    }
-
-    /// A general took `taken` from the frame `env`: the audit's turn.
-    pub(crate) fn audit(&mut self, env: &Envelope, taken: &Taken) {
-        self.audit.audit(env, taken);
     }
 
     /// Counters (the link's and the audit's) and trace at the end of the run.

@@ -21,6 +21,8 @@ type Encoded<M> = (Arc<M>, Arc<Vec<u8>>);
 /// A frame leaving a general.
 #[derive(Clone, Debug)]
 pub(crate) struct OutFrame {
+    /// The round the frame belongs to (0 outside agreement rounds).
+    pub(crate) round: Round,
     pub(crate) to: GeneralId,
     pub(crate) bytes: Arc<Vec<u8>>,
     /// Logical messages in it, when the run is traced.
@@ -153,7 +155,12 @@ impl<P: Hooks> General for Node<P> {
             self.counters.messages += count;
             self.counters.frames += 1;
             self.counters.bytes += bytes.len() as u64;
-            out.push(OutFrame { to, bytes, trace });
+            out.push(OutFrame {
+                round,
+                to,
+                bytes,
+                trace,
+            });
         }
         out
     }
@@ -191,6 +198,7 @@ impl<P: Hooks> General for Node<P> {
             decision: self.proto.decide(),
             v: self.proto.values(),
             counters,
+            decided_at: None,
         }
     }
 }

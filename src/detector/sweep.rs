@@ -1,0 +1,349 @@
+//! A sweep of detector runs: every timing model x timeout x adaptive or
+//! not x seed of an experiment file, into `runs.csv`, `cells.csv`,
+//! `summary.md` and a plot. The file (see `experiments/detector.toml`):
+//!
+//! ```toml
+//! name = "detector"
+//! n = 5
+//! crashes = ["2@1000"]      # ID@MS, one entry per crash
+//! duration = 4000
+//! interval = 50
+//! delta = 10
+//! gst = 2000                # for partial
+//! timings = ["sync", "partial", "async"]
+//! timeouts = [20, 40, 60, 100, 200, 400]
+//! adaptive = [false, true]
+//! seeds = 10
+//! ```
+
+use super::{DetectError, DetectReport, DetectSpec, detect};
+use crate::experiment::plots::PanelSeries;
+use crate::run::RuntimeKind;
+use crate::timing::{Millis, TimingModel};
+use crate::types::GeneralId;
+use serde::Deserialize;
+use std::fmt::Write as _;
+use std::path::Path;
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Raw {
+    name: String,
+    description: Option<String>,
+    n: usize,
+    crashes: Vec<String>,
+    duration: Millis,
+    interval: Millis,
+    delta: Millis,
+    gst: Millis,
+    timings: Vec<String>,
+    timeouts: Vec<Millis>,
+    adaptive: Vec<bool>,
+    seeds: u64,
+}
+
+/// A detector sweep that cannot run or be written.
+#[derive(Debug, thiserror::Error)]
+pub enum SweepError {
+    /// The file.
+    #[error("{path}: {message}")]
+    File {
+        /// The file.
+        path: String,
+        /// What is wrong.
+        message: String,
+    },
+    /// A run.
+    #[error(transparent)]
+    Run(#[from] DetectError),
+    /// Writing results.
+    #[error("{path}: {source}")]
+    Io {
+        /// File or folder.
+        path: String,
+        /// Why.
+        source: std::io::Error,
+    },
+}
+
+/// Parses `ID@MS`.
+pub fn parse_crash(s: &str) -> Result<(GeneralId, Millis), String> {
+    let (id, at) = s.split_once('@').ok_or_else(|| format!("`{s}` is not ID@MS"))?;
+    let id = id
+        .trim()
+        .parse()
+        .map_err(|_| format!("`{id}` in `{s}` is not a node id"))?;
+    let at = at
+        .trim()
+        .parse()
+        .map_err(|_| format!("`{at}` in `{s}` is not a time in ms"))?;
+    Ok((id, at))
+}
+
+/// Largest number of runs a detector sweep may make.
+const MAX_RUNS: u64 = 100_000;
+
+/// Runs the sweep of `file` into `out`; returns the command's summary.
+pub fn run(file: &Path, out: &Path, command: &str) -> Result<String, SweepError> {
+    let path = file.display().to_string();
+    let bad = |message: String| SweepError::File {
+        path: path.clone(),
+        message,
+    };
+    let text = crate::experiment::spec::read_limited(file).map_err(|e| bad(e.to_string()))?;
+    let raw: Raw = toml::from_str(&text).map_err(|e| bad(e.to_string().trim_end().replace('\n', " ")))?;
+    let crashes = raw
+        .crashes
+        .iter()
+        .map(|c| parse_crash(c))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| bad(format!("crashes: {e}")))?;
+    let timings = raw
+        .timings
+        .iter()
+        .map(|t| t.parse::<TimingModel>())
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| bad(format!("timings: {e}")))?;
+    let runs = (timings.len() * raw.timeouts.len() * raw.adaptive.len()) as u64 * raw.seeds;
+    if runs == 0 || runs > MAX_RUNS {
+        return Err(bad(format!("{runs} runs: give 1 to {MAX_RUNS}")));
+    }
+    let mut reports = Vec::new();
+    for &timing in &timings {
+        for &timeout in &raw.timeouts {
+            for &adaptive in &raw.adaptive {
+                for seed in 0..raw.seeds {
+                    reports.push(detect(&DetectSpec {
+                        n: raw.n,
+                        crashes: crashes.clone(),
+                        interval: raw.interval,
+                        timeout,
+                        adaptive,
+                        timing,
+                        delta: raw.delta,
+                        gst: if timing == TimingModel::Partial { raw.gst } else { 0 },
+                        duration: raw.duration,
+                        seed,
+                        runtime: RuntimeKind::Direct,
+                    })?);
+                }
+            }
+        }
+    }
+    std::fs::create_dir_all(out).map_err(|source| SweepError::Io {
+        path: out.display().to_string(),
+        source,
+    })?;
+    let write = |name: &str, body: String| {
+        let p = out.join(name);
+        std::fs::write(&p, body).map_err(|source| SweepError::Io {
+            path: p.display().to_string(),
+            source,
+        })
+    };
+    write("runs.csv", runs_csv(&reports))?;
+    let cells = cells(&reports);
+    write("cells.csv", cells_csv(&cells))?;
+    let plot = "detector.svg";
+    let series: Vec<PanelSeries> = group_series(&cells);
+    crate::experiment::plots::two_panels(
+        &out.join(plot),
+        &format!(
+            "Heartbeat failure detector, n = {}, interval {} ms (virtual time)",
+            raw.n, raw.interval
+        ),
+        "initial timeout (ms, log scale)",
+        ("false suspicions after GST per run", false),
+        ("detection latency (ms after the crash)", false),
+        &series,
+    )
+    .map_err(|e| bad(format!("{plot}: {e}")))?;
+    let summary = summary_md(&raw.name, raw.description.as_deref(), &raw, &cells, command, plot);
+    write("summary.md", summary.clone())?;
+    write(
+        "README.md",
+        format!(
+            "# results/{}\n\nProduced by the committed code with:\n\n    {command}\n\nwith byzlab {}. Do not edit by hand: rerun the command.\n\n\
+             Files: `runs.csv` (one row per run), `cells.csv` (one row per timing, timeout and adaptive setting), \
+             `summary.md` (tables), `{plot}` (the plot).\n",
+            raw.name,
+            env!("CARGO_PKG_VERSION")
+        ),
+    )?;
+    Ok(format!("{} runs; results in {}", reports.len(), out.display()))
+}
+
+fn runs_csv(reports: &[DetectReport]) -> String {
+    let mut s = String::from(
+        "timing,delta_ms,gst_ms,interval_ms,timeout_ms,adaptive,seed,crashed,crashed_ms,detection_first_ms,detection_last_ms,\
+         false_suspicions,suspicions_after_gst,heartbeats,max_timeout_ms\n",
+    );
+    for r in reports {
+        let d = r.detections.first();
+        let opt = |v: Option<Millis>| v.map_or(String::new(), |t| t.to_string());
+        let _ = writeln!(
+            s,
+            "{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}",
+            r.timing,
+            r.delta_ms,
+            r.gst_ms,
+            r.interval_ms,
+            r.timeout_ms,
+            r.adaptive,
+            r.seed,
+            d.map_or(String::new(), |d| d.node.to_string()),
+            opt(d.map(|d| d.crashed_ms)),
+            opt(d.and_then(|d| d.first_ms)),
+            opt(d.and_then(|d| d.last_ms)),
+            r.false_suspicions,
+            r.suspicions_after_gst,
+            r.heartbeats,
+            r.max_timeout_ms
+        );
+    }
+    s
+}
+
+/// One (timing, timeout, adaptive) setting over its seeds.
+struct Cell {
+    timing: TimingModel,
+    timeout: Millis,
+    adaptive: bool,
+    runs: u64,
+    false_suspicions: f64,
+    after_gst: f64,
+    /// Mean ms from the crash to the first detection, over detected runs.
+    latency: Option<f64>,
+    detected: u64,
+}
+
+fn cells(reports: &[DetectReport]) -> Vec<Cell> {
+    let mut out: Vec<Cell> = Vec::new();
+    for r in reports {
+        let i = match out
+            .iter()
+            .position(|c| (c.timing, c.timeout, c.adaptive) == (r.timing, r.timeout_ms, r.adaptive))
+        {
+            Some(i) => i,
+            None => {
+                out.push(Cell {
+                    timing: r.timing,
+                    timeout: r.timeout_ms,
+                    adaptive: r.adaptive,
+                    runs: 0,
+                    false_suspicions: 0.0,
+                    after_gst: 0.0,
+                    latency: None,
+                    detected: 0,
+                });
+                out.len() - 1
+            }
+        };
+        let c = &mut out[i];
+        c.runs += 1;
+        c.false_suspicions += r.false_suspicions as f64;
+        c.after_gst += r.suspicions_after_gst as f64;
+        if let Some(d) = r.detections.first()
+            && let Some(first) = d.first_ms
+        {
+            c.detected += 1;
+            *c.latency.get_or_insert(0.0) += (first - d.crashed_ms) as f64;
+        }
+    }
+    for c in &mut out {
+        c.false_suspicions /= c.runs as f64;
+        c.after_gst /= c.runs as f64;
+        if let Some(l) = &mut c.latency {
+            *l /= c.detected as f64;
+        }
+    }
+    out
+}
+
+fn cells_csv(cells: &[Cell]) -> String {
+    let mut s = String::from(
+        "timing,timeout_ms,adaptive,runs,mean_false_suspicions,mean_false_suspicions_after_gst,detected_runs,mean_detection_latency_ms\n",
+    );
+    for c in cells {
+        let _ = writeln!(
+            s,
+            "{},{},{},{},{:.2},{:.2},{},{}",
+            c.timing,
+            c.timeout,
+            c.adaptive,
+            c.runs,
+            c.false_suspicions,
+            c.after_gst,
+            c.detected,
+            c.latency.map_or(String::new(), |l| format!("{l:.1}"))
+        );
+    }
+    s
+}
+
+fn group_series(cells: &[Cell]) -> Vec<PanelSeries> {
+    let mut out: Vec<PanelSeries> = Vec::new();
+    for c in cells {
+        let label = format!("{}, {}", c.timing, if c.adaptive { "adaptive" } else { "fixed" });
+        let point = (c.timeout as f64, c.after_gst, c.latency.unwrap_or(0.0));
+        match out.iter_mut().find(|(l, _)| *l == label) {
+            Some((_, pts)) => pts.push(point),
+            None => out.push((label, vec![point])),
+        }
+    }
+    out
+}
+
+fn summary_md(name: &str, description: Option<&str>, raw: &Raw, cells: &[Cell], command: &str, plot: &str) -> String {
+    let mut s = format!("# {name}\n\n");
+    if let Some(d) = description {
+        let _ = writeln!(s, "{}\n", d.trim());
+    }
+    let _ = writeln!(
+        s,
+        "Made by `{command}` with byzlab {}: n = {}, crashes {:?}, heartbeats every {} ms, delta = {} ms, GST = {} ms \
+         (partial), {} virtual ms per run, {} seeds per setting.\n",
+        env!("CARGO_PKG_VERSION"),
+        raw.n,
+        raw.crashes,
+        raw.interval,
+        raw.delta,
+        raw.gst,
+        raw.duration,
+        raw.seeds
+    );
+    let _ = writeln!(
+        s,
+        "Each cell: false suspicions per run after GST (all of them, in brackets) / mean time from the crash to the first \
+         detection. Checks run as a node sends its own heartbeat, every {} ms, so with delays between 1 and delta the \
+         last heartbeat of a live peer is {} to {} ms old: a fixed timeout below that suspects live nodes for ever; the \
+         adaptive detector doubles a peer's timeout after each false suspicion, so under partial synchrony its false \
+         suspicions stop after GST; under async the heavy tail keeps surprising it now and then. A timeout so short that a \
+         node is suspected all along also \"detects\" the crash at once: that detection says nothing.\n",
+        raw.interval,
+        raw.interval.saturating_sub(raw.delta),
+        raw.interval.saturating_sub(1)
+    );
+    let mut timings: Vec<TimingModel> = cells.iter().map(|c| c.timing).collect();
+    timings.dedup();
+    for t in timings {
+        let _ = writeln!(s, "## {t}\n\n| timeout (ms) | fixed | adaptive |\n|---|---|---|");
+        let mut timeouts: Vec<Millis> = cells.iter().filter(|c| c.timing == t).map(|c| c.timeout).collect();
+        timeouts.dedup();
+        for to in timeouts {
+            let text = |adaptive: bool| {
+                cells
+                    .iter()
+                    .find(|c| c.timing == t && c.timeout == to && c.adaptive == adaptive)
+                    .map_or(String::new(), |c| {
+                        let lat = c.latency.map_or("never".into(), |l| format!("{l:.0} ms"));
+                        format!("{:.1} ({:.1}) / {lat}", c.after_gst, c.false_suspicions)
+                    })
+            };
+            let _ = writeln!(s, "| {to} | {} | {} |", text(false), text(true));
+        }
+        let _ = writeln!(s);
+    }
+    let _ = writeln!(s, "![{plot}]({plot})");
+    s
+}
