@@ -350,7 +350,16 @@ pub fn two_panels(
                 line.label(label.clone())
                     .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 18, y)], color.stroke_width(2)));
             }
-            chart.draw_series(pts.into_iter().map(|p| Circle::new(p, 4, color.filled())))?;
+            // A marker shape per series, so that lines that coincide stay
+            // visible: a dot, a ring around it, a square around both.
+            match k % 3 {
+                0 => chart.draw_series(pts.into_iter().map(|p| Circle::new(p, 4, color.filled())))?,
+                1 => chart.draw_series(pts.into_iter().map(|p| Circle::new(p, 8, color.stroke_width(2))))?,
+                _ => chart
+                    .draw_series(pts.into_iter().map(|p| {
+                        EmptyElement::at(p) + Rectangle::new([(-12, -12), (12, 12)], color.stroke_width(2))
+                    }))?,
+            };
         }
         if i == 0 {
             chart
