@@ -64,15 +64,8 @@ struct DetectArgs {
     /// Double a peer's timeout after each false suspicion (eventually perfect under partial synchrony).
     #[arg(long)]
     adaptive: bool,
-    /// Timing model: sync, partial or async.
-    #[arg(long, default_value = "sync", value_parser = parse_from_str::<TimingModel>)]
-    timing: TimingModel,
-    /// The bound on a delay (sync, and partial after GST), in virtual ms.
-    #[arg(long, default_value_t = byzlab::timing::DEFAULT_DELTA)]
-    delta: u64,
-    /// Global stabilisation time for --timing partial, in virtual ms.
-    #[arg(long, default_value_t = 0)]
-    gst: u64,
+    #[command(flatten)]
+    model: ModelArgs,
     /// How long the run lasts, in virtual ms.
     #[arg(long, default_value_t = 5000)]
     duration: u64,
@@ -107,9 +100,9 @@ fn cmd_detect(args: DetectArgs) -> Result<()> {
         interval: args.interval,
         timeout: args.timeout,
         adaptive: args.adaptive,
-        timing: args.timing,
-        delta: args.delta,
-        gst: args.gst,
+        timing: args.model.timing,
+        delta: args.model.delta,
+        gst: args.model.gst,
         duration: args.duration,
         seed: args.seed,
         runtime: args.runtime,
@@ -398,9 +391,9 @@ struct RunArgs {
     repeat: u32,
 }
 
-/// Time, all of it virtual milliseconds.
+/// The timing model, all of it in virtual milliseconds.
 #[derive(clap::Args, Debug)]
-struct TimingArgs {
+struct ModelArgs {
     /// Timing model: sync (every delay within delta), partial (unbounded
     /// before --gst, within delta after it) or async (unbounded).
     #[arg(long, default_value = "sync", value_parser = parse_from_str::<TimingModel>)]
@@ -411,6 +404,13 @@ struct TimingArgs {
     /// Global stabilisation time for --timing partial, in virtual ms.
     #[arg(long, default_value_t = 0)]
     gst: u64,
+}
+
+/// Time for an agreement run: the model and the round timeout.
+#[derive(clap::Args, Debug)]
+struct TimingArgs {
+    #[command(flatten)]
+    model: ModelArgs,
     /// How long a general waits for a round, in virtual ms [default: delta,
     /// so that under sync no frame is ever late].
     #[arg(long)]
@@ -457,9 +457,9 @@ fn cmd_run(args: RunArgs) -> Result<()> {
         runtime: args.runtime,
         seed: args.seed,
         trace: args.trace,
-        timing: args.timing.timing,
-        delta: args.timing.delta,
-        gst: args.timing.gst,
+        timing: args.timing.model.timing,
+        delta: args.timing.model.delta,
+        gst: args.timing.model.gst,
         timeout: args.timing.timeout,
     };
     let plan = spec.validate()?;

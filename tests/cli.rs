@@ -344,52 +344,26 @@ fn timing_models_from_the_command_line() {
 /// partial synchrony the adaptive detector suspects no live node after GST.
 #[test]
 fn detector_from_the_command_line() {
-    let v = json(&[
-        "detect",
-        "--n",
-        "5",
-        "--crash",
-        "2@1000",
-        "--duration",
-        "5000",
-        "--json",
-    ]);
+    let detect = |extra: &[&str]| {
+        let base = [
+            "detect",
+            "--n",
+            "5",
+            "--crash",
+            "2@1000",
+            "--duration",
+            "5000",
+            "--json",
+        ];
+        json(&[&base[..], extra].concat())
+    };
+    let v = detect(&[]);
     assert!(v["detection_ms"]["first"].as_u64().unwrap() > 1000);
     assert!(v["heartbeats"].as_u64().unwrap() > 0);
-    let fixed = json(&[
-        "detect",
-        "--n",
-        "5",
-        "--crash",
-        "2@1000",
-        "--duration",
-        "5000",
-        "--timing",
-        "partial",
-        "--gst",
-        "2000",
-        "--timeout",
-        "40",
-        "--json",
-    ]);
+    let partial = ["--timing", "partial", "--gst", "2000", "--timeout", "40"];
+    let fixed = detect(&partial);
     assert!(fixed["suspicions_after_gst"].as_u64().unwrap() > 0);
-    let adaptive = json(&[
-        "detect",
-        "--n",
-        "5",
-        "--crash",
-        "2@1000",
-        "--duration",
-        "5000",
-        "--timing",
-        "partial",
-        "--gst",
-        "2000",
-        "--timeout",
-        "40",
-        "--adaptive",
-        "--json",
-    ]);
+    let adaptive = detect(&[&partial[..], &["--adaptive"]].concat());
     assert_eq!(adaptive["suspicions_after_gst"], 0);
     assert!(adaptive["false_suspicions"].as_u64().unwrap() > 0, "it had to learn");
 }

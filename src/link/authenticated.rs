@@ -17,6 +17,10 @@ impl Link for Authenticated {
         false
     }
 
+    fn delivers_as_sent(&self) -> bool {
+        true
+    }
+
     fn carry(&mut self, true_sender: GeneralId, mut env: Envelope, out: &mut Vec<Carried>) {
         env.from = true_sender;
         out.push(Carried {

@@ -65,6 +65,12 @@ pub trait Link {
     fn can_alter(&self) -> bool {
         true
     }
+    /// Whether every frame arrives exactly as sent, once, from its true
+    /// sender: the network then skips `carry` for it (the hot path of
+    /// every synchronous, authenticated run).
+    fn delivers_as_sent(&self) -> bool {
+        false
+    }
     /// Decides the fate of `env`, which was sent by `true_sender`, pushing
     /// what happens to `out` (the frame itself, or extra frames, in order).
     fn carry(&mut self, true_sender: GeneralId, env: Envelope, out: &mut Vec<Carried>);

@@ -354,8 +354,8 @@ impl Protocol for SmGeneral {
 
     /// Step 1 for the commander in round 1; step 2 for a lieutenant: every
     /// order it accepted last round, signed then, goes to every lieutenant
-    /// step 2(B) allows (not those already in the chain). Receivers that get the same orders share one
-    /// message, so it is built and encoded once.
+    /// step 2(B) allows (not those already in the chain). Receivers that get
+    /// the same orders share one message, so it is built and encoded once.
     fn on_round(&mut self, round: Round) -> Vec<Dispatch<Orders>> {
         if self.me == COMMANDER && round == 1 {
             self.sign_order();

@@ -117,14 +117,15 @@ impl<P: Process + Unpin + 'static> NetworkActor<P> {
                 net.apply(self.now, id, fx);
             }
         }
-        while let Some((now, events)) = net.next_instant() {
+        while let Some((now, mut events)) = net.next_instant() {
             self.now = now;
             let mut batches: BTreeMap<GeneralId, Vec<Event>> = BTreeMap::new();
-            for (to, event) in events {
+            for (to, event) in events.drain(..) {
                 if usize::from(to) < self.procs.len() {
                     batches.entry(to).or_default().push(event);
                 }
             }
+            net.recycle(events);
             for (to, events) in batches {
                 self.waiting += 1;
                 self.procs[usize::from(to)].do_send(Happen { now, events });

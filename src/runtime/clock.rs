@@ -11,8 +11,6 @@
 
 use crate::timing::Millis;
 use crate::types::{Envelope, GeneralId};
-use std::cmp::Reverse;
-use std::collections::BinaryHeap;
 
 /// Something that happens to a general at an instant.
 #[derive(Clone, Debug)]
@@ -23,77 +21,79 @@ pub(crate) enum Event {
     Timer(u64),
 }
 
-struct Entry {
-    at: Millis,
-    /// 0 for deliveries, 1 for timers.
-    kind: u8,
-    seq: u64,
-    to: GeneralId,
-    event: Event,
+/// What happens at one instant, in order: deliveries, then timers, each in
+/// the order they were scheduled.
+#[derive(Default)]
+struct Instant {
+    deliveries: Vec<(GeneralId, Event)>,
+    timers: Vec<(GeneralId, Event)>,
 }
 
-impl Entry {
-    fn key(&self) -> (Millis, u8, u64) {
-        (self.at, self.kind, self.seq)
-    }
-}
-
-impl PartialEq for Entry {
-    fn eq(&self, other: &Self) -> bool {
-        self.key() == other.key()
-    }
-}
-impl Eq for Entry {}
-impl PartialOrd for Entry {
-    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
-        Some(self.cmp(other))
-    }
-}
-impl Ord for Entry {
-    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
-        self.key().cmp(&other.key())
-    }
-}
-
-/// The event queue.
+/// The event queue: instants in time order, each a bucket. Under lock-step
+/// rounds a whole round's frames land on one instant, so scheduling is a
+/// push onto the newest bucket, found from the end; there are few instants
+/// in flight at once, so a sorted vector beats a heap or a tree here.
 #[derive(Default)]
 pub(crate) struct Clock {
-    queue: BinaryHeap<Reverse<Entry>>,
-    seq: u64,
+    /// Ascending by time.
+    instants: Vec<(Millis, Instant)>,
     now: Millis,
+    /// Emptied event vectors handed back by the runtimes, reused for new
+    /// instants so that a round's frames do not grow a vector from scratch
+    /// every round.
+    spare: Vec<Vec<(GeneralId, Event)>>,
 }
 
 impl Clock {
-    /// Schedules `event` for general `to` at time `at`.
+    /// Schedules `event` for general `to` at time `at` (never before now).
     pub(crate) fn schedule(&mut self, at: Millis, to: GeneralId, event: Event) {
-        let kind = match event {
-            Event::Deliver(_) => 0,
-            Event::Timer(_) => 1,
+        let at = at.max(self.now);
+        let i = match self.instants.iter().rposition(|(t, _)| *t <= at) {
+            Some(i) if self.instants[i].0 == at => i,
+            Some(i) => {
+                let fresh = self.fresh();
+                self.instants.insert(i + 1, (at, fresh));
+                i + 1
+            }
+            None => {
+                let fresh = self.fresh();
+                self.instants.insert(0, (at, fresh));
+                0
+            }
         };
-        self.seq += 1;
-        self.queue.push(Reverse(Entry {
-            at: at.max(self.now),
-            kind,
-            seq: self.seq,
-            to,
-            event,
-        }));
+        let slot = &mut self.instants[i].1;
+        match event {
+            Event::Deliver(_) => slot.deliveries.push((to, event)),
+            Event::Timer(_) => slot.timers.push((to, event)),
+        }
+    }
+
+    fn fresh(&mut self) -> Instant {
+        Instant {
+            deliveries: self.spare.pop().unwrap_or_default(),
+            timers: Vec::new(),
+        }
     }
 
     /// Every event of the next instant, in order, with the instant; `None`
-    /// when nothing is left to happen.
+    /// when nothing is left to happen. Hand the emptied vector back with
+    /// [`Clock::recycle`].
     pub(crate) fn next_instant(&mut self) -> Option<(Millis, Vec<(GeneralId, Event)>)> {
-        let at = self.queue.peek()?.0.at;
-        self.now = at;
-        let mut out = Vec::new();
-        while let Some(Reverse(e)) = self.queue.peek()
-            && e.at == at
-        {
-            if let Some(Reverse(e)) = self.queue.pop() {
-                out.push((e.to, e.event));
-            }
+        if self.instants.is_empty() {
+            return None;
         }
-        Some((at, out))
+        let (at, Instant { mut deliveries, timers }) = self.instants.remove(0);
+        self.now = at;
+        deliveries.extend(timers);
+        Some((at, deliveries))
+    }
+
+    /// Takes back an instant's vector once its events are handled.
+    pub(crate) fn recycle(&mut self, mut events: Vec<(GeneralId, Event)>) {
+        events.clear();
+        if self.spare.len() < 2 {
+            self.spare.push(events);
+        }
     }
 }
 
@@ -117,6 +117,7 @@ mod tests {
         c.schedule(10, 0, Event::Timer(8));
         let (t, first) = c.next_instant().unwrap();
         assert_eq!((t, first.len()), (5, 1));
+        c.recycle(first);
         let (t, second) = c.next_instant().unwrap();
         assert_eq!(t, 10);
         let order: Vec<GeneralId> = second.iter().map(|(g, _)| *g).collect();

@@ -7,7 +7,6 @@
 use super::network::Network;
 use super::process::{Effects, Process};
 use crate::types::GeneralId;
-use std::collections::BTreeMap;
 
 /// Runs `procs` (ids are their positions) over `net` until nothing is left
 /// to happen.
@@ -17,15 +16,19 @@ pub(crate) fn drive<P: Process>(procs: &mut [P], net: &mut Network) {
         p.start(&mut fx);
         net.apply(0, id as GeneralId, fx);
     }
-    while let Some((now, events)) = net.next_instant() {
-        let mut done: BTreeMap<GeneralId, Effects> = BTreeMap::new();
-        for (to, event) in events {
+    // What each process did at the current instant, by id; reused.
+    let mut done: Vec<Option<Effects>> = (0..procs.len()).map(|_| None).collect();
+    while let Some((now, mut events)) = net.next_instant() {
+        for (to, event) in events.drain(..) {
             if let Some(p) = procs.get_mut(usize::from(to)) {
-                p.on_event(now, event, done.entry(to).or_default());
+                p.on_event(now, event, done[usize::from(to)].get_or_insert_with(Effects::default));
             }
         }
-        for (id, fx) in done {
-            net.apply(now, id, fx);
+        net.recycle(events);
+        for (id, fx) in done.iter_mut().enumerate() {
+            if let Some(fx) = fx.take() {
+                net.apply(now, id as GeneralId, fx);
+            }
         }
     }
 }

@@ -109,6 +109,11 @@ impl Network {
         self.clock.next_instant()
     }
 
+    /// Hands an instant's emptied event vector back for reuse.
+    pub(crate) fn recycle(&mut self, events: Vec<(GeneralId, Event)>) {
+        self.clock.recycle(events);
+    }
+
     /// Applies what general `from` did at `now`: its timers, its frames,
     /// its audits. Runtimes call this general by general, in id order.
     pub(crate) fn apply(&mut self, now: Millis, from: GeneralId, fx: Effects) {
@@ -119,6 +124,7 @@ impl Network {
             self.audit.audit(&env, &taken);
         }
         let can_alter = self.link.can_alter();
+        let as_sent = self.link.delivers_as_sent();
         for out in fx.sends {
             let env = Envelope {
                 round: out.round,
@@ -127,51 +133,70 @@ impl Network {
                 bytes: out.bytes,
                 original: None,
             };
+            if as_sent {
+                self.arrive(now, from, env, LinkAction::Delivered, &out.trace);
+                continue;
+            }
             // Kept only while the link runs, to record what an altered frame was.
             let sent = can_alter.then(|| env.bytes.clone());
             self.link.carry(from, env, &mut self.scratch);
-            for Carried { mut env, action } in self.scratch.drain(..) {
+            let mut carried = std::mem::take(&mut self.scratch);
+            for Carried { mut env, action } in carried.drain(..) {
                 if matches!(action, LinkAction::Tampered | LinkAction::Spoofed) {
                     env.original = Some(Box::new(Original {
                         from,
                         bytes: sent.clone().unwrap_or_default(),
                     }));
                 }
-                match action {
-                    LinkAction::Delivered => {}
-                    LinkAction::Dropped => self.counters.link_dropped += 1,
-                    LinkAction::Tampered | LinkAction::Spoofed => self.counters.link_tampered += 1,
-                    LinkAction::Replayed => self.counters.link_injected += 1,
-                }
-                let at = match action {
-                    LinkAction::Dropped => now,
-                    _ => now.saturating_add(self.delays.draw(now)),
-                };
-                let late = self.deadlines.is_some_and(|t| at > t.deadline(env.round));
-                if let Some(trace) = &mut self.trace {
-                    let claimed = (env.from != from || action == LinkAction::Replayed).then_some(env.from);
-                    let entry = |path: Vec<GeneralId>, value: Option<Value>| TraceEntry {
-                        round: env.round,
-                        t: at,
-                        late: late && action != LinkAction::Dropped,
-                        from: if action == LinkAction::Replayed { env.from } else { from },
-                        to: env.to,
-                        path,
-                        value,
-                        link: action,
-                        claimed,
-                    };
-                    if action == LinkAction::Replayed {
-                        trace.push(entry(Vec::new(), None));
-                    } else {
-                        trace.extend(out.trace.iter().map(|m| entry(m.path.clone(), Some(m.value))));
-                    }
-                }
-                if action != LinkAction::Dropped {
-                    let to = env.to;
-                    self.clock.schedule(at, to, Event::Deliver(env));
-                }
+                self.arrive(now, from, env, action, &out.trace);
             }
+            self.scratch = carried;
+        }
+    }
+
+    /// Counts, delays, traces and schedules what the link made of one frame
+    /// sent by `from` at `now`.
+    fn arrive(
+        &mut self,
+        now: Millis,
+        from: GeneralId,
+        env: Envelope,
+        action: LinkAction,
+        messages: &[crate::protocol::TraceMsg],
+    ) {
+        match action {
+            LinkAction::Delivered => {}
+            LinkAction::Dropped => self.counters.link_dropped += 1,
+            LinkAction::Tampered | LinkAction::Spoofed => self.counters.link_tampered += 1,
+            LinkAction::Replayed => self.counters.link_injected += 1,
+        }
+        let at = match action {
+            LinkAction::Dropped => now,
+            _ => now.saturating_add(self.delays.draw(now)),
+        };
+        if let Some(trace) = &mut self.trace {
+            let late = self.deadlines.is_some_and(|t| at > t.deadline(env.round));
+            let claimed = (env.from != from || action == LinkAction::Replayed).then_some(env.from);
+            let entry = |path: Vec<GeneralId>, value: Option<Value>| TraceEntry {
+                round: env.round,
+                t: at,
+                late: late && action != LinkAction::Dropped,
+                from: if action == LinkAction::Replayed { env.from } else { from },
+                to: env.to,
+                path,
+                value,
+                link: action,
+                claimed,
+            };
+            if action == LinkAction::Replayed {
+                trace.push(entry(Vec::new(), None));
+            } else {
+                trace.extend(messages.iter().map(|m| entry(m.path.clone(), Some(m.value))));
+            }
+        }
+        if action != LinkAction::Dropped {
+            let to = env.to;
+            self.clock.schedule(at, to, Event::Deliver(env));
         }
     }
 

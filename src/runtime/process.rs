@@ -73,7 +73,12 @@ impl Process for Agreement {
             Event::Timer(tag) => {
                 let round = Round::try_from(tag).unwrap_or(Round::MAX);
                 if round <= self.rounds {
-                    fx.sends.extend(self.general.on_round(round));
+                    let sends = self.general.on_round(round);
+                    if fx.sends.is_empty() {
+                        fx.sends = sends;
+                    } else {
+                        fx.sends.extend(sends);
+                    }
                     fx.timers.push((self.timing.deadline(round), tag + 1));
                 } else {
                     self.decided_at = Some(now);
