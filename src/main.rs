@@ -6,13 +6,14 @@ use anyhow::{Context, Result};
 use byzlab::experiment::plan::{self, ExperimentPlan};
 use byzlab::experiment::runner::{self, SweepOptions};
 use byzlab::experiment::{merge, render, report, spec, witness};
-use byzlab::link::{LinkSpec, adversary};
+use byzlab::link::{LinkDefaults, LinkSpec, adversary};
+use byzlab::run::NodeFault;
 use byzlab::run::{RunSpec, RuntimeKind};
 use byzlab::runtime::{self, RunReport};
 use byzlab::timing::TimingModel;
 use byzlab::traitor;
 use byzlab::types::{Algorithm, Counters, GeneralId, Value};
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::{Parser, Subcommand};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -91,6 +92,21 @@ struct DetectSweepArgs {
 
 fn parse_crash(s: &str) -> Result<(GeneralId, u64), String> {
     byzlab::detector::sweep::parse_crash(s)
+}
+
+fn parse_recover(s: &str) -> Result<(GeneralId, u64, u64), String> {
+    let (id, span) = s.split_once('@').ok_or_else(|| format!("`{s}` is not ID@MS:MS"))?;
+    let (down, up) = span.split_once(':').ok_or_else(|| format!("`{s}` is not ID@MS:MS"))?;
+    let num = |t: &str| t.trim().parse::<u64>().map_err(|_| format!("`{t}` in `{s}` is not a time in ms"));
+    let id = id.trim().parse().map_err(|_| format!("`{id}` in `{s}` is not a general id"))?;
+    Ok((id, num(down)?, num(up)?))
+}
+
+fn parse_omission(s: &str) -> Result<(GeneralId, f64), String> {
+    let (id, p) = s.split_once(':').ok_or_else(|| format!("`{s}` is not ID:P"))?;
+    let id = id.trim().parse().map_err(|_| format!("`{id}` in `{s}` is not a general id"))?;
+    let p = p.trim().parse().map_err(|_| format!("`{p}` in `{s}` is not a probability"))?;
+    Ok((id, p))
 }
 
 fn cmd_detect(args: DetectArgs) -> Result<()> {
@@ -329,14 +345,6 @@ fn cmd_merge(args: MergeArgs) -> Result<()> {
     Ok(())
 }
 
-#[derive(Clone, Copy, ValueEnum)]
-enum LinkKind {
-    /// A1 and A2: every frame arrives intact, the network names the true sender.
-    Authenticated,
-    /// An adversary on the wire may drop, change, spoof or replay frames.
-    Arbitrary,
-}
-
 #[derive(clap::Args)]
 struct RunArgs {
     /// Algorithm: om (oral messages) or sm (signed messages).
@@ -360,15 +368,35 @@ struct RunArgs {
     /// The commander's order.
     #[arg(long, default_value = "attack", value_parser = parse_from_str::<Value>)]
     value: Value,
-    /// Link model.
-    #[arg(long, value_enum, default_value = "authenticated")]
-    link: LinkKind,
-    /// Adversary on arbitrary links (see `byzlab strategies`).
+    /// Link: authenticated, or a channel (arbitrary, fair-loss) with layers
+    /// on it, bottom first, joined by + (stubborn, dedup, auth); presets
+    /// reliable = fair-loss+stubborn+dedup, secure = arbitrary+auth.
+    #[arg(long, default_value = "authenticated")]
+    link: String,
+    /// Adversary of an arbitrary channel (see `byzlab strategies`).
     #[arg(long, default_value = "chaos")]
     adversary: String,
-    /// Fraction of frames the arbitrary-link adversary acts on.
+    /// Fraction of frames the arbitrary channel's adversary acts on.
     #[arg(long, default_value_t = 0.25)]
     link_rate: f64,
+    /// Probability that a fair-loss channel loses a frame.
+    #[arg(long, default_value_t = 0.1)]
+    loss: f64,
+    /// Probability that a fair-loss channel delivers a frame twice.
+    #[arg(long, default_value_t = 0.0)]
+    dup: f64,
+    /// First retransmission timeout of a stubborn layer, in virtual ms (doubles, capped at 16x).
+    #[arg(long, default_value_t = 20)]
+    rto: u64,
+    /// A general that crashes (crash-stop) at a virtual time, as ID@MS; repeat for more.
+    #[arg(long, value_parser = parse_crash)]
+    crash: Vec<(GeneralId, u64)>,
+    /// A general that is down from one time to another and loses its memory (crash-recovery), as ID@MS:MS; repeatable.
+    #[arg(long, value_parser = parse_recover)]
+    recover: Vec<(GeneralId, u64, u64)>,
+    /// A general that drops each frame it should send with probability P (send omission), as ID:P; repeatable.
+    #[arg(long, value_parser = parse_omission)]
+    omission: Vec<(GeneralId, f64)>,
     /// Runtime: actix (generals as actors) or direct (in-process reference).
     #[arg(long, default_value = "actix", value_parser = parse_from_str::<RuntimeKind>)]
     runtime: RuntimeKind,
@@ -437,13 +465,18 @@ fn parse_traitors(s: &str) -> Result<Vec<GeneralId>> {
 
 fn cmd_run(args: RunArgs) -> Result<()> {
     let strategy = traitor::resolve(&args.strategy)?;
-    let link = match args.link {
-        LinkKind::Authenticated => LinkSpec::Authenticated,
-        LinkKind::Arbitrary => LinkSpec::Arbitrary {
-            adversary: args.adversary.clone(),
-            rate: args.link_rate,
-        },
+    let defaults = LinkDefaults {
+        loss: args.loss,
+        dup: args.dup,
+        rto: args.rto,
+        adversary: args.adversary.clone(),
+        rate: args.link_rate,
     };
+    let link = LinkSpec::parse_with(&args.link, &defaults).with_context(|| format!("--link {}", args.link))?;
+    let mut faults: Vec<(GeneralId, NodeFault)> = Vec::new();
+    faults.extend(args.crash.iter().map(|&(g, at)| (g, NodeFault::Crash { at })));
+    faults.extend(args.recover.iter().map(|&(g, down, up)| (g, NodeFault::Recover { down, up })));
+    faults.extend(args.omission.iter().map(|&(g, p)| (g, NodeFault::Omission { p })));
     let traitors = args.traitors.as_deref().map(parse_traitors).transpose()?;
     let spec = RunSpec {
         algorithm: args.algorithm,
@@ -461,6 +494,7 @@ fn cmd_run(args: RunArgs) -> Result<()> {
         delta: args.timing.model.delta,
         gst: args.timing.model.gst,
         timeout: args.timing.timeout,
+        faults,
     };
     let plan = spec.validate()?;
     let started = std::time::Instant::now();

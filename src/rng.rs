@@ -25,6 +25,8 @@ pub enum Purpose {
     Link,
     /// Message delays drawn from the timing model.
     Delay,
+    /// A failing general's omissions, one stream per general.
+    Fault,
 }
 
 impl Purpose {
@@ -35,6 +37,7 @@ impl Purpose {
             Purpose::Traitor => b"traitor",
             Purpose::Link => b"link",
             Purpose::Delay => b"delay",
+            Purpose::Fault => b"fault",
         }
     }
 }

@@ -92,6 +92,45 @@ pub struct RunSpec {
     /// Round timeout, in virtual ms; `None`: delta, so that under `sync` no
     /// frame is late.
     pub timeout: Option<Millis>,
+    /// Generals that fail benignly (crash, recover, omit), each counting
+    /// toward f like a traitor.
+    pub faults: Vec<(GeneralId, NodeFault)>,
+}
+
+/// A benign failure of a general that otherwise runs the protocol honestly
+/// (the lecture's node models besides Byzantine).
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "lowercase")]
+pub enum NodeFault {
+    /// Crash-stop: silent and deaf from `at` (virtual ms) on.
+    Crash {
+        /// When it crashes.
+        at: Millis,
+    },
+    /// Crash-recovery: down from `down` until `up`, then back with its
+    /// memory lost (see `Protocol::reset`).
+    Recover {
+        /// When it goes down.
+        down: Millis,
+        /// When it is back.
+        up: Millis,
+    },
+    /// Send omission: each frame it should send is lost with probability `p`.
+    Omission {
+        /// The probability.
+        p: f64,
+    },
+}
+
+impl NodeFault {
+    /// `crash@MS`, `recover@MS:MS`, `omission:P`.
+    pub fn label(&self) -> String {
+        match self {
+            NodeFault::Crash { at } => format!("crash@{at}"),
+            NodeFault::Recover { down, up } => format!("recover@{down}:{up}"),
+            NodeFault::Omission { p } => format!("omission:{p}"),
+        }
+    }
 }
 
 impl RunSpec {
@@ -114,6 +153,7 @@ impl RunSpec {
             delta: crate::timing::DEFAULT_DELTA,
             gst: 0,
             timeout: None,
+            faults: Vec::new(),
         })
     }
 }
@@ -145,6 +185,8 @@ pub struct RunPlan {
     pub trace: bool,
     /// Timing: model, delta, GST and the round timeout.
     pub timing: Timing,
+    /// Generals that fail benignly, ascending by id; none is a traitor.
+    pub faults: Vec<(GeneralId, NodeFault)>,
 }
 
 /// A run that cannot start, and why.
@@ -200,6 +242,32 @@ pub enum RunSpecError {
     /// Bad timing settings.
     #[error(transparent)]
     Timing(#[from] TimingError),
+    /// A fault of a general that does not exist.
+    #[error("{fault} of general {id}: there is no such general (ids are 0..{})", n - 1)]
+    FaultyOutOfRange {
+        /// The general.
+        id: GeneralId,
+        /// The fault.
+        fault: String,
+        /// n.
+        n: usize,
+    },
+    /// A general given two faults, or a fault and a traitor's role.
+    #[error("general {0} is given two faults, or a fault and a traitor's role")]
+    FaultRepeated(GeneralId),
+    /// A fault that makes no sense.
+    #[error("{0}")]
+    BadFault(String),
+    /// More failed generals and traitors than f.
+    #[error("{traitors} traitors and {faulty} failing generals, but f = {f}: every failing general counts toward f")]
+    TooManyFaults {
+        /// Traitors.
+        traitors: usize,
+        /// Failing generals.
+        faulty: usize,
+        /// f.
+        f: usize,
+    },
     /// The strategy does not fit this run.
     #[error(transparent)]
     Strategy(#[from] StrategyError),
@@ -224,6 +292,41 @@ impl RunSpec {
             return Err(RunSpecError::RoundsTooMany { m, n });
         }
         memory::check_run(self.algorithm, n, m)?;
+        let mut faults = self.faults.clone();
+        faults.sort_by_key(|(g, _)| *g);
+        for (i, (g, fault)) in faults.iter().enumerate() {
+            if usize::from(*g) >= n {
+                return Err(RunSpecError::FaultyOutOfRange {
+                    id: *g,
+                    fault: fault.label(),
+                    n,
+                });
+            }
+            if i > 0 && faults[i - 1].0 == *g {
+                return Err(RunSpecError::FaultRepeated(*g));
+            }
+            match *fault {
+                NodeFault::Omission { p } if !(0.0..=1.0).contains(&p) => {
+                    return Err(RunSpecError::BadFault(format!(
+                        "omission probability {p} of general {g} is outside [0, 1]"
+                    )));
+                }
+                NodeFault::Recover { down, up } if down >= up => {
+                    return Err(RunSpecError::BadFault(format!(
+                        "general {g} recovers at {up} ms, not after it goes down at {down} ms"
+                    )));
+                }
+                _ => {}
+            }
+        }
+        let faulty: Vec<GeneralId> = faults.iter().map(|(g, _)| *g).collect();
+        if faulty.len() > self.f {
+            return Err(RunSpecError::TooManyFaults {
+                traitors: 0,
+                faulty: faulty.len(),
+                f: self.f,
+            });
+        }
         let traitors = match self.traitors {
             Some(list) => {
                 let mut sorted: Vec<GeneralId> = Vec::with_capacity(list.len());
@@ -245,8 +348,19 @@ impl RunSpec {
                 sorted.sort_unstable();
                 sorted
             }
-            None => place_traitors(self.seed, n, self.f),
+            // The f slots the failing generals leave, among the others.
+            None => place_traitors_among(self.seed, n, self.f - faulty.len(), &faulty),
         };
+        if let Some(&g) = traitors.iter().find(|g| faulty.contains(g)) {
+            return Err(RunSpecError::FaultRepeated(g));
+        }
+        if traitors.len() + faulty.len() > self.f {
+            return Err(RunSpecError::TooManyFaults {
+                traitors: traitors.len(),
+                faulty: faulty.len(),
+                f: self.f,
+            });
+        }
         self.link.validate()?;
         let timing = Timing::new(self.timing, self.delta, self.gst, self.timeout)?;
         if let Some((script, source)) = &self.strategy.script {
@@ -265,6 +379,7 @@ impl RunSpec {
             seed: self.seed,
             trace: self.trace,
             timing,
+            faults,
         })
     }
 }
@@ -285,10 +400,17 @@ pub enum RunFailure {
 
 /// f distinct traitors among `0..n` drawn from the seed, ascending.
 pub fn place_traitors(seed: u64, n: usize, f: usize) -> Vec<GeneralId> {
+    place_traitors_among(seed, n, f, &[])
+}
+
+/// f distinct traitors among `0..n` but `taken`, drawn from the seed,
+/// ascending (with nothing taken, exactly [`place_traitors`]).
+fn place_traitors_among(seed: u64, n: usize, f: usize, taken: &[GeneralId]) -> Vec<GeneralId> {
+    let pool: Vec<GeneralId> = (0..n as GeneralId).filter(|g| !taken.contains(g)).collect();
     let mut rng = stream(seed, Purpose::Placement, 0);
-    let mut ids: Vec<GeneralId> = rand::seq::index::sample(&mut rng, n, f)
+    let mut ids: Vec<GeneralId> = rand::seq::index::sample(&mut rng, pool.len(), f.min(pool.len()))
         .into_iter()
-        .map(|i| i as GeneralId)
+        .map(|i| pool[i])
         .collect();
     ids.sort_unstable();
     ids

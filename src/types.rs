@@ -160,6 +160,12 @@ pub struct Envelope {
     /// frame's bytes or its sender: who really sent it, and what. No general's
     /// behaviour depends on it.
     pub original: Option<Box<Original>>,
+    /// Link-layer header: the frame's sequence number from its sender to
+    /// its receiver, when a `stubborn` or `dedup` layer numbers frames.
+    pub seq: Option<u64>,
+    /// Link-layer header: this is an acknowledgement of frame `seq`, not a
+    /// frame for a general.
+    pub ack: bool,
 }
 
 /// What a frame was before the link altered it.
@@ -225,6 +231,18 @@ counters! {
     signatures_verified,
     /// Signature checks answered from the verify cache (SM).
     verify_cache_hits,
+    /// Frames the link stack put on the wire: first sends, retransmissions and acknowledgements.
+    frames_sent,
+    /// Frames a fair-loss channel lost.
+    frames_dropped,
+    /// Extra copies a fair-loss channel made.
+    frames_duplicated,
+    /// Frames a stubborn layer sent again, unacknowledged after its timeout.
+    retransmissions,
+    /// Acknowledgements a stubborn layer sent.
+    acks,
+    /// Copies a dedup layer discarded, the frame having been delivered already.
+    duplicates_discarded,
     /// Frames a receiver took (decoded and not refused by its protocol).
     frames_accepted,
     /// Frames that arrived after their round's deadline, ignored as absent (A3).
@@ -289,6 +307,9 @@ pub struct Outcome {
     pub timeout_ms: u64,
     /// Virtual time at which the last loyal lieutenant decided, in ms.
     pub decision_time_ms: u64,
+    /// Generals that failed benignly, as `ID:FAULT` (`3:crash@0`); IC1 and
+    /// IC2 are checked over the generals that neither failed nor betrayed.
+    pub failed: Vec<String>,
     /// All counters of the run (in JSON, one field each).
     #[serde(flatten)]
     pub counters: Counters,

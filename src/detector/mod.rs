@@ -217,6 +217,7 @@ impl Process for Watcher {
                     fx.timers.push((now + self.interval, 0));
                 }
             }
+            Event::Resend { .. } => {}
             Event::Deliver(env) => {
                 let p = usize::from(env.from);
                 if p >= self.n || wire::decode::<Heartbeat>(&env.bytes, 64).is_err() {

@@ -115,7 +115,11 @@ pub fn groups(results: &[CellResult]) -> Vec<Group<'_>> {
     for c in results {
         let link = c.cell.link.label();
         let same = |g: &&mut Group<'_>| {
-            g.algorithm == c.cell.algorithm && g.link == link && g.m_rule == c.cell.m_rule && g.timing == c.cell.timing
+            g.algorithm == c.cell.algorithm
+                && g.link == link
+                && g.m_rule == c.cell.m_rule
+                && g.timing == c.cell.timing
+                && g.fault == c.cell.fault
         };
         match out.iter_mut().find(same) {
             Some(g) => g.cells.push(c),
@@ -124,6 +128,7 @@ pub fn groups(results: &[CellResult]) -> Vec<Group<'_>> {
                 link,
                 m_rule: c.cell.m_rule,
                 timing: c.cell.timing,
+                fault: c.cell.fault,
                 cells: vec![c],
             }),
         }
@@ -141,6 +146,8 @@ pub struct Group<'a> {
     pub m_rule: MRule,
     /// The timing.
     pub timing: Timing,
+    /// What the placed generals do.
+    pub fault: super::spec::FaultKind,
     /// Its cells, in plan order.
     pub cells: Vec<&'a CellResult>,
 }
@@ -153,8 +160,12 @@ impl Group<'_> {
         } else {
             format!(", {}", super::plan::timing_label(&self.timing))
         };
+        let fault = match self.fault {
+            super::spec::FaultKind::Byzantine => String::new(),
+            other => format!(", {} failures instead of traitors", other.as_str()),
+        };
         format!(
-            "{}({}), {} links{timing}",
+            "{}({}), {} links{timing}{fault}",
             self.algorithm.as_str().to_uppercase(),
             self.m_rule.label(),
             self.link

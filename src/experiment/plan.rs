@@ -12,7 +12,9 @@ use super::spec::{CommanderRule, MRule, Placements, Spec, SpecError};
 use crate::link::LinkSpec;
 use crate::memory;
 use crate::rng::{Purpose, stream};
+use super::spec::FaultKind;
 use crate::timing::Timing;
+use rand::RngExt;
 use crate::traitor::StrategyRef;
 use crate::traitor::enumerated::{self, Choices, om_slots};
 use crate::types::{Algorithm, COMMANDER, GeneralId, Value};
@@ -82,6 +84,8 @@ pub struct RunDesc {
     pub value: Value,
     /// Seed.
     pub seed: u64,
+    /// Generals that fail benignly instead of turning traitor.
+    pub faults: Vec<(GeneralId, crate::run::NodeFault)>,
 }
 
 /// One cell of the sweep.
@@ -103,6 +107,8 @@ pub struct Cell {
     pub m: Option<usize>,
     /// Timing model, delta, GST and round timeout.
     pub timing: Timing,
+    /// What the placed generals do.
+    pub fault: FaultKind,
     /// Why the cell is not run, if it is not.
     pub skip: Option<String>,
     /// The paper's prediction.
@@ -124,8 +130,12 @@ impl Cell {
         } else {
             format!(" {}", timing_label(&self.timing))
         };
+        let fault = match self.fault {
+            FaultKind::Byzantine => String::new(),
+            other => format!(" {}", other.as_str()),
+        };
         format!(
-            "{} n={} f={} m={} {}{timing}",
+            "{} n={} f={} m={} {}{timing}{fault}",
             self.algorithm,
             self.n,
             self.f,
@@ -319,10 +329,10 @@ pub fn build(spec: &Spec, source: &str) -> Result<ExperimentPlan, SpecError> {
     for &algorithm in &spec.algorithms {
         for link in &spec.links {
             for &m_rule in &spec.m {
-                for timing in &spec.timings {
+                for (timing, &fault) in spec.timings.iter().flat_map(|t| spec.faults.iter().map(move |k| (t, k))) {
                     for &n in &spec.ns {
                         for &f in &spec.fs {
-                            let at = (algorithm, link, m_rule, *timing, n, f);
+                            let at = (algorithm, link, m_rule, *timing, fault, n, f);
                             let cell = make_cell(spec, cells.len(), at).map_err(&too_big)?;
                             total += cell.runs.len() as u64;
                             if total > MAX_TOTAL_RUNS {
@@ -346,10 +356,10 @@ pub fn build(spec: &Spec, source: &str) -> Result<ExperimentPlan, SpecError> {
 }
 
 /// Where a cell sits: algorithm, link, m rule, timing, n and f.
-type CellAt<'a> = (Algorithm, &'a LinkSpec, MRule, Timing, usize, usize);
+type CellAt<'a> = (Algorithm, &'a LinkSpec, MRule, Timing, FaultKind, usize, usize);
 
 fn make_cell(spec: &Spec, id: usize, at: CellAt<'_>) -> Result<Cell, String> {
-    let (algorithm, link, m_rule, timing, n, f) = at;
+    let (algorithm, link, m_rule, timing, fault, n, f) = at;
     let m = m_rule.m_for(f);
     let mut cell = Cell {
         id,
@@ -360,6 +370,7 @@ fn make_cell(spec: &Spec, id: usize, at: CellAt<'_>) -> Result<Cell, String> {
         m_rule,
         m,
         timing,
+        fault,
         skip: None,
         theory: Theory::Open,
         search: Search::None,
@@ -375,6 +386,12 @@ fn make_cell(spec: &Spec, id: usize, at: CellAt<'_>) -> Result<Cell, String> {
         Some(m) => {
             memory::check_run(algorithm, n, m).map_err(|e| format!("{}: {e}", cell.label()))?;
             cell.theory = theory(algorithm, link, &timing, n, f, m);
+            // Benign failures are behaviours a traitor could choose: what is
+            // proven against traitors holds against them; a lower bound
+            // against traitors says nothing about them.
+            if fault != FaultKind::Byzantine && cell.theory == Theory::Fails {
+                cell.theory = Theory::Open;
+            }
             fill_runs(spec, &mut cell, m).map_err(|e| format!("{}: {e}", cell.label()))?;
         }
     }
@@ -390,6 +407,9 @@ fn fill_runs(spec: &Spec, cell: &mut Cell, m: usize) -> Result<(), String> {
         spec.seeds
     };
     // Exhaustive first: OM only, every placement.
+    if cell.fault != FaultKind::Byzantine {
+        return fill_faulty_runs(spec, cell, m, seed);
+    }
     if spec.exhaustive && cell.algorithm == Algorithm::Om {
         let all = placements_for(n, f, spec.commander, None, seed)?;
         let mut count: u64 = 0;
@@ -431,6 +451,7 @@ fn fill_runs(spec: &Spec, cell: &mut Cell, m: usize) -> Result<(), String> {
                                 strategy: strategy.clone(),
                                 value,
                                 seed: s,
+                                faults: Vec::new(),
                             });
                         }
                     }
@@ -464,11 +485,63 @@ fn fill_runs(spec: &Spec, cell: &mut Cell, m: usize) -> Result<(), String> {
                             strategy: strategy.clone(),
                             value,
                             seed: s,
+                            faults: Vec::new(),
                         });
                         next_kept += 1;
                     }
                     k += 1;
                 }
+            }
+        }
+    }
+    cell.search = Search::Sampled;
+    Ok(())
+}
+
+/// A cell whose placed generals fail benignly: every placement x value x
+/// seed, the failing generals running the protocol honestly until their
+/// fault strikes, when it strikes drawn from the run.
+fn fill_faulty_runs(spec: &Spec, cell: &mut Cell, m: usize, seed: u64) -> Result<(), String> {
+    let limit = match spec.placements {
+        Placements::All => None,
+        Placements::Sample(k) => Some(k),
+    };
+    let placements = placements_for(cell.n, cell.f, spec.commander, limit, seed)?;
+    let run_end = cell.timing.deadline(m as u32 + 1).max(1);
+    let round = cell.timing.timeout;
+    let honest = StrategyRef::Builtin { name: "honest".into() };
+    for p in &placements {
+        for &value in &spec.values {
+            for s in 0..spec.seeds {
+                if cell.runs.len() as u64 >= spec.max_runs_per_cell {
+                    cell.capped = true;
+                    break;
+                }
+                let mut rng = stream(seed ^ s, Purpose::Fault, cell.runs.len() as u64);
+                let faults = p
+                    .iter()
+                    .map(|&g| {
+                        let fault = match cell.fault {
+                            FaultKind::Crash => crate::run::NodeFault::Crash {
+                                at: rng.random_range(0..run_end),
+                            },
+                            FaultKind::Recover => {
+                                let down = rng.random_range(0..run_end);
+                                crate::run::NodeFault::Recover { down, up: down + round }
+                            }
+                            _ => crate::run::NodeFault::Omission { p: 0.5 },
+                        };
+                        (g, fault)
+                    })
+                    .collect();
+                cell.runs.push(RunDesc {
+                    index: cell.runs.len(),
+                    traitors: Vec::new(),
+                    strategy: honest.clone(),
+                    value,
+                    seed: s,
+                    faults,
+                });
             }
         }
     }

@@ -68,6 +68,9 @@ pub fn write_plots(
         if several_links {
             name += &format!("-{}", clean(&group.link));
         }
+        if plan.spec.faults.len() > 1 {
+            name += &format!("-{}", group.fault.as_str());
+        }
         if several_timings {
             let t = group.timing;
             name += &format!("-{}-d{}-g{}-t{}", t.model, t.delta, t.gst, t.timeout);

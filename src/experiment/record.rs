@@ -65,6 +65,8 @@ pub struct RunRecord {
     pub timeout_ms: u64,
     /// Virtual time at which the last loyal lieutenant decided, in ms.
     pub decision_time_ms: u64,
+    /// Generals that failed benignly, `ID:FAULT;...` (`2:crash@13`).
+    pub failed: String,
     /// Every counter of the run, a column each (see [`Counters::NAMES`]).
     pub counters: Counters,
 }
@@ -110,6 +112,7 @@ impl RunRecord {
             gst_ms: o.gst_ms,
             timeout_ms: o.timeout_ms,
             decision_time_ms: o.decision_time_ms,
+            failed: o.failed.join(";"),
             counters: o.counters,
         }
     }
@@ -143,6 +146,7 @@ const FIELDS: &[&str] = &[
     "gst_ms",
     "timeout_ms",
     "decision_time_ms",
+    "failed",
 ];
 
 /// Column names of `runs.csv`: the run's fields, then every counter.
@@ -179,6 +183,7 @@ impl RunRecord {
             self.gst_ms.to_string(),
             self.timeout_ms.to_string(),
             self.decision_time_ms.to_string(),
+            self.failed.clone(),
         ];
         out.extend(self.counters.values().iter().map(u64::to_string));
         out
@@ -224,6 +229,7 @@ impl RunRecord {
             gst_ms: num(get(23), "gst_ms")?,
             timeout_ms: num(get(24), "timeout_ms")?,
             decision_time_ms: num(get(25), "decision_time_ms")?,
+            failed: get(26).to_string(),
             counters,
         })
     }

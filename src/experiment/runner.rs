@@ -123,6 +123,7 @@ pub fn run_spec(plan: &ExperimentPlan, cell_id: usize, desc: &RunDesc, trace: bo
         delta: cell.timing.delta,
         gst: cell.timing.gst,
         timeout: Some(cell.timing.timeout),
+        faults: desc.faults.clone(),
     })
 }
 

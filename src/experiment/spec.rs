@@ -107,6 +107,7 @@ struct Raw {
     deltas: Option<Spanned<Vec<u64>>>,
     gsts: Option<Spanned<Vec<u64>>>,
     timeouts: Option<Spanned<Vec<u64>>>,
+    faults: Option<Spanned<Vec<String>>>,
 }
 
 /// How m follows f.
@@ -204,6 +205,45 @@ pub struct Spec {
     /// before timing existed keep theirs.
     #[serde(default = "default_timings", skip_serializing_if = "is_default_timings")]
     pub timings: Vec<Timing>,
+    /// What the f placed generals do: turn traitor, or fail benignly.
+    /// Left out of the fingerprint when it is the default, traitors only.
+    #[serde(default = "default_faults", skip_serializing_if = "is_default_faults")]
+    pub faults: Vec<FaultKind>,
+}
+
+/// What the f generals placed in a cell do.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum FaultKind {
+    /// Turn traitor and follow the strategies (Byzantine).
+    Byzantine,
+    /// Crash-stop at a time drawn from the run's seed.
+    Crash,
+    /// Go down for one round at a time drawn from the seed, then come back
+    /// with their memory lost.
+    Recover,
+    /// Lose each frame they send with probability 1/2.
+    Omission,
+}
+
+impl FaultKind {
+    /// Lower-case name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FaultKind::Byzantine => "byzantine",
+            FaultKind::Crash => "crash",
+            FaultKind::Recover => "recover",
+            FaultKind::Omission => "omission",
+        }
+    }
+}
+
+fn default_faults() -> Vec<FaultKind> {
+    vec![FaultKind::Byzantine]
+}
+
+fn is_default_faults(f: &[FaultKind]) -> bool {
+    f == [FaultKind::Byzantine]
 }
 
 fn default_timings() -> Vec<Timing> {
@@ -302,7 +342,39 @@ pub fn parse(text: &str, path: &str, default_name: &str, base: Option<&Path>) ->
         stop_at_first_violation: raw.stop_at_first_violation.unwrap_or(false),
         max_runs_per_cell: positive(&src, "max_runs_per_cell", raw.max_runs_per_cell, 100_000)?,
         timings: timings(&src, raw.timings, raw.deltas, raw.gsts, raw.timeouts)?,
+        faults: fault_kinds(&src, raw.faults)?,
     })
+}
+
+/// `faults`: byzantine, crash, recover, omission.
+fn fault_kinds(src: &Source<'_>, raw: Option<Spanned<Vec<String>>>) -> Result<Vec<FaultKind>, SpecError> {
+    let Some(v) = raw else {
+        return Ok(default_faults());
+    };
+    let span = v.span();
+    let mut out = Vec::new();
+    for name in v.into_inner() {
+        let kind = match name.as_str() {
+            "byzantine" => FaultKind::Byzantine,
+            "crash" => FaultKind::Crash,
+            "recover" => FaultKind::Recover,
+            "omission" => FaultKind::Omission,
+            other => {
+                return Err(src.field(
+                    "faults",
+                    span,
+                    format!("`{other}` is not byzantine, crash, recover or omission"),
+                ));
+            }
+        };
+        if !out.contains(&kind) {
+            out.push(kind);
+        }
+    }
+    if out.is_empty() {
+        return Err(src.field("faults", span, "give at least one kind".into()));
+    }
+    Ok(out)
 }
 
 /// `timings`, `deltas`, `gsts`, `timeouts`: every combination, GST only

@@ -49,6 +49,9 @@ pub struct Witness {
     /// delta = 10 ms).
     #[serde(default, skip_serializing_if = "is_default_timing")]
     pub timing: Timing,
+    /// Generals that failed benignly (left out when there are none).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub faults: Vec<(GeneralId, crate::run::NodeFault)>,
     /// The run's seed.
     pub seed: u64,
     /// The runtime that ran it (a replay uses the same).
@@ -102,6 +105,7 @@ pub fn witness_for(plan: &ExperimentPlan, r: &RunRecord) -> Result<Witness, Expe
         value: desc.value,
         link: cell.link.clone(),
         timing: cell.timing,
+        faults: desc.faults.clone(),
         seed: desc.seed,
         runtime: plan.spec.runtime,
         decisions: o.decisions,
@@ -134,6 +138,7 @@ pub fn replay(path: &Path) -> Result<(Witness, runtime::RunReport), ExperimentEr
         delta: w.timing.delta,
         gst: w.timing.gst,
         timeout: Some(w.timing.timeout),
+        faults: w.faults.clone(),
     };
     let plan = spec
         .validate()

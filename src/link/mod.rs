@@ -10,10 +10,32 @@
 //! * [`arbitrary`]: an adversary on a fraction of the frames may drop them,
 //!   change their bytes, claim another sender, or replay old frames. The
 //!   adversary is pluggable like a traitor ([`adversary`]).
+//! * [`fair_loss`]: each frame is lost with probability `loss` and
+//!   duplicated with probability `dup`; a frame sent again and again is
+//!   eventually delivered.
+//!
+//! On a channel other than `authenticated`, layers build what the lecture
+//! builds (bottom first, joined by `+`; the network runs them, see
+//! `runtime::network`):
+//!
+//! * `stubborn`: the sender retransmits every frame until the receiver
+//!   acknowledges it, the wait doubling from `rto` (capped at 16 rto, with
+//!   seeded jitter); acknowledgements travel over the same channel. It stops
+//!   at the frame's round deadline: after that the frame would be late
+//!   anyway, so a reliable link is only reliable within a deadline.
+//! * `dedup`: the receiver delivers each frame at most once (sequence
+//!   numbers per sender and receiver).
+//! * `auth`: each frame carries a tag, a SHA-256 digest of its bytes keyed
+//!   per (sender, receiver) pair from the run's seed, so a changed or spoofed
+//!   frame is rejected: the authenticated link built, not assumed.
+//!
+//! Presets: `reliable` = `fair-loss+stubborn+dedup` and `secure` =
+//! `arbitrary+auth`.
 
 pub mod adversary;
 pub mod arbitrary;
 pub mod authenticated;
+pub mod fair_loss;
 
 use crate::types::{Envelope, GeneralId};
 use serde::{Deserialize, Serialize};
@@ -32,6 +54,10 @@ pub enum LinkAction {
     Spoofed,
     /// An old frame, delivered again.
     Replayed,
+    /// Lost by a fair-loss channel.
+    Lost,
+    /// An extra copy made by a fair-loss channel.
+    Duplicated,
 }
 
 impl LinkAction {
@@ -43,6 +69,8 @@ impl LinkAction {
             LinkAction::Tampered => "tampered",
             LinkAction::Spoofed => "spoofed",
             LinkAction::Replayed => "replayed",
+            LinkAction::Lost => "lost",
+            LinkAction::Duplicated => "duplicated",
         }
     }
 }
@@ -76,11 +104,11 @@ pub trait Link {
     fn carry(&mut self, true_sender: GeneralId, env: Envelope, out: &mut Vec<Carried>);
 }
 
-/// Which link model a run uses.
+/// Which link model a run uses: a channel, alone or with layers on it.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "lowercase")]
 pub enum LinkSpec {
-    /// A1 and A2: intact delivery, true sender.
+    /// A1 and A2: intact delivery, true sender (takes no layers).
     Authenticated,
     /// An adversary on a fraction of the frames.
     Arbitrary {
@@ -89,6 +117,96 @@ pub enum LinkSpec {
         /// Fraction of frames the adversary acts on, in [0, 1].
         rate: f64,
     },
+    /// A channel and the layers built on it, bottom first.
+    Stack {
+        /// The layers; the first is the channel.
+        layers: Vec<Layer>,
+    },
+}
+
+/// One layer of a link stack.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "layer", rename_all = "kebab-case")]
+pub enum Layer {
+    /// A channel with an adversary on it.
+    Arbitrary {
+        /// Adversary name.
+        adversary: String,
+        /// Fraction of frames it acts on.
+        rate: f64,
+    },
+    /// A channel that loses and duplicates frames.
+    FairLoss {
+        /// Probability a frame is lost.
+        loss: f64,
+        /// Probability a frame arrives twice.
+        dup: f64,
+    },
+    /// Retransmission until acknowledged.
+    Stubborn {
+        /// First retransmission timeout, in virtual ms.
+        rto: u64,
+    },
+    /// At most once delivery.
+    Dedup,
+    /// Tags that reject changed and spoofed frames.
+    Auth,
+}
+
+impl Layer {
+    fn label(&self) -> String {
+        match self {
+            Layer::Arbitrary { adversary, rate } => format!("arbitrary({adversary}@{rate})"),
+            Layer::FairLoss { loss, dup } => format!("fair-loss({loss}/{dup})"),
+            Layer::Stubborn { rto } => format!("stubborn({rto})"),
+            Layer::Dedup => "dedup".into(),
+            Layer::Auth => "auth".into(),
+        }
+    }
+
+    fn is_channel(&self) -> bool {
+        matches!(self, Layer::Arbitrary { .. } | Layer::FairLoss { .. })
+    }
+}
+
+/// What the network runs for a link: the channel, and the layers above it.
+pub struct Channel {
+    /// The channel every frame (and acknowledgement) crosses.
+    pub bottom: Box<dyn Link>,
+    /// Retransmission timeout, when `stubborn` is in the stack.
+    pub stubborn: Option<u64>,
+    /// Whether `dedup` is in the stack.
+    pub dedup: bool,
+    /// Whether `auth` is in the stack.
+    pub auth: bool,
+}
+
+/// Parameters a link string may leave out: the command line's `--loss`,
+/// `--dup`, `--rto`, `--adversary` and `--link-rate`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct LinkDefaults {
+    /// Loss probability of `fair-loss`.
+    pub loss: f64,
+    /// Duplication probability of `fair-loss`.
+    pub dup: f64,
+    /// First retransmission timeout of `stubborn`, in virtual ms.
+    pub rto: u64,
+    /// Adversary of `arbitrary`.
+    pub adversary: String,
+    /// Rate of `arbitrary`.
+    pub rate: f64,
+}
+
+impl Default for LinkDefaults {
+    fn default() -> LinkDefaults {
+        LinkDefaults {
+            loss: 0.1,
+            dup: 0.0,
+            rto: 20,
+            adversary: "chaos".into(),
+            rate: 0.25,
+        }
+    }
 }
 
 impl LinkSpec {
@@ -100,49 +218,213 @@ impl LinkSpec {
         }
     }
 
-    /// Name for outcomes: `authenticated` or `arbitrary(NAME@RATE)`.
+    /// Name for outcomes: `authenticated`, `arbitrary(NAME@RATE)`, or the
+    /// layers joined by `+`, each with its parameters.
     pub fn label(&self) -> String {
         match self {
             LinkSpec::Authenticated => "authenticated".into(),
             LinkSpec::Arbitrary { adversary, rate } => format!("arbitrary({adversary}@{rate})"),
+            LinkSpec::Stack { layers } => layers.iter().map(Layer::label).collect::<Vec<_>>().join("+"),
         }
     }
 
-    /// Checks the adversary name and rate.
+    /// Whether every frame arrives intact from its true sender (A1, A2):
+    /// the only links the paper's theorems speak to.
+    pub fn is_authenticated(&self) -> bool {
+        *self == LinkSpec::Authenticated
+    }
+
+    /// Checks the adversary, the rates and that the stack makes sense.
     pub fn validate(&self) -> Result<(), LinkError> {
+        let rate = |what: &'static str, r: f64| {
+            if (0.0..=1.0).contains(&r) {
+                Ok(())
+            } else {
+                Err(LinkError::Probability { what, value: r.to_string() })
+            }
+        };
         match self {
             LinkSpec::Authenticated => Ok(()),
-            LinkSpec::Arbitrary { adversary, rate } => {
-                if !(0.0..=1.0).contains(rate) || rate.is_nan() {
-                    return Err(LinkError::Rate(rate.to_string()));
-                }
+            LinkSpec::Arbitrary { adversary, rate: r } => {
+                rate("link rate", *r)?;
                 adversary::find(adversary).map(|_| ())
+            }
+            LinkSpec::Stack { layers } => {
+                let Some(first) = layers.first().filter(|l| l.is_channel()) else {
+                    return Err(LinkError::Stack(format!(
+                        "`{}` does not start with a channel (fair-loss or arbitrary)",
+                        self.label()
+                    )));
+                };
+                let _ = first;
+                for (i, l) in layers.iter().enumerate() {
+                    if i > 0 && l.is_channel() {
+                        return Err(LinkError::Stack(format!("`{}` has two channels", self.label())));
+                    }
+                    if layers[..i].iter().any(|p| std::mem::discriminant(p) == std::mem::discriminant(l)) {
+                        return Err(LinkError::Stack(format!("`{}` repeats {}", self.label(), l.label())));
+                    }
+                    match l {
+                        Layer::Arbitrary { adversary, rate: r } => {
+                            rate("link rate", *r)?;
+                            adversary::find(adversary)?;
+                        }
+                        Layer::FairLoss { loss, dup } => {
+                            rate("loss", *loss)?;
+                            rate("dup", *dup)?;
+                        }
+                        Layer::Stubborn { rto } if *rto == 0 => {
+                            return Err(LinkError::Stack("stubborn needs an rto of at least 1 ms".into()));
+                        }
+                        Layer::Dedup if layers[i + 1..].iter().any(|u| matches!(u, Layer::Stubborn { .. })) => {
+                            return Err(LinkError::Stack(format!(
+                                "`{}`: dedup goes above stubborn, to remove the copies retransmission makes",
+                                self.label()
+                            )));
+                        }
+                        _ => {}
+                    }
+                }
+                Ok(())
             }
         }
     }
 
     /// Builds the link for a run of `n` generals under `seed`; an unknown
     /// adversary is an error, never a silent stand-in.
-    pub fn build(&self, seed: u64, n: usize) -> Result<Box<dyn Link>, LinkError> {
+    pub fn build(&self, seed: u64, n: usize) -> Result<Channel, LinkError> {
+        self.validate()?;
+        let plain = |bottom: Box<dyn Link>| Channel {
+            bottom,
+            stubborn: None,
+            dedup: false,
+            auth: false,
+        };
         Ok(match self {
-            LinkSpec::Authenticated => Box::new(authenticated::Authenticated),
+            LinkSpec::Authenticated => plain(Box::new(authenticated::Authenticated)),
             LinkSpec::Arbitrary { adversary, rate } => {
                 let adv = adversary::find(adversary)?();
-                Box::new(arbitrary::ArbitraryLink::new(adv, *rate, seed, n))
+                plain(Box::new(arbitrary::ArbitraryLink::new(adv, *rate, seed, n)))
+            }
+            LinkSpec::Stack { layers } => {
+                let bottom: Box<dyn Link> = match &layers[0] {
+                    Layer::Arbitrary { adversary, rate } => {
+                        Box::new(arbitrary::ArbitraryLink::new(adversary::find(adversary)?(), *rate, seed, n))
+                    }
+                    Layer::FairLoss { loss, dup } => Box::new(fair_loss::FairLoss::new(*loss, *dup, seed)),
+                    other => return Err(LinkError::Stack(format!("{} is no channel", other.label()))),
+                };
+                Channel {
+                    bottom,
+                    stubborn: layers.iter().find_map(|l| match l {
+                        Layer::Stubborn { rto } => Some(*rto),
+                        _ => None,
+                    }),
+                    dedup: layers.contains(&Layer::Dedup),
+                    auth: layers.contains(&Layer::Auth),
+                }
             }
         })
+    }
+
+    /// Parses a link in the grammar of experiment files and `--link`,
+    /// taking what a layer leaves out from `defaults`:
+    ///
+    /// * `authenticated` (alone);
+    /// * a channel: `arbitrary[:ADVERSARY[@RATE]]` or `fair-loss[:LOSS[/DUP]]`;
+    /// * layers on it, bottom first, joined by `+`: `stubborn[:RTO]`,
+    ///   `dedup`, `auth`;
+    /// * presets: `reliable[:LOSS[/DUP]]` = `fair-loss+stubborn+dedup`,
+    ///   `secure[:ADVERSARY[@RATE]]` = `arbitrary+auth`.
+    pub fn parse_with(s: &str, defaults: &LinkDefaults) -> Result<LinkSpec, LinkError> {
+        let prob = |what: &'static str, t: &str| {
+            t.parse::<f64>()
+                .ok()
+                .filter(|v| (0.0..=1.0).contains(v))
+                .ok_or(LinkError::Probability { what, value: t.to_string() })
+        };
+        let arbitrary = |p: Option<&str>| -> Result<Layer, LinkError> {
+            let (adversary, rate) = match p {
+                None => (defaults.adversary.clone(), defaults.rate),
+                Some(p) => match p.split_once('@') {
+                    Some((a, r)) => (a.to_string(), prob("link rate", r)?),
+                    None => (p.to_string(), defaults.rate),
+                },
+            };
+            Ok(Layer::Arbitrary { adversary, rate })
+        };
+        let fair_loss = |p: Option<&str>| -> Result<Layer, LinkError> {
+            let (loss, dup) = match p {
+                None => (defaults.loss, defaults.dup),
+                Some(p) => match p.split_once('/') {
+                    Some((l, d)) => (prob("loss", l)?, prob("dup", d)?),
+                    None => (prob("loss", p)?, defaults.dup),
+                },
+            };
+            Ok(Layer::FairLoss { loss, dup })
+        };
+        let mut layers = Vec::new();
+        for token in s.split('+').map(str::trim) {
+            let (name, params) = match token.split_once(':') {
+                Some((n, p)) => (n, Some(p)),
+                None => (token, None),
+            };
+            match (name, params) {
+                ("authenticated", None) if s.trim() == "authenticated" => return Ok(LinkSpec::Authenticated),
+                ("authenticated", _) => {
+                    return Err(LinkError::Stack(
+                        "authenticated is a link of its own: it takes no parameters and no layers".into(),
+                    ));
+                }
+                ("arbitrary", p) => layers.push(arbitrary(p)?),
+                ("fair-loss", p) => layers.push(fair_loss(p)?),
+                ("stubborn", p) => layers.push(Layer::Stubborn {
+                    rto: match p {
+                        None => defaults.rto,
+                        Some(t) => t.parse().map_err(|_| LinkError::Syntax(format!("stubborn:{t}")))?,
+                    },
+                }),
+                ("dedup", None) => layers.push(Layer::Dedup),
+                ("auth", None) => layers.push(Layer::Auth),
+                ("reliable", p) => layers.extend([
+                    fair_loss(p)?,
+                    Layer::Stubborn { rto: defaults.rto },
+                    Layer::Dedup,
+                ]),
+                ("secure", p) => layers.extend([arbitrary(p)?, Layer::Auth]),
+                _ => return Err(LinkError::Syntax(token.to_string())),
+            }
+        }
+        // One arbitrary channel alone is the classic arbitrary link.
+        let spec = match layers.as_slice() {
+            [Layer::Arbitrary { adversary, rate }] => LinkSpec::Arbitrary {
+                adversary: adversary.clone(),
+                rate: *rate,
+            },
+            _ => LinkSpec::Stack { layers },
+        };
+        spec.validate()?;
+        Ok(spec)
     }
 }
 
 /// Link settings that make no sense.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum LinkError {
-    /// Not a link in the grammar of `LinkSpec`'s `FromStr`.
-    #[error("`{0}` is not authenticated, arbitrary, or arbitrary:ADVERSARY[@RATE]")]
+    /// A token that is no layer.
+    #[error("`{0}` is not a link layer: authenticated, arbitrary[:ADV[@RATE]], fair-loss[:LOSS[/DUP]], stubborn[:RTO], dedup, auth, reliable, secure")]
     Syntax(String),
-    /// A rate that is not a number in [0, 1].
-    #[error("link rate `{0}` is outside [0, 1] or not a number")]
-    Rate(String),
+    /// A probability that is not a number in [0, 1].
+    #[error("{what} `{value}` is outside [0, 1] or not a number")]
+    Probability {
+        /// Which one.
+        what: &'static str,
+        /// As given.
+        value: String,
+    },
+    /// A stack that does not make sense.
+    #[error("{0}")]
+    Stack(String),
     /// No adversary has this name.
     #[error("unknown link adversary `{name}`; built in: {known}")]
     UnknownAdversary {
@@ -153,29 +435,10 @@ pub enum LinkError {
     },
 }
 
-/// The link grammar of experiment files: `authenticated`, `arbitrary` (the
-/// `chaos` adversary on a quarter of the frames), `arbitrary:ADVERSARY` (on a
-/// quarter) or `arbitrary:ADVERSARY@RATE`.
 impl std::str::FromStr for LinkSpec {
     type Err = LinkError;
     fn from_str(s: &str) -> Result<LinkSpec, LinkError> {
-        let spec = match s.split_once(':') {
-            None if s == "authenticated" => LinkSpec::Authenticated,
-            None if s == "arbitrary" => LinkSpec::arbitrary_default(),
-            Some(("arbitrary", rest)) => {
-                let (adversary, rate) = match rest.split_once('@') {
-                    Some((a, r)) => (a, r.parse::<f64>().map_err(|_| LinkError::Rate(r.to_string()))?),
-                    None => (rest, 0.25),
-                };
-                LinkSpec::Arbitrary {
-                    adversary: adversary.to_string(),
-                    rate,
-                }
-            }
-            _ => return Err(LinkError::Syntax(s.to_string())),
-        };
-        spec.validate()?;
-        Ok(spec)
+        LinkSpec::parse_with(s, &LinkDefaults::default())
     }
 }
 
@@ -198,12 +461,43 @@ mod tests {
         for (text, want) in good {
             assert_eq!(text.parse::<LinkSpec>(), Ok(want), "{text}");
         }
+        let stack = |layers: Vec<Layer>| LinkSpec::Stack { layers };
+        assert_eq!(
+            "reliable:0.5/0.2".parse::<LinkSpec>(),
+            Ok(stack(vec![
+                Layer::FairLoss { loss: 0.5, dup: 0.2 },
+                Layer::Stubborn { rto: 20 },
+                Layer::Dedup
+            ]))
+        );
+        assert_eq!(
+            "reliable:0.5/0.2".parse::<LinkSpec>(),
+            "fair-loss:0.5/0.2+stubborn+dedup".parse::<LinkSpec>()
+        );
+        assert_eq!(
+            "secure:tamper@0.5".parse::<LinkSpec>(),
+            Ok(stack(vec![
+                Layer::Arbitrary { adversary: "tamper".into(), rate: 0.5 },
+                Layer::Auth
+            ]))
+        );
+        assert_eq!(
+            "fair-loss:0.5/0.2+stubborn:7+dedup".parse::<LinkSpec>().unwrap().label(),
+            "fair-loss(0.5/0.2)+stubborn(7)+dedup"
+        );
         let bad = [
-            ("pigeon", "is not authenticated"),
+            ("pigeon", "is not a link layer"),
             ("arbitrary:gremlin", "unknown link adversary `gremlin`"),
             ("arbitrary:drop@2", "`2` is outside [0, 1]"),
             ("arbitrary:drop@x", "`x`"),
-            ("authenticated:drop", "is not authenticated"),
+            ("authenticated:drop", "link of its own"),
+            ("dedup", "does not start with a channel"),
+            ("stubborn+dedup", "does not start with a channel"),
+            ("fair-loss+dedup+stubborn", "dedup goes above stubborn"),
+            ("fair-loss+arbitrary", "two channels"),
+            ("fair-loss+auth+auth", "repeats auth"),
+            ("fair-loss:2", "loss `2`"),
+            ("authenticated+auth", "link of its own"),
         ];
         for (text, want) in bad {
             let e = text.parse::<LinkSpec>().unwrap_err().to_string();

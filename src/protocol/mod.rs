@@ -153,6 +153,10 @@ pub trait Protocol: 'static {
         Counters::default()
     }
 
+    /// Crash-recovery: the general comes back with its memory lost. What it
+    /// had received is gone; it takes part again from the next frame on.
+    fn reset(&mut self);
+
     /// SM: the set V, in arrival order; `None` for algorithms without one.
     fn values(&self) -> Option<Vec<Value>> {
         None

@@ -306,7 +306,9 @@ pub struct OmGeneral {
     m: usize,
     me: GeneralId,
     order: Value,
-    /// Received values per level, 0 = RETREAT (also for absent), 1 = ATTACK.
+    /// Received values per level, 0 = RETREAT (also for absent), 1 = ATTACK,
+    /// 2 = unknown: lost in a crash (relayed as withheld, counted as
+    /// RETREAT).
     levels: Vec<Vec<u8>>,
     /// Which (round, sender) frames arrived, to refuse duplicates.
     seen: Vec<bool>,
@@ -427,7 +429,8 @@ impl Protocol for OmGeneral {
         if self.me == COMMANDER {
             return self.order;
         }
-        let mut resolved = self.levels[self.m].clone();
+        // An entry lost in a crash (WITHHELD) counts as absent: RETREAT.
+        let mut resolved: Vec<u8> = self.levels[self.m].iter().map(|&b| u8::from(b == 1)).collect();
         for l in (0..self.m).rev() {
             let children = self.n - 2 - l;
             resolved = self.levels[l]
@@ -436,12 +439,22 @@ impl Protocol for OmGeneral {
                 .map(|(&own, kids)| {
                     // OM(m-l) step 3 at this node: the value received directly
                     // plus the n-2-l values resolved by OM(m-l-1) below it.
-                    let attack = usize::from(own) + kids.iter().map(|&k| usize::from(k)).sum::<usize>();
+                    let attack = usize::from(own == 1) + kids.iter().map(|&k| usize::from(k)).sum::<usize>();
                     majority_of_counts(attack, children + 1).to_byte()
                 })
                 .collect();
         }
         Value::from_byte(resolved[0]).unwrap_or(Value::Retreat)
+    }
+
+    /// What it had received is unknown now: it withholds those values when
+    /// it relays (rather than make up RETREAT), counts them as RETREAT when
+    /// it decides, and stores what arrives from now on.
+    fn reset(&mut self) {
+        for level in &mut self.levels {
+            level.fill(WITHHELD);
+        }
+        self.seen.fill(false);
     }
 
     fn describe(&self, round: Round, to: GeneralId, msg: &Relays) -> Vec<TraceMsg> {

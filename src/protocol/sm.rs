@@ -443,6 +443,15 @@ impl Protocol for SmGeneral {
         self.counters
     }
 
+    /// V, the orders it was to relay and its verified signatures are gone;
+    /// an order arriving later in its round is taken (and relayed while
+    /// rounds remain) as by any lieutenant. Its key survives (on disk).
+    fn reset(&mut self) {
+        self.v.clear();
+        self.outbox.clear();
+        self.cache = VerifyCache::default();
+    }
+
     fn values(&self) -> Option<Vec<Value>> {
         Some(self.v.clone())
     }

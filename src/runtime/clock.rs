@@ -19,6 +19,16 @@ pub(crate) enum Event {
     Deliver(Envelope),
     /// A timer the general set fires; the tag says which.
     Timer(u64),
+    /// The network's own timer: resend frame `seq` from `from` to `to` if it
+    /// is still unacknowledged (a stubborn layer). Never reaches a general.
+    Resend {
+        /// Sender.
+        from: GeneralId,
+        /// Receiver.
+        to: GeneralId,
+        /// The frame's sequence number.
+        seq: u64,
+    },
 }
 
 /// What happens at one instant, in order: deliveries, then timers, each in
@@ -64,7 +74,7 @@ impl Clock {
         let slot = &mut self.instants[i].1;
         match event {
             Event::Deliver(_) => slot.deliveries.push((to, event)),
-            Event::Timer(_) => slot.timers.push((to, event)),
+            Event::Timer(_) | Event::Resend { .. } => slot.timers.push((to, event)),
         }
     }
 
@@ -112,6 +122,8 @@ mod tests {
             to: 3,
             bytes: Default::default(),
             original: None,
+            seq: None,
+            ack: false,
         };
         c.schedule(10, 3, Event::Deliver(env));
         c.schedule(10, 0, Event::Timer(8));

@@ -40,6 +40,8 @@ pub struct GeneralReport {
     pub counters: Counters,
     /// Virtual time at which it decided (its last deadline), if it did.
     pub decided_at: Option<crate::timing::Millis>,
+    /// It failed benignly (crashed, recovered or omitted) during the run.
+    pub failed: bool,
 }
 
 /// Everything a run produced.
@@ -84,7 +86,13 @@ fn agreement(plan: &RunPlan) -> Result<(Vec<Agreement>, Network), RuntimeError> 
     let rounds = plan.m as Round + 1;
     let procs = generals
         .into_iter()
-        .map(|g| Agreement::new(g, plan.timing, rounds))
+        .enumerate()
+        .map(|(id, g)| {
+            let id = id as GeneralId;
+            let fault = plan.faults.iter().find(|(f, _)| *f == id).map(|(_, fault)| *fault);
+            let rng = crate::rng::stream(plan.seed, crate::rng::Purpose::Fault, u64::from(id));
+            Agreement::new(g, plan.timing, rounds, fault, rng)
+        })
         .collect();
     let link = plan.link.build(plan.seed, plan.n)?;
     let net = Network::new(link, audit, plan.timing, plan.seed, true, plan.trace);
@@ -102,12 +110,12 @@ pub(crate) fn assemble(
     for g in &generals {
         counters.add(&g.counters);
     }
-    let commander_loyal = !plan.traitors.contains(&COMMANDER);
-    let decisions: BTreeMap<GeneralId, Value> = generals
-        .iter()
-        .filter(|g| g.loyal && g.id != COMMANDER)
-        .map(|g| (g.id, g.decision))
-        .collect();
+    // IC1 and IC2 speak of the generals that never failed: neither traitors
+    // nor failing generals (a failed commander's order binds nobody).
+    let failed: Vec<GeneralId> = plan.faults.iter().map(|(g, _)| *g).collect();
+    let commander_loyal = !plan.traitors.contains(&COMMANDER) && !failed.contains(&COMMANDER);
+    let correct = |g: &&GeneralReport| g.loyal && !g.failed && g.id != COMMANDER;
+    let decisions: BTreeMap<GeneralId, Value> = generals.iter().filter(correct).map(|g| (g.id, g.decision)).collect();
     let (agreement, validity) = check_conditions(&decisions, commander_loyal, plan.value);
     let outcome = Outcome {
         algorithm: plan.algorithm,
@@ -128,12 +136,12 @@ pub(crate) fn assemble(
         delta_ms: plan.timing.delta,
         gst_ms: plan.timing.gst,
         timeout_ms: plan.timing.timeout,
-        decision_time_ms: generals
+        decision_time_ms: generals.iter().filter(correct).filter_map(|g| g.decided_at).max().unwrap_or(0),
+        failed: plan
+            .faults
             .iter()
-            .filter(|g| g.loyal && g.id != COMMANDER)
-            .filter_map(|g| g.decided_at)
-            .max()
-            .unwrap_or(0),
+            .map(|(g, fault)| format!("{g}:{}", fault.label()))
+            .collect(),
         counters,
         seed: plan.seed,
     };

@@ -9,11 +9,17 @@
 use super::audit::Audit;
 use super::clock::{Clock, Event};
 use super::process::Effects;
-use crate::link::{Carried, Link, LinkAction};
+use crate::link::{Carried, Channel, LinkAction};
+use crate::protocol::TraceMsg;
+use crate::rng::{Purpose, RunRng, stream};
 use crate::timing::{Delays, Millis, Timing};
 use crate::types::{Counters, Envelope, GeneralId, Original, Round, Value};
+use rand::{Rng, RngExt};
 use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
+use std::sync::Arc;
 
 /// One line of a run's message trace. Lines come in the order frames were
 /// sent; `t` is when each arrived.
@@ -25,6 +31,10 @@ pub struct TraceEntry {
     pub t: Millis,
     /// It arrived after its round's deadline, and counted as absent.
     pub late: bool,
+    /// Which transmission of the frame this is (0: the first; more: a
+    /// stubborn layer's retransmissions).
+    #[serde(default)]
+    pub attempt: u32,
     /// Who really sent it (whatever the link claims).
     pub from: GeneralId,
     /// Who it was for.
@@ -61,6 +71,9 @@ impl fmt::Display for TraceEntry {
             write!(f, " claimed={c}")?;
         }
         write!(f, " t={}", self.t)?;
+        if self.attempt > 0 {
+            write!(f, " attempt={}", self.attempt)?;
+        }
         if self.late {
             f.write_str(" late")?;
         }
@@ -68,32 +81,54 @@ impl fmt::Display for TraceEntry {
     }
 }
 
-/// Frames in, link model and delays applied, arrivals scheduled.
+/// Bytes of an `auth` tag.
+const TAG: usize = 16;
+
+/// A frame a stubborn layer keeps sending until it is acknowledged.
+struct Pending {
+    env: Envelope,
+    trace: Vec<TraceMsg>,
+    attempt: u32,
+    /// Give up after this: the frame would be late anyway.
+    until: Millis,
+}
+
+/// Frames in, link stack and delays applied, arrivals scheduled.
 pub(crate) struct Network {
-    link: Box<dyn Link>,
+    channel: Channel,
     audit: Box<dyn Audit>,
     clock: Clock,
     delays: Delays,
-    /// The rounds' deadlines, for marking late frames in the trace.
+    /// The rounds' deadlines, for late marks and for giving up resending.
     deadlines: Option<Timing>,
     trace: Option<Vec<TraceEntry>>,
     counters: Counters,
     scratch: Vec<Carried>,
+    /// Per (sender, receiver): the next sequence number.
+    next_seq: BTreeMap<(GeneralId, GeneralId), u64>,
+    pending: BTreeMap<(GeneralId, GeneralId, u64), Pending>,
+    delivered: BTreeSet<(GeneralId, GeneralId, u64)>,
+    /// Jitter of the retransmission timeouts.
+    jitter: RunRng,
+    /// Key material of the `auth` tags, from the run's seed.
+    auth_key: [u8; 32],
 }
 
 impl Network {
-    /// A network over `link` with delays from `timing`; `rounds` says
+    /// A network over `channel` with delays from `timing`; `rounds` says
     /// whether frames belong to agreement rounds (and so can be late).
     pub(crate) fn new(
-        link: Box<dyn Link>,
+        channel: Channel,
         audit: Box<dyn Audit>,
         timing: Timing,
         seed: u64,
         rounds: bool,
         trace: bool,
     ) -> Network {
+        let mut auth_key = [0u8; 32];
+        stream(seed, Purpose::Link, 3).fill_bytes(&mut auth_key);
         Network {
-            link,
+            channel,
             audit,
             clock: Clock::default(),
             delays: Delays::new(timing, seed),
@@ -101,12 +136,46 @@ impl Network {
             trace: trace.then(Vec::new),
             counters: Counters::default(),
             scratch: Vec::new(),
+            next_seq: BTreeMap::new(),
+            pending: BTreeMap::new(),
+            delivered: BTreeSet::new(),
+            jitter: stream(seed, Purpose::Link, 4),
+            auth_key,
         }
     }
 
-    /// The events of the next instant, if anything is left to happen.
+    /// Whether any layer runs above the channel.
+    fn layered(&self) -> bool {
+        self.channel.stubborn.is_some() || self.channel.dedup || self.channel.auth
+    }
+
+    /// The events of the next instant that reach a general, if anything is
+    /// left to happen. The link layers' own work (acknowledgements,
+    /// retransmissions, dropping duplicates, checking tags) happens here, in
+    /// the instant's order, before the generals see anything.
     pub(crate) fn next_instant(&mut self) -> Option<(Millis, Vec<(GeneralId, Event)>)> {
-        self.clock.next_instant()
+        loop {
+            let (now, mut events) = self.clock.next_instant()?;
+            if !self.layered() {
+                return Some((now, events));
+            }
+            let mut out = Vec::with_capacity(events.len());
+            for (to, event) in events.drain(..) {
+                match event {
+                    Event::Deliver(env) => {
+                        if let Some(env) = self.receive(now, env) {
+                            out.push((to, Event::Deliver(env)));
+                        }
+                    }
+                    Event::Resend { from, to, seq } => self.resend(now, from, to, seq),
+                    timer @ Event::Timer(_) => out.push((to, timer)),
+                }
+            }
+            self.clock.recycle(events);
+            if !out.is_empty() {
+                return Some((now, out));
+            }
+        }
     }
 
     /// Hands an instant's emptied event vector back for reuse.
@@ -123,64 +192,108 @@ impl Network {
         for (env, taken) in fx.audits {
             self.audit.audit(&env, &taken);
         }
-        let can_alter = self.link.can_alter();
-        let as_sent = self.link.delivers_as_sent();
         for out in fx.sends {
-            let env = Envelope {
+            let mut env = Envelope {
                 round: out.round,
                 from,
                 to: out.to,
                 bytes: out.bytes,
                 original: None,
+                seq: None,
+                ack: false,
             };
-            if as_sent {
-                self.arrive(now, from, env, LinkAction::Delivered, &out.trace);
-                continue;
+            if self.channel.auth {
+                env.bytes = Arc::new(self.tagged(from, out.to, &env.bytes));
             }
-            // Kept only while the link runs, to record what an altered frame was.
-            let sent = can_alter.then(|| env.bytes.clone());
-            self.link.carry(from, env, &mut self.scratch);
-            let mut carried = std::mem::take(&mut self.scratch);
-            for Carried { mut env, action } in carried.drain(..) {
-                if matches!(action, LinkAction::Tampered | LinkAction::Spoofed) {
-                    env.original = Some(Box::new(Original {
-                        from,
-                        bytes: sent.clone().unwrap_or_default(),
-                    }));
+            if self.channel.stubborn.is_some() || self.channel.dedup {
+                let seq = self.next_seq.entry((from, out.to)).or_default();
+                env.seq = Some(*seq);
+                *seq += 1;
+            }
+            if let (Some(rto), Some(seq)) = (self.channel.stubborn, env.seq) {
+                let until = self.deadlines.map_or(Millis::MAX, |t| t.deadline(env.round));
+                let first = now.saturating_add(self.backoff(rto, 0));
+                if first <= until {
+                    self.clock.schedule(first, from, Event::Resend { from, to: out.to, seq });
                 }
-                self.arrive(now, from, env, action, &out.trace);
+                let pending = Pending {
+                    env: env.clone(),
+                    trace: out.trace.clone(),
+                    attempt: 0,
+                    until,
+                };
+                self.pending.insert((from, out.to, seq), pending);
             }
-            self.scratch = carried;
+            self.wire(now, from, env, &out.trace, 0);
         }
     }
 
-    /// Counts, delays, traces and schedules what the link made of one frame
-    /// sent by `from` at `now`.
+    /// The wait before retransmission `attempt` (0 = the first): doubling
+    /// from `rto`, capped at 16 rto, plus up to a quarter more of seeded
+    /// jitter so that retransmissions do not march in step.
+    fn backoff(&mut self, rto: Millis, attempt: u32) -> Millis {
+        let base = rto.saturating_mul(1 << attempt.min(4));
+        base + self.jitter.random_range(0..=base / 4)
+    }
+
+    /// Puts one frame on the channel.
+    fn wire(&mut self, now: Millis, from: GeneralId, env: Envelope, messages: &[TraceMsg], attempt: u32) {
+        self.counters.frames_sent += 1;
+        if self.channel.bottom.delivers_as_sent() {
+            self.arrive(now, from, env, LinkAction::Delivered, messages, attempt);
+            return;
+        }
+        // Kept only while the link runs, to record what an altered frame was.
+        let sent = self.channel.bottom.can_alter().then(|| env.bytes.clone());
+        self.channel.bottom.carry(from, env, &mut self.scratch);
+        let mut carried = std::mem::take(&mut self.scratch);
+        for Carried { mut env, action } in carried.drain(..) {
+            if matches!(action, LinkAction::Tampered | LinkAction::Spoofed) {
+                env.original = Some(Box::new(Original {
+                    from,
+                    bytes: sent.clone().unwrap_or_default(),
+                }));
+            }
+            self.arrive(now, from, env, action, messages, attempt);
+        }
+        self.scratch = carried;
+    }
+
+    /// Counts, delays, traces and schedules what the channel made of one
+    /// frame sent by `from` at `now`.
     fn arrive(
         &mut self,
         now: Millis,
         from: GeneralId,
         env: Envelope,
         action: LinkAction,
-        messages: &[crate::protocol::TraceMsg],
+        messages: &[TraceMsg],
+        attempt: u32,
     ) {
         match action {
             LinkAction::Delivered => {}
             LinkAction::Dropped => self.counters.link_dropped += 1,
             LinkAction::Tampered | LinkAction::Spoofed => self.counters.link_tampered += 1,
             LinkAction::Replayed => self.counters.link_injected += 1,
+            LinkAction::Lost => self.counters.frames_dropped += 1,
+            LinkAction::Duplicated => self.counters.frames_duplicated += 1,
         }
-        let at = match action {
-            LinkAction::Dropped => now,
-            _ => now.saturating_add(self.delays.draw(now)),
+        let lost = matches!(action, LinkAction::Dropped | LinkAction::Lost);
+        let at = if lost {
+            now
+        } else {
+            now.saturating_add(self.delays.draw(now))
         };
-        if let Some(trace) = &mut self.trace {
-            let late = self.deadlines.is_some_and(|t| at > t.deadline(env.round));
+        if let Some(trace) = &mut self.trace
+            && !env.ack
+        {
+            let late = !lost && self.deadlines.is_some_and(|t| at > t.deadline(env.round));
             let claimed = (env.from != from || action == LinkAction::Replayed).then_some(env.from);
             let entry = |path: Vec<GeneralId>, value: Option<Value>| TraceEntry {
                 round: env.round,
                 t: at,
-                late: late && action != LinkAction::Dropped,
+                late,
+                attempt,
                 from: if action == LinkAction::Replayed { env.from } else { from },
                 to: env.to,
                 path,
@@ -194,10 +307,96 @@ impl Network {
                 trace.extend(messages.iter().map(|m| entry(m.path.clone(), Some(m.value))));
             }
         }
-        if action != LinkAction::Dropped {
+        if !lost {
             let to = env.to;
             self.clock.schedule(at, to, Event::Deliver(env));
         }
+    }
+
+    /// The tag of `bytes` from `from` to `to`, appended.
+    fn tagged(&self, from: GeneralId, to: GeneralId, bytes: &[u8]) -> Vec<u8> {
+        let mut out = Vec::with_capacity(bytes.len() + TAG);
+        out.extend_from_slice(bytes);
+        out.extend_from_slice(&self.tag(from, to, bytes));
+        out
+    }
+
+    fn tag(&self, from: GeneralId, to: GeneralId, bytes: &[u8]) -> [u8; TAG] {
+        let mut h = Sha256::new();
+        h.update(b"byzlab/link/auth/v1");
+        h.update(self.auth_key);
+        h.update(from.to_le_bytes());
+        h.update(to.to_le_bytes());
+        h.update(bytes);
+        let d = h.finalize();
+        let mut tag = [0u8; TAG];
+        tag.copy_from_slice(&d[..TAG]);
+        tag
+    }
+
+    /// The receiving side of the layers, bottom up: acknowledgements end
+    /// here; a frame whose tag does not match its claimed sender is
+    /// rejected; a stubborn layer acknowledges what arrives; dedup drops
+    /// what was delivered already. What is left reaches the general.
+    fn receive(&mut self, now: Millis, mut env: Envelope) -> Option<Envelope> {
+        if env.ack {
+            if let Some(seq) = env.seq {
+                // The acknowledgement of `to`'s frame `seq` to `from`.
+                self.pending.remove(&(env.to, env.from, seq));
+            }
+            return None;
+        }
+        if self.channel.auth {
+            let n = env.bytes.len();
+            let genuine = n >= TAG && self.tag(env.from, env.to, &env.bytes[..n - TAG]) == env.bytes[n - TAG..];
+            if !genuine {
+                self.counters.frames_rejected += 1;
+                return None;
+            }
+            env.bytes = Arc::new(env.bytes[..n - TAG].to_vec());
+        }
+        if self.channel.stubborn.is_some()
+            && let Some(seq) = env.seq
+        {
+            self.counters.acks += 1;
+            let ack = Envelope {
+                round: env.round,
+                from: env.to,
+                to: env.from,
+                bytes: Arc::default(),
+                original: None,
+                seq: Some(seq),
+                ack: true,
+            };
+            self.wire(now, env.to, ack, &[], 0);
+        }
+        if self.channel.dedup
+            && let Some(seq) = env.seq
+            && !self.delivered.insert((env.from, env.to, seq))
+        {
+            self.counters.duplicates_discarded += 1;
+            return None;
+        }
+        Some(env)
+    }
+
+    /// A stubborn layer's timer: resend if still unacknowledged, and set
+    /// the next timer unless the frame's deadline has passed.
+    fn resend(&mut self, now: Millis, from: GeneralId, to: GeneralId, seq: u64) {
+        let Some(rto) = self.channel.stubborn else { return };
+        let Some(p) = self.pending.get_mut(&(from, to, seq)) else {
+            return; // acknowledged meanwhile
+        };
+        p.attempt += 1;
+        let (env, trace, attempt, until) = (p.env.clone(), p.trace.clone(), p.attempt, p.until);
+        self.counters.retransmissions += 1;
+        let next = now.saturating_add(self.backoff(rto, attempt));
+        if next <= until {
+            self.clock.schedule(next, from, Event::Resend { from, to, seq });
+        } else {
+            self.pending.remove(&(from, to, seq));
+        }
+        self.wire(now, from, env, &trace, attempt);
     }
 
     /// Counters (the link's and the audit's) and trace at the end of the run.

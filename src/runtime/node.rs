@@ -55,6 +55,8 @@ pub(crate) trait General {
     fn accept(&mut self, env: &Envelope) -> Option<Taken>;
     /// The general's final state.
     fn report(&self) -> GeneralReport;
+    /// It comes back from a crash with its memory lost.
+    fn reset(&mut self);
 }
 
 /// A traitor's strategy and what its hooks are given.
@@ -189,6 +191,10 @@ impl<P: Hooks> General for Node<P> {
         }
     }
 
+    fn reset(&mut self) {
+        self.proto.reset();
+    }
+
     fn report(&self) -> GeneralReport {
         let mut counters = self.counters;
         counters.add(&self.proto.counters());
@@ -199,6 +205,7 @@ impl<P: Hooks> General for Node<P> {
             v: self.proto.values(),
             counters,
             decided_at: None,
+            failed: false,
         }
     }
 }

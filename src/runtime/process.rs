@@ -7,8 +7,11 @@ use super::GeneralReport;
 use super::clock::Event;
 use super::node::{General, OutFrame};
 use crate::protocol::Taken;
+use crate::rng::RunRng;
+use crate::run::NodeFault;
 use crate::timing::{Millis, Timing};
 use crate::types::{Envelope, Round};
+use rand::RngExt;
 
 /// What a process does in reaction to one instant's events.
 #[derive(Default)]
@@ -38,23 +41,49 @@ pub(crate) trait Process: Unpin + 'static {
 /// when round r-1's deadline passes (round 1 at time 0), when it sends its
 /// round-r frames; a frame of round r that arrives after round r's deadline
 /// is late and ignored, as absent (A3); it decides when its last deadline
-/// passes.
+/// passes. A benign fault, if it has one, silences it (crash), takes it
+/// away for a while and wipes its memory (recover), or loses some of what
+/// it sends (omission).
 pub(crate) struct Agreement {
     general: Box<dyn General>,
     timing: Timing,
     rounds: Round,
+    fault: Option<NodeFault>,
+    /// Draws the frames an omitting general loses.
+    rng: RunRng,
+    /// A recovering general has come back (and forgotten).
+    recovered: bool,
     decided_at: Option<Millis>,
     late: u64,
 }
 
 impl Agreement {
-    pub(crate) fn new(general: Box<dyn General>, timing: Timing, rounds: Round) -> Agreement {
+    pub(crate) fn new(general: Box<dyn General>, timing: Timing, rounds: Round, fault: Option<NodeFault>, rng: RunRng) -> Agreement {
         Agreement {
             general,
             timing,
             rounds,
+            fault,
+            rng,
+            recovered: false,
             decided_at: None,
             late: 0,
+        }
+    }
+
+    /// Whether the general is down at `now` (and, on its way back up from a
+    /// crash-recovery, forgets what it held).
+    fn down(&mut self, now: Millis) -> bool {
+        match self.fault {
+            Some(NodeFault::Crash { at }) => now >= at,
+            Some(NodeFault::Recover { down, up }) => {
+                if now >= up && !self.recovered {
+                    self.recovered = true;
+                    self.general.reset();
+                }
+                (down..up).contains(&now)
+            }
+            _ => false,
         }
     }
 }
@@ -67,23 +96,35 @@ impl Process for Agreement {
     }
 
     fn on_event(&mut self, now: Millis, event: Event, fx: &mut Effects) {
+        let down = self.down(now);
         match event {
             // The timer tagged r fires when round r starts; r = rounds + 1 is
-            // the last deadline.
+            // the last deadline. A crashed general's clock stops; one that is
+            // down for a while keeps time but does nothing.
             Event::Timer(tag) => {
+                if matches!(self.fault, Some(NodeFault::Crash { .. })) && down {
+                    return;
+                }
                 let round = Round::try_from(tag).unwrap_or(Round::MAX);
                 if round <= self.rounds {
-                    let sends = self.general.on_round(round);
-                    if fx.sends.is_empty() {
-                        fx.sends = sends;
-                    } else {
-                        fx.sends.extend(sends);
+                    if !down {
+                        let mut sends = self.general.on_round(round);
+                        if let Some(NodeFault::Omission { p }) = self.fault {
+                            sends.retain(|_| !self.rng.random_bool(p));
+                        }
+                        if fx.sends.is_empty() {
+                            fx.sends = sends;
+                        } else {
+                            fx.sends.extend(sends);
+                        }
                     }
                     fx.timers.push((self.timing.deadline(round), tag + 1));
-                } else {
+                } else if !down {
                     self.decided_at = Some(now);
                 }
             }
+            Event::Resend { .. } => {}
+            Event::Deliver(_) if down => {}
             Event::Deliver(env) => {
                 if now > self.timing.deadline(env.round) {
                     self.late += 1;
@@ -98,6 +139,7 @@ impl Process for Agreement {
         let mut r = self.general.report();
         r.counters.late_frames += self.late;
         r.decided_at = self.decided_at;
+        r.failed = self.fault.is_some();
         r
     }
 }
