@@ -97,15 +97,28 @@ fn parse_crash(s: &str) -> Result<(GeneralId, u64), String> {
 fn parse_recover(s: &str) -> Result<(GeneralId, u64, u64), String> {
     let (id, span) = s.split_once('@').ok_or_else(|| format!("`{s}` is not ID@MS:MS"))?;
     let (down, up) = span.split_once(':').ok_or_else(|| format!("`{s}` is not ID@MS:MS"))?;
-    let num = |t: &str| t.trim().parse::<u64>().map_err(|_| format!("`{t}` in `{s}` is not a time in ms"));
-    let id = id.trim().parse().map_err(|_| format!("`{id}` in `{s}` is not a general id"))?;
+    let num = |t: &str| {
+        t.trim()
+            .parse::<u64>()
+            .map_err(|_| format!("`{t}` in `{s}` is not a time in ms"))
+    };
+    let id = id
+        .trim()
+        .parse()
+        .map_err(|_| format!("`{id}` in `{s}` is not a general id"))?;
     Ok((id, num(down)?, num(up)?))
 }
 
 fn parse_omission(s: &str) -> Result<(GeneralId, f64), String> {
     let (id, p) = s.split_once(':').ok_or_else(|| format!("`{s}` is not ID:P"))?;
-    let id = id.trim().parse().map_err(|_| format!("`{id}` in `{s}` is not a general id"))?;
-    let p = p.trim().parse().map_err(|_| format!("`{p}` in `{s}` is not a probability"))?;
+    let id = id
+        .trim()
+        .parse()
+        .map_err(|_| format!("`{id}` in `{s}` is not a general id"))?;
+    let p = p
+        .trim()
+        .parse()
+        .map_err(|_| format!("`{p}` in `{s}` is not a probability"))?;
     Ok((id, p))
 }
 
@@ -475,7 +488,11 @@ fn cmd_run(args: RunArgs) -> Result<()> {
     let link = LinkSpec::parse_with(&args.link, &defaults).with_context(|| format!("--link {}", args.link))?;
     let mut faults: Vec<(GeneralId, NodeFault)> = Vec::new();
     faults.extend(args.crash.iter().map(|&(g, at)| (g, NodeFault::Crash { at })));
-    faults.extend(args.recover.iter().map(|&(g, down, up)| (g, NodeFault::Recover { down, up })));
+    faults.extend(
+        args.recover
+            .iter()
+            .map(|&(g, down, up)| (g, NodeFault::Recover { down, up })),
+    );
     faults.extend(args.omission.iter().map(|&(g, p)| (g, NodeFault::Omission { p })));
     let traitors = args.traitors.as_deref().map(parse_traitors).transpose()?;
     let spec = RunSpec {

@@ -81,3 +81,101 @@ fn hostile_bytes_never_panic_anyone() {
         }
     }
 }
+
+/// A run of `alg` among 5 generals with no traitor over `link`, m = 2.
+fn layered(alg: Algorithm, link: &str, timeout: u64, seed: u64) -> byzlab::runtime::RunReport {
+    let mut spec = RunSpec::new(alg, 5, 2).unwrap();
+    spec.traitors = Some(Vec::new());
+    spec.link = link.parse().unwrap();
+    spec.timeout = Some(timeout);
+    spec.seed = seed;
+    spec.runtime = RuntimeKind::Direct;
+    run(&spec.validate().unwrap())
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(32))]
+
+    /// fair-loss + stubborn + dedup delivers every frame exactly once when
+    /// the timeout leaves room for the retransmissions: every frame a
+    /// general sent is taken by its receiver once (a second copy would be
+    /// refused as a duplicate and counted), none is late, and the logical
+    /// messages are those of a loss-free run.
+    #[test]
+    fn reliable_delivers_every_frame_exactly_once(
+        seed in 0u64..1_000_000,
+        loss in 0.0f64..=0.5,
+        dup in 0.0f64..=0.3,
+        sm in proptest::bool::ANY,
+    ) {
+        let alg = if sm { Algorithm::Sm } else { Algorithm::Om };
+        let r = layered(alg, &format!("reliable:{loss}/{dup}"), 5000, seed);
+        let c = &r.outcome.counters;
+        proptest::prop_assert_eq!(c.frames_accepted, c.frames, "{:?}", c);
+        proptest::prop_assert_eq!((c.frames_rejected, c.late_frames), (0, 0));
+        proptest::prop_assert_eq!(c.messages, layered(alg, "authenticated", 10, seed).outcome.counters.messages);
+        proptest::prop_assert!(r.outcome.agreement && r.outcome.validity);
+    }
+
+    /// auth rejects every frame the adversary changed or spoofed: none of
+    /// them is taken, and every frame it left alone is.
+    #[test]
+    fn auth_rejects_every_changed_or_spoofed_frame(
+        seed in 0u64..1_000_000,
+        rate in 0.0f64..=1.0,
+        spoof in proptest::bool::ANY,
+        sm in proptest::bool::ANY,
+    ) {
+        let alg = if sm { Algorithm::Sm } else { Algorithm::Om };
+        let adversary = if spoof { "spoof" } else { "tamper" };
+        let r = layered(alg, &format!("arbitrary:{adversary}@{rate}+auth"), 10, seed);
+        let c = &r.outcome.counters;
+        proptest::prop_assert_eq!(c.tampered_accepted, 0);
+        proptest::prop_assert_eq!(c.frames_rejected, c.link_tampered, "{:?}", c);
+        proptest::prop_assert_eq!(c.frames_accepted, c.frames - c.link_tampered);
+    }
+}
+
+/// Without dedup and retransmission, a fair-loss channel costs agreement.
+#[test]
+fn fair_loss_alone_breaks_om_somewhere() {
+    let broken = (1..=10)
+        .filter(|&s| {
+            let r = layered(Algorithm::Om, "fair-loss:0.5/0.2", 10, s);
+            !(r.outcome.agreement && r.outcome.validity)
+        })
+        .count();
+    assert!(broken > 0);
+}
+
+/// Crash-stop generals count toward f; the conditions are checked over the
+/// generals that never failed.
+#[test]
+fn crashed_generals_are_left_out_of_the_conditions() {
+    use byzlab::run::NodeFault;
+    let mut spec = RunSpec::new(Algorithm::Om, 4, 1).unwrap();
+    spec.faults = vec![(3, NodeFault::Crash { at: 0 })];
+    spec.runtime = RuntimeKind::Direct;
+    let r = run(&spec.clone().validate().unwrap());
+    assert!(r.outcome.traitors.is_empty(), "the crashed general used up f");
+    assert_eq!(r.outcome.failed, vec!["3:crash@0".to_string()]);
+    assert_eq!(r.outcome.decisions.len(), 2);
+    assert!(r.outcome.agreement && r.outcome.validity);
+    // A commander that crashes before it speaks: every lieutenant RETREATs.
+    spec.faults = vec![(0, NodeFault::Crash { at: 0 })];
+    let r = run(&spec.clone().validate().unwrap());
+    assert!(
+        r.outcome
+            .decisions
+            .values()
+            .all(|v| *v == byzlab::types::Value::Retreat)
+    );
+    assert!(!r.outcome.commander_loyal && r.outcome.validity);
+    // A general that recovers in round 2 withholds what it forgot.
+    spec.faults = vec![(2, NodeFault::Recover { down: 5, up: 10 })];
+    let r = run(&spec.clone().validate().unwrap());
+    assert!(r.outcome.agreement && r.outcome.validity, "{:?}", r.outcome.decisions);
+    // Two failures with f = 1 are refused.
+    spec.faults = vec![(1, NodeFault::Crash { at: 0 }), (2, NodeFault::Omission { p: 0.5 })];
+    assert!(spec.validate().unwrap_err().to_string().contains("counts toward f"));
+}

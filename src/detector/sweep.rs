@@ -152,7 +152,7 @@ pub fn run(file: &Path, out: &Path, command: &str) -> Result<String, SweepError>
             "Heartbeat failure detector, n = {}, interval {} ms (virtual time)",
             raw.n, raw.interval
         ),
-        "initial timeout (ms, log scale)",
+        "initial timeout (ms)",
         ("false suspicions after GST per run", false),
         ("detection latency (ms after the crash)", false),
         &series,

@@ -8,16 +8,16 @@
 //! The plan is a pure function of the spec, so shards, resumes and merges all
 //! see the same cells and run ids.
 
+use super::spec::FaultKind;
 use super::spec::{CommanderRule, MRule, Placements, Spec, SpecError};
 use crate::link::LinkSpec;
 use crate::memory;
 use crate::rng::{Purpose, stream};
-use super::spec::FaultKind;
 use crate::timing::Timing;
-use rand::RngExt;
 use crate::traitor::StrategyRef;
 use crate::traitor::enumerated::{self, Choices, om_slots};
 use crate::types::{Algorithm, COMMANDER, GeneralId, Value};
+use rand::RngExt;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use std::collections::BTreeSet;
@@ -329,7 +329,11 @@ pub fn build(spec: &Spec, source: &str) -> Result<ExperimentPlan, SpecError> {
     for &algorithm in &spec.algorithms {
         for link in &spec.links {
             for &m_rule in &spec.m {
-                for (timing, &fault) in spec.timings.iter().flat_map(|t| spec.faults.iter().map(move |k| (t, k))) {
+                for (timing, &fault) in spec
+                    .timings
+                    .iter()
+                    .flat_map(|t| spec.faults.iter().map(move |k| (t, k)))
+                {
                     for &n in &spec.ns {
                         for &f in &spec.fs {
                             let at = (algorithm, link, m_rule, *timing, fault, n, f);

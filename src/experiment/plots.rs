@@ -7,6 +7,7 @@ use super::plan::ExperimentPlan;
 use super::record::RunRecord;
 use crate::protocol::om::message_count;
 use crate::types::Algorithm;
+use plotters::coord::ranged1d::{AsRangedCoord, ValueFormatter};
 use plotters::prelude::*;
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -82,6 +83,17 @@ pub fn write_plots(
             message: e.to_string(),
         })?;
         files.push(name);
+    }
+    let lossy: Vec<&RunRecord> = records.iter().filter(|r| loss_of(&r.link).is_some()).collect();
+    if plan.spec.links.len() > 1 && !lossy.is_empty() {
+        for &alg in &plan.spec.algorithms {
+            let name = format!("lossy-{alg}.svg");
+            lossy_chart(&out.join(&name), alg, &lossy).map_err(|e| PlotError {
+                file: name.clone(),
+                message: e.to_string(),
+            })?;
+            files.push(name);
+        }
     }
     if several_timings {
         for &alg in &plan.spec.algorithms {
@@ -295,7 +307,7 @@ fn timing_chart(path: &Path, alg: Algorithm, records: &[RunRecord]) -> PlotResul
     two_panels(
         path,
         &format!("{}: the timeout trade-off (virtual time)", alg.as_str().to_uppercase()),
-        "round timeout (ms, log scale)",
+        "round timeout (ms)",
         ("runs violating IC1 or IC2", true),
         ("last loyal decision (ms)", false),
         &series,
@@ -305,8 +317,9 @@ fn timing_chart(path: &Path, alg: Algorithm, records: &[RunRecord]) -> PlotResul
 /// A labelled line of a two-panel chart: points (x, top y, bottom y).
 pub type PanelSeries = (String, Vec<(f64, f64, f64)>);
 
-/// Two charts stacked over one log-scale x axis: for each series, points
-/// (x, top y, bottom y). A top axis marked as a share is drawn in percent.
+/// Two charts stacked over one x axis (log scale when every x is at least
+/// 1, linear otherwise): for each series, points (x, top y, bottom y). A
+/// panel marked as a share is drawn in percent.
 pub fn two_panels(
     path: &Path,
     title: &str,
@@ -315,64 +328,185 @@ pub fn two_panels(
     bottom: (&str, bool),
     series: &[PanelSeries],
 ) -> PlotResult<()> {
+    two_panels_at(
+        path,
+        title,
+        x_desc,
+        top,
+        bottom,
+        series,
+        SeriesLabelPosition::UpperRight,
+    )
+}
+
+/// [`two_panels`] with the legend (in the top panel) where it hides nothing.
+fn two_panels_at(
+    path: &Path,
+    title: &str,
+    x_desc: &str,
+    top: (&str, bool),
+    bottom: (&str, bool),
+    series: &[PanelSeries],
+    legend: SeriesLabelPosition,
+) -> PlotResult<()> {
     let xs = || series.iter().flat_map(|(_, p)| p.iter().map(|q| q.0));
-    let x_min = xs().fold(f64::INFINITY, f64::min).max(1.0);
-    let x_max = xs().fold(1.0, f64::max).max(x_min * 2.0);
-    let y_max =
-        |pick: fn(&(f64, f64, f64)) -> f64| series.iter().flat_map(|(_, p)| p.iter().map(pick)).fold(1.0, f64::max);
+    let x_lo = xs().fold(f64::INFINITY, f64::min);
+    let x_hi = xs().fold(f64::NEG_INFINITY, f64::max);
     let root = SVGBackend::new(path, (860, 680)).into_drawing_area();
     root.fill(&WHITE)?;
     let root = root.titled(title, ("sans-serif", 18))?;
     let (upper_area, lower_area) = root.split_vertically(320);
-    for (i, (area, (desc, share))) in [(&upper_area, top), (&lower_area, bottom)].into_iter().enumerate() {
-        let pick: fn(&(f64, f64, f64)) -> f64 = if i == 0 { |p| p.1 } else { |p| p.2 };
-        let top_y = if share { 1.05 } else { y_max(pick) * 1.15 };
-        let mut chart = ChartBuilder::on(area)
-            .margin(12)
-            .x_label_area_size(36)
-            .y_label_area_size(64)
-            .build_cartesian_2d((x_min * 0.85..x_max * 1.15).log_scale(), 0f64..top_y)?;
-        chart
-            .configure_mesh()
-            .x_desc(x_desc)
-            .y_desc(desc)
-            .x_label_formatter(&|v| format!("{v:.0}"))
-            .y_label_formatter(&|v| {
-                if share {
-                    format!("{:.0}%", v * 100.0)
-                } else {
-                    format!("{v:.0}")
-                }
-            })
-            .draw()?;
-        for (k, (label, points)) in series.iter().enumerate() {
-            let color = PALETTE[k % PALETTE.len()];
-            let pts: Vec<(f64, f64)> = points.iter().map(|p| (p.0, pick(p))).collect();
-            let line = chart.draw_series(LineSeries::new(pts.clone(), color.stroke_width(2)))?;
-            if i == 0 {
-                line.label(label.clone())
-                    .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 18, y)], color.stroke_width(2)));
-            }
-            // A marker shape per series, so that lines that coincide stay
-            // visible: a dot, a ring around it, a square around both.
-            match k % 3 {
-                0 => chart.draw_series(pts.into_iter().map(|p| Circle::new(p, 4, color.filled())))?,
-                1 => chart.draw_series(pts.into_iter().map(|p| Circle::new(p, 8, color.stroke_width(2))))?,
-                _ => chart
-                    .draw_series(pts.into_iter().map(|p| {
-                        EmptyElement::at(p) + Rectangle::new([(-12, -12), (12, 12)], color.stroke_width(2))
-                    }))?,
-            };
-        }
-        if i == 0 {
-            chart
-                .configure_series_labels()
-                .position(SeriesLabelPosition::UpperRight)
-                .background_style(WHITE.mix(0.85))
-                .border_style(BLACK)
-                .draw()?;
+    for (i, (area, panel)) in [(&upper_area, top), (&lower_area, bottom)].into_iter().enumerate() {
+        if x_lo >= 1.0 {
+            let (lo, hi) = (x_lo, x_hi.max(x_lo * 2.0));
+            let x_desc = format!("{x_desc} (log scale)");
+            draw_panel(
+                area,
+                (lo * 0.85..hi * 1.15).log_scale(),
+                &x_desc,
+                i,
+                panel,
+                series,
+                &legend,
+            )?;
+        } else {
+            let pad = ((x_hi - x_lo) * 0.05).max(0.01);
+            draw_panel(area, x_lo - pad..x_hi + pad, x_desc, i, panel, series, &legend)?;
         }
     }
     root.present()?;
     Ok(())
+}
+
+fn draw_panel<X>(
+    area: &DrawingArea<SVGBackend<'_>, plotters::coord::Shift>,
+    x_range: X,
+    x_desc: &str,
+    i: usize,
+    (desc, share): (&str, bool),
+    series: &[PanelSeries],
+    legend: &SeriesLabelPosition,
+) -> PlotResult<()>
+where
+    X: AsRangedCoord<Value = f64>,
+    X::CoordDescType: ValueFormatter<f64>,
+{
+    let pick: fn(&(f64, f64, f64)) -> f64 = if i == 0 { |p| p.1 } else { |p| p.2 };
+    let y_max = series.iter().flat_map(|(_, p)| p.iter().map(pick)).fold(1.0, f64::max);
+    let top_y = if share { 1.05 } else { y_max * 1.15 };
+    let mut chart = ChartBuilder::on(area)
+        .margin(12)
+        .x_label_area_size(36)
+        .y_label_area_size(64)
+        .build_cartesian_2d(x_range, 0f64..top_y)?;
+    chart
+        .configure_mesh()
+        .x_desc(x_desc)
+        .y_desc(desc)
+        .x_label_formatter(&|v| {
+            if v.abs() >= 10.0 {
+                format!("{v:.0}")
+            } else {
+                format!("{v:.2}")
+            }
+        })
+        .y_label_formatter(&|v| {
+            if share {
+                format!("{:.0}%", v * 100.0)
+            } else {
+                format!("{v:.0}")
+            }
+        })
+        .draw()?;
+    for (k, (label, points)) in series.iter().enumerate() {
+        let color = PALETTE[k % PALETTE.len()];
+        let pts: Vec<(f64, f64)> = points.iter().map(|p| (p.0, pick(p))).collect();
+        let line = chart.draw_series(LineSeries::new(pts.clone(), color.stroke_width(2)))?;
+        if i == 0 {
+            line.label(label.clone())
+                .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 18, y)], color.stroke_width(2)));
+        }
+        // A marker shape per series, so that lines that coincide stay
+        // visible: a dot, a ring around it, a square around both.
+        match k % 3 {
+            0 => chart.draw_series(pts.into_iter().map(|p| Circle::new(p, 4, color.filled())))?,
+            1 => chart.draw_series(pts.into_iter().map(|p| Circle::new(p, 8, color.stroke_width(2))))?,
+            _ => chart.draw_series(
+                pts.into_iter()
+                    .map(|p| EmptyElement::at(p) + Rectangle::new([(-12, -12), (12, 12)], color.stroke_width(2))),
+            )?,
+        };
+    }
+    if i == 0 {
+        chart
+            .configure_series_labels()
+            .position(legend.clone())
+            .background_style(WHITE.mix(0.85))
+            .border_style(BLACK)
+            .draw()?;
+    }
+    Ok(())
+}
+
+/// For a link label on a fair-loss channel, its loss and the layers above
+/// (`fair-loss(0.3/0.1)+stubborn(20)+dedup` -> 0.3, `+stubborn(20)+dedup`).
+pub fn loss_of(label: &str) -> Option<(f64, String)> {
+    let rest = label.strip_prefix("fair-loss(")?;
+    let (params, above) = rest.split_once(')')?;
+    let loss = params.split('/').next()?.parse().ok()?;
+    Some((loss, above.to_string()))
+}
+
+/// The lecture's lossy links for one algorithm: against the loss, the share
+/// of runs that kept IC1 and IC2 (top) and the frames put on the wire per
+/// loyal decision (bottom), one line per stack and timeout.
+fn lossy_chart(path: &Path, alg: Algorithm, records: &[&RunRecord]) -> PlotResult<()> {
+    // label -> loss (in thousandths, for ordering) -> (runs, kept, frames, decisions)
+    type Sums = (u64, u64, u64, u64);
+    let mut lines: BTreeMap<String, BTreeMap<u64, Sums>> = BTreeMap::new();
+    for r in records.iter().filter(|r| r.algorithm == alg) {
+        let Some((loss, above)) = loss_of(&r.link) else {
+            continue;
+        };
+        let stack = if above.is_empty() {
+            "fair-loss".to_string()
+        } else {
+            format!("fair-loss{above}")
+        };
+        let label = format!("{stack}, timeout {} ms", r.timeout_ms);
+        let e = lines
+            .entry(label)
+            .or_default()
+            .entry((loss * 1000.0).round() as u64)
+            .or_default();
+        e.0 += 1;
+        e.1 += u64::from(!r.violation);
+        e.2 += r.counters.frames_sent;
+        e.3 += r.decisions.split(';').filter(|d| !d.is_empty()).count() as u64;
+    }
+    let series: Vec<PanelSeries> = lines
+        .into_iter()
+        .map(|(label, points)| {
+            let pts = points
+                .into_iter()
+                .map(|(l, (n, kept, frames, decisions))| {
+                    (
+                        l as f64 / 1000.0,
+                        kept as f64 / n.max(1) as f64,
+                        frames as f64 / decisions.max(1) as f64,
+                    )
+                })
+                .collect();
+            (label, pts)
+        })
+        .collect();
+    two_panels_at(
+        path,
+        &format!("{}: lossy links (virtual time)", alg.as_str().to_uppercase()),
+        "probability that a frame is lost",
+        ("runs keeping IC1 and IC2", true),
+        ("frames on the wire per loyal decision", false),
+        &series,
+        SeriesLabelPosition::LowerLeft,
+    )
 }

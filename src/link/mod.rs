@@ -240,7 +240,10 @@ impl LinkSpec {
             if (0.0..=1.0).contains(&r) {
                 Ok(())
             } else {
-                Err(LinkError::Probability { what, value: r.to_string() })
+                Err(LinkError::Probability {
+                    what,
+                    value: r.to_string(),
+                })
             }
         };
         match self {
@@ -261,7 +264,10 @@ impl LinkSpec {
                     if i > 0 && l.is_channel() {
                         return Err(LinkError::Stack(format!("`{}` has two channels", self.label())));
                     }
-                    if layers[..i].iter().any(|p| std::mem::discriminant(p) == std::mem::discriminant(l)) {
+                    if layers[..i]
+                        .iter()
+                        .any(|p| std::mem::discriminant(p) == std::mem::discriminant(l))
+                    {
                         return Err(LinkError::Stack(format!("`{}` repeats {}", self.label(), l.label())));
                     }
                     match l {
@@ -308,9 +314,12 @@ impl LinkSpec {
             }
             LinkSpec::Stack { layers } => {
                 let bottom: Box<dyn Link> = match &layers[0] {
-                    Layer::Arbitrary { adversary, rate } => {
-                        Box::new(arbitrary::ArbitraryLink::new(adversary::find(adversary)?(), *rate, seed, n))
-                    }
+                    Layer::Arbitrary { adversary, rate } => Box::new(arbitrary::ArbitraryLink::new(
+                        adversary::find(adversary)?(),
+                        *rate,
+                        seed,
+                        n,
+                    )),
                     Layer::FairLoss { loss, dup } => Box::new(fair_loss::FairLoss::new(*loss, *dup, seed)),
                     other => return Err(LinkError::Stack(format!("{} is no channel", other.label()))),
                 };
@@ -341,7 +350,10 @@ impl LinkSpec {
             t.parse::<f64>()
                 .ok()
                 .filter(|v| (0.0..=1.0).contains(v))
-                .ok_or(LinkError::Probability { what, value: t.to_string() })
+                .ok_or(LinkError::Probability {
+                    what,
+                    value: t.to_string(),
+                })
         };
         let arbitrary = |p: Option<&str>| -> Result<Layer, LinkError> {
             let (adversary, rate) = match p {
@@ -386,11 +398,7 @@ impl LinkSpec {
                 }),
                 ("dedup", None) => layers.push(Layer::Dedup),
                 ("auth", None) => layers.push(Layer::Auth),
-                ("reliable", p) => layers.extend([
-                    fair_loss(p)?,
-                    Layer::Stubborn { rto: defaults.rto },
-                    Layer::Dedup,
-                ]),
+                ("reliable", p) => layers.extend([fair_loss(p)?, Layer::Stubborn { rto: defaults.rto }, Layer::Dedup]),
                 ("secure", p) => layers.extend([arbitrary(p)?, Layer::Auth]),
                 _ => return Err(LinkError::Syntax(token.to_string())),
             }
@@ -412,7 +420,9 @@ impl LinkSpec {
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum LinkError {
     /// A token that is no layer.
-    #[error("`{0}` is not a link layer: authenticated, arbitrary[:ADV[@RATE]], fair-loss[:LOSS[/DUP]], stubborn[:RTO], dedup, auth, reliable, secure")]
+    #[error(
+        "`{0}` is not a link layer: authenticated, arbitrary[:ADV[@RATE]], fair-loss[:LOSS[/DUP]], stubborn[:RTO], dedup, auth, reliable, secure"
+    )]
     Syntax(String),
     /// A probability that is not a number in [0, 1].
     #[error("{what} `{value}` is outside [0, 1] or not a number")]
@@ -477,12 +487,18 @@ mod tests {
         assert_eq!(
             "secure:tamper@0.5".parse::<LinkSpec>(),
             Ok(stack(vec![
-                Layer::Arbitrary { adversary: "tamper".into(), rate: 0.5 },
+                Layer::Arbitrary {
+                    adversary: "tamper".into(),
+                    rate: 0.5
+                },
                 Layer::Auth
             ]))
         );
         assert_eq!(
-            "fair-loss:0.5/0.2+stubborn:7+dedup".parse::<LinkSpec>().unwrap().label(),
+            "fair-loss:0.5/0.2+stubborn:7+dedup"
+                .parse::<LinkSpec>()
+                .unwrap()
+                .label(),
             "fair-loss(0.5/0.2)+stubborn(7)+dedup"
         );
         let bad = [

@@ -136,7 +136,12 @@ pub(crate) fn assemble(
         delta_ms: plan.timing.delta,
         gst_ms: plan.timing.gst,
         timeout_ms: plan.timing.timeout,
-        decision_time_ms: generals.iter().filter(correct).filter_map(|g| g.decided_at).max().unwrap_or(0),
+        decision_time_ms: generals
+            .iter()
+            .filter(correct)
+            .filter_map(|g| g.decided_at)
+            .max()
+            .unwrap_or(0),
         failed: plan
             .faults
             .iter()

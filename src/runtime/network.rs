@@ -214,7 +214,8 @@ impl Network {
                 let until = self.deadlines.map_or(Millis::MAX, |t| t.deadline(env.round));
                 let first = now.saturating_add(self.backoff(rto, 0));
                 if first <= until {
-                    self.clock.schedule(first, from, Event::Resend { from, to: out.to, seq });
+                    self.clock
+                        .schedule(first, from, Event::Resend { from, to: out.to, seq });
                 }
                 let pending = Pending {
                     env: env.clone(),

@@ -58,7 +58,13 @@ pub(crate) struct Agreement {
 }
 
 impl Agreement {
-    pub(crate) fn new(general: Box<dyn General>, timing: Timing, rounds: Round, fault: Option<NodeFault>, rng: RunRng) -> Agreement {
+    pub(crate) fn new(
+        general: Box<dyn General>,
+        timing: Timing,
+        rounds: Round,
+        fault: Option<NodeFault>,
+        rng: RunRng,
+    ) -> Agreement {
         Agreement {
             general,
             timing,
