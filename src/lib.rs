@@ -41,6 +41,7 @@ pub mod protocol;
 pub mod rng;
 pub mod run;
 pub mod runtime;
+pub mod scenarios;
 pub mod timing;
 pub mod traitor;
 pub mod types;

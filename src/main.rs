@@ -46,6 +46,116 @@ enum Command {
     Detect(DetectArgs),
     /// Sweep the failure detector over timing models, timeouts and adaptivity (an experiment file).
     DetectSweep(DetectSweepArgs),
+    /// The two generals over a fair-loss channel: how often exactly one attacks, after K acknowledgements.
+    TwoGenerals(TwoGeneralsArgs),
+    /// The online book shop: customer, shop and payment service agree with OM or SM, one possibly Byzantine.
+    BookShop(BookShopArgs),
+}
+
+#[derive(clap::Args)]
+struct TwoGeneralsArgs {
+    /// Probability that a messenger is lost.
+    #[arg(long, default_value_t = 0.2)]
+    loss: f64,
+    /// Rounds of acknowledgement after the first message.
+    #[arg(long, default_value_t = 3)]
+    acks: u32,
+    /// Trials.
+    #[arg(long, default_value_t = 10_000)]
+    trials: u64,
+    /// Seed of the losses.
+    #[arg(long, default_value_t = 0)]
+    seed: u64,
+    /// Print one JSON object.
+    #[arg(long)]
+    json: bool,
+    /// Instead: write the table for K = 0..10 at losses 0.1, 0.2, 0.4 (with its plot) into this folder.
+    #[arg(long)]
+    table: Option<PathBuf>,
+}
+
+#[derive(clap::Args)]
+struct BookShopArgs {
+    /// Algorithm: om or sm.
+    #[arg(long, default_value = "om", value_parser = parse_from_str::<Algorithm>)]
+    algorithm: Algorithm,
+    /// The Byzantine party: customer, shop or payment [default: none].
+    #[arg(long, value_parser = parse_party)]
+    byzantine: Option<byzlab::scenarios::Party>,
+    /// What the customer orders: buy or cancel.
+    #[arg(long, default_value = "buy", value_parser = parse_order)]
+    order: Value,
+    /// Seed.
+    #[arg(long, default_value_t = 0)]
+    seed: u64,
+    /// Print one JSON object.
+    #[arg(long)]
+    json: bool,
+    /// Instead: write every algorithm x Byzantine party x order into this folder.
+    #[arg(long)]
+    table: Option<PathBuf>,
+}
+
+fn parse_party(s: &str) -> Result<byzlab::scenarios::Party, String> {
+    use byzlab::scenarios::Party;
+    match s {
+        "customer" => Ok(Party::Customer),
+        "shop" => Ok(Party::Shop),
+        "payment" => Ok(Party::Payment),
+        other => Err(format!("`{other}` is not customer, shop or payment")),
+    }
+}
+
+fn parse_order(s: &str) -> Result<Value, String> {
+    match s {
+        "buy" => Ok(Value::Attack),
+        "cancel" => Ok(Value::Retreat),
+        other => Err(format!("`{other}` is not buy or cancel")),
+    }
+}
+
+fn cmd_two_generals(args: TwoGeneralsArgs) -> Result<()> {
+    if let Some(out) = &args.table {
+        println!(
+            "{}",
+            byzlab::scenarios::two_generals_table(out, args.trials, args.seed, &command_line())?
+        );
+        return Ok(());
+    }
+    let r = byzlab::scenarios::two_generals(args.loss, args.acks, args.trials, args.seed)?;
+    if args.json {
+        println!("{}", serde_json::to_string(&r)?);
+    } else {
+        println!(
+            "two generals, loss {} per messenger, {} acknowledgements, {} trials: exactly one attacked in {} ({:.4}; expected (1-loss)^K x loss = {:.4}); both in {}, neither in {}",
+            r.loss, r.acks, r.trials, r.disasters, r.fraction, r.expected, r.both_attack, r.neither_attacks
+        );
+    }
+    Ok(())
+}
+
+fn cmd_book_shop(args: BookShopArgs) -> Result<()> {
+    if let Some(out) = &args.table {
+        println!("{}", byzlab::scenarios::book_shop_table(out, &command_line())?);
+        return Ok(());
+    }
+    let r = byzlab::scenarios::book_shop(args.algorithm, args.byzantine, args.order, args.seed)?;
+    if args.json {
+        println!("{}", serde_json::to_string(&r)?);
+    } else {
+        let yes = |b: Option<bool>| b.map_or("(Byzantine)", |b| if b { "yes" } else { "no" });
+        println!(
+            "{}(1): customer orders {}, Byzantine: {}; shop dispatches: {}, payment charges: {}; {}",
+            r.algorithm.as_str().to_uppercase(),
+            if r.order == Value::Attack { "buy" } else { "cancel" },
+            r.byzantine
+                .map_or("none".to_string(), |p| format!("{p:?}").to_lowercase()),
+            yes(r.dispatch),
+            yes(r.charge),
+            if r.consistent { "consistent" } else { "INCONSISTENT" }
+        );
+    }
+    Ok(())
 }
 
 #[derive(clap::Args)]
@@ -661,6 +771,8 @@ fn main() -> ExitCode {
         Command::Perf(args) => cmd_perf(args),
         Command::Detect(args) => cmd_detect(args),
         Command::DetectSweep(args) => cmd_detect_sweep(args),
+        Command::TwoGenerals(args) => cmd_two_generals(args),
+        Command::BookShop(args) => cmd_book_shop(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

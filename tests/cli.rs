@@ -367,3 +367,75 @@ fn detector_from_the_command_line() {
     assert_eq!(adaptive["suspicions_after_gst"], 0);
     assert!(adaptive["false_suspicions"].as_u64().unwrap() > 0, "it had to learn");
 }
+
+/// The lecture's scenarios and the fault flags from the command line.
+#[test]
+fn scenarios_and_faults_from_the_command_line() {
+    let v = json(&[
+        "two-generals",
+        "--loss",
+        "0.2",
+        "--acks",
+        "3",
+        "--trials",
+        "10000",
+        "--seed",
+        "1",
+        "--json",
+    ]);
+    let fraction = v["fraction"].as_f64().unwrap();
+    assert!(fraction > 0.0 && fraction < 1.0, "{fraction}");
+    let om = json(&["book-shop", "--algorithm", "om", "--byzantine", "shop", "--json"]);
+    assert_eq!(om["consistent"], false);
+    let sm = json(&["book-shop", "--algorithm", "sm", "--byzantine", "shop", "--json"]);
+    assert_eq!(sm["consistent"], true);
+    let crash = json(&[
+        "run",
+        "--algorithm",
+        "om",
+        "--n",
+        "4",
+        "--f",
+        "1",
+        "--crash",
+        "3@0",
+        "--json",
+    ]);
+    assert!(crash["agreement"].as_bool().unwrap() && crash["validity"].as_bool().unwrap());
+    assert_eq!(crash["failed"][0], "3:crash@0");
+    let silent = json(&[
+        "run",
+        "--algorithm",
+        "om",
+        "--n",
+        "4",
+        "--f",
+        "1",
+        "--crash",
+        "0@0",
+        "--json",
+    ]);
+    for g in ["1", "2", "3"] {
+        assert_eq!(silent["decisions"][g], "retreat");
+    }
+    for bad in [
+        vec!["--link", "fair-loss", "--loss", "2"],
+        vec!["--link", "dedup"],
+        vec!["--crash", "9@0"],
+        vec!["--crash", "1@0", "--crash", "2@0"],
+        vec!["--omission", "1:1.5"],
+        vec!["--recover", "1@20:10"],
+    ] {
+        let args: Vec<&str> = ["run", "--algorithm", "om", "--n", "4", "--f", "1"]
+            .into_iter()
+            .chain(bad.iter().copied())
+            .collect();
+        let out = byzlab(&args);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
+        assert_eq!(err.lines().count(), 1, "{args:?}: {err}");
+        assert!(err.starts_with("error: ") && !err.contains("panicked"), "{err}");
+    }
+    let bad = byzlab(&["two-generals", "--loss", "1.5"]);
+    assert_eq!(bad.status.code(), Some(2));
+}

@@ -392,8 +392,12 @@ where
     X::CoordDescType: ValueFormatter<f64>,
 {
     let pick: fn(&(f64, f64, f64)) -> f64 = if i == 0 { |p| p.1 } else { |p| p.2 };
-    let y_max = series.iter().flat_map(|(_, p)| p.iter().map(pick)).fold(1.0, f64::max);
-    let top_y = if share { 1.05 } else { y_max * 1.15 };
+    let y_max = series.iter().flat_map(|(_, p)| p.iter().map(pick)).fold(0.0, f64::max);
+    let top_y = if share {
+        (y_max * 1.15).clamp(0.05, 1.05)
+    } else {
+        (y_max * 1.15).max(1.0)
+    };
     let mut chart = ChartBuilder::on(area)
         .margin(12)
         .x_label_area_size(36)
@@ -404,18 +408,17 @@ where
         .x_desc(x_desc)
         .y_desc(desc)
         .x_label_formatter(&|v| {
-            if v.abs() >= 10.0 {
+            if v.fract() == 0.0 || v.abs() >= 10.0 {
                 format!("{v:.0}")
             } else {
                 format!("{v:.2}")
             }
         })
-        .y_label_formatter(&|v| {
-            if share {
-                format!("{:.0}%", v * 100.0)
-            } else {
-                format!("{v:.0}")
-            }
+        .y_label_formatter(&|v| match (share, top_y < 0.2) {
+            (true, true) => format!("{:.1}%", v * 100.0),
+            (true, false) => format!("{:.0}%", v * 100.0),
+            (false, _) if top_y < 10.0 => format!("{v:.1}"),
+            (false, _) => format!("{v:.0}"),
         })
         .draw()?;
     for (k, (label, points)) in series.iter().enumerate() {
