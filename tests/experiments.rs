@@ -378,3 +378,36 @@ fn scripted_witness_replays_without_its_file() {
     assert_eq!(rep.outcome.strategy, "scripted:liar");
     assert!(!(rep.outcome.agreement && rep.outcome.validity));
 }
+
+/// `--out` never deletes or overwrites a file byzlab did not write: a
+/// folder of someone else's is refused whole; in a results folder, files
+/// of the user's survive a new sweep.
+#[test]
+fn a_sweep_never_touches_files_it_did_not_write() {
+    let dir = tmp("foreign");
+    let plan = load(&dir, SMALL_BOUND);
+    let theirs = dir.join("theirs");
+    std::fs::create_dir_all(&theirs).unwrap();
+    std::fs::write(theirs.join("README.md"), "my notes").unwrap();
+    std::fs::write(theirs.join("keep.svg"), "<svg/>").unwrap();
+    let err = runner::sweep(&plan, &opts(theirs.clone(), None, false))
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("no plan.json"), "{err}");
+    assert_eq!(std::fs::read_to_string(theirs.join("README.md")).unwrap(), "my notes");
+    let ours = dir.join("ours");
+    let res = runner::sweep(&plan, &opts(ours.clone(), None, false)).unwrap();
+    report::write_all(&ours, &plan, &res.records, "test", None).unwrap();
+    std::fs::write(ours.join("keep.svg"), "<svg/>").unwrap();
+    std::fs::write(ours.join("witnesses").join("mine.txt"), "x").unwrap();
+    let again = runner::sweep(&plan, &opts(ours.clone(), None, false)).unwrap();
+    assert_eq!(again.records.len(), res.records.len());
+    assert!(ours.join("keep.svg").exists() && ours.join("witnesses/mine.txt").exists());
+    // No temporary file is left behind by the crash-safe writes.
+    let leftovers: Vec<_> = std::fs::read_dir(&ours)
+        .unwrap()
+        .flatten()
+        .filter(|e| e.file_name().to_string_lossy().contains(".tmp-"))
+        .collect();
+    assert!(leftovers.is_empty());
+}

@@ -62,6 +62,27 @@ pub enum ExperimentError {
     Plot(#[from] plots::PlotError),
 }
 
+/// Writes a file so that a kill at any moment leaves either the old file or
+/// the new one, never a truncated one: into a temporary file in the same
+/// folder, flushed to disk, then renamed over the target.
+pub(crate) fn write_atomic(path: &std::path::Path, bytes: &[u8]) -> Result<(), ExperimentError> {
+    use std::io::Write as _;
+    let name = path
+        .file_name()
+        .map_or("out".into(), |n| n.to_string_lossy().into_owned());
+    let tmp = path.with_file_name(format!(".{name}.tmp-{}", std::process::id()));
+    let written = (|| {
+        let mut f = std::fs::File::create(&tmp)?;
+        f.write_all(bytes)?;
+        f.sync_all()?;
+        std::fs::rename(&tmp, path)
+    })();
+    written.map_err(|e| {
+        let _ = std::fs::remove_file(&tmp);
+        ExperimentError::io(path, e)
+    })
+}
+
 impl ExperimentError {
     /// An IO error on `path`.
     pub fn io(path: &std::path::Path, e: impl std::fmt::Display) -> ExperimentError {

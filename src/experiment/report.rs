@@ -10,8 +10,9 @@ use super::render::summary_md;
 use super::witness::witness_for;
 use std::path::Path;
 
+/// Writes one output file, crash-safely (see `write_atomic`).
 pub(crate) fn write(path: &Path, bytes: impl AsRef<[u8]>) -> Result<(), ExperimentError> {
-    std::fs::write(path, bytes).map_err(|e| ExperimentError::io(path, e))
+    super::write_atomic(path, bytes.as_ref())
 }
 
 /// Writes `cells.csv`, `summary.md`, `README.md`, witnesses and plots into

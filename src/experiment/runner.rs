@@ -74,25 +74,48 @@ pub struct SweepResult {
 
 const OWNED: &[&str] = &["runs.csv", "cells.csv", "summary.md", "plan.json", "README.md"];
 
-/// Removes what an earlier sweep wrote in `out` (only files byzlab owns).
+/// Whether `name` is a plot a sweep writes.
+fn is_our_plot(name: &str) -> bool {
+    name.ends_with(".svg")
+        && (name == "messages.svg" || ["heatmap-", "timing-", "lossy-"].iter().any(|p| name.starts_with(p)))
+}
+
+/// Removes what an earlier sweep wrote in `out`, and only that: its files,
+/// its plots and its witnesses. A folder that is not empty and holds no
+/// byzlab results is refused, so that `--out` never deletes or overwrites a
+/// file byzlab did not write.
 fn clear(out: &Path) -> Result<(), ExperimentError> {
-    for f in OWNED {
-        let p = out.join(f);
-        if p.exists() {
+    let entries: Vec<PathBuf> = std::fs::read_dir(out)
+        .map_err(|e| ExperimentError::io(out, e))?
+        .flatten()
+        .map(|e| e.path())
+        .collect();
+    if !entries.is_empty() && !out.join("plan.json").exists() {
+        return Err(ExperimentError::Mismatch(format!(
+            "{} is not empty and holds no byzlab results (no plan.json): choose an empty or new --out, so that no file \
+             of yours is overwritten",
+            out.display()
+        )));
+    }
+    for p in entries {
+        let name = p
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        if OWNED.contains(&name.as_str()) || is_our_plot(&name) {
             std::fs::remove_file(&p).map_err(|e| ExperimentError::io(&p, e))?;
         }
     }
     let w = out.join("witnesses");
-    if w.exists() {
-        std::fs::remove_dir_all(&w).map_err(|e| ExperimentError::io(&w, e))?;
-    }
-    if let Ok(entries) = std::fs::read_dir(out) {
-        for e in entries.flatten() {
-            let p = e.path();
-            if p.extension().is_some_and(|x| x == "svg") {
-                std::fs::remove_file(&p).map_err(|e| ExperimentError::io(&p, e))?;
+    if let Ok(files) = std::fs::read_dir(&w) {
+        for f in files.flatten() {
+            let name = f.file_name().to_string_lossy().into_owned();
+            if name.starts_with("cell-") && name.ends_with(".json") {
+                std::fs::remove_file(f.path()).map_err(|e| ExperimentError::io(&f.path(), e))?;
             }
         }
+        // Left in place if anything else is in it.
+        let _ = std::fs::remove_dir(&w);
     }
     Ok(())
 }
@@ -160,8 +183,24 @@ pub fn sweep(plan: &ExperimentPlan, opts: &SweepOptions) -> Result<SweepResult, 
     let mut done: HashSet<String> = HashSet::new();
     // Every row of the folder, keyed by (cell, index): resumed ones and new.
     let mut all: BTreeMap<(usize, usize), Row> = BTreeMap::new();
+    let manifest = Manifest {
+        name: plan.spec.name.clone(),
+        fingerprint: plan.fingerprint.clone(),
+        spec: plan.spec.clone(),
+        shard: opts.shard,
+        command: opts.command.clone(),
+        version: env!("CARGO_PKG_VERSION").to_string(),
+    };
+    let manifest_path = out.join("plan.json");
+    let manifest_json = serde_json::to_string_pretty(&manifest).map_err(|e| ExperimentError::io(&manifest_path, e))?;
     if opts.resume && runs_path.exists() {
-        let m = read_manifest(out)?;
+        let m = match read_manifest(out) {
+            Ok(m) => m,
+            // Killed between writing the header and plan.json (older
+            // versions wrote them in that order): nothing ran yet.
+            Err(_) if record::read_runs(&runs_path).is_ok_and(|r| r.is_empty()) => manifest.clone(),
+            Err(e) => return Err(e),
+        };
         if m.fingerprint != plan.fingerprint {
             return Err(ExperimentError::Mismatch(format!(
                 "{} holds results of a different plan (fingerprint {} vs {}); sweep into another --out, or drop --resume to start over",
@@ -185,21 +224,13 @@ pub fn sweep(plan: &ExperimentPlan, opts: &SweepOptions) -> Result<SweepResult, 
         }
         write_rows(&runs_path, all.values())?;
         done = all.values().map(|(r, _)| r.run_id.clone()).collect();
+        super::write_atomic(&manifest_path, manifest_json.as_bytes())?;
     } else {
         clear(out)?;
-        std::fs::write(&runs_path, record::to_csv(&[], true)).map_err(|e| ExperimentError::io(&runs_path, e))?;
+        // plan.json first: a folder with a runs.csv always says which plan.
+        super::write_atomic(&manifest_path, manifest_json.as_bytes())?;
+        super::write_atomic(&runs_path, &record::to_csv(&[], true))?;
     }
-    let manifest = Manifest {
-        name: plan.spec.name.clone(),
-        fingerprint: plan.fingerprint.clone(),
-        spec: plan.spec.clone(),
-        shard: opts.shard,
-        command: opts.command.clone(),
-        version: env!("CARGO_PKG_VERSION").to_string(),
-    };
-    let manifest_path = out.join("plan.json");
-    let json = serde_json::to_string_pretty(&manifest).map_err(|e| ExperimentError::io(&manifest_path, e))?;
-    std::fs::write(&manifest_path, json).map_err(|e| ExperimentError::io(&manifest_path, e))?;
 
     let mut units = Vec::new();
     let mut todo = 0usize;
@@ -329,7 +360,9 @@ fn write_rows<'a>(path: &Path, rows: impl Iterator<Item = &'a Row>) -> Result<()
     for (_, line) in rows {
         bytes.extend_from_slice(line);
     }
-    std::fs::write(path, bytes).map_err(|e| ExperimentError::io(path, e))
+    // Never truncated in place: a kill during this rewrite keeps the old
+    // file whole.
+    super::write_atomic(path, &bytes)
 }
 
 /// A progress bar on stderr with rate and ETA, or a quiet stand-in when
