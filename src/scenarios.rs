@@ -91,8 +91,7 @@ pub fn two_generals(loss: f64, acks: u32, trials: u64, seed: u64) -> Result<TwoG
                 to,
                 bytes: Default::default(),
                 original: None,
-                seq: None,
-                ack: i > 0,
+                link: None,
             };
             channel.carry(from, env, &mut out);
             let arrived = out.drain(..).any(|c| c.action == LinkAction::Delivered);

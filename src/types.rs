@@ -160,11 +160,17 @@ pub struct Envelope {
     /// frame's bytes or its sender: who really sent it, and what. No general's
     /// behaviour depends on it.
     pub original: Option<Box<Original>>,
-    /// Link-layer header: the frame's sequence number from its sender to
-    /// its receiver, when a `stubborn` or `dedup` layer numbers frames.
-    pub seq: Option<u64>,
-    /// Link-layer header: this is an acknowledgement of frame `seq`, not a
-    /// frame for a general.
+    /// Link-layer header, when a `stubborn` or `dedup` layer numbers
+    /// frames (boxed: most runs have none, and envelopes are many).
+    pub link: Option<Box<LinkHeader>>,
+}
+
+/// What link layers add to a frame.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LinkHeader {
+    /// The frame's sequence number from its sender to its receiver.
+    pub seq: u64,
+    /// This is an acknowledgement of frame `seq`, not a frame for a general.
     pub ack: bool,
 }
 

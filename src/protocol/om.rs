@@ -312,6 +312,8 @@ pub struct OmGeneral {
     levels: Vec<Vec<u8>>,
     /// Which (round, sender) frames arrived, to refuse duplicates.
     seen: Vec<bool>,
+    /// It came back from a crash: some entries are unknown (WITHHELD).
+    forgot: bool,
 }
 
 impl OmGeneral {
@@ -324,6 +326,7 @@ impl OmGeneral {
             order,
             levels: Vec::new(),
             seen: Vec::new(),
+            forgot: false,
         }
     }
 
@@ -338,6 +341,7 @@ impl OmGeneral {
             order: Value::Retreat,
             levels,
             seen: vec![false; (m + 1) * n],
+            forgot: false,
         }
     }
 
@@ -430,7 +434,11 @@ impl Protocol for OmGeneral {
             return self.order;
         }
         // An entry lost in a crash (WITHHELD) counts as absent: RETREAT.
-        let mut resolved: Vec<u8> = self.levels[self.m].iter().map(|&b| u8::from(b == 1)).collect();
+        let mut resolved: Vec<u8> = if self.forgot {
+            self.levels[self.m].iter().map(|&b| u8::from(b == 1)).collect()
+        } else {
+            self.levels[self.m].clone()
+        };
         for l in (0..self.m).rev() {
             let children = self.n - 2 - l;
             resolved = self.levels[l]
@@ -455,6 +463,7 @@ impl Protocol for OmGeneral {
             level.fill(WITHHELD);
         }
         self.seen.fill(false);
+        self.forgot = true;
     }
 
     fn describe(&self, round: Round, to: GeneralId, msg: &Relays) -> Vec<TraceMsg> {

@@ -13,7 +13,7 @@ use crate::link::{Carried, Channel, LinkAction};
 use crate::protocol::TraceMsg;
 use crate::rng::{Purpose, RunRng, stream};
 use crate::timing::{Delays, Millis, Timing};
-use crate::types::{Counters, Envelope, GeneralId, Original, Round, Value};
+use crate::types::{Counters, Envelope, GeneralId, LinkHeader, Original, Round, Value};
 use rand::{Rng, RngExt};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -112,6 +112,8 @@ pub(crate) struct Network {
     jitter: RunRng,
     /// Key material of the `auth` tags, from the run's seed.
     auth_key: [u8; 32],
+    /// The channel delivers every frame as sent (asked once, not per frame).
+    as_sent: bool,
 }
 
 impl Network {
@@ -127,6 +129,7 @@ impl Network {
     ) -> Network {
         let mut auth_key = [0u8; 32];
         stream(seed, Purpose::Link, 3).fill_bytes(&mut auth_key);
+        let channel_as_sent = channel.bottom.delivers_as_sent();
         Network {
             channel,
             audit,
@@ -141,6 +144,7 @@ impl Network {
             delivered: BTreeSet::new(),
             jitter: stream(seed, Purpose::Link, 4),
             auth_key,
+            as_sent: channel_as_sent,
         }
     }
 
@@ -199,18 +203,19 @@ impl Network {
                 to: out.to,
                 bytes: out.bytes,
                 original: None,
-                seq: None,
-                ack: false,
+                link: None,
             };
             if self.channel.auth {
                 env.bytes = Arc::new(self.tagged(from, out.to, &env.bytes));
             }
+            let mut numbered = None;
             if self.channel.stubborn.is_some() || self.channel.dedup {
                 let seq = self.next_seq.entry((from, out.to)).or_default();
-                env.seq = Some(*seq);
+                env.link = Some(Box::new(LinkHeader { seq: *seq, ack: false }));
+                numbered = Some(*seq);
                 *seq += 1;
             }
-            if let (Some(rto), Some(seq)) = (self.channel.stubborn, env.seq) {
+            if let (Some(rto), Some(seq)) = (self.channel.stubborn, numbered) {
                 let until = self.deadlines.map_or(Millis::MAX, |t| t.deadline(env.round));
                 let first = now.saturating_add(self.backoff(rto, 0));
                 if first <= until {
@@ -240,7 +245,7 @@ impl Network {
     /// Puts one frame on the channel.
     fn wire(&mut self, now: Millis, from: GeneralId, env: Envelope, messages: &[TraceMsg], attempt: u32) {
         self.counters.frames_sent += 1;
-        if self.channel.bottom.delivers_as_sent() {
+        if self.as_sent {
             self.arrive(now, from, env, LinkAction::Delivered, messages, attempt);
             return;
         }
@@ -286,7 +291,7 @@ impl Network {
             now.saturating_add(self.delays.draw(now))
         };
         if let Some(trace) = &mut self.trace
-            && !env.ack
+            && !env.link.as_ref().is_some_and(|h| h.ack)
         {
             let late = !lost && self.deadlines.is_some_and(|t| at > t.deadline(env.round));
             let claimed = (env.from != from || action == LinkAction::Replayed).then_some(env.from);
@@ -340,13 +345,13 @@ impl Network {
     /// rejected; a stubborn layer acknowledges what arrives; dedup drops
     /// what was delivered already. What is left reaches the general.
     fn receive(&mut self, now: Millis, mut env: Envelope) -> Option<Envelope> {
-        if env.ack {
-            if let Some(seq) = env.seq {
-                // The acknowledgement of `to`'s frame `seq` to `from`.
-                self.pending.remove(&(env.to, env.from, seq));
-            }
+        let header = env.link.as_deref().cloned();
+        if let Some(LinkHeader { seq, ack: true }) = header {
+            // The acknowledgement of `to`'s frame `seq` to `from`.
+            self.pending.remove(&(env.to, env.from, seq));
             return None;
         }
+        let seq = header.map(|h| h.seq);
         if self.channel.auth {
             let n = env.bytes.len();
             let genuine = n >= TAG && self.tag(env.from, env.to, &env.bytes[..n - TAG]) == env.bytes[n - TAG..];
@@ -357,7 +362,7 @@ impl Network {
             env.bytes = Arc::new(env.bytes[..n - TAG].to_vec());
         }
         if self.channel.stubborn.is_some()
-            && let Some(seq) = env.seq
+            && let Some(seq) = seq
         {
             self.counters.acks += 1;
             let ack = Envelope {
@@ -366,13 +371,12 @@ impl Network {
                 to: env.from,
                 bytes: Arc::default(),
                 original: None,
-                seq: Some(seq),
-                ack: true,
+                link: Some(Box::new(LinkHeader { seq, ack: true })),
             };
             self.wire(now, env.to, ack, &[], 0);
         }
         if self.channel.dedup
-            && let Some(seq) = env.seq
+            && let Some(seq) = seq
             && !self.delivered.insert((env.from, env.to, seq))
         {
             self.counters.duplicates_discarded += 1;

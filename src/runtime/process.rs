@@ -102,7 +102,7 @@ impl Process for Agreement {
     }
 
     fn on_event(&mut self, now: Millis, event: Event, fx: &mut Effects) {
-        let down = self.down(now);
+        let down = self.fault.is_some() && self.down(now);
         match event {
             // The timer tagged r fires when round r starts; r = rounds + 1 is
             // the last deadline. A crashed general's clock stops; one that is
