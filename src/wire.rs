@@ -149,6 +149,41 @@ pub fn decode<M: Message>(bytes: &[u8], limit: usize) -> Result<Frame<M>, WireEr
 /// Shared bytes and the frame they decode to.
 type Decoded = (Arc<Vec<u8>>, Arc<dyn Any + Send + Sync>);
 
+thread_local! {
+    /// The last frame decoded on this thread, with its bytes.
+    static LAST: RefCell<Option<Decoded>> = const { RefCell::new(None) };
+}
+
+/// Runs `f` on the frame `bytes` decode to, decoding them only if they are
+/// not the bytes decoded last on this thread (see [`decode_shared`]); no
+/// reference count is touched on a hit. `f` must not decode frames itself.
+pub fn with_shared<M: Message, R>(
+    bytes: &Arc<Vec<u8>>,
+    limit: usize,
+    f: impl FnOnce(&Frame<M>) -> R,
+) -> Result<R, WireError> {
+    let limit = limit.min(MAX_FRAME_BYTES);
+    if bytes.len() > limit {
+        return Err(WireError::TooLarge {
+            len: bytes.len(),
+            limit,
+        });
+    }
+    LAST.with(|last| {
+        let hit = matches!(&*last.borrow(), Some((b, _)) if Arc::ptr_eq(b, bytes));
+        if !hit {
+            let frame: Arc<dyn Any + Send + Sync> = Arc::new(decode::<M>(bytes, limit)?);
+            *last.borrow_mut() = Some((bytes.clone(), frame));
+        }
+        let cached = last.borrow();
+        match cached.as_ref().and_then(|(_, any)| any.downcast_ref::<Frame<M>>()) {
+            Some(frame) => Ok(f(frame)),
+            // The same bytes decoded as another message type: decode afresh.
+            None => Ok(f(&decode::<M>(bytes, limit)?)),
+        }
+    })
+}
+
 /// Decodes a frame whose bytes may be shared among receivers. Honest SM
 /// senders encode a frame once and send the same bytes to every receiver
 /// whose frame has the same orders; decoding is a pure function of the bytes,
@@ -156,9 +191,6 @@ type Decoded = (Arc<Vec<u8>>, Arc<dyn Any + Send + Sync>);
 /// receiver of the very same bytes instead of being decoded again. Each
 /// receiver still checks the size limit and processes the frame itself.
 pub fn decode_shared<M: Message>(bytes: &Arc<Vec<u8>>, limit: usize) -> Result<Arc<Frame<M>>, WireError> {
-    thread_local! {
-        static LAST: RefCell<Option<Decoded>> = const { RefCell::new(None) };
-    }
     let limit = limit.min(MAX_FRAME_BYTES);
     if bytes.len() > limit {
         return Err(WireError::TooLarge {

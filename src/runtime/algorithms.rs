@@ -5,16 +5,33 @@
 //! `Strategy` trait stay as they are.
 
 use super::audit::{Audit, Auditor};
-use super::node::{General, Hooks, Node, Traitor};
+use super::node::{General, Node, Traitor};
 use crate::crypto::{OwnKey, SignatureLedger, keys_for};
-use crate::protocol::Message;
 use crate::protocol::om::{self, OmGeneral, Relays, for_each_relay};
 use crate::protocol::sm::{self, Orders, SmGeneral};
+use crate::protocol::{Message, Protocol};
 use crate::rng::{Purpose, stream};
 use crate::run::RunPlan;
 use crate::traitor::{Coalition, Strategy, TraitorCtx};
 use crate::types::{Algorithm, COMMANDER, GeneralId, Round};
 use std::sync::Arc;
+
+/// How a traitor's strategy reaches into one algorithm's messages; each
+/// algorithm implements it below.
+pub(crate) trait Hooks: Protocol {
+    /// The key a traitor may sign with: its own, and only for signing
+    /// algorithms.
+    fn own_key(&self) -> Option<&OwnKey> {
+        None
+    }
+    /// Lets `strategy` rewrite `msg`, the honest message for `to` (empty
+    /// where the honest general sends `to` nothing).
+    fn corrupt(strategy: &mut dyn Strategy, ctx: &mut TraitorCtx<'_>, to: GeneralId, msg: &mut Self::Msg);
+    /// Shows `strategy` a message its traitor received, before validation.
+    fn observe(strategy: &mut dyn Strategy, round: Round, from: GeneralId, msg: &Self::Msg) {
+        let _ = (strategy, round, from, msg);
+    }
+}
 
 /// The generals of a plan, ids in order, and the audit that watches them.
 pub(crate) type Generals = (Vec<Box<dyn General>>, Box<dyn Audit>);

@@ -7,8 +7,8 @@
 //! algorithm runs, and nothing here knows about actors or links.
 
 use super::GeneralReport;
-use crate::crypto::OwnKey;
-use crate::protocol::{Dispatch, Message, Protocol, Taken, TraceMsg};
+use super::algorithms::Hooks;
+use crate::protocol::{Dispatch, Message, Taken, TraceMsg};
 use crate::rng::RunRng;
 use crate::traitor::{Coalition, Strategy, TraitorCtx};
 use crate::types::{Algorithm, Counters, Envelope, GeneralId, Round};
@@ -27,23 +27,6 @@ pub(crate) struct OutFrame {
     pub(crate) bytes: Arc<Vec<u8>>,
     /// Logical messages in it, when the run is traced.
     pub(crate) trace: Vec<TraceMsg>,
-}
-
-/// How a traitor's strategy reaches into one algorithm's messages; each
-/// algorithm implements it in the registry (`runtime::algorithms`).
-pub(crate) trait Hooks: Protocol {
-    /// The key a traitor may sign with: its own, and only for signing
-    /// algorithms.
-    fn own_key(&self) -> Option<&OwnKey> {
-        None
-    }
-    /// Lets `strategy` rewrite `msg`, the honest message for `to` (empty
-    /// where the honest general sends `to` nothing).
-    fn corrupt(strategy: &mut dyn Strategy, ctx: &mut TraitorCtx<'_>, to: GeneralId, msg: &mut Self::Msg);
-    /// Shows `strategy` a message its traitor received, before validation.
-    fn observe(strategy: &mut dyn Strategy, round: Round, from: GeneralId, msg: &Self::Msg) {
-        let _ = (strategy, round, from, msg);
-    }
 }
 
 /// A general as a runtime drives it, whatever its algorithm.
@@ -168,22 +151,22 @@ impl<P: Hooks> General for Node<P> {
     }
 
     fn accept(&mut self, env: &Envelope) -> Option<Taken> {
-        let frame = match wire::decode_shared::<P::Msg>(&env.bytes, self.frame_limit) {
-            Ok(f) if f.round == env.round => f,
-            _ => {
-                self.counters.frames_rejected += 1;
+        let (proto, traitor) = (&mut self.proto, &mut self.traitor);
+        let stepped = wire::with_shared::<P::Msg, _>(&env.bytes, self.frame_limit, |frame| {
+            if frame.round != env.round {
                 return None;
             }
-        };
-        if let Some(t) = &mut self.traitor {
-            P::observe(t.strategy.as_mut(), env.round, env.from, &frame.msg);
-        }
-        match self.proto.on_message(env.round, env.from, &frame.msg) {
-            Err(_) => {
+            if let Some(t) = traitor {
+                P::observe(t.strategy.as_mut(), env.round, env.from, &frame.msg);
+            }
+            Some(proto.on_message(env.round, env.from, &frame.msg))
+        });
+        match stepped.ok().flatten().map(|r| r.ok()) {
+            None | Some(None) => {
                 self.counters.frames_rejected += 1;
                 None
             }
-            Ok(taken) => {
+            Some(Some(taken)) => {
                 self.counters.frames_accepted += 1;
                 let audit = !taken.is_nothing() && (P::Msg::AUDIT_ALWAYS || env.original.is_some());
                 audit.then_some(taken)
