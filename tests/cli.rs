@@ -22,9 +22,9 @@ fn json(args: &[&str]) -> serde_json::Value {
     serde_json::from_slice(&out.stdout).expect("one JSON object")
 }
 
-#[test]
-fn run_json_has_the_documented_fields() {
-    let v = json(&[
+/// OM(1), n = 4, lieutenant 3 a traitor who flips (the paper's Fig. 3), as JSON.
+fn fig3_flip() -> serde_json::Value {
+    json(&[
         "run",
         "--algorithm",
         "om",
@@ -37,7 +37,12 @@ fn run_json_has_the_documented_fields() {
         "--strategy",
         "flip",
         "--json",
-    ]);
+    ])
+}
+
+#[test]
+fn run_json_has_the_documented_fields() {
+    let v = fig3_flip();
     for key in [
         "algorithm",
         "n",
@@ -282,20 +287,7 @@ fn every_counter_is_documented() {
 /// partial synchrony with GST = 0 and the default timeout holds.
 #[test]
 fn timing_models_from_the_command_line() {
-    let v = json(&[
-        "run",
-        "--algorithm",
-        "om",
-        "--n",
-        "4",
-        "--f",
-        "1",
-        "--traitors",
-        "3",
-        "--strategy",
-        "flip",
-        "--json",
-    ]);
+    let v = fig3_flip();
     assert_eq!(v["messages"], 9);
     assert_eq!(v["decisions"]["1"], "attack");
     assert_eq!(
