@@ -34,6 +34,7 @@
 pub(crate) mod crypto;
 pub mod detector;
 pub mod experiment;
+pub mod files;
 pub mod link;
 pub mod memory;
 pub mod perf;

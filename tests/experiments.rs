@@ -411,3 +411,65 @@ fn a_sweep_never_touches_files_it_did_not_write() {
         .collect();
     assert!(leftovers.is_empty());
 }
+
+/// Reproducers of the hostile-input issue: plans that used to hang, crash
+/// or build hundreds of millions of runs are refused or built at once.
+#[test]
+fn hostile_plans_are_built_or_refused_at_once() {
+    let dir = tmp("hostile");
+    let start = std::time::Instant::now();
+    let huge_seeds = load(&dir, "algorithms = [\"sm\"]\nn = 4\nf = 1\nseeds = 1000000000000\n");
+    assert_eq!(huge_seeds.total_runs(), 100_000, "capped at max_runs_per_cell");
+    assert!(huge_seeds.cells[0].capped);
+    let refuse = |text: &str, want: &str| {
+        let file = dir.join("bad.toml");
+        std::fs::write(&file, text).unwrap();
+        let err = match spec::load(&file) {
+            Err(e) => e.to_string(),
+            Ok(s) => plan::build(&s, "bad.toml").unwrap_err().to_string(),
+        };
+        assert!(err.contains(want), "{text}: {err}");
+    };
+    refuse(
+        "algorithms = [\"om\"]\nn = 16\nf = 3\nexhaustive_limit = 1000000000\nmax_runs_per_cell = 1000000000\nseeds = 100000\n",
+        "the limit is 20000000",
+    );
+    refuse(
+        "algorithms = [\"om\"]\nn = 16\nf = 3\nexhaustive_limit = 18446744073709551615\nmax_runs_per_cell = 18446744073709551615\nseeds = 18446744073709551615\n",
+        "the limit is 20000000",
+    );
+    refuse(
+        "algorithms = [\"om\"]\nn = { from = 3, to = 10000000000 }\nf = 1\n",
+        "more than 100000 values",
+    );
+    refuse(
+        "algorithms = [\"om\"]\nn = 4\nf = { from = 0, to = 18446744073709551615 }\n",
+        "more than 100000 values",
+    );
+    refuse(
+        "algorithms = [\"om\"]\nn = 4\nf = 1\nstrategies = [\"/dev/zero\"]\n",
+        "too large",
+    );
+    assert!(start.elapsed() < std::time::Duration::from_secs(20));
+}
+
+/// A runs.csv row that is not a run of the plan is refused on resume, not
+/// followed past the end of the plan.
+#[test]
+fn resume_refuses_rows_of_another_plan() {
+    let dir = tmp("alien-row");
+    let plan = load(&dir, &format!("{SMALL_BOUND}stop_at_first_violation = true\n"));
+    let out = dir.join("out");
+    runner::sweep(&plan, &opts(out.clone(), None, false)).unwrap();
+    let runs = out.join("runs.csv");
+    let text = std::fs::read_to_string(&runs).unwrap();
+    // The last row again, as run 0 of a cell 9999 the plan does not have.
+    let mut fields: Vec<&str> = text.lines().last().unwrap().split(',').collect();
+    fields[0] = "9999-0";
+    fields[1] = "9999";
+    fields[2] = "0";
+    let alien = fields.join(",");
+    std::fs::write(&runs, format!("{text}{alien}\n")).unwrap();
+    let err = runner::sweep(&plan, &opts(out, None, true)).unwrap_err().to_string();
+    assert!(err.contains("not a run of this plan"), "{err}");
+}

@@ -90,7 +90,7 @@ pub fn run(file: &Path, out: &Path, command: &str) -> Result<String, SweepError>
         path: path.clone(),
         message,
     };
-    let text = crate::experiment::spec::read_limited(file).map_err(|e| bad(e.to_string()))?;
+    let text = crate::files::read_limited(file).map_err(|e| bad(e.to_string()))?;
     let raw: Raw = toml::from_str(&text).map_err(|e| bad(e.to_string().trim_end().replace('\n', " ")))?;
     let crashes = raw
         .crashes

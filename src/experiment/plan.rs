@@ -426,7 +426,9 @@ fn fill_runs(spec: &Spec, cell: &mut Cell, m: usize) -> Result<(), String> {
             };
             count = count.saturating_add(combos.saturating_mul(spec.values.len() as u64 * link_seeds));
         }
-        if count <= spec.exhaustive_limit && count <= spec.max_runs_per_cell {
+        // The search must also fit the plan's own limit, whatever the
+        // file's limits say (a saturated count never passes).
+        if count <= spec.exhaustive_limit && count <= spec.max_runs_per_cell && count <= MAX_TOTAL_RUNS {
             for p in &all {
                 let sizes: Vec<usize> = p.iter().map(|&t| om_slots(n, m, t) as usize).collect();
                 let slots: usize = sizes.iter().sum();
@@ -470,33 +472,36 @@ fn fill_runs(spec: &Spec, cell: &mut Cell, m: usize) -> Result<(), String> {
         Placements::Sample(k) => Some(k),
     };
     let placements = placements_for(n, f, spec.commander, limit, seed)?;
-    let per_placement = spec.strategies.len() as u64 * spec.values.len() as u64 * spec.seeds;
-    let planned = placements.len() as u64 * per_placement;
+    // Runs in the order placement, strategy, value, seed (seed fastest);
+    // counted in u128, so that no number of seeds can wrap the count.
+    let (n_strategies, n_values) = (spec.strategies.len() as u128, spec.values.len() as u128);
+    let planned = placements.len() as u128 * n_strategies * n_values * u128::from(spec.seeds);
     // Even striding keeps every placement kind represented when capped.
-    let keep = planned.min(spec.max_runs_per_cell);
+    let keep = planned.min(u128::from(spec.max_runs_per_cell));
+    if keep > u128::from(MAX_TOTAL_RUNS) {
+        return Err(format!(
+            "{keep} runs in one cell ({planned} planned); the limit is {MAX_TOTAL_RUNS}: lower seeds or max_runs_per_cell"
+        ));
+    }
     cell.capped = keep < planned;
-    let mut k: u64 = 0;
-    let mut next_kept: u64 = 0;
-    for p in &placements {
-        for strategy in &spec.strategies {
-            for &value in &spec.values {
-                for s in 0..spec.seeds {
-                    let take = !cell.capped || k == next_kept * planned / keep;
-                    if take && (cell.runs.len() as u64) < keep {
-                        cell.runs.push(RunDesc {
-                            index: cell.runs.len(),
-                            traitors: p.clone(),
-                            strategy: strategy.clone(),
-                            value,
-                            seed: s,
-                            faults: Vec::new(),
-                        });
-                        next_kept += 1;
-                    }
-                    k += 1;
-                }
-            }
-        }
+    // Only the kept runs are visited: run j of the kept is run j x planned /
+    // keep of the plan, decoded into its indices.
+    for j in 0..keep {
+        let mut k = if cell.capped { j * planned / keep } else { j };
+        let s = (k % u128::from(spec.seeds)) as u64;
+        k /= u128::from(spec.seeds);
+        let value = spec.values[(k % n_values) as usize];
+        k /= n_values;
+        let strategy = &spec.strategies[(k % n_strategies) as usize];
+        let p = &placements[(k / n_strategies) as usize];
+        cell.runs.push(RunDesc {
+            index: cell.runs.len(),
+            traitors: p.clone(),
+            strategy: strategy.clone(),
+            value,
+            seed: s,
+            faults: Vec::new(),
+        });
     }
     cell.search = Search::Sampled;
     Ok(())

@@ -123,7 +123,7 @@ fn clear(out: &Path) -> Result<(), ExperimentError> {
 /// Reads `plan.json` from a results folder.
 pub fn read_manifest(dir: &Path) -> Result<Manifest, ExperimentError> {
     let p = dir.join("plan.json");
-    let text = std::fs::read_to_string(&p).map_err(|e| ExperimentError::io(&p, e))?;
+    let text = crate::files::read_limited(&p).map_err(|e| ExperimentError::io(&p, e))?;
     serde_json::from_str(&text).map_err(|e| ExperimentError::io(&p, format!("not a byzlab plan.json: {e}")))
 }
 
@@ -219,6 +219,15 @@ pub fn sweep(plan: &ExperimentPlan, opts: &SweepOptions) -> Result<SweepResult, 
         }
         // Rewrite without a possibly truncated last line before appending.
         for r in record::read_runs(&runs_path)? {
+            // A row the plan does not have (an edited file, another plan's
+            // row) would index past the plan: refuse it.
+            if plan.cells.get(r.cell).is_none_or(|c| r.index >= c.runs.len()) {
+                return Err(ExperimentError::Mismatch(format!(
+                    "{}: row {} is not a run of this plan; sweep into another --out, or drop --resume to start over",
+                    runs_path.display(),
+                    r.run_id
+                )));
+            }
             let line = record::to_csv(std::slice::from_ref(&r), false);
             all.insert((r.cell, r.index), (r, line));
         }

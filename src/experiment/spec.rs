@@ -274,31 +274,11 @@ impl Source<'_> {
     }
 }
 
-/// Largest experiment or script file read, in bytes.
-pub const MAX_FILE_BYTES: u64 = 1 << 20;
-
-/// Reads a text file of at most [`MAX_FILE_BYTES`]: a larger one (or a
-/// device that never ends) is an error, not an unbounded read.
-pub fn read_limited(path: &Path) -> std::io::Result<String> {
-    use std::io::Read as _;
-    let mut text = String::new();
-    std::fs::File::open(path)?
-        .take(MAX_FILE_BYTES + 1)
-        .read_to_string(&mut text)?;
-    if text.len() as u64 > MAX_FILE_BYTES {
-        return Err(std::io::Error::other(format!(
-            "larger than {} KiB, too large for an experiment file",
-            MAX_FILE_BYTES >> 10
-        )));
-    }
-    Ok(text)
-}
-
 /// Reads and validates an experiment file. Scripted strategies are read
 /// relative to the experiment file's folder, then the current folder.
 pub fn load(path: &Path) -> Result<Spec, SpecError> {
     let display = path.display().to_string();
-    let text = read_limited(path).map_err(|source| SpecError::Io {
+    let text = crate::files::read_limited(path).map_err(|source| SpecError::Io {
         path: display.clone(),
         source,
     })?;

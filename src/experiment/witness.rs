@@ -116,7 +116,7 @@ pub fn witness_for(plan: &ExperimentPlan, r: &RunRecord) -> Result<Witness, Expe
 
 /// Reruns a witness with a trace; errors if it does not show the recorded outcome.
 pub fn replay(path: &Path) -> Result<(Witness, runtime::RunReport), ExperimentError> {
-    let text = std::fs::read_to_string(path).map_err(|e| ExperimentError::io(path, e))?;
+    let text = crate::files::read_limited(path).map_err(|e| ExperimentError::io(path, e))?;
     let w: Witness = serde_json::from_str(&text)
         .map_err(|e| ExperimentError::Witness(format!("{}: not a byzlab witness: {e}", path.display())))?;
     let spec = RunSpec {

@@ -150,7 +150,7 @@ pub enum StrategyError {
 /// Finds a strategy: a built-in name, or a path to a `.toml` script.
 pub fn resolve(spec: &str) -> Result<NamedStrategy, StrategyError> {
     if is_script_path(spec) {
-        let text = std::fs::read_to_string(spec).map_err(|source| StrategyError::Io {
+        let text = crate::files::read_limited(spec).map_err(|source| StrategyError::Io {
             path: spec.to_string(),
             source,
         })?;
@@ -199,7 +199,7 @@ impl StrategyRef {
     /// Reads a name or a `.toml` path (the script's text is kept).
     pub fn from_spec(spec: &str) -> Result<StrategyRef, StrategyError> {
         if is_script_path(spec) {
-            let text = std::fs::read_to_string(spec).map_err(|source| StrategyError::Io {
+            let text = crate::files::read_limited(spec).map_err(|source| StrategyError::Io {
                 path: spec.to_string(),
                 source,
             })?;
