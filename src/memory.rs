@@ -19,16 +19,16 @@ pub const SWEEP_MEMORY_BUDGET: u64 = 12 << 30;
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum MemoryError {
     /// One run's trees are over the limit.
-    #[error("OM({m}) with n = {n} needs about {} MiB of trees ({messages} messages); the limit is {} MiB", bytes >> 20, MAX_OM_TREE_BYTES >> 20)]
+    #[error("OM({m}) with n = {n} needs {} of trees ({} messages); the limit is {} MiB", magnitude_bytes(*bytes), magnitude(*messages), MAX_OM_TREE_BYTES >> 20)]
     Run {
         /// Generals.
         n: usize,
         /// Rounds of relaying.
         m: usize,
-        /// Bytes of trees the run would allocate.
-        bytes: u64,
-        /// Messages it would send.
-        messages: u64,
+        /// Bytes of trees the run would allocate (exact, not saturated).
+        bytes: u128,
+        /// Messages it would send (exact, not saturated).
+        messages: u128,
     },
     /// The sweep's workers together are over the budget.
     #[error("{jobs} jobs x {} MiB of OM trees exceeds {} MiB; lower --jobs or the largest n/m", worst >> 20, SWEEP_MEMORY_BUDGET >> 20)]
@@ -38,6 +38,41 @@ pub enum MemoryError {
         /// Bytes of the largest run's trees.
         worst: u64,
     },
+}
+
+/// n (n-1) ... (n-k+1) in 128 bits (saturating only past 3.4e38).
+fn falling(n: u128, k: u128) -> u128 {
+    if k > n {
+        return 0;
+    }
+    (0..k).fold(1u128, |acc, i| acc.saturating_mul(n - i))
+}
+
+/// The trees' bytes and the messages of OM(m) among n generals, exactly:
+/// the figures an error shows, however large.
+fn om_exact(n: usize, m: usize) -> (u128, u128) {
+    let (n, m) = (n as u128, m as u128);
+    let per_tree = (0..=m)
+        .map(|l| falling(n.saturating_sub(2), l))
+        .fold(0u128, u128::saturating_add);
+    let messages = (0..=m)
+        .map(|k| falling(n.saturating_sub(1), k + 1))
+        .fold(0u128, u128::saturating_add);
+    (per_tree.saturating_mul(n.saturating_sub(1)), messages)
+}
+
+/// `1.37e21` for large numbers, the digits for small ones.
+fn magnitude(x: u128) -> String {
+    if x < 1_000_000_000 {
+        x.to_string()
+    } else {
+        format!("{:.3e}", x as f64)
+    }
+}
+
+/// `4096 MiB`, or `1.2e12 GiB` past a billion GiB.
+fn magnitude_bytes(x: u128) -> String {
+    format!("{} MiB", magnitude(x >> 20))
 }
 
 /// Bytes the OM trees of one run take: every lieutenant's tree.
@@ -52,12 +87,8 @@ pub fn check_run(algorithm: Algorithm, n: usize, m: usize) -> Result<(), MemoryE
         Algorithm::Sm => 0,
     };
     if bytes > MAX_OM_TREE_BYTES {
-        return Err(MemoryError::Run {
-            n,
-            m,
-            bytes,
-            messages: om::message_count(n, m),
-        });
+        let (bytes, messages) = om_exact(n, m);
+        return Err(MemoryError::Run { n, m, bytes, messages });
     }
     Ok(())
 }
@@ -87,6 +118,10 @@ mod tests {
         assert_eq!(om_tree_bytes(20, 5), 1_106_821 * 19);
         assert_eq!(check_run(Algorithm::Om, 20, 5), Ok(()));
         assert!(matches!(check_run(Algorithm::Om, 40, 10), Err(MemoryError::Run { .. })));
+        // The hostile-input issue's n = 40, f = 13: true figures, not u64::MAX.
+        let e = check_run(Algorithm::Om, 40, 13).unwrap_err().to_string();
+        assert!(e.contains("1.368e21 messages"), "{e}");
+        assert!(!e.contains("18446744073709551615"), "{e}");
         assert_eq!(check_run(Algorithm::Sm, 40, 10), Ok(()));
         let big = [(Algorithm::Om, 30, 5)];
         let per_run = om_tree_bytes(30, 5);
