@@ -146,6 +146,14 @@ impl Script {
             .file_stem()
             .map(|s| s.to_string_lossy().into_owned())
             .unwrap_or_else(|| "scripted".into());
+        // The name lands in results rows and tables: one short line of text.
+        if let Some(name) = &raw.name
+            && (name.is_empty() || name.len() > 64 || name.chars().any(|c| c.is_control() || c == ','))
+        {
+            return Err(invalid(format!(
+                "name {name:?} must be 1 to 64 characters with no line break, control character or comma"
+            )));
+        }
         Ok(Script {
             name: raw.name.unwrap_or(stem),
             description: raw.description.unwrap_or_default(),
@@ -299,6 +307,8 @@ mod tests {
             ("[[rule]]\npath = [1]\nsend = \"attack\"", "starts with the commander"),
             ("name = \"x\"", "no [[rule]]"),
             ("[[rule]\nsend = 1", "line"),
+            ("name = \"a\\nb\"\n[[rule]]\nsend = \"flip\"", "no line break"),
+            ("name = \"\"\n[[rule]]\nsend = \"flip\"", "1 to 64 characters"),
         ];
         for (text, want) in cases {
             let err = Script::parse(text, "bad.toml").unwrap_err().to_string();
