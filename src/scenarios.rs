@@ -183,6 +183,7 @@ pub fn two_generals_table(out: &Path, trials: u64, seed: u64, command: &str) -> 
         ("measured share of trials", true),
         ("expected: (1 - loss)^K x loss", true),
         &series,
+        plotters::chart::SeriesLabelPosition::UpperRight,
     )
     .map_err(|e| ScenarioError::Io {
         path: "disaster.svg".into(),

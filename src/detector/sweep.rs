@@ -156,6 +156,7 @@ pub fn run(file: &Path, out: &Path, command: &str) -> Result<String, SweepError>
         ("false suspicions after GST per run", false),
         ("detection latency (ms after the crash)", false),
         &series,
+        plotters::chart::SeriesLabelPosition::UpperRight,
     )
     .map_err(|e| bad(format!("{plot}: {e}")))?;
     let summary = summary_md(&raw.name, raw.description.as_deref(), &raw, &cells, command, plot);

@@ -122,6 +122,25 @@ pub struct Cell {
 }
 
 impl Cell {
+    /// Appends a run, numbered after the cell's last.
+    fn push_run(
+        &mut self,
+        traitors: Vec<GeneralId>,
+        strategy: StrategyRef,
+        value: Value,
+        seed: u64,
+        faults: Vec<(GeneralId, crate::run::NodeFault)>,
+    ) {
+        self.runs.push(RunDesc {
+            index: self.runs.len(),
+            traitors,
+            strategy,
+            value,
+            seed,
+            faults,
+        });
+    }
+
     /// `om n=4 f=1 m=1 authenticated`.
     pub fn label(&self) -> String {
         let m = self.m.map_or("-".into(), |m| m.to_string());
@@ -451,14 +470,7 @@ fn fill_runs(spec: &Spec, cell: &mut Cell, m: usize) -> Result<(), String> {
                             choices: enumerated::encode(&choices),
                         };
                         for s in 0..link_seeds {
-                            cell.runs.push(RunDesc {
-                                index: cell.runs.len(),
-                                traitors: p.clone(),
-                                strategy: strategy.clone(),
-                                value,
-                                seed: s,
-                                faults: Vec::new(),
-                            });
+                            cell.push_run(p.clone(), strategy.clone(), value, s, Vec::new());
                         }
                     }
                 }
@@ -494,14 +506,7 @@ fn fill_runs(spec: &Spec, cell: &mut Cell, m: usize) -> Result<(), String> {
         k /= n_values;
         let strategy = &spec.strategies[(k % n_strategies) as usize];
         let p = &placements[(k / n_strategies) as usize];
-        cell.runs.push(RunDesc {
-            index: cell.runs.len(),
-            traitors: p.clone(),
-            strategy: strategy.clone(),
-            value,
-            seed: s,
-            faults: Vec::new(),
-        });
+        cell.push_run(p.clone(), strategy.clone(), value, s, Vec::new());
     }
     cell.search = Search::Sampled;
     Ok(())
@@ -543,14 +548,7 @@ fn fill_faulty_runs(spec: &Spec, cell: &mut Cell, m: usize, seed: u64) -> Result
                         (g, fault)
                     })
                     .collect();
-                cell.runs.push(RunDesc {
-                    index: cell.runs.len(),
-                    traitors: Vec::new(),
-                    strategy: honest.clone(),
-                    value,
-                    seed: s,
-                    faults,
-                });
+                cell.push_run(Vec::new(), honest.clone(), value, s, faults);
             }
         }
     }

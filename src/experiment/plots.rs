@@ -311,6 +311,7 @@ fn timing_chart(path: &Path, alg: Algorithm, records: &[RunRecord]) -> PlotResul
         ("runs violating IC1 or IC2", true),
         ("last loyal decision (ms)", false),
         &series,
+        SeriesLabelPosition::UpperRight,
     )
 }
 
@@ -319,28 +320,9 @@ pub type PanelSeries = (String, Vec<(f64, f64, f64)>);
 
 /// Two charts stacked over one x axis (log scale when every x is at least
 /// 1, linear otherwise): for each series, points (x, top y, bottom y). A
-/// panel marked as a share is drawn in percent.
+/// panel marked as a share is drawn in percent; the legend goes in the top
+/// panel at `legend`, where it hides nothing.
 pub fn two_panels(
-    path: &Path,
-    title: &str,
-    x_desc: &str,
-    top: (&str, bool),
-    bottom: (&str, bool),
-    series: &[PanelSeries],
-) -> PlotResult<()> {
-    two_panels_at(
-        path,
-        title,
-        x_desc,
-        top,
-        bottom,
-        series,
-        SeriesLabelPosition::UpperRight,
-    )
-}
-
-/// [`two_panels`] with the legend (in the top panel) where it hides nothing.
-fn two_panels_at(
     path: &Path,
     title: &str,
     x_desc: &str,
@@ -503,7 +485,7 @@ fn lossy_chart(path: &Path, alg: Algorithm, records: &[&RunRecord]) -> PlotResul
             (label, pts)
         })
         .collect();
-    two_panels_at(
+    two_panels(
         path,
         &format!("{}: lossy links (virtual time)", alg.as_str().to_uppercase()),
         "probability that a frame is lost",
