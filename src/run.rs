@@ -90,7 +90,8 @@ pub struct RunSpec {
     /// Global stabilisation time (partial synchrony), in virtual ms.
     pub gst: Millis,
     /// Round timeout, in virtual ms; `None`: delta, so that under `sync` no
-    /// frame is late.
+    /// frame is late, or with a retransmitting link its
+    /// [`LinkSpec::default_timeout`].
     pub timeout: Option<Millis>,
     /// Generals that fail benignly (crash, recover, omit), each counting
     /// toward f like a traitor.
@@ -362,7 +363,8 @@ impl RunSpec {
             });
         }
         self.link.validate()?;
-        let timing = Timing::new(self.timing, self.delta, self.gst, self.timeout)?;
+        let timeout = self.timeout.or_else(|| self.link.default_timeout(self.delta));
+        let timing = Timing::new(self.timing, self.delta, self.gst, timeout)?;
         if let Some((script, source)) = &self.strategy.script {
             script.check(n, m, source)?;
         }

@@ -210,7 +210,7 @@ fn bad_input_gets_one_clear_line_and_exit_2() {
         ),
         (
             vec!["--n", "4", "--f", "1", "--link", "arbitrary", "--link-rate", "2"],
-            "outside",
+            "not a probability in [0, 1]",
         ),
         (vec!["--n", "40", "--f", "12"], "MiB"),
         (
@@ -241,6 +241,7 @@ fn bad_input_gets_one_clear_line_and_exit_2() {
             "{args:?}: {err}"
         );
         assert!(err.starts_with("error"), "{args:?}: {err}");
+        assert_eq!(err.lines().count(), 1, "{args:?}: {err}");
         assert!(out.stdout.is_empty(), "{args:?} printed to stdout");
     }
 }
@@ -412,6 +413,9 @@ fn scenarios_and_faults_from_the_command_line() {
     }
     for bad in [
         vec!["--link", "fair-loss", "--loss", "2"],
+        vec!["--loss", "2"],
+        vec!["--dup", "-0.1"],
+        vec!["--link-rate", "nan"],
         vec!["--link", "dedup"],
         vec!["--crash", "9@0"],
         vec!["--crash", "1@0", "--crash", "2@0"],

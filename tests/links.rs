@@ -179,3 +179,37 @@ fn crashed_generals_are_left_out_of_the_conditions() {
     spec.faults = vec![(1, NodeFault::Crash { at: 0 }), (2, NodeFault::Omission { p: 0.5 })];
     assert!(spec.validate().unwrap_err().to_string().contains("counts toward f"));
 }
+
+/// `secure` is the lecture's authenticated reliable link: `auth` turns each
+/// tampered frame into a lost one and `stubborn` makes up for the loss, so
+/// SM among 5 loyal generals agrees at the default timeout (issue 8's
+/// must-hold, over seeds 0..20), rejecting frames and taking no altered one.
+/// Over `arbitrary+auth` alone, without retransmission, the same runs fail.
+#[test]
+fn secure_is_reliable_at_its_default_timeout() {
+    let run_with = |link: &str, seed: u64| {
+        let mut spec = RunSpec::new(Algorithm::Sm, 5, 1).unwrap();
+        spec.traitors = Some(Vec::new());
+        spec.link = link.parse().unwrap();
+        spec.seed = seed;
+        spec.runtime = RuntimeKind::Direct;
+        let plan = spec.validate().unwrap();
+        assert_eq!(plan.timing.timeout, plan.link.default_timeout(10).unwrap_or(10));
+        run(&plan)
+    };
+    let mut broken_without_retries = 0;
+    for seed in 0..20 {
+        let r = run_with("secure:tamper@0.5", seed);
+        let c = &r.outcome.counters;
+        assert!(c.frames_rejected > 0 && c.retransmissions > 0, "seed {seed}: {c:?}");
+        assert_eq!(c.tampered_accepted, 0, "seed {seed}");
+        assert!(
+            r.outcome.agreement && r.outcome.validity,
+            "seed {seed}: {:?}",
+            r.outcome.decisions
+        );
+        let bare = run_with("arbitrary:tamper@0.5+auth", seed);
+        broken_without_retries += usize::from(!(bare.outcome.agreement && bare.outcome.validity));
+    }
+    assert!(broken_without_retries > 0);
+}

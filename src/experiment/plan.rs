@@ -355,7 +355,11 @@ pub fn build(spec: &Spec, source: &str) -> Result<ExperimentPlan, SpecError> {
                 {
                     for &n in &spec.ns {
                         for &f in &spec.fs {
-                            let at = (algorithm, link, m_rule, *timing, fault, n, f);
+                            let mut timing = *timing;
+                            if spec.link_timeouts {
+                                timing.timeout = link.default_timeout(timing.delta).unwrap_or(timing.timeout);
+                            }
+                            let at = (algorithm, link, m_rule, timing, fault, n, f);
                             let cell = make_cell(spec, cells.len(), at).map_err(&too_big)?;
                             total += cell.runs.len() as u64;
                             if total > MAX_TOTAL_RUNS {
@@ -609,6 +613,21 @@ mod tests {
         assert!(p.cells[0].skip.as_deref().unwrap().contains("negative"));
         assert!(p.cells[1].skip.as_deref().unwrap().contains("loyal"));
         assert_eq!(p.total_runs(), 0);
+    }
+
+    /// A stubborn link without a `timeouts` axis gets room for its
+    /// retransmissions; an explicit axis, or a link that does not
+    /// retransmit, keeps the timeout given (delta by default), and only the
+    /// first kind of file records the choice in its fingerprint.
+    #[test]
+    fn retransmitting_links_get_room_by_default() {
+        let timeouts = |text: &str| -> Vec<u64> { plan(text).cells.iter().map(|c| c.timing.timeout).collect() };
+        let both = "algorithms=[\"om\"]\nn=4\nf=1\nlinks=[\"reliable\", \"fair-loss\"]\n";
+        assert_eq!(timeouts(both), vec![6385, 10]);
+        assert_eq!(timeouts(&format!("{both}timeouts=[40]\n")), vec![40, 40]);
+        let json = |text: &str| serde_json::to_string(&plan(text).spec).unwrap();
+        assert!(json(both).contains("link_timeouts"));
+        assert!(!json("algorithms=[\"om\"]\nn=4\nf=1\n").contains("link_timeouts"));
     }
 
     #[test]

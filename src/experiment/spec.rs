@@ -209,6 +209,12 @@ pub struct Spec {
     /// Left out of the fingerprint when it is the default, traitors only.
     #[serde(default = "default_faults", skip_serializing_if = "is_default_faults")]
     pub faults: Vec<FaultKind>,
+    /// The `timeouts` axis was left out: a link with a `stubborn` layer
+    /// then gets its [`LinkSpec::default_timeout`](crate::link::LinkSpec::default_timeout),
+    /// the others delta. Serialized only when it matters (a stubborn link
+    /// in the file), so other plans keep their fingerprints.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub link_timeouts: bool,
 }
 
 /// What the f generals placed in a cell do.
@@ -303,6 +309,7 @@ pub fn parse(text: &str, path: &str, default_name: &str, base: Option<&Path>) ->
             message: format!("n = {big} exceeds {} generals", crate::run::MAX_GENERALS),
         });
     }
+    let links = links(&src, raw.links)?;
     Ok(Spec {
         name: name(&src, raw.name, default_name)?,
         description: raw.description.unwrap_or_default(),
@@ -310,7 +317,8 @@ pub fn parse(text: &str, path: &str, default_name: &str, base: Option<&Path>) ->
         ns,
         fs: int_axis(&src, "f", raw.f, 0)?,
         m: m_rules(&src, raw.m)?,
-        links: links(&src, raw.links)?,
+        link_timeouts: raw.timeouts.is_none() && links.iter().any(|l| l.default_timeout(0).is_some()),
+        links,
         strategies: strategies(&src, raw.strategies, base)?,
         placements: placements(&src, raw.placements)?,
         commander: commander(&src, raw.commander)?,

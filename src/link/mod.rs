@@ -29,8 +29,12 @@
 //!   per (sender, receiver) pair from the run's seed, so a changed or spoofed
 //!   frame is rejected: the authenticated link built, not assumed.
 //!
-//! Presets: `reliable` = `fair-loss+stubborn+dedup` and `secure` =
-//! `arbitrary+auth`.
+//! Presets: `reliable` = `fair-loss+stubborn+dedup` (the lecture's reliable
+//! link) and `secure` = `arbitrary+auth+stubborn+dedup` (its authenticated
+//! reliable link: "same as reliable link, but the receiver can authenticate
+//! the sender"; `auth` alone turns a changed frame into a lost one, and
+//! retransmission makes up for the loss). With a `stubborn` layer and no
+//! timeout given, rounds last [`LinkSpec::default_timeout`].
 
 pub mod adversary;
 pub mod arbitrary;
@@ -209,7 +213,29 @@ impl Default for LinkDefaults {
     }
 }
 
+/// Tries of a frame the default timeout leaves room for when the stack
+/// retransmits: with loss 0.5 a frame is then lost for good with
+/// probability 2^-20, below 1e-6.
+pub const DEFAULT_TRIES: u32 = 20;
+
 impl LinkSpec {
+    /// The round timeout a run over this link gets when none is given:
+    /// `None` (the timing default, delta) unless a `stubborn` layer
+    /// retransmits; then delta plus the time by which the sender has made
+    /// [`DEFAULT_TRIES`] tries even at the largest jitter (waits doubling
+    /// from rto up to 16 rto, each up to a quarter longer), so that a
+    /// reliable link is reliable at its defaults: 6385 ms at rto 20 and
+    /// delta 10.
+    pub fn default_timeout(&self, delta: u64) -> Option<u64> {
+        let LinkSpec::Stack { layers } = self else { return None };
+        let rto = layers.iter().find_map(|l| match l {
+            Layer::Stubborn { rto } => Some(*rto),
+            _ => None,
+        })?;
+        let waits: u64 = (0..DEFAULT_TRIES - 1).map(|i| 1u64 << i.min(4)).sum();
+        Some(delta.saturating_add(rto.saturating_mul(waits).saturating_mul(5) / 4))
+    }
+
     /// The default arbitrary link: the `chaos` adversary on a quarter of frames.
     pub fn arbitrary_default() -> LinkSpec {
         LinkSpec::Arbitrary {
@@ -344,7 +370,7 @@ impl LinkSpec {
     /// * layers on it, bottom first, joined by `+`: `stubborn[:RTO]`,
     ///   `dedup`, `auth`;
     /// * presets: `reliable[:LOSS[/DUP]]` = `fair-loss+stubborn+dedup`,
-    ///   `secure[:ADVERSARY[@RATE]]` = `arbitrary+auth`.
+    ///   `secure[:ADVERSARY[@RATE]]` = `arbitrary+auth+stubborn+dedup`.
     pub fn parse_with(s: &str, defaults: &LinkDefaults) -> Result<LinkSpec, LinkError> {
         let prob = |what: &'static str, t: &str| {
             t.parse::<f64>()
@@ -399,7 +425,12 @@ impl LinkSpec {
                 ("dedup", None) => layers.push(Layer::Dedup),
                 ("auth", None) => layers.push(Layer::Auth),
                 ("reliable", p) => layers.extend([fair_loss(p)?, Layer::Stubborn { rto: defaults.rto }, Layer::Dedup]),
-                ("secure", p) => layers.extend([arbitrary(p)?, Layer::Auth]),
+                ("secure", p) => layers.extend([
+                    arbitrary(p)?,
+                    Layer::Auth,
+                    Layer::Stubborn { rto: defaults.rto },
+                    Layer::Dedup,
+                ]),
                 _ => return Err(LinkError::Syntax(token.to_string())),
             }
         }
@@ -491,9 +522,23 @@ mod tests {
                     adversary: "tamper".into(),
                     rate: 0.5
                 },
-                Layer::Auth
+                Layer::Auth,
+                Layer::Stubborn { rto: 20 },
+                Layer::Dedup
             ]))
         );
+        // Room for 20 tries at the largest jitter: waits 1+2+4+8+16x15 = 255
+        // rto, a quarter more, plus delta.
+        assert_eq!(
+            "reliable".parse::<LinkSpec>().unwrap().default_timeout(10),
+            Some(10 + 255 * 20 * 5 / 4)
+        );
+        assert_eq!(
+            "fair-loss+stubborn:4".parse::<LinkSpec>().unwrap().default_timeout(7),
+            Some(7 + 255 * 5)
+        );
+        assert_eq!("arbitrary+auth".parse::<LinkSpec>().unwrap().default_timeout(10), None);
+        assert_eq!(LinkSpec::Authenticated.default_timeout(10), None);
         assert_eq!(
             "fair-loss:0.5/0.2+stubborn:7+dedup"
                 .parse::<LinkSpec>()
