@@ -35,6 +35,8 @@ pub(crate) mod crypto;
 pub mod detector;
 pub mod experiment;
 pub mod files;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod link;
 pub mod memory;
 pub mod perf;

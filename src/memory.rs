@@ -4,7 +4,8 @@
 //! [`MAX_OM_TREE_BYTES`] is refused, and a sweep whose workers could hold
 //! more than [`SWEEP_MEMORY_BUDGET`] between them is refused before its first
 //! run. SM keeps a few signed orders per general and is bounded by time, not
-//! memory.
+//! memory: a run whose signature checks could exceed
+//! [`MAX_SM_SIGNATURE_CHECKS`] is refused with the estimate.
 
 use crate::protocol::om;
 use crate::types::Algorithm;
@@ -15,7 +16,11 @@ pub const MAX_OM_TREE_BYTES: u64 = 4 << 30;
 /// Memory the OM trees of a sweep's workers may take together, in bytes.
 pub const SWEEP_MEMORY_BUDGET: u64 = 12 << 30;
 
-/// A run or a sweep that would not fit in memory.
+/// Largest number of signature checks one SM run may need at worst (at
+/// about 45 us an ed25519 check on the reference machine, 12.5 hours).
+pub const MAX_SM_SIGNATURE_CHECKS: u128 = 1_000_000_000;
+
+/// A run or a sweep that would not fit in memory or time.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum MemoryError {
     /// One run's trees are over the limit.
@@ -29,6 +34,18 @@ pub enum MemoryError {
         bytes: u128,
         /// Messages it would send (exact, not saturated).
         messages: u128,
+    },
+    /// One SM run could check more signatures than the limit.
+    #[error("SM({m}) with n = {n} may check up to {} signatures (about {} hours at 45 us each; {} frames); the limit is {}", magnitude(*checks), magnitude(*checks * 45 / 3_600_000_000), magnitude(*frames), magnitude(MAX_SM_SIGNATURE_CHECKS))]
+    Signatures {
+        /// Generals.
+        n: usize,
+        /// Rounds of relaying.
+        m: usize,
+        /// Worst-case signature checks (exact, not saturated).
+        checks: u128,
+        /// Worst-case frames.
+        frames: u128,
     },
     /// The sweep's workers together are over the budget.
     #[error("{jobs} jobs x {} MiB of OM trees exceeds {} MiB; lower --jobs or the largest n/m", worst >> 20, SWEEP_MEMORY_BUDGET >> 20)]
@@ -75,6 +92,19 @@ fn magnitude_bytes(x: u128) -> String {
     format!("{} MiB", magnitude(x >> 20))
 }
 
+/// The worst case of SM(m) among n generals: frames, and signature checks.
+/// Each of the m + 1 rounds, every general may send every other a frame of
+/// at most two orders (the frame limit), each with a chain of at most
+/// m + 1 signatures; a receiver checks the signatures of an order whose
+/// value it does not hold yet. So at most (m + 1) n (n - 1) frames and
+/// 2 (m + 1)^2 n (n - 1) checks: loose for loyal runs (each lieutenant
+/// checks about one chain per value), tight against forging traitors.
+pub fn sm_worst(n: usize, m: usize) -> (u128, u128) {
+    let (n, m) = (n as u128, m as u128);
+    let frames = (m + 1).saturating_mul(n).saturating_mul(n.saturating_sub(1));
+    (frames, frames.saturating_mul(2).saturating_mul(m + 1))
+}
+
 /// Bytes the OM trees of one run take: every lieutenant's tree.
 pub fn om_tree_bytes(n: usize, m: usize) -> u64 {
     om::tree_bytes(n, m).saturating_mul((n as u64).saturating_sub(1))
@@ -84,7 +114,13 @@ pub fn om_tree_bytes(n: usize, m: usize) -> u64 {
 pub fn check_run(algorithm: Algorithm, n: usize, m: usize) -> Result<(), MemoryError> {
     let bytes = match algorithm {
         Algorithm::Om => om_tree_bytes(n, m),
-        Algorithm::Sm => 0,
+        Algorithm::Sm => {
+            let (frames, checks) = sm_worst(n, m);
+            if checks > MAX_SM_SIGNATURE_CHECKS {
+                return Err(MemoryError::Signatures { n, m, checks, frames });
+            }
+            0
+        }
     };
     if bytes > MAX_OM_TREE_BYTES {
         let (bytes, messages) = om_exact(n, m);
@@ -123,6 +159,14 @@ mod tests {
         assert!(e.contains("1.368e21 messages"), "{e}");
         assert!(!e.contains("18446744073709551615"), "{e}");
         assert_eq!(check_run(Algorithm::Sm, 40, 10), Ok(()));
+        // SM(3) at n = 1024 is fine; the hostile-input issue's n = 4096,
+        // f = 4094 is refused with its estimate: 4095 x 4096 x 4095 frames,
+        // twice 4095 checks each.
+        assert_eq!(check_run(Algorithm::Sm, 1024, 3), Ok(()));
+        let frames = 4095u128 * 4096 * 4095;
+        assert_eq!(sm_worst(4096, 4094), (frames, frames * 2 * 4095));
+        let e = check_run(Algorithm::Sm, 4096, 4094).unwrap_err().to_string();
+        assert!(e.contains("5.625e14 signatures") && e.contains("hours"), "{e}");
         let big = [(Algorithm::Om, 30, 5)];
         let per_run = om_tree_bytes(30, 5);
         let jobs = (SWEEP_MEMORY_BUDGET / per_run + 1) as usize;

@@ -8,7 +8,7 @@ use super::plan::ExperimentPlan;
 use super::record::RunRecord;
 use super::runner::run_spec;
 use crate::link::LinkSpec;
-use crate::run::RunSpec;
+use crate::run::{RunPlan, RunSpec};
 use crate::runtime;
 use crate::timing::Timing;
 use crate::traitor::StrategyRef;
@@ -117,8 +117,29 @@ pub fn witness_for(plan: &ExperimentPlan, r: &RunRecord) -> Result<Witness, Expe
 /// Reruns a witness with a trace; errors if it does not show the recorded outcome.
 pub fn replay(path: &Path) -> Result<(Witness, runtime::RunReport), ExperimentError> {
     let text = crate::files::read_limited(path).map_err(|e| ExperimentError::io(path, e))?;
-    let w: Witness = serde_json::from_str(&text)
-        .map_err(|e| ExperimentError::Witness(format!("{}: not a byzlab witness: {e}", path.display())))?;
+    let (w, plan) = load(&text, &path.display().to_string())?;
+    let report = runtime::execute(&plan).map_err(|e| ExperimentError::Witness(e.to_string()))?;
+    let o = &report.outcome;
+    if o.decisions != w.decisions || o.agreement != w.agreement || o.validity != w.validity {
+        return Err(ExperimentError::Witness(format!(
+            "{path} did not reproduce: recorded decisions {:?} (IC1 {}, IC2 {}), got {:?} (IC1 {}, IC2 {})",
+            w.decisions,
+            w.agreement,
+            w.validity,
+            o.decisions,
+            o.agreement,
+            o.validity,
+            path = path.display(),
+        )));
+    }
+    Ok((w, report))
+}
+
+/// Parses a witness (`source` names it in errors) and validates the run it
+/// describes, with a trace, as `replay` will run it.
+pub fn load(text: &str, source: &str) -> Result<(Witness, RunPlan), ExperimentError> {
+    let w: Witness = serde_json::from_str(text)
+        .map_err(|e| ExperimentError::Witness(format!("{source}: not a byzlab witness: {e}")))?;
     let spec = RunSpec {
         algorithm: w.algorithm,
         n: w.n,
@@ -142,20 +163,6 @@ pub fn replay(path: &Path) -> Result<(Witness, runtime::RunReport), ExperimentEr
     };
     let plan = spec
         .validate()
-        .map_err(|e| ExperimentError::Witness(format!("{}: {e}", path.display())))?;
-    let report = runtime::execute(&plan).map_err(|e| ExperimentError::Witness(e.to_string()))?;
-    let o = &report.outcome;
-    if o.decisions != w.decisions || o.agreement != w.agreement || o.validity != w.validity {
-        return Err(ExperimentError::Witness(format!(
-            "{} did not reproduce: recorded decisions {:?} (IC1 {}, IC2 {}), got {:?} (IC1 {}, IC2 {})",
-            path.display(),
-            w.decisions,
-            w.agreement,
-            w.validity,
-            o.decisions,
-            o.agreement,
-            o.validity
-        )));
-    }
-    Ok((w, report))
+        .map_err(|e| ExperimentError::Witness(format!("{source}: {e}")))?;
+    Ok((w, plan))
 }

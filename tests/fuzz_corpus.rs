@@ -1,0 +1,67 @@
+//! The fuzzers' corpora and every input they ever found, replayed through
+//! the same entry points on stable (`byzlab::fuzzing`), so a fixed finding
+//! stays fixed without running a fuzzer. See fuzz/README.md.
+
+use std::path::Path;
+
+fn inputs(dir: &str) -> Vec<(String, Vec<u8>)> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz").join(dir);
+    let mut out: Vec<(String, Vec<u8>)> = std::fs::read_dir(&dir)
+        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.is_file())
+        .map(|p| (p.display().to_string(), std::fs::read(&p).unwrap()))
+        .collect();
+    out.sort();
+    out
+}
+
+#[test]
+fn corpora_and_regressions_replay_cleanly() {
+    for kind in ["corpus", "regressions"] {
+        for (_, data) in inputs(&format!("{kind}/frame")) {
+            byzlab::fuzzing::frame(&data);
+        }
+        for (_, data) in inputs(&format!("{kind}/script")) {
+            byzlab::fuzzing::script(&data);
+        }
+        for (_, data) in inputs(&format!("{kind}/experiment")) {
+            byzlab::fuzzing::experiment(&data);
+        }
+        for (_, data) in inputs(&format!("{kind}/witness")) {
+            byzlab::fuzzing::witness(&data);
+        }
+    }
+}
+
+/// The seed corpora are what they say: every committed experiment file
+/// plans, every committed witness validates, and the frame seeds are the
+/// honest frames of the target's runs (so they reach acceptance, not only
+/// decoding).
+#[test]
+fn seeds_are_valid_inputs() {
+    let seeds = byzlab::fuzzing::seed_frames();
+    assert!(seeds.len() >= 18, "{}", seeds.len());
+    let corpus: Vec<Vec<u8>> = inputs("corpus/frame").into_iter().map(|(_, d)| d).collect();
+    for s in &seeds {
+        assert!(corpus.contains(s), "fuzz/corpus/frame lacks a seed frame; rerun the ignored test write_frame_seeds");
+        assert!(byzlab::fuzzing::frame(s));
+    }
+    for (path, data) in inputs("corpus/experiment").into_iter().filter(|(p, _)| p.ends_with(".toml")) {
+        assert!(byzlab::fuzzing::experiment(&data).is_some(), "{path}");
+    }
+    let witnesses = inputs("corpus/witness");
+    assert!(witnesses.iter().filter(|(_, d)| byzlab::fuzzing::witness(d)).count() >= 10);
+}
+
+/// Writes the frame seeds into fuzz/corpus/frame (run after a wire change:
+/// `cargo test --release --test fuzz_corpus -- --ignored`).
+#[test]
+#[ignore]
+fn write_frame_seeds() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz/corpus/frame");
+    std::fs::create_dir_all(&dir).unwrap();
+    for (i, s) in byzlab::fuzzing::seed_frames().iter().enumerate() {
+        std::fs::write(dir.join(format!("seed-{i:03}")), s).unwrap();
+    }
+}
