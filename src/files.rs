@@ -1,6 +1,8 @@
 //! Reading the files users hand byzlab (experiment files, scripts,
 //! witnesses, plan files) with a size limit: a huge file, or a device that
-//! never ends (`/dev/zero`), is one clear error, not an unbounded read.
+//! never ends (`/dev/zero`), is one clear error, not an unbounded read;
+//! and writing the files byzlab produces so that a kill never leaves a
+//! truncated one.
 
 use std::io::Read as _;
 use std::path::Path;
@@ -21,6 +23,47 @@ pub fn read_limited(path: impl AsRef<Path>) -> std::io::Result<String> {
         )));
     }
     String::from_utf8(bytes).map_err(|_| std::io::Error::other("not UTF-8 text"))
+}
+
+/// Writes `bytes` to `f`. Every write of results goes through here so that
+/// a test can kill the process in the middle of any of them: with
+/// `BYZLAB_ABORT_AT_WRITE=N` in the environment, the Nth write stops half
+/// way and the process aborts, as a SIGKILL would leave it.
+pub fn write_out(f: &mut impl std::io::Write, bytes: &[u8]) -> std::io::Result<()> {
+    use std::sync::OnceLock;
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static ABORT_AT: OnceLock<Option<u64>> = OnceLock::new();
+    static WRITES: AtomicU64 = AtomicU64::new(0);
+    let at = ABORT_AT.get_or_init(|| std::env::var("BYZLAB_ABORT_AT_WRITE").ok().and_then(|v| v.parse().ok()));
+    if let Some(at) = *at
+        && WRITES.fetch_add(1, Ordering::SeqCst) + 1 == at
+    {
+        f.write_all(&bytes[..bytes.len() / 2])?;
+        f.flush()?;
+        std::process::abort();
+    }
+    f.write_all(bytes)
+}
+
+/// Writes a file so that a kill at any moment leaves either the old file or
+/// the new one, never a truncated one: into a temporary file `.NAME.tmp-PID`
+/// in the same folder, flushed to disk, then renamed over the target.
+pub fn write_atomic(path: &Path, bytes: impl AsRef<[u8]>) -> std::io::Result<()> {
+    let bytes = bytes.as_ref();
+    let name = path
+        .file_name()
+        .map_or("out".into(), |n| n.to_string_lossy().into_owned());
+    let tmp = path.with_file_name(format!(".{name}.tmp-{}", std::process::id()));
+    let written = (|| {
+        let mut f = std::fs::File::create(&tmp)?;
+        write_out(&mut f, bytes)?;
+        f.sync_all()?;
+        std::fs::rename(&tmp, path)
+    })();
+    if written.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    written
 }
 
 #[cfg(test)]

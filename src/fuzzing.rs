@@ -74,7 +74,17 @@ pub fn frame(data: &[u8]) -> bool {
         original: None,
         link: None,
     };
-    drive(alg, |round| if round == env.round { vec![env.clone()] } else { Vec::new() }, |_| ());
+    drive(
+        alg,
+        |round| {
+            if round == env.round {
+                vec![env.clone()]
+            } else {
+                Vec::new()
+            }
+        },
+        |_| (),
+    );
     true
 }
 
@@ -83,11 +93,15 @@ pub fn frame(data: &[u8]) -> bool {
 pub fn seed_frames() -> Vec<Vec<u8>> {
     let mut out = Vec::new();
     for (a, alg) in [(0u8, Algorithm::Om), (1, Algorithm::Sm)] {
-        drive(alg, |_| Vec::new(), |env| {
-            let mut f = vec![a, (env.round - 1) as u8, env.from as u8, env.to as u8];
-            f.extend_from_slice(&env.bytes);
-            out.push(f);
-        });
+        drive(
+            alg,
+            |_| Vec::new(),
+            |env| {
+                let mut f = vec![a, (env.round - 1) as u8, env.from as u8, env.to as u8];
+                f.extend_from_slice(&env.bytes);
+                out.push(f);
+            },
+        );
     }
     out
 }
@@ -102,7 +116,10 @@ pub fn experiment(data: &[u8]) -> Option<usize> {
 
 /// A strategy script: parsed, then checked against a few (n, m).
 pub fn script(data: &[u8]) -> bool {
-    let Some(script) = std::str::from_utf8(data).ok().and_then(|t| Script::parse(t, "fuzz.toml").ok()) else {
+    let Some(script) = std::str::from_utf8(data)
+        .ok()
+        .and_then(|t| Script::parse(t, "fuzz.toml").ok())
+    else {
         return false;
     };
     for (n, m) in [(4, 1), (7, 2), (3, 0)] {

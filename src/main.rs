@@ -409,7 +409,15 @@ fn cmd_sweep(args: SweepArgs) -> Result<()> {
         in_shard.iter().map(|c| c.runs.len()).sum::<usize>(),
         out.display()
     );
-    let command = command_line();
+    // The results are those of the command without --resume: record that.
+    let command = command_line().replace(" --resume", "");
+    // Ctrl-C: the workers stop after their current run and every finished
+    // row is kept; a second Ctrl-C exits at once (rows on disk stay).
+    let _ = ctrlc::set_handler(|| {
+        if runner::INTERRUPT.swap(true, std::sync::atomic::Ordering::SeqCst) {
+            std::process::exit(130);
+        }
+    });
     let opts = SweepOptions {
         out: out.clone(),
         jobs,
@@ -418,7 +426,13 @@ fn cmd_sweep(args: SweepArgs) -> Result<()> {
         progress: !args.quiet,
         command: command.clone(),
     };
-    let result = runner::sweep(&plan, &opts)?;
+    let result = match runner::sweep(&plan, &opts) {
+        Err(byzlab::experiment::ExperimentError::Interrupted { kept, total, runs }) => {
+            eprintln!("interrupted: {kept} of {total} runs kept in {runs}; to finish, run:\n  {command} --resume");
+            std::process::exit(130);
+        }
+        r => r?,
+    };
     let cells = report::write_all(&out, &plan, &result.records, &command, args.shard)?;
     print!("{}", render::verdict_table(&cells, &plan));
     println!(

@@ -479,7 +479,7 @@ pub fn write(opts: &PerfOptions, targets: &[Target], rows: &[ScalingRow]) -> Res
         w.serialize(r)?;
     }
     let scaling = out.join("scaling.csv");
-    std::fs::write(&scaling, w.into_inner().unwrap_or_default()).map_err(io(&scaling))?;
+    crate::files::write_atomic(&scaling, w.into_inner().unwrap_or_default()).map_err(io(&scaling))?;
     let mut t = csv::Writer::from_writer(Vec::new());
     t.write_record(["target", "measured", "limit", "ratio", "met"])?;
     for x in targets {
@@ -492,7 +492,7 @@ pub fn write(opts: &PerfOptions, targets: &[Target], rows: &[ScalingRow]) -> Res
         ])?;
     }
     let table = out.join("targets.csv");
-    std::fs::write(&table, t.into_inner().unwrap_or_default()).map_err(io(&table))?;
+    crate::files::write_atomic(&table, t.into_inner().unwrap_or_default()).map_err(io(&table))?;
 
     let mut series: crate::experiment::plots::Series = Default::default();
     for r in rows {
@@ -597,7 +597,7 @@ pub fn write(opts: &PerfOptions, targets: &[Target], rows: &[ScalingRow]) -> Res
         );
     }
     let readme = out.join("README.md");
-    std::fs::write(&readme, s).map_err(io(&readme))
+    crate::files::write_atomic(&readme, s).map_err(io(&readme))
 }
 
 /// Today's date (UTC) as YYYY-MM-DD, from the system clock: when a

@@ -190,7 +190,7 @@ pub fn two_generals_table(out: &Path, trials: u64, seed: u64, command: &str) -> 
         source: std::io::Error::other(e.to_string()),
     })?;
     for (name, body) in [("summary.md", md), ("runs.csv", csv)] {
-        std::fs::write(out.join(name), body).map_err(io(&out.join(name)))?;
+        crate::files::write_atomic(&out.join(name), body).map_err(io(&out.join(name)))?;
     }
     std::fs::write(
         out.join("README.md"),
@@ -346,7 +346,7 @@ pub fn book_shop_table(out: &Path, command: &str) -> Result<String, ScenarioErro
     }
     let _ = writeln!(md, "\n{}.", verdicts.join("; "));
     for (name, body) in [("summary.md", md), ("runs.csv", csv)] {
-        std::fs::write(out.join(name), body).map_err(io(&out.join(name)))?;
+        crate::files::write_atomic(&out.join(name), body).map_err(io(&out.join(name)))?;
     }
     std::fs::write(
         out.join("README.md"),

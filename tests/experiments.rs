@@ -473,3 +473,146 @@ fn resume_refuses_rows_of_another_plan() {
     let err = runner::sweep(&plan, &opts(out, None, true)).unwrap_err().to_string();
     assert!(err.contains("not a run of this plan"), "{err}");
 }
+
+/// Every file of a folder, by relative path, with its bytes.
+fn snapshot(dir: &Path) -> std::collections::BTreeMap<String, Vec<u8>> {
+    let mut out = std::collections::BTreeMap::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).unwrap().flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                stack.push(p);
+            } else {
+                let rel = p.strip_prefix(dir).unwrap().display().to_string();
+                out.insert(rel, std::fs::read(&p).unwrap());
+            }
+        }
+    }
+    out
+}
+
+/// A sweep killed in the middle of any of its writes (the plan, the runs.csv
+/// header, each appended chunk of rows, the final rewrite of runs.csv, every
+/// report file, plot and witness) and then resumed leaves exactly the files,
+/// byte for byte, of a sweep never interrupted. The kill is the test hook
+/// `BYZLAB_ABORT_AT_WRITE=N`: the Nth write stops half way and the process
+/// aborts, as a SIGKILL at that moment would leave it.
+#[test]
+fn a_kill_at_every_write_resumes_to_identical_files() {
+    let dir = tmp("every-write");
+    let file = dir.join("exp.toml");
+    // OM n = 3 fails (a witness), a few chunks of rows, both algorithms.
+    std::fs::write(
+        &file,
+        "name = \"every\"\nalgorithms = [\"om\", \"sm\"]\nn = [3, 4]\nf = 1\nplacements = 2\nseeds = 3\n\
+         runtime = \"direct\"\nexhaustive = false\n",
+    )
+    .unwrap();
+    let bin = env!("CARGO_BIN_EXE_byzlab");
+    let out = dir.join("out");
+    let sweep = |abort_at: Option<usize>, resume: bool| {
+        let mut cmd = Command::new(bin);
+        cmd.args([
+            "sweep",
+            file.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+            "--jobs",
+            "1",
+            "--quiet",
+        ]);
+        if resume {
+            cmd.arg("--resume");
+        }
+        if let Some(n) = abort_at {
+            cmd.env("BYZLAB_ABORT_AT_WRITE", n.to_string());
+        }
+        cmd.stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::piped());
+        cmd.output().unwrap()
+    };
+    assert!(sweep(None, false).status.success());
+    let fresh = snapshot(&out);
+    assert!(fresh.keys().any(|k| k.starts_with("witnesses/")), "{:?}", fresh.keys());
+    let mut killed = 0;
+    for n in 1.. {
+        std::fs::remove_dir_all(&out).unwrap();
+        let first = sweep(Some(n), false);
+        if first.status.success() {
+            break; // fewer than n writes: every point has been tried
+        }
+        killed += 1;
+        let second = sweep(None, true);
+        assert!(
+            second.status.success(),
+            "resume after a kill at write {n}: {}",
+            String::from_utf8_lossy(&second.stderr)
+        );
+        let resumed = snapshot(&out);
+        assert_eq!(
+            resumed.keys().collect::<Vec<_>>(),
+            fresh.keys().collect::<Vec<_>>(),
+            "kill at write {n}"
+        );
+        for (k, v) in &fresh {
+            assert!(resumed[k] == *v, "kill at write {n}: {k} differs");
+        }
+    }
+    // plan.json, the header, rows, runs.csv again, cells.csv, summary.md,
+    // README.md, plots, witnesses.
+    assert!(killed >= 10, "only {killed} kill points");
+}
+
+/// Ctrl-C (SIGINT) stops a sweep: exit 130, every finished row kept, and
+/// the command that finishes it printed; that command then completes it.
+#[test]
+fn ctrl_c_keeps_the_rows_and_says_how_to_resume() {
+    let dir = tmp("sigint");
+    let file = dir.join("exp.toml");
+    std::fs::write(
+        &file,
+        "name = \"sigint\"\nalgorithms = [\"sm\"]\nn = { from = 4, to = 8 }\nf = { from = 1, to = 2 }\n\
+         placements = 6\nseeds = 8\nruntime = \"direct\"\n",
+    )
+    .unwrap();
+    let bin = env!("CARGO_BIN_EXE_byzlab");
+    let out = dir.join("out");
+    let args = [
+        "sweep",
+        file.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "--jobs",
+        "1",
+        "--quiet",
+    ];
+    let child = Command::new(bin)
+        .args(args)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let runs = out.join("runs.csv");
+    let rows = || std::fs::read_to_string(&runs).map(|t| t.lines().count()).unwrap_or(0);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while rows() <= 20 && std::time::Instant::now() < deadline {
+        std::thread::sleep(std::time::Duration::from_millis(2));
+    }
+    let sent = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(sent.success());
+    let done = child.wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&done.stderr);
+    assert_eq!(done.status.code(), Some(130), "{err}");
+    let kept = record::read_runs(&runs).unwrap().len();
+    assert!(err.contains(&format!("interrupted: {kept} of")), "{err}");
+    let resume = err.lines().last().unwrap().trim();
+    assert!(resume.ends_with(" --resume"), "{err}");
+    let words: Vec<&str> = resume.split_whitespace().skip(1).collect();
+    let st = Command::new(bin).args(&words).output().unwrap();
+    assert!(st.status.success(), "{}", String::from_utf8_lossy(&st.stderr));
+    assert!(String::from_utf8_lossy(&st.stdout).contains(&format!("{kept} resumed")));
+}

@@ -44,10 +44,16 @@ fn seeds_are_valid_inputs() {
     assert!(seeds.len() >= 18, "{}", seeds.len());
     let corpus: Vec<Vec<u8>> = inputs("corpus/frame").into_iter().map(|(_, d)| d).collect();
     for s in &seeds {
-        assert!(corpus.contains(s), "fuzz/corpus/frame lacks a seed frame; rerun the ignored test write_frame_seeds");
+        assert!(
+            corpus.contains(s),
+            "fuzz/corpus/frame lacks a seed frame; rerun the ignored test write_frame_seeds"
+        );
         assert!(byzlab::fuzzing::frame(s));
     }
-    for (path, data) in inputs("corpus/experiment").into_iter().filter(|(p, _)| p.ends_with(".toml")) {
+    for (path, data) in inputs("corpus/experiment")
+        .into_iter()
+        .filter(|(p, _)| p.ends_with(".toml"))
+    {
         assert!(byzlab::fuzzing::experiment(&data).is_some(), "{path}");
     }
     let witnesses = inputs("corpus/witness");

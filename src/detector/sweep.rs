@@ -136,7 +136,7 @@ pub fn run(file: &Path, out: &Path, command: &str) -> Result<String, SweepError>
     })?;
     let write = |name: &str, body: String| {
         let p = out.join(name);
-        std::fs::write(&p, body).map_err(|source| SweepError::Io {
+        crate::files::write_atomic(&p, body).map_err(|source| SweepError::Io {
             path: p.display().to_string(),
             source,
         })

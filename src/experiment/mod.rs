@@ -60,27 +60,21 @@ pub enum ExperimentError {
     /// A plot that could not be drawn.
     #[error(transparent)]
     Plot(#[from] plots::PlotError),
+    /// The sweep was interrupted (Ctrl-C); the finished rows are kept.
+    #[error("interrupted: {kept} of {total} runs are in {runs}; the rest run with --resume")]
+    Interrupted {
+        /// Rows in runs.csv.
+        kept: usize,
+        /// Runs of the plan (or shard).
+        total: usize,
+        /// The runs.csv kept.
+        runs: String,
+    },
 }
 
-/// Writes a file so that a kill at any moment leaves either the old file or
-/// the new one, never a truncated one: into a temporary file in the same
-/// folder, flushed to disk, then renamed over the target.
+/// Writes a result file crash-safely ([`crate::files::write_atomic`]).
 pub(crate) fn write_atomic(path: &std::path::Path, bytes: &[u8]) -> Result<(), ExperimentError> {
-    use std::io::Write as _;
-    let name = path
-        .file_name()
-        .map_or("out".into(), |n| n.to_string_lossy().into_owned());
-    let tmp = path.with_file_name(format!(".{name}.tmp-{}", std::process::id()));
-    let written = (|| {
-        let mut f = std::fs::File::create(&tmp)?;
-        f.write_all(bytes)?;
-        f.sync_all()?;
-        std::fs::rename(&tmp, path)
-    })();
-    written.map_err(|e| {
-        let _ = std::fs::remove_file(&tmp);
-        ExperimentError::io(path, e)
-    })
+    crate::files::write_atomic(path, bytes).map_err(|e| ExperimentError::io(path, e))
 }
 
 impl ExperimentError {

@@ -25,6 +25,14 @@ use std::time::{Duration, Instant};
 /// Runs per unit of work handed to a worker.
 const CHUNK: usize = 16;
 
+/// Set (by the command line's Ctrl-C handler) to stop a sweep: workers
+/// finish the run they are in, every finished row is kept, and the sweep
+/// returns [`ExperimentError::Interrupted`].
+pub static INTERRUPT: AtomicBool = AtomicBool::new(false);
+
+/// How often appended rows are forced to disk (fsync).
+const SYNC_EVERY: Duration = Duration::from_secs(1);
+
 /// How a sweep runs.
 #[derive(Clone, Debug)]
 pub struct SweepOptions {
@@ -110,7 +118,7 @@ fn clear(out: &Path) -> Result<(), ExperimentError> {
     if let Ok(files) = std::fs::read_dir(&w) {
         for f in files.flatten() {
             let name = f.file_name().to_string_lossy().into_owned();
-            if name.starts_with("cell-") && name.ends_with(".json") {
+            if is_our_witness(&name) {
                 std::fs::remove_file(f.path()).map_err(|e| ExperimentError::io(&f.path(), e))?;
             }
         }
@@ -118,6 +126,31 @@ fn clear(out: &Path) -> Result<(), ExperimentError> {
         let _ = std::fs::remove_dir(&w);
     }
     Ok(())
+}
+
+/// Removes the temporary files a killed sweep left in `out` (`write_atomic`
+/// writes `.NAME.tmp-PID` beside each file it replaces), and only those.
+fn remove_stale_temps(out: &Path) {
+    let stale = |dir: &Path, ours: &dyn Fn(&str) -> bool| {
+        let Ok(entries) = std::fs::read_dir(dir) else { return };
+        for e in entries.flatten() {
+            let name = e.file_name().to_string_lossy().into_owned();
+            let temp_of_ours = name
+                .strip_prefix('.')
+                .and_then(|n| n.split_once(".tmp-"))
+                .is_some_and(|(file, pid)| ours(file) && pid.chars().all(|c| c.is_ascii_digit()));
+            if temp_of_ours {
+                let _ = std::fs::remove_file(e.path());
+            }
+        }
+    };
+    stale(out, &|f| OWNED.contains(&f) || is_our_plot(f));
+    stale(&out.join("witnesses"), &is_our_witness);
+}
+
+/// Whether `name` is a witness a sweep writes.
+fn is_our_witness(name: &str) -> bool {
+    name.starts_with("cell-") && name.ends_with(".json")
 }
 
 /// Reads `plan.json` from a results folder.
@@ -191,6 +224,7 @@ pub fn sweep(plan: &ExperimentPlan, opts: &SweepOptions) -> Result<SweepResult, 
         command: opts.command.clone(),
         version: env!("CARGO_PKG_VERSION").to_string(),
     };
+    remove_stale_temps(out);
     let manifest_path = out.join("plan.json");
     let manifest_json = serde_json::to_string_pretty(&manifest).map_err(|e| ExperimentError::io(&manifest_path, e))?;
     if opts.resume && runs_path.exists() {
@@ -281,13 +315,16 @@ pub fn sweep(plan: &ExperimentPlan, opts: &SweepOptions) -> Result<SweepResult, 
             let (units, next, abort, first_violation, done) = (&units, &next, &abort, &first_violation, &done);
             scope.spawn(move || {
                 let actix = (plan.spec.runtime == RuntimeKind::Actix).then(ActixRunner::new);
-                while !abort.load(Ordering::Relaxed) {
+                while !abort.load(Ordering::Relaxed) && !INTERRUPT.load(Ordering::Relaxed) {
                     let u = next.fetch_add(1, Ordering::Relaxed);
                     let Some(unit) = units.get(u) else { break };
                     let cell = &plan.cells[unit.cell];
                     let mut rows = Vec::new();
                     let mut runs = 0;
                     for desc in &cell.runs[unit.lo..unit.hi] {
+                        if INTERRUPT.load(Ordering::Relaxed) {
+                            break;
+                        }
                         let run_id = format!("{}-{}", cell.id, desc.index);
                         if done.contains(&run_id) {
                             continue;
@@ -320,12 +357,19 @@ pub fn sweep(plan: &ExperimentPlan, opts: &SweepOptions) -> Result<SweepResult, 
             });
         }
         drop(tx);
+        let mut synced = Instant::now();
         for msg in rx {
             match msg {
                 Msg::Rows { rows, runs } => {
                     executed += rows.len();
                     let chunk: Vec<u8> = rows.iter().flat_map(|(_, line)| line.iter().copied()).collect();
-                    if let Err(e) = file.write_all(&chunk).and_then(|()| file.flush()) {
+                    // Appended, never truncated; forced to disk once a second.
+                    let mut written = crate::files::write_out(&mut file, &chunk).and_then(|()| file.flush());
+                    if written.is_ok() && synced.elapsed() >= SYNC_EVERY {
+                        written = file.sync_data();
+                        synced = Instant::now();
+                    }
+                    if let Err(e) = written {
                         abort.store(true, Ordering::Relaxed);
                         failure.get_or_insert(ExperimentError::io(&runs_path, e));
                     }
@@ -341,8 +385,17 @@ pub fn sweep(plan: &ExperimentPlan, opts: &SweepOptions) -> Result<SweepResult, 
         }
     });
     bar.finish_and_clear();
+    let synced = file.sync_data().map_err(|e| ExperimentError::io(&runs_path, e));
     if let Some(e) = failure {
         return Err(e);
+    }
+    synced?;
+    if INTERRUPT.load(Ordering::Relaxed) {
+        return Err(ExperimentError::Interrupted {
+            kept: all.len(),
+            total: resumed + todo,
+            runs: runs_path.display().to_string(),
+        });
     }
     // Final form of runs.csv: sorted, de-duplicated, cut at each cell's first
     // violation when asked; identical whatever the scheduling was.
