@@ -213,3 +213,73 @@ fn secure_is_reliable_at_its_default_timeout() {
     }
     assert!(broken_without_retries > 0);
 }
+
+/// The `flood` strategy sends only frames a loyal general must refuse, so
+/// loyal decisions are the `silent` traitor's; the `flood` adversary adds
+/// copies and garbage to every frame, so decisions are those over a
+/// passive one. Every garbage frame is refused (none gives a value).
+#[test]
+fn flooding_changes_no_loyal_decision() {
+    let run_with = |alg: Algorithm, traitors: &[u16], strategy: &str, adversary: &str, seed: u64| {
+        let mut spec = RunSpec::new(alg, 7, 2).unwrap();
+        spec.traitors = Some(traitors.to_vec());
+        spec.strategy = byzlab::traitor::resolve(strategy).unwrap();
+        spec.link = format!("arbitrary:{adversary}@1").parse().unwrap();
+        spec.seed = seed;
+        spec.runtime = RuntimeKind::Direct;
+        run(&spec.validate().unwrap()).outcome
+    };
+    for alg in [Algorithm::Om, Algorithm::Sm] {
+        for (seed, traitors) in [(0, vec![0, 3]), (1, vec![2, 5]), (2, vec![6])] {
+            let flood = run_with(alg, &traitors, "flood", "passive", seed);
+            let silent = run_with(alg, &traitors, "silent", "passive", seed);
+            assert_eq!(flood.decisions, silent.decisions, "{alg} {traitors:?}");
+            assert!(
+                flood.counters.frames_rejected > 0,
+                "{alg} {traitors:?}: nothing refused"
+            );
+            let flooded = run_with(alg, &traitors, "flip", "flood", seed);
+            let quiet = run_with(alg, &traitors, "flip", "passive", seed);
+            assert_eq!(flooded.decisions, quiet.decisions, "{alg} {traitors:?}");
+            assert_eq!(flooded.counters.tampered_accepted, 0);
+            assert!(flooded.counters.frames_rejected > 0);
+        }
+    }
+}
+
+/// Flooded by a `flood` traitor coalition and a `flood` adversary on every
+/// frame at once, SM among 16 generals stays within 32 MiB of the peak
+/// memory of the same run unflooded (measured by the process itself).
+#[test]
+fn flooding_keeps_memory_bounded() {
+    let peak = |strategy: &str, adversary: &str| -> u64 {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_byzlab"))
+            .args([
+                "run",
+                "--algorithm",
+                "sm",
+                "--n",
+                "16",
+                "--f",
+                "5",
+                "--strategy",
+                strategy,
+                "--link",
+                &format!("arbitrary:{adversary}@1"),
+                "--runtime",
+                "direct",
+                "--json",
+                "--measure",
+            ])
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        v["peak_rss_kib"].as_u64().unwrap()
+    };
+    let (flooded, quiet) = (peak("flood", "flood"), peak("silent", "passive"));
+    assert!(
+        flooded <= quiet + 32 * 1024,
+        "flooded {flooded} KiB, unflooded {quiet} KiB"
+    );
+}

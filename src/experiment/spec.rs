@@ -678,7 +678,9 @@ fn positive(src: &Source<'_>, name: &'static str, v: Option<Spanned<u64>>, defau
 pub fn portfolio() -> Vec<StrategyRef> {
     builtins()
         .iter()
-        .filter(|s| s.name != "honest")
+        // honest attacks nothing; flood is silent to the protocol (it
+        // attacks the decoder) and breaks nothing silent does not.
+        .filter(|s| s.name != "honest" && s.name != "flood")
         .map(|s| StrategyRef::Builtin {
             name: s.name.to_string(),
         })

@@ -22,6 +22,8 @@ pub struct AdversaryCtx<'a> {
     pub rng: &'a mut RunRng,
     /// Number of generals.
     pub n: usize,
+    /// The largest frame a receiver decodes (longer ones are refused unread).
+    pub frame_limit: usize,
     /// Recent frames, with their true senders.
     pub history: &'a [Envelope],
 }
@@ -150,6 +152,51 @@ impl Adversary for Chaos {
     }
 }
 
+/// Floods the receiver: delivers the frame, then [`Flood::COPIES`] exact
+/// copies of it and as many garbage frames, each the start of the frame
+/// followed by random bytes, from empty up to one byte past the receivers'
+/// decode limit: nearly all reach the decoder, some the size check. A
+/// loyal general must take the frame once, refuse the garbage, and stay
+/// within its memory bound.
+pub struct Flood;
+
+impl Flood {
+    /// Copies and garbage frames per frame.
+    pub const COPIES: usize = 4;
+}
+
+impl Adversary for Flood {
+    fn name(&self) -> &'static str {
+        "flood"
+    }
+    fn intercept(&mut self, ctx: &mut AdversaryCtx<'_>, env: Envelope, out: &mut Vec<Carried>) {
+        out.push(Carried {
+            env: env.clone(),
+            action: LinkAction::Delivered,
+        });
+        for _ in 0..Flood::COPIES {
+            out.push(Carried {
+                env: env.clone(),
+                action: LinkAction::Replayed,
+            });
+        }
+        let len = env.bytes.len();
+        for _ in 0..Flood::COPIES {
+            let size = ctx.rng.random_range(0..=ctx.frame_limit + 1);
+            let keep = ctx.rng.random_range(0..=len.min(size));
+            let mut bytes = env.bytes[..keep].to_vec();
+            bytes.resize(size, 0);
+            rand::Rng::fill_bytes(ctx.rng, &mut bytes[keep..]);
+            let mut garbage = env.clone();
+            garbage.bytes = std::sync::Arc::new(bytes);
+            out.push(Carried {
+                env: garbage,
+                action: LinkAction::Tampered,
+            });
+        }
+    }
+}
+
 type MakeAdversary = fn() -> Box<dyn Adversary>;
 
 static BUILTINS: &[(&str, &str, MakeAdversary)] = &[
@@ -167,6 +214,11 @@ static BUILTINS: &[(&str, &str, MakeAdversary)] = &[
         Box::new(Replay)
     }),
     ("passive", "does nothing", || Box::new(Passive)),
+    (
+        "flood",
+        "delivers the frame, 4 copies of it and 4 garbage frames up to the decode limit",
+        || Box::new(Flood),
+    ),
 ];
 
 /// Built-in adversaries: (name, one line, constructor).

@@ -18,17 +18,20 @@ pub struct ArbitraryLink {
     rate: f64,
     rng: RunRng,
     n: usize,
+    frame_limit: usize,
     history: Vec<Envelope>,
 }
 
 impl ArbitraryLink {
-    /// An adversary acting on a `rate` fraction of frames among `n` generals.
-    pub fn new(adversary: Box<dyn Adversary>, rate: f64, seed: u64, n: usize) -> ArbitraryLink {
+    /// An adversary acting on a `rate` fraction of frames among `n`
+    /// generals, whose receivers decode frames of up to `frame_limit` bytes.
+    pub fn new(adversary: Box<dyn Adversary>, rate: f64, seed: u64, n: usize, frame_limit: usize) -> ArbitraryLink {
         ArbitraryLink {
             adversary,
             rate,
             rng: stream(seed, Purpose::Link, 0),
             n,
+            frame_limit,
             history: Vec::new(),
         }
     }
@@ -51,6 +54,7 @@ impl Link for ArbitraryLink {
             let mut ctx = AdversaryCtx {
                 rng: &mut self.rng,
                 n: self.n,
+                frame_limit: self.frame_limit,
                 history: &self.history,
             };
             self.adversary.intercept(&mut ctx, env, out);

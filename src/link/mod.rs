@@ -324,7 +324,7 @@ impl LinkSpec {
 
     /// Builds the link for a run of `n` generals under `seed`; an unknown
     /// adversary is an error, never a silent stand-in.
-    pub fn build(&self, seed: u64, n: usize) -> Result<Channel, LinkError> {
+    pub fn build(&self, seed: u64, n: usize, frame_limit: usize) -> Result<Channel, LinkError> {
         self.validate()?;
         let plain = |bottom: Box<dyn Link>| Channel {
             bottom,
@@ -336,7 +336,13 @@ impl LinkSpec {
             LinkSpec::Authenticated => plain(Box::new(authenticated::Authenticated)),
             LinkSpec::Arbitrary { adversary, rate } => {
                 let adv = adversary::find(adversary)?();
-                plain(Box::new(arbitrary::ArbitraryLink::new(adv, *rate, seed, n)))
+                plain(Box::new(arbitrary::ArbitraryLink::new(
+                    adv,
+                    *rate,
+                    seed,
+                    n,
+                    frame_limit,
+                )))
             }
             LinkSpec::Stack { layers } => {
                 let bottom: Box<dyn Link> = match &layers[0] {
@@ -345,6 +351,7 @@ impl LinkSpec {
                         *rate,
                         seed,
                         n,
+                        frame_limit,
                     )),
                     Layer::FairLoss { loss, dup } => Box::new(fair_loss::FairLoss::new(*loss, *dup, seed)),
                     other => return Err(LinkError::Stack(format!("{} is no channel", other.label()))),

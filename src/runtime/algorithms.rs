@@ -33,22 +33,56 @@ pub(crate) trait Hooks: Protocol {
     }
 }
 
+impl Traitor {
+    /// Lets the strategy rewrite the bytes of the frame `me` sends `to`
+    /// ([`Strategy::frame`]); the bytes are copied only if it changes them.
+    pub(crate) fn rewrite(&mut self, me: GeneralId, round: Round, to: GeneralId, bytes: Arc<Vec<u8>>) -> Arc<Vec<u8>> {
+        let mut signatures = 0;
+        let mut ctx = TraitorCtx::new(
+            me,
+            self.n,
+            self.m,
+            round,
+            self.algorithm,
+            &mut self.rng,
+            &self.coalition,
+            None,
+            &mut signatures,
+        );
+        let mut rewritten = (*bytes).clone();
+        self.strategy.frame(&mut ctx, to, &mut rewritten);
+        if rewritten == *bytes {
+            bytes
+        } else {
+            Arc::new(rewritten)
+        }
+    }
+}
+
 /// The generals of a plan, ids in order, and the audit that watches them.
 pub(crate) type Generals = (Vec<Box<dyn General>>, Box<dyn Audit>);
+
+/// The largest frame a general of `plan` decodes, in bytes.
+pub(crate) fn frame_limit(plan: &RunPlan) -> usize {
+    match plan.algorithm {
+        Algorithm::Om => om::max_frame_bytes(plan.n, plan.m),
+        Algorithm::Sm => sm::max_frame_bytes(plan.m),
+    }
+}
 
 /// Builds every general of a plan and the run's audit.
 pub(crate) fn build(plan: &RunPlan) -> Generals {
     let (n, m, value) = (plan.n, plan.m, plan.value);
     let ledger = SignatureLedger::default();
     match plan.algorithm {
-        Algorithm::Om => assemble(plan, ledger, om::max_frame_bytes(n, m), |id| match id {
+        Algorithm::Om => assemble(plan, ledger, frame_limit(plan), |id| match id {
             COMMANDER => OmGeneral::commander(n, m, value),
             _ => OmGeneral::lieutenant(n, m, id),
         }),
         Algorithm::Sm => {
             let keys = keys_for(plan.seed, n);
             let signing = ledger.clone();
-            assemble(plan, ledger, sm::max_frame_bytes(m), move |id| {
+            assemble(plan, ledger, frame_limit(plan), move |id| {
                 // keys_for derives exactly n keys, so every id has one.
                 let own = keys.own(id).unwrap_or_else(|| OwnKey::derive(plan.seed, id));
                 SmGeneral::new(n, m, id, value, keys.ring(), own.with_ledger(signing.clone()))

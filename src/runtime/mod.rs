@@ -94,7 +94,7 @@ fn agreement(plan: &RunPlan) -> Result<(Vec<Agreement>, Network), RuntimeError> 
             Agreement::new(g, plan.timing, rounds, fault, rng)
         })
         .collect();
-    let link = plan.link.build(plan.seed, plan.n)?;
+    let link = plan.link.build(plan.seed, plan.n, algorithms::frame_limit(plan))?;
     let net = Network::new(link, audit, plan.timing, plan.seed, true, plan.trace);
     Ok((procs, net))
 }

@@ -132,6 +132,10 @@ impl<P: Hooks> General for Node<P> {
                     b
                 }
             };
+            let bytes = match &mut self.traitor {
+                Some(t) => t.rewrite(self.proto.id(), round, to, bytes),
+                None => bytes,
+            };
             let trace = if self.trace {
                 self.proto.describe(round, to, &msg)
             } else {

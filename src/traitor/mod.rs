@@ -12,6 +12,7 @@
 
 pub mod enumerated;
 pub mod flip;
+pub mod flood;
 pub mod forge;
 pub mod honest;
 pub mod late_reveal;
@@ -169,6 +170,14 @@ pub trait Strategy {
     /// for replaying or splicing chains).
     fn observe_sm(&mut self, round: Round, from: GeneralId, order: &SignedOrder) {
         let _ = (round, from, order);
+    }
+
+    /// Rewrites the encoded frame for `to` (its wire bytes, after the
+    /// message hooks above): for attacks on the decoder rather than on the
+    /// protocol, such as `flood`'s frames of the wrong length. `ctx` cannot
+    /// sign here. Most strategies leave the bytes alone.
+    fn frame(&mut self, ctx: &mut TraitorCtx<'_>, to: GeneralId, bytes: &mut Vec<u8>) {
+        let _ = (ctx, to, bytes);
     }
 }
 

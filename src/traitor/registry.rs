@@ -3,7 +3,7 @@
 
 use super::enumerated::{self, Enumerated};
 use super::scripted::{Script, Scripted};
-use super::{Strategy, flip, forge, honest, late_reveal, random, silent, split_brain, two_faced};
+use super::{Strategy, flip, flood, forge, honest, late_reveal, random, silent, split_brain, two_faced};
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 
@@ -59,6 +59,11 @@ static BUILTINS: &[StrategyInfo] = &[
         name: "late-reveal",
         about: "SM: passes the order among traitors, reveals it to some in the last round (breaks f > m)",
         make: || Box::new(late_reveal::LateReveal),
+    },
+    StrategyInfo {
+        name: "flood",
+        about: "frames loyal generals must refuse: SM orders far past the frame limit, OM frames of the wrong length",
+        make: || Box::new(flood::Flood::default()),
     },
 ];
 
