@@ -579,6 +579,6 @@ mod tests {
             adversary: "gremlin".into(),
             rate: 1.0,
         };
-        assert!(matches!(spec.build(1, 4), Err(LinkError::UnknownAdversary { .. })));
+        assert!(matches!(spec.build(1, 4, 64), Err(LinkError::UnknownAdversary { .. })));
     }
 }
