@@ -10,6 +10,22 @@ use std::path::Path;
 /// Largest such file, in bytes.
 pub const MAX_FILE_BYTES: u64 = 1 << 20;
 
+/// Longest error message taken from a parser, in characters.
+const MAX_MESSAGE: usize = 300;
+
+/// A parser's error message on one line and of bounded length: line
+/// breaks and runs of spaces become one space, and past [`MAX_MESSAGE`]
+/// characters it is cut (a parser that quotes a 1 MB line of input must not
+/// make a 1 MB error line).
+pub fn one_line(message: &str) -> String {
+    let words: Vec<&str> = message.split_whitespace().collect();
+    let line = words.join(" ");
+    match line.char_indices().nth(MAX_MESSAGE) {
+        Some((cut, _)) => format!("{} [...]", &line[..cut]),
+        None => line,
+    }
+}
+
 /// Reads a text file of at most [`MAX_FILE_BYTES`].
 pub fn read_limited(path: impl AsRef<Path>) -> std::io::Result<String> {
     let mut bytes = Vec::new();
@@ -73,5 +89,12 @@ mod tests {
         let err = super::read_limited("/dev/zero").unwrap_err().to_string();
         assert!(err.contains("too large"), "{err}");
         assert!(super::read_limited("/no/such/file").is_err());
+    }
+
+    #[test]
+    fn parser_messages_are_one_short_line() {
+        assert_eq!(super::one_line("a\n  |  b\n\nc "), "a | b c");
+        let long = super::one_line(&"é".repeat(1000));
+        assert_eq!(long.chars().count(), 300 + " [...]".len());
     }
 }

@@ -106,12 +106,15 @@ pub fn seed_frames() -> Vec<Vec<u8>> {
     out
 }
 
-/// An experiment file: parsed, validated and planned (not run). Returns
-/// the plan's size when it is one.
+/// An experiment file: parsed, validated and planned (not run), within
+/// 100k runs (the code path of the real limit, at a size a fuzzer's memory
+/// limit allows). Returns the plan's size when it is one.
 pub fn experiment(data: &[u8]) -> Option<usize> {
     let text = std::str::from_utf8(data).ok()?;
     let spec = spec::parse(text, "fuzz.toml", "fuzz", None).ok()?;
-    plan::build(&spec, "fuzz.toml").ok().map(|p| p.total_runs())
+    plan::build_within(&spec, "fuzz.toml", 100_000)
+        .ok()
+        .map(|p| p.total_runs())
 }
 
 /// A strategy script: parsed, then checked against a few (n, m).
@@ -134,4 +137,16 @@ pub fn witness(data: &[u8]) -> bool {
     std::str::from_utf8(data)
         .ok()
         .is_some_and(|t| witness::load(t, "fuzz.json").is_ok())
+}
+
+/// Why a general of the frame target's run of `alg` refuses `bytes` as a
+/// frame before looking at its content (`None`: it decodes): the same
+/// decoder and size limit a live run uses.
+pub fn refusal(alg: Algorithm, bytes: &[u8]) -> Option<String> {
+    let limit = algorithms::frame_limit(&frame_plan(alg));
+    let err = match alg {
+        Algorithm::Om => crate::wire::decode::<crate::protocol::om::Relays>(bytes, limit).err(),
+        Algorithm::Sm => crate::wire::decode::<crate::protocol::sm::Orders>(bytes, limit).err(),
+    };
+    err.map(|e| e.to_string())
 }

@@ -55,16 +55,16 @@ enum Command {
 #[derive(clap::Args)]
 struct TwoGeneralsArgs {
     /// Probability that a messenger is lost.
-    #[arg(long, default_value_t = 0.2)]
+    #[arg(long, allow_negative_numbers = true, default_value_t = 0.2)]
     loss: f64,
     /// Rounds of acknowledgement after the first message.
-    #[arg(long, default_value_t = 3)]
+    #[arg(long, allow_negative_numbers = true, default_value_t = 3)]
     acks: u32,
     /// Trials.
-    #[arg(long, default_value_t = 10_000)]
+    #[arg(long, allow_negative_numbers = true, default_value_t = 10_000)]
     trials: u64,
     /// Seed of the losses.
-    #[arg(long, default_value_t = 0)]
+    #[arg(long, allow_negative_numbers = true, default_value_t = 0)]
     seed: u64,
     /// Print one JSON object.
     #[arg(long)]
@@ -86,7 +86,7 @@ struct BookShopArgs {
     #[arg(long, default_value = "buy", value_parser = parse_order)]
     order: Value,
     /// Seed.
-    #[arg(long, default_value_t = 0)]
+    #[arg(long, allow_negative_numbers = true, default_value_t = 0)]
     seed: u64,
     /// Print one JSON object.
     #[arg(long)]
@@ -161,16 +161,16 @@ fn cmd_book_shop(args: BookShopArgs) -> Result<()> {
 #[derive(clap::Args)]
 struct DetectArgs {
     /// Number of nodes.
-    #[arg(long)]
+    #[arg(long, allow_negative_numbers = true)]
     n: usize,
     /// A node that crashes, as ID@MS (virtual ms); repeat the flag for more.
     #[arg(long, value_parser = parse_crash)]
     crash: Vec<(GeneralId, u64)>,
     /// Heartbeat and check period, in virtual ms.
-    #[arg(long, default_value_t = 50)]
+    #[arg(long, allow_negative_numbers = true, default_value_t = 50)]
     interval: u64,
     /// How old a peer's last heartbeat may be before it is suspected, in virtual ms.
-    #[arg(long, default_value_t = 100)]
+    #[arg(long, allow_negative_numbers = true, default_value_t = 100)]
     timeout: u64,
     /// Double a peer's timeout after each false suspicion (eventually perfect under partial synchrony).
     #[arg(long)]
@@ -178,10 +178,10 @@ struct DetectArgs {
     #[command(flatten)]
     model: ModelArgs,
     /// How long the run lasts, in virtual ms.
-    #[arg(long, default_value_t = 5000)]
+    #[arg(long, allow_negative_numbers = true, default_value_t = 5000)]
     duration: u64,
     /// Seed of the delays.
-    #[arg(long, default_value_t = 0)]
+    #[arg(long, allow_negative_numbers = true, default_value_t = 0)]
     seed: u64,
     /// Runtime: actix (nodes as actors) or direct.
     #[arg(long, default_value = "actix", value_parser = parse_from_str::<RuntimeKind>)]
@@ -311,7 +311,7 @@ struct PerfArgs {
     #[arg(long, default_value = "results/perf")]
     out: PathBuf,
     /// Timed repetitions per measurement; the median is reported.
-    #[arg(long, default_value_t = 7)]
+    #[arg(long, allow_negative_numbers = true, default_value_t = 7)]
     reps: usize,
     /// Experiment swept with --jobs 1 and --jobs 2 for the parallel-speedup target.
     #[arg(long, default_value = "experiments/bound.toml")]
@@ -329,7 +329,7 @@ struct SweepArgs {
     #[arg(long)]
     out: Option<PathBuf>,
     /// Worker threads, each with its own actix System [default: all cores].
-    #[arg(long)]
+    #[arg(long, allow_negative_numbers = true)]
     jobs: Option<usize>,
     /// Run only shard I of N (cells dealt round-robin), e.g. 0/4.
     #[arg(long, value_parser = parse_shard)]
@@ -494,13 +494,13 @@ struct RunArgs {
     #[arg(long, value_parser = parse_from_str::<Algorithm>)]
     algorithm: Algorithm,
     /// Number of generals, the commander (general 0) included.
-    #[arg(long)]
+    #[arg(long, allow_negative_numbers = true)]
     n: usize,
     /// Number of traitors to tolerate (and to place, unless --traitors is given).
-    #[arg(long)]
+    #[arg(long, allow_negative_numbers = true)]
     f: usize,
     /// Rounds of relaying, the m of OM(m)/SM(m) [default: f].
-    #[arg(long)]
+    #[arg(long, allow_negative_numbers = true)]
     m: Option<usize>,
     /// Traitor ids, comma separated (e.g. 0,3); "none" for no traitors [default: f ids drawn from the seed].
     #[arg(long)]
@@ -522,16 +522,16 @@ struct RunArgs {
     #[arg(long, default_value = "chaos")]
     adversary: String,
     /// Fraction of frames the arbitrary channel's adversary acts on.
-    #[arg(long, value_parser = parse_probability, default_value_t = 0.25)]
+    #[arg(long, allow_negative_numbers = true, value_parser = parse_probability, default_value_t = 0.25)]
     link_rate: f64,
     /// Probability that a fair-loss channel loses a frame.
-    #[arg(long, value_parser = parse_probability, default_value_t = 0.1)]
+    #[arg(long, allow_negative_numbers = true, value_parser = parse_probability, default_value_t = 0.1)]
     loss: f64,
     /// Probability that a fair-loss channel delivers a frame twice.
-    #[arg(long, value_parser = parse_probability, default_value_t = 0.0)]
+    #[arg(long, allow_negative_numbers = true, value_parser = parse_probability, default_value_t = 0.0)]
     dup: f64,
     /// First retransmission timeout of a stubborn layer, in virtual ms (doubles, capped at 16x).
-    #[arg(long, default_value_t = 20)]
+    #[arg(long, allow_negative_numbers = true, default_value_t = 20)]
     rto: u64,
     /// A general that crashes (crash-stop) at a virtual time, as ID@MS; repeat for more.
     #[arg(long, value_parser = parse_crash)]
@@ -546,7 +546,7 @@ struct RunArgs {
     #[arg(long, default_value = "actix", value_parser = parse_from_str::<RuntimeKind>)]
     runtime: RuntimeKind,
     /// Seed for keys, traitor placement and choices, link faults and delays.
-    #[arg(long, default_value_t = 0)]
+    #[arg(long, allow_negative_numbers = true, default_value_t = 0)]
     seed: u64,
     #[command(flatten)]
     timing: TimingArgs,
@@ -560,7 +560,7 @@ struct RunArgs {
     #[arg(long)]
     measure: bool,
     /// Run the same plan this many times and report the last (for profiling; wall_ms is the mean).
-    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..))]
+    #[arg(long, allow_negative_numbers = true, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..))]
     repeat: u32,
 }
 
@@ -572,10 +572,10 @@ struct ModelArgs {
     #[arg(long, default_value = "sync", value_parser = parse_from_str::<TimingModel>)]
     timing: TimingModel,
     /// The bound on a delay (sync, and partial after GST), in virtual ms.
-    #[arg(long, default_value_t = byzlab::timing::DEFAULT_DELTA)]
+    #[arg(long, allow_negative_numbers = true, default_value_t = byzlab::timing::DEFAULT_DELTA)]
     delta: u64,
     /// Global stabilisation time for --timing partial, in virtual ms.
-    #[arg(long, default_value_t = 0)]
+    #[arg(long, allow_negative_numbers = true, default_value_t = 0)]
     gst: u64,
 }
 
@@ -586,7 +586,7 @@ struct TimingArgs {
     model: ModelArgs,
     /// How long a general waits for a round, in virtual ms [default: delta,
     /// so that under sync no frame is ever late].
-    #[arg(long)]
+    #[arg(long, allow_negative_numbers = true)]
     timeout: Option<u64>,
 }
 

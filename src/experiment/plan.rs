@@ -22,8 +22,11 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use std::collections::BTreeSet;
 
-/// Largest plan a sweep accepts, in runs.
-pub const MAX_TOTAL_RUNS: u64 = 20_000_000;
+/// Largest plan a sweep accepts, in runs. A sweep holds its plan (about
+/// 0.2 KB a run) and every finished row (about 1.5 KB) in memory until the
+/// report is written, so this bounds it at about 3.5 GB; a larger
+/// experiment is several files.
+pub const MAX_TOTAL_RUNS: u64 = 2_000_000;
 
 /// What the paper predicts for a cell.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -337,8 +340,14 @@ fn placements_for(
     Ok(out)
 }
 
-/// Builds the plan of a spec; refuses plans too big to run.
+/// Builds the plan of a spec; refuses plans of more than [`MAX_TOTAL_RUNS`].
 pub fn build(spec: &Spec, source: &str) -> Result<ExperimentPlan, SpecError> {
+    build_within(spec, source, MAX_TOTAL_RUNS)
+}
+
+/// Builds the plan of a spec; refuses plans of more than `limit` runs
+/// before it holds them: no cell is built past what the limit leaves.
+pub fn build_within(spec: &Spec, source: &str, limit: u64) -> Result<ExperimentPlan, SpecError> {
     let too_big = |message: String| SpecError::TooBig {
         path: source.to_string(),
         message,
@@ -360,13 +369,11 @@ pub fn build(spec: &Spec, source: &str) -> Result<ExperimentPlan, SpecError> {
                                 timing.timeout = link.default_timeout(timing.delta).unwrap_or(timing.timeout);
                             }
                             let at = (algorithm, link, m_rule, timing, fault, n, f);
-                            let cell = make_cell(spec, cells.len(), at).map_err(&too_big)?;
+                            let left = limit - total;
+                            let cell = make_cell(spec, cells.len(), at, left).map_err(&too_big)?;
                             total += cell.runs.len() as u64;
-                            if total > MAX_TOTAL_RUNS {
-                                return Err(too_big(format!(
-                                    "more than {MAX_TOTAL_RUNS} runs (reached at {})",
-                                    cell.label()
-                                )));
+                            if total > limit {
+                                return Err(too_big(format!("more than {limit} runs (reached at {})", cell.label())));
                             }
                             cells.push(cell);
                         }
@@ -374,6 +381,16 @@ pub fn build(spec: &Spec, source: &str) -> Result<ExperimentPlan, SpecError> {
                 }
             }
         }
+    }
+    if total == 0 {
+        let why = cells
+            .iter()
+            .find_map(|c| c.skip.as_ref().map(|s| format!(" (as {}: {s})", c.label())))
+            .unwrap_or_default();
+        return Err(SpecError::Empty {
+            path: source.to_string(),
+            message: format!("the plan has no run: no cell of it applies{why}"),
+        });
     }
     Ok(ExperimentPlan {
         spec: spec.clone(),
@@ -385,7 +402,7 @@ pub fn build(spec: &Spec, source: &str) -> Result<ExperimentPlan, SpecError> {
 /// Where a cell sits: algorithm, link, m rule, timing, n and f.
 type CellAt<'a> = (Algorithm, &'a LinkSpec, MRule, Timing, FaultKind, usize, usize);
 
-fn make_cell(spec: &Spec, id: usize, at: CellAt<'_>) -> Result<Cell, String> {
+fn make_cell(spec: &Spec, id: usize, at: CellAt<'_>, left: u64) -> Result<Cell, String> {
     let (algorithm, link, m_rule, timing, fault, n, f) = at;
     let m = m_rule.m_for(f);
     let mut cell = Cell {
@@ -419,13 +436,15 @@ fn make_cell(spec: &Spec, id: usize, at: CellAt<'_>) -> Result<Cell, String> {
             if fault != FaultKind::Byzantine && cell.theory == Theory::Fails {
                 cell.theory = Theory::Open;
             }
-            fill_runs(spec, &mut cell, m).map_err(|e| format!("{}: {e}", cell.label()))?;
+            fill_runs(spec, &mut cell, m, left).map_err(|e| format!("{}: {e}", cell.label()))?;
         }
     }
     Ok(cell)
 }
 
-fn fill_runs(spec: &Spec, cell: &mut Cell, m: usize) -> Result<(), String> {
+/// Fills a cell with its runs: at most `left` + 1 of them (one more than
+/// the plan has room for is enough to refuse it).
+fn fill_runs(spec: &Spec, cell: &mut Cell, m: usize, left: u64) -> Result<(), String> {
     let (n, f) = (cell.n, cell.f);
     let seed = cell_seed(cell.algorithm, &cell.link, n, f);
     let link_seeds = if cell.link == LinkSpec::Authenticated {
@@ -435,7 +454,7 @@ fn fill_runs(spec: &Spec, cell: &mut Cell, m: usize) -> Result<(), String> {
     };
     // Exhaustive first: OM only, every placement.
     if cell.fault != FaultKind::Byzantine {
-        return fill_faulty_runs(spec, cell, m, seed);
+        return fill_faulty_runs(spec, cell, m, seed, left);
     }
     if spec.exhaustive && cell.algorithm == Algorithm::Om {
         let all = placements_for(n, f, spec.commander, None, seed)?;
@@ -451,7 +470,7 @@ fn fill_runs(spec: &Spec, cell: &mut Cell, m: usize) -> Result<(), String> {
         }
         // The search must also fit the plan's own limit, whatever the
         // file's limits say (a saturated count never passes).
-        if count <= spec.exhaustive_limit && count <= spec.max_runs_per_cell && count <= MAX_TOTAL_RUNS {
+        if count <= spec.exhaustive_limit && count <= spec.max_runs_per_cell && count <= left {
             for p in &all {
                 let sizes: Vec<usize> = p.iter().map(|&t| om_slots(n, m, t) as usize).collect();
                 let slots: usize = sizes.iter().sum();
@@ -494,9 +513,10 @@ fn fill_runs(spec: &Spec, cell: &mut Cell, m: usize) -> Result<(), String> {
     let planned = placements.len() as u128 * n_strategies * n_values * u128::from(spec.seeds);
     // Even striding keeps every placement kind represented when capped.
     let keep = planned.min(u128::from(spec.max_runs_per_cell));
-    if keep > u128::from(MAX_TOTAL_RUNS) {
+    if keep > u128::from(left) {
         return Err(format!(
-            "{keep} runs in one cell ({planned} planned); the limit is {MAX_TOTAL_RUNS}: lower seeds or max_runs_per_cell"
+            "{keep} runs in one cell ({planned} planned) where the plan has room for {left} more (a plan holds at \
+             most {MAX_TOTAL_RUNS}): lower seeds or max_runs_per_cell"
         ));
     }
     cell.capped = keep < planned;
@@ -519,7 +539,7 @@ fn fill_runs(spec: &Spec, cell: &mut Cell, m: usize) -> Result<(), String> {
 /// A cell whose placed generals fail benignly: every placement x value x
 /// seed, the failing generals running the protocol honestly until their
 /// fault strikes, when it strikes drawn from the run.
-fn fill_faulty_runs(spec: &Spec, cell: &mut Cell, m: usize, seed: u64) -> Result<(), String> {
+fn fill_faulty_runs(spec: &Spec, cell: &mut Cell, m: usize, seed: u64, left: u64) -> Result<(), String> {
     let limit = match spec.placements {
         Placements::All => None,
         Placements::Sample(k) => Some(k),
@@ -534,6 +554,9 @@ fn fill_faulty_runs(spec: &Spec, cell: &mut Cell, m: usize, seed: u64) -> Result
                 if cell.runs.len() as u64 >= spec.max_runs_per_cell {
                     cell.capped = true;
                     break;
+                }
+                if cell.runs.len() as u64 > left {
+                    return Err(format!("more runs than the plan has room for ({left} more)"));
                 }
                 let mut rng = stream(seed ^ s, Purpose::Fault, cell.runs.len() as u64);
                 let faults = p
@@ -609,10 +632,15 @@ mod tests {
 
     #[test]
     fn inapplicable_cells_say_why() {
-        let p = plan("algorithms=[\"om\"]\nn=3\nf=[0,2]\nm=\"f-1\"\n");
+        // Axes are sorted: cells (3,0), (3,1), (3,2), (4,0), ...
+        let p = plan("algorithms=[\"om\"]\nn=[3,4]\nf=[0,2,1]\nm=\"f-1\"\n");
         assert!(p.cells[0].skip.as_deref().unwrap().contains("negative"));
-        assert!(p.cells[1].skip.as_deref().unwrap().contains("loyal"));
-        assert_eq!(p.total_runs(), 0);
+        assert!(p.cells[1].skip.is_none());
+        assert!(p.cells[2].skip.as_deref().unwrap().contains("loyal"));
+        // A plan with no run at all is an error that says why.
+        let spec = parse("algorithms=[\"om\"]\nn=3\nf=[0,2]\nm=\"f-1\"\n", "t.toml", "t", None).unwrap();
+        let e = build(&spec, "t.toml").unwrap_err().to_string();
+        assert!(e.contains("the plan has no run") && e.contains("negative"), "{e}");
     }
 
     /// A stubborn link without a `timeouts` axis gets room for its

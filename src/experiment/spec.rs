@@ -52,10 +52,21 @@ pub enum SpecError {
         /// Estimate and limit.
         message: String,
     },
+    /// The plan has no run at all.
+    #[error("{path}: {message}")]
+    Empty {
+        /// File.
+        path: String,
+        /// Why, with a cell's reason.
+        message: String,
+    },
 }
 
 #[derive(Deserialize)]
-#[serde(untagged)]
+#[serde(
+    untagged,
+    expecting = "a whole number >= 0, a list of them, or a range { from = A, to = B }"
+)]
 enum IntAxis {
     One(usize),
     List(Vec<usize>),
@@ -63,21 +74,24 @@ enum IntAxis {
 }
 
 #[derive(Deserialize)]
-#[serde(untagged)]
+#[serde(untagged, expecting = "a whole number >= 0 or a rule such as \"f\" or \"f-1\"")]
 enum MField {
     Fixed(usize),
     Rule(String),
 }
 
 #[derive(Deserialize)]
-#[serde(untagged)]
+#[serde(
+    untagged,
+    expecting = "a whole number >= 0, a rule such as \"f\" or \"f-1\", or a list of them"
+)]
 enum MAxis {
     One(MField),
     List(Vec<MField>),
 }
 
 #[derive(Deserialize)]
-#[serde(untagged)]
+#[serde(untagged, expecting = "a number of placements to sample, or \"all\"")]
 enum PlacementField {
     Sample(usize),
     Word(String),
@@ -299,7 +313,7 @@ pub fn load(path: &Path) -> Result<Spec, SpecError> {
 pub fn parse(text: &str, path: &str, default_name: &str, base: Option<&Path>) -> Result<Spec, SpecError> {
     let raw: Raw = toml::from_str(text).map_err(|e| SpecError::Parse {
         path: path.to_string(),
-        message: e.to_string().trim_end().replace('\n', " "),
+        message: crate::files::one_line(&e.to_string()),
     })?;
     let src = Source { text, path };
     let ns = int_axis(&src, "n", raw.n, 2)?;
@@ -707,7 +721,8 @@ mod tests {
         assert_eq!(s.fs, vec![1]);
         assert_eq!(s.m, vec![MRule::Offset(0)]);
         assert_eq!(s.links, vec![LinkSpec::Authenticated]);
-        assert_eq!(s.strategies.len(), builtins().len() - 1);
+        // Every built-in but honest and flood (see `portfolio`).
+        assert_eq!(s.strategies.len(), builtins().len() - 2);
         assert_eq!(s.values, vec![Value::Retreat, Value::Attack]);
         assert_eq!(s.runtime, RuntimeKind::Actix);
         assert!(s.exhaustive);

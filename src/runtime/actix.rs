@@ -38,9 +38,26 @@ impl<P: Process + Unpin + 'static> Actor for ProcActor<P> {
     type Context = Context<Self>;
 
     fn started(&mut self, _: &mut Context<Self>) {
+        #[cfg(test)]
+        tests::LIVE.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
         let mut fx = Effects::default();
         self.proc.start(&mut fx);
         self.network.do_send(Done { id: self.id, fx });
+    }
+}
+
+/// Counts actors freed (not merely stopped), for the leak test.
+#[cfg(test)]
+impl<P: Process + 'static> Drop for ProcActor<P> {
+    fn drop(&mut self) {
+        tests::LIVE.fetch_sub(1, std::sync::atomic::Ordering::SeqCst);
+    }
+}
+
+#[cfg(test)]
+impl<P: Process + 'static> Drop for NetworkActor<P> {
+    fn drop(&mut self) {
+        tests::LIVE.fetch_sub(1, std::sync::atomic::Ordering::SeqCst);
     }
 }
 
@@ -72,7 +89,10 @@ impl<P: Process + Unpin + 'static> Handler<Happen> for ProcActor<P> {
 
 impl<P: Process + Unpin + 'static> Handler<Report<P::Report>> for ProcActor<P> {
     type Result = MessageResult<Report<P::Report>>;
-    fn handle(&mut self, _: Report<P::Report>, _: &mut Context<Self>) -> Self::Result {
+    /// The last message a process gets: it answers, then stops (the
+    /// network's address it holds would otherwise keep both alive).
+    fn handle(&mut self, _: Report<P::Report>, ctx: &mut Context<Self>) -> Self::Result {
+        ctx.stop();
         MessageResult(self.proc.report())
     }
 }
@@ -105,6 +125,11 @@ impl Message for Finish {
 
 impl<P: Process + Unpin + 'static> Actor for NetworkActor<P> {
     type Context = Context<Self>;
+
+    #[cfg(test)]
+    fn started(&mut self, _: &mut Context<Self>) {
+        tests::LIVE.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+    }
 }
 
 impl<P: Process + Unpin + 'static> NetworkActor<P> {
@@ -153,7 +178,12 @@ impl<P: Process + Unpin + 'static> Handler<Done> for NetworkActor<P> {
 
 impl<P: Process + Unpin + 'static> Handler<Finish> for NetworkActor<P> {
     type Result = MessageResult<Finish>;
-    fn handle(&mut self, _: Finish, _: &mut Context<Self>) -> Self::Result {
+    /// The network's last message: it hands over its counters and trace,
+    /// drops the processes' addresses and stops, so that nothing of the
+    /// run stays on a reused system.
+    fn handle(&mut self, _: Finish, ctx: &mut Context<Self>) -> Self::Result {
+        self.procs.clear();
+        ctx.stop();
         MessageResult(self.net.take().map(Network::finish))
     }
 }
@@ -254,4 +284,32 @@ impl ActixRunner {
 /// Runs one plan in its own actix `System`.
 pub(crate) fn run(plan: &RunPlan) -> Result<RunReport, RuntimeError> {
     ActixRunner::new().run(plan)
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::run::{RunSpec, RuntimeKind};
+    use crate::types::Algorithm;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    /// Actors (processes and networks) started and not yet freed.
+    pub(super) static LIVE: AtomicUsize = AtomicUsize::new(0);
+
+    /// A reused system keeps nothing of finished runs: every process actor
+    /// (and with it the network actor it addresses) stops when its run
+    /// ends. They once kept each other alive through their addresses, and
+    /// a long actix sweep grew by 50 KB a run until memory ran out.
+    #[test]
+    fn a_reused_system_keeps_no_actor_of_a_finished_run() {
+        let mut spec = RunSpec::new(Algorithm::Om, 4, 1).unwrap();
+        spec.runtime = RuntimeKind::Actix;
+        let plan = spec.validate().unwrap();
+        let runner = super::ActixRunner::new();
+        for _ in 0..20 {
+            runner.run(&plan).unwrap();
+        }
+        // The last run's actors may stop only when the system runs again.
+        runner.system.block_on(async {});
+        assert_eq!(LIVE.load(Ordering::SeqCst), 0);
+    }
 }

@@ -36,7 +36,10 @@ struct RawScript {
 }
 
 #[derive(Deserialize)]
-#[serde(untagged)]
+#[serde(
+    untagged,
+    expecting = "a general id or round (a whole number >= 0), or a list of them"
+)]
 enum OneOrMany {
     One(u32),
     Many(Vec<u32>),
@@ -105,7 +108,7 @@ impl Script {
     pub fn parse(text: &str, source: &str) -> Result<Script, StrategyError> {
         let raw: RawScript = toml::from_str(text).map_err(|e| StrategyError::Parse {
             path: source.to_string(),
-            message: e.to_string().trim_end().replace('\n', " "),
+            message: crate::files::one_line(&e.to_string()),
         })?;
         let invalid = |message: String| StrategyError::Invalid {
             path: source.to_string(),

@@ -1,0 +1,955 @@
+//! The table of bad inputs: command lines, experiment files, strategy
+//! scripts, witnesses and frames a hostile or careless user may hand
+//! byzlab, each with the exit code and a fragment of the one-line error it
+//! must get. Every reproducer of the hostile-input issue is a row. Each
+//! command must finish within 10 s, print exactly one `error:` line and
+//! nothing on stdout (no verdict), never panic, and (where GNU time is
+//! installed to measure it) stay under 200 MB.
+
+use byzlab::types::Algorithm;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// What a row hands byzlab.
+enum Input {
+    /// `byzlab ARGS`.
+    Cli(&'static [&'static str]),
+    /// `byzlab sweep FILE --out DIR` with FILE holding this text.
+    Experiment(&'static str),
+    /// `byzlab run --algorithm om --n 4 --f 1 --strategy FILE`.
+    Script(String),
+    /// `byzlab replay FILE`.
+    Witness(String),
+    /// A frame refused by the decoder of a live run.
+    Frame(Algorithm, Vec<u8>),
+}
+
+struct Row {
+    input: Input,
+    /// Exit code (frames: 0, the run goes on without them).
+    code: i32,
+    /// A fragment of the error line.
+    says: &'static str,
+}
+
+fn row(input: Input, code: i32, says: &'static str) -> Row {
+    Row { input, code, says }
+}
+
+const OM4: &str = "algorithms = [\"om\"]\nn = 4\nf = 1\n";
+
+fn witness(edit: &dyn Fn(&mut serde_json::Value)) -> String {
+    let mut w: serde_json::Value = serde_json::from_str(
+        r#"{"experiment": "bound", "fingerprint": "1d7228d447ac7ea7", "cell": 0, "run_id": "0-3", "algorithm": "om",
+            "n": 3, "f": 1, "m": 1, "traitors": [1], "strategy": {"kind": "enumerated", "choices": "1=0"},
+            "value": "attack", "link": {"kind": "authenticated"}, "seed": 0, "runtime": "direct",
+            "decisions": {"2": "retreat"}, "agreement": true, "validity": false}"#,
+    )
+    .unwrap();
+    edit(&mut w);
+    w.to_string()
+}
+
+fn rows() -> Vec<Row> {
+    use Input::*;
+    let max = "18446744073709551615";
+    let mut rows = vec![
+        // The issue's hangs and false verdicts: m that wraps.
+        row(
+            Cli(&[
+                "run",
+                "--algorithm",
+                "om",
+                "--n",
+                "4",
+                "--f",
+                "1",
+                "--m",
+                "18446744073709551615",
+            ]),
+            2,
+            "n >= m + 2",
+        ),
+        row(
+            Cli(&[
+                "run",
+                "--algorithm",
+                "om",
+                "--n",
+                "4",
+                "--f",
+                "1",
+                "--m",
+                "18446744073709551614",
+            ]),
+            2,
+            "n >= m + 2",
+        ),
+        row(
+            Cli(&[
+                "run",
+                "--algorithm",
+                "sm",
+                "--n",
+                "4",
+                "--f",
+                "1",
+                "--m",
+                "18446744073709551615",
+            ]),
+            2,
+            "n >= m + 2",
+        ),
+        row(
+            Experiment("algorithms = [\"om\"]\nn = 4\nf = 1\nm = 18446744073709551615\n"),
+            2,
+            "n >= m + 2",
+        ),
+        row(
+            Experiment("algorithms = [\"sm\"]\nn = 4\nf = 1\nm = 18446744073709551615\n"),
+            2,
+            "n >= m + 2",
+        ),
+        row(
+            Witness(witness(&|w| w["m"] = serde_json::json!(u64::MAX))),
+            2,
+            "n >= m + 2",
+        ),
+        // Crashes.
+        row(
+            Experiment("algorithms = [\"om\"]\nn = { from = 3, to = 10000000000 }\nf = 1\n"),
+            2,
+            "field `n`",
+        ),
+        row(
+            Experiment("algorithms = [\"om\"]\nn = 4\nf = { from = 0, to = 18446744073709551615 }\n"),
+            2,
+            "field `f`",
+        ),
+        // Runaway memory.
+        row(
+            Cli(&[
+                "run",
+                "--algorithm",
+                "om",
+                "--n",
+                "4",
+                "--f",
+                "1",
+                "--strategy",
+                "/dev/zero",
+            ]),
+            2,
+            "too large",
+        ),
+        row(
+            Experiment("algorithms = [\"om\"]\nn = 4\nf = 1\nstrategies = [\"/dev/zero\"]\n"),
+            2,
+            "too large",
+        ),
+        row(Cli(&["replay", "/dev/zero"]), 2, "too large"),
+        row(
+            Experiment(
+                "algorithms = [\"om\"]\nn = 16\nf = 5\nexhaustive = false\nseeds = 1000000000\nmax_runs_per_cell = 1000000000\n",
+            ),
+            2,
+            "runs",
+        ),
+        // Unclear messages.
+        row(Cli(&["run", "--algorithm", "om", "--n", "-3", "--f", "1"]), 2, "-3"),
+        row(Cli(&["sweep", "experiments/bound.toml", "--jobs", "-1"]), 2, "-1"),
+        row(Cli(&["sweep", "no/such/file.toml"]), 2, "No such file"),
+        row(
+            Experiment("algorithms = [\"om\"]\nn = { from = -1, to = 4 }\nf = 1\n"),
+            2,
+            "a whole number >= 0",
+        ),
+        row(
+            Experiment("algorithms = [\"om\"]\nn = [4, \"x\"]\nf = 1\n"),
+            2,
+            "a whole number >= 0",
+        ),
+        row(
+            Cli(&["run", "--algorithm", "om", "--n", "40", "--f", "13"]),
+            2,
+            "1.368e21 messages",
+        ),
+        row(
+            Cli(&["run", "--algorithm", "sm", "--n", "4096", "--f", "4094"]),
+            2,
+            "signatures",
+        ),
+        // The command line.
+        row(Cli(&["run", "--algorithm", "pm", "--n", "4", "--f", "1"]), 2, "pm"),
+        row(Cli(&["run", "--n", "4", "--f", "1"]), 2, "--algorithm"),
+        row(Cli(&["run", "--algorithm", "om", "--f", "1"]), 2, "--n"),
+        row(Cli(&["run", "--algorithm", "om", "--n", "4"]), 2, "--f"),
+        row(Cli(&["run", "--algorithm", "om", "--n", "1", "--f", "0"]), 2, "n"),
+        row(Cli(&["run", "--algorithm", "om", "--n", "5000", "--f", "1"]), 2, "5000"),
+        row(Cli(&["run", "--algorithm", "om", "--n", "x", "--f", "1"]), 2, "x"),
+        row(Cli(&["run", "--algorithm", "om", "--n", "4", "--f", "-1"]), 2, "-1"),
+        row(Cli(&["run", "--algorithm", "om", "--n", "4", "--f", "9"]), 2, "f"),
+        row(
+            Cli(&["run", "--algorithm", "om", "--n", "4", "--f", "1", "--m", "-1"]),
+            2,
+            "-1",
+        ),
+        row(
+            Cli(&["run", "--algorithm", "om", "--n", "4", "--f", "1", "--traitors", "7"]),
+            2,
+            "7",
+        ),
+        row(
+            Cli(&["run", "--algorithm", "om", "--n", "4", "--f", "2", "--traitors", "1,1"]),
+            2,
+            "1",
+        ),
+        row(
+            Cli(&["run", "--algorithm", "om", "--n", "4", "--f", "1", "--traitors", "1,2"]),
+            2,
+            "f = 1",
+        ),
+        row(
+            Cli(&["run", "--algorithm", "om", "--n", "4", "--f", "1", "--traitors", "a"]),
+            2,
+            "a",
+        ),
+        row(
+            Cli(&[
+                "run",
+                "--algorithm",
+                "om",
+                "--n",
+                "4",
+                "--f",
+                "1",
+                "--strategy",
+                "gremlin",
+            ]),
+            2,
+            "gremlin",
+        ),
+        row(
+            Cli(&[
+                "run",
+                "--algorithm",
+                "om",
+                "--n",
+                "4",
+                "--f",
+                "1",
+                "--strategy",
+                "missing.toml",
+            ]),
+            2,
+            "cannot read",
+        ),
+        row(
+            Cli(&["run", "--algorithm", "om", "--n", "4", "--f", "1", "--value", "charge"]),
+            2,
+            "charge",
+        ),
+        row(
+            Cli(&["run", "--algorithm", "om", "--n", "4", "--f", "1", "--link", "pigeon"]),
+            2,
+            "pigeon",
+        ),
+        row(
+            Cli(&["run", "--algorithm", "om", "--n", "4", "--f", "1", "--link", "dedup"]),
+            2,
+            "channel",
+        ),
+        row(
+            Cli(&[
+                "run",
+                "--algorithm",
+                "om",
+                "--n",
+                "4",
+                "--f",
+                "1",
+                "--link",
+                "fair-loss+fair-loss",
+            ]),
+            2,
+            "two channels",
+        ),
+        row(
+            Cli(&[
+                "run",
+                "--algorithm",
+                "om",
+                "--n",
+                "4",
+                "--f",
+                "1",
+                "--link",
+                "fair-loss+dedup+stubborn",
+            ]),
+            2,
+            "dedup",
+        ),
+        row(
+            Cli(&[
+                "run",
+                "--algorithm",
+                "om",
+                "--n",
+                "4",
+                "--f",
+                "1",
+                "--link",
+                "authenticated+auth",
+            ]),
+            2,
+            "authenticated",
+        ),
+        row(
+            Cli(&[
+                "run",
+                "--algorithm",
+                "om",
+                "--n",
+                "4",
+                "--f",
+                "1",
+                "--link",
+                "fair-loss+auth+auth",
+            ]),
+            2,
+            "repeats",
+        ),
+        row(
+            Cli(&[
+                "run",
+                "--algorithm",
+                "om",
+                "--n",
+                "4",
+                "--f",
+                "1",
+                "--link",
+                "reliable",
+                "--rto",
+                "0",
+            ]),
+            2,
+            "rto",
+        ),
+        row(
+            Cli(&[
+                "run",
+                "--algorithm",
+                "om",
+                "--n",
+                "4",
+                "--f",
+                "1",
+                "--link",
+                "stubborn:x",
+            ]),
+            2,
+            "stubborn:x",
+        ),
+        row(
+            Cli(&[
+                "run",
+                "--algorithm",
+                "om",
+                "--n",
+                "4",
+                "--f",
+                "1",
+                "--link",
+                "fair-loss:2",
+            ]),
+            2,
+            "outside",
+        ),
+        row(
+            Cli(&[
+                "run",
+                "--algorithm",
+                "om",
+                "--n",
+                "4",
+                "--f",
+                "1",
+                "--link",
+                "arbitrary:gremlin",
+            ]),
+            2,
+            "gremlin",
+        ),
+        row(
+            Cli(&[
+                "run",
+                "--algorithm",
+                "om",
+                "--n",
+                "4",
+                "--f",
+                "1",
+                "--link",
+                "arbitrary:tamper@7",
+            ]),
+            2,
+            "outside",
+        ),
+        row(
+            Cli(&[
+                "run",
+                "--algorithm",
+                "om",
+                "--n",
+                "4",
+                "--f",
+                "1",
+                "--adversary",
+                "gremlin",
+                "--link",
+                "arbitrary",
+            ]),
+            2,
+            "gremlin",
+        ),
+        row(
+            Cli(&["run", "--algorithm", "om", "--n", "4", "--f", "1", "--link-rate", "2"]),
+            2,
+            "probability",
+        ),
+        row(
+            Cli(&["run", "--algorithm", "om", "--n", "4", "--f", "1", "--loss", "2"]),
+            2,
+            "probability",
+        ),
+        row(
+            Cli(&["run", "--algorithm", "om", "--n", "4", "--f", "1", "--dup", "-0.5"]),
+            2,
+            "probability",
+        ),
+        row(
+            Cli(&["run", "--algorithm", "om", "--n", "-3", "--f", "1"]),
+            2,
+            "invalid value '-3' for '--n <N>'",
+        ),
+        row(
+            Cli(&["run", "--algorithm", "om", "--n", "4", "--f", "1", "--loss", "nan"]),
+            2,
+            "probability",
+        ),
+        row(
+            Cli(&[
+                "run",
+                "--algorithm",
+                "om",
+                "--n",
+                "4",
+                "--f",
+                "1",
+                "--timing",
+                "eventually",
+            ]),
+            2,
+            "eventually",
+        ),
+        row(
+            Cli(&["run", "--algorithm", "om", "--n", "4", "--f", "1", "--delta", "0"]),
+            2,
+            "delta",
+        ),
+        row(
+            Cli(&["run", "--algorithm", "om", "--n", "4", "--f", "1", "--timeout", "0"]),
+            2,
+            "timeout",
+        ),
+        row(
+            Cli(&[
+                "run",
+                "--algorithm",
+                "om",
+                "--n",
+                "4",
+                "--f",
+                "1",
+                "--gst",
+                "99999999999",
+            ]),
+            2,
+            "exceeds",
+        ),
+        row(
+            Cli(&["run", "--algorithm", "om", "--n", "4", "--f", "1", "--crash", "9@0"]),
+            2,
+            "no such general",
+        ),
+        row(
+            Cli(&["run", "--algorithm", "om", "--n", "4", "--f", "1", "--crash", "1"]),
+            2,
+            "1",
+        ),
+        row(
+            Cli(&[
+                "run",
+                "--algorithm",
+                "om",
+                "--n",
+                "4",
+                "--f",
+                "1",
+                "--crash",
+                "1@0",
+                "--crash",
+                "2@0",
+            ]),
+            2,
+            "counts toward f",
+        ),
+        row(
+            Cli(&[
+                "run",
+                "--algorithm",
+                "om",
+                "--n",
+                "4",
+                "--f",
+                "1",
+                "--recover",
+                "1@20:10",
+            ]),
+            2,
+            "recovers at 10 ms",
+        ),
+        row(
+            Cli(&[
+                "run",
+                "--algorithm",
+                "om",
+                "--n",
+                "4",
+                "--f",
+                "1",
+                "--omission",
+                "1:1.5",
+            ]),
+            2,
+            "probability",
+        ),
+        row(
+            Cli(&[
+                "run",
+                "--algorithm",
+                "om",
+                "--n",
+                "4",
+                "--f",
+                "1",
+                "--runtime",
+                "threads",
+            ]),
+            2,
+            "threads",
+        ),
+        row(
+            Cli(&["run", "--algorithm", "om", "--n", "4", "--f", "1", "--seed", "-1"]),
+            2,
+            "-1",
+        ),
+        row(
+            Cli(&["run", "--algorithm", "om", "--n", "4", "--f", "1", "--bogus"]),
+            2,
+            "--bogus",
+        ),
+        row(Cli(&["frobnicate"]), 2, "frobnicate"),
+        row(Cli(&["two-generals", "--loss", "1.5"]), 2, "1.5"),
+        row(
+            Cli(&["book-shop", "--algorithm", "om", "--byzantine", "nobody"]),
+            2,
+            "nobody",
+        ),
+        row(Cli(&["detect", "--n", "1"]), 2, "n"),
+        // sweep, replay and merge.
+        row(Cli(&["sweep", "experiments/bound.toml", "--jobs", "0"]), 2, "--jobs"),
+        row(Cli(&["sweep", "experiments/bound.toml", "--shard", "3/2"]), 2, "3/2"),
+        row(Cli(&["sweep", "experiments/bound.toml", "--shard", "0/0"]), 2, "0/0"),
+        row(Cli(&["sweep", "experiments"]), 2, "experiments"),
+        row(Cli(&["replay", "no/such/witness.json"]), 2, "No such file"),
+        row(Cli(&["replay", "Cargo.toml"]), 2, "not a byzlab witness"),
+        row(Cli(&["merge"]), 2, "DIRS"),
+        row(Cli(&["merge", "no/such/dir"]), 2, "no/such/dir"),
+        // Experiment files.
+        row(Experiment(""), 2, "missing field"),
+        row(Experiment("this is not toml"), 2, "bad.toml"),
+        row(Experiment("algorithms = [\"om\"]\nn = 4\n"), 2, "missing field `f`"),
+        row(
+            Experiment("algorithms = [\"om\"]\nn = 4\nf = 1\ncolour = 3\n"),
+            2,
+            "colour",
+        ),
+        row(Experiment("algorithms = []\nn = 4\nf = 1\n"), 2, "field `algorithms`"),
+        row(Experiment("algorithms = [\"pm\"]\nn = 4\nf = 1\n"), 2, "pm"),
+        row(Experiment("algorithms = [\"om\"]\nn = []\nf = 1\n"), 2, "field `n`"),
+        row(Experiment("algorithms = [\"om\"]\nn = 1\nf = 0\n"), 2, "field `n`"),
+        row(Experiment("algorithms = [\"om\"]\nn = 5000\nf = 1\n"), 2, "5000"),
+        row(
+            Experiment("algorithms = [\"om\"]\nn = { from = 9, to = 4 }\nf = 1\n"),
+            2,
+            "field `n`",
+        ),
+        row(
+            Experiment("algorithms = [\"om\"]\nn = 4\nf = -1\n"),
+            2,
+            "a whole number >= 0",
+        ),
+        row(
+            Experiment("algorithms = [\"om\"]\nn = 4\nf = 1\nm = \"g+1\"\n"),
+            2,
+            "field `m`",
+        ),
+        row(
+            Experiment("algorithms = [\"om\"]\nn = 4\nf = 1\nlinks = [\"pigeon\"]\n"),
+            2,
+            "field `links`",
+        ),
+        row(
+            Experiment("algorithms = [\"om\"]\nn = 4\nf = 1\nlinks = [\"dedup\"]\n"),
+            2,
+            "field `links`",
+        ),
+        row(
+            Experiment("algorithms = [\"om\"]\nn = 4\nf = 1\nstrategies = [\"nope\"]\n"),
+            2,
+            "nope",
+        ),
+        row(
+            Experiment("algorithms = [\"om\"]\nn = 4\nf = 1\nstrategies = [\"missing.toml\"]\n"),
+            2,
+            "missing.toml",
+        ),
+        row(
+            Experiment("algorithms = [\"om\"]\nn = 4\nf = 1\nplacements = 0\n"),
+            2,
+            "placements",
+        ),
+        row(
+            Experiment("algorithms = [\"om\"]\nn = 4\nf = 1\ncommander = \"sometimes\"\n"),
+            2,
+            "sometimes",
+        ),
+        row(
+            Experiment("algorithms = [\"om\"]\nn = 4\nf = 1\nvalues = [\"charge\"]\n"),
+            2,
+            "charge",
+        ),
+        row(
+            Experiment("algorithms = [\"om\"]\nn = 4\nf = 1\nseeds = 0\n"),
+            2,
+            "seeds",
+        ),
+        row(
+            Experiment("algorithms = [\"om\"]\nn = 4\nf = 1\nruntime = \"threads\"\n"),
+            2,
+            "threads",
+        ),
+        row(
+            Experiment("algorithms = [\"om\"]\nn = 4\nf = 1\nexhaustive = \"yes\"\n"),
+            2,
+            "exhaustive",
+        ),
+        row(
+            Experiment("algorithms = [\"om\"]\nn = 4\nf = 1\ntimings = [\"eventually\"]\n"),
+            2,
+            "eventually",
+        ),
+        row(
+            Experiment("algorithms = [\"om\"]\nn = 4\nf = 1\ndeltas = [0]\n"),
+            2,
+            "field `deltas`",
+        ),
+        row(
+            Experiment("algorithms = [\"om\"]\nn = 4\nf = 1\ntimeouts = [0]\n"),
+            2,
+            "field `timeouts`",
+        ),
+        row(
+            Experiment("algorithms = [\"om\"]\nn = 4\nf = 1\ntimeouts = []\n"),
+            2,
+            "field `timeouts`",
+        ),
+        row(
+            Experiment("algorithms = [\"om\"]\nn = 4\nf = 1\nfaults = [\"meteor\"]\n"),
+            2,
+            "meteor",
+        ),
+        row(
+            Experiment("algorithms = [\"om\"]\nn = 4\nf = 1\nfaults = []\n"),
+            2,
+            "faults",
+        ),
+        row(
+            Experiment(
+                "algorithms = [\"sm\"]\nn = 40\nf = 1\nm = 30\nseeds = 100000000\nmax_runs_per_cell = 100000000\n",
+            ),
+            2,
+            "runs",
+        ),
+        // Strategy scripts.
+        row(Script("this is not toml".into()), 2, "strategy.toml"),
+        row(Script("[[rule]]\nsend = \"maybe\"\n".into()), 2, "maybe"),
+        row(
+            Script("[[rule]]\nfrom = -1\nsend = \"flip\"\n".into()),
+            2,
+            "strategy.toml",
+        ),
+        row(Script("[[rule]]\ncolour = 1\nsend = \"flip\"\n".into()), 2, "colour"),
+        row(Script("[[rule]]\nfrom = 1\n".into()), 2, "send"),
+        row(
+            Script("name = \"two\\nlines\"\n[[rule]]\nsend = \"flip\"\n".into()),
+            2,
+            "name",
+        ),
+        row(Script("name = \"a,b\"\n[[rule]]\nsend = \"flip\"\n".into()), 2, "name"),
+        row(Script("[[rule]]\nfrom = 9\nsend = \"flip\"\n".into()), 2, "9"),
+        row(
+            Script(format!("x = {}1{}\n", "[".repeat(100_000), "]".repeat(100_000))),
+            2,
+            "strategy.toml",
+        ),
+        row(Script(format!("# {}\n", "x".repeat(2 << 20))), 2, "too large"),
+        // Witnesses.
+        row(Witness("{}".into()), 2, "not a byzlab witness"),
+        row(Witness("[1, 2]".into()), 2, "not a byzlab witness"),
+        row(Witness(witness(&|w| w["n"] = serde_json::json!(5000))), 2, "5000"),
+        row(
+            Witness(witness(&|w| w["algorithm"] = serde_json::json!("pm"))),
+            2,
+            "not a byzlab witness",
+        ),
+        row(
+            Witness(witness(&|w| {
+                w["strategy"] = serde_json::json!({"kind": "builtin", "name": "gremlin"})
+            })),
+            2,
+            "gremlin",
+        ),
+        row(Witness(witness(&|w| w["traitors"] = serde_json::json!([9]))), 2, "9"),
+        row(
+            Witness(witness(&|w| w["decisions"] = serde_json::json!({"2": "attack"}))),
+            2,
+            "did not reproduce",
+        ),
+        row(
+            Witness(witness(&|w| w["m"] = serde_json::json!(-1))),
+            2,
+            "not a byzlab witness",
+        ),
+        row(
+            Witness(witness(
+                &|w| w["link"] = serde_json::json!({"kind": "arbitrary", "adversary": "gremlin", "rate": 0.5}),
+            )),
+            2,
+            "gremlin",
+        ),
+        // Frames (the issue's 7-byte amplifier first).
+        row(
+            Frame(Algorithm::Sm, vec![0x01, 0x01, 0xfc, 0xf8, 0xff, 0x7f, 0x00]),
+            0,
+            "frame",
+        ),
+        row(Frame(Algorithm::Sm, vec![]), 0, "frame"),
+        row(Frame(Algorithm::Om, vec![]), 0, "frame"),
+        row(Frame(Algorithm::Om, vec![0x01]), 0, "frame"),
+        row(Frame(Algorithm::Sm, vec![0x01, 0x07]), 0, "frame"),
+        row(Frame(Algorithm::Om, vec![0xff; 4096]), 0, "exceeds the limit"),
+        row(Frame(Algorithm::Sm, vec![0x00; 100_000]), 0, "exceeds the limit"),
+        row(
+            Frame(Algorithm::Sm, vec![0x01, 0x01, 0x01, 0x00, 0xfb, 0xff, 0xff]),
+            0,
+            "frame",
+        ),
+    ];
+    // Sizes that overflow every integer field.
+    for field in ["seeds", "placements", "exhaustive_limit", "max_runs_per_cell"] {
+        let text: &'static str = Box::leak(format!("{OM4}{field} = {max}0\n").into_boxed_str());
+        rows.push(row(Experiment(text), 2, "bad.toml"));
+    }
+    rows
+}
+
+fn bin() -> &'static str {
+    env!("CARGO_BIN_EXE_byzlab")
+}
+
+/// Runs byzlab with `args` in `dir`: exit code, stdout, stderr, peak KiB
+/// (when GNU time is there to measure it). Kills it past 10 s.
+fn byzlab(dir: &Path, args: &[&str]) -> (Option<i32>, String, String, Option<u64>) {
+    let gnu_time = Path::new("/usr/bin/time").exists();
+    let mut cmd = if gnu_time {
+        let mut c = Command::new("/usr/bin/time");
+        c.args(["-f", "peak-kib=%M", "-o", "peak.txt", bin()]);
+        c
+    } else {
+        Command::new(bin())
+    };
+    let child = cmd
+        .args(args)
+        .current_dir(dir)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Read its output while waiting (a long error must not block on a full
+    // pipe), and give up after 10 s.
+    let pid = child.id();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = tx.send(child.wait_with_output());
+    });
+    let out = match rx.recv_timeout(Duration::from_secs(10)) {
+        Ok(out) => out.unwrap(),
+        Err(_) => {
+            let _ = Command::new("kill").args(["-9", &pid.to_string()]).status();
+            panic!("byzlab {args:?} did not finish within 10 s");
+        }
+    };
+    let peak = std::fs::read_to_string(dir.join("peak.txt"))
+        .ok()
+        .and_then(|t| t.lines().find_map(|l| l.strip_prefix("peak-kib=")?.trim().parse().ok()));
+    (
+        out.status.code(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+        peak,
+    )
+}
+
+#[test]
+fn every_bad_input_gets_one_clear_error() {
+    let dir = std::env::temp_dir().join(format!("byzlab-bad-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let rows = rows();
+    assert!(rows.len() >= 100, "only {} rows", rows.len());
+    let mut failures = Vec::new();
+    for (i, r) in rows.iter().enumerate() {
+        let work = dir.join(format!("row-{i}"));
+        std::fs::create_dir_all(&work).unwrap();
+        let file = |name: &str, text: &str| {
+            let p = work.join(name);
+            std::fs::write(&p, text).unwrap();
+            p.display().to_string()
+        };
+        let args: Vec<String> = match &r.input {
+            Input::Frame(alg, bytes) => {
+                let refused = byzlab::fuzzing::refusal(*alg, bytes);
+                let why = refused.unwrap_or_else(|| panic!("row {i}: frame {bytes:02x?} was not refused"));
+                assert!(why.contains(r.says), "row {i}: {why:?} lacks {:?}", r.says);
+                assert_eq!(r.code, 0);
+                // And a live run takes it in its stride.
+                let mut input = vec![u8::from(*alg == Algorithm::Sm), 0, 1, 2];
+                input.extend_from_slice(bytes);
+                assert!(byzlab::fuzzing::frame(&input));
+                continue;
+            }
+            Input::Cli(a) => a
+                .iter()
+                .map(|s| {
+                    if s.starts_with("experiments") || *s == "Cargo.toml" {
+                        root.join(s).display().to_string()
+                    } else {
+                        s.to_string()
+                    }
+                })
+                .collect(),
+            Input::Experiment(text) => vec!["sweep".into(), file("bad.toml", text), "--out".into(), "out".into()],
+            Input::Script(text) => {
+                let p = file("strategy.toml", text);
+                ["run", "--algorithm", "om", "--n", "4", "--f", "1", "--strategy", &p]
+                    .iter()
+                    .map(|s| s.to_string())
+                    .collect()
+            }
+            Input::Witness(text) => vec!["replay".into(), file("witness.json", text)],
+        };
+        let argv: Vec<&str> = args.iter().map(String::as_str).collect();
+        let (code, stdout, stderr, peak) = byzlab(&work, &argv);
+        let shown = if argv.iter().any(|a| a.len() > 200) {
+            "(long input)".to_string()
+        } else {
+            format!("{argv:?}")
+        };
+        let lines: Vec<&str> = stderr.lines().filter(|l| !l.starts_with("peak-kib=")).collect();
+        let line = lines.first().copied().unwrap_or("");
+        let wrong = if code != Some(r.code) {
+            Some(format!("exit {code:?}, not {}", r.code))
+        } else if !stdout.is_empty() {
+            Some(format!("printed {stdout:?}"))
+        } else if stderr.contains("panicked") || stderr.contains("backtrace") {
+            Some("panicked".into())
+        } else if lines.len() != 1 || !line.starts_with("error: ") {
+            Some(format!("{} lines, not one error line", lines.len()))
+        } else if ["IntAxis", "OneOrMany", "MField", "MAxis", "PlacementField", "untagged"]
+            .iter()
+            .any(|t| line.contains(t))
+        {
+            Some("names an internal type".into())
+        } else if line.len() >= 1000 {
+            Some(format!("a {} byte error line", line.len()))
+        } else if !line.contains(r.says) {
+            Some(format!("lacks {:?}", r.says))
+        } else if peak.is_some_and(|kib| kib >= 200 * 1024) {
+            Some(format!("peak {peak:?} KiB"))
+        } else {
+            None
+        };
+        if let Some(w) = wrong {
+            failures.push(format!("row {i} {shown}: {w}: {}", stderr.trim_end()));
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} of {} rows wrong:\n{}",
+        failures.len(),
+        rows.len(),
+        failures.join("\n")
+    );
+}
+
+/// `--out` never overwrites a folder that is not byzlab's: a README.md and
+/// a keep.svg already there survive (the sweep refuses the folder).
+#[test]
+fn a_foreign_out_folder_is_refused_and_left_alone() {
+    let dir = std::env::temp_dir().join(format!("byzlab-foreign-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("README.md"), "mine").unwrap();
+    std::fs::write(dir.join("keep.svg"), "<svg/>").unwrap();
+    std::fs::write(dir.join("exp.toml"), format!("{OM4}runtime = \"direct\"\n")).unwrap();
+    let (code, _, stderr, _) = byzlab(&dir, &["sweep", "exp.toml", "--out", "."]);
+    assert_eq!(code, Some(2), "{stderr}");
+    assert!(stderr.contains("holds no byzlab results"), "{stderr}");
+    assert_eq!(std::fs::read_to_string(dir.join("README.md")).unwrap(), "mine");
+    assert_eq!(std::fs::read_to_string(dir.join("keep.svg")).unwrap(), "<svg/>");
+}
+
+/// The issue's plans that built about 172 M runs in memory (OM n = 16 with
+/// exhaustive and per-cell limits of 1e9, or both at u64::MAX) now build
+/// at most the plan's limit, and fast: the exhaustive search is counted
+/// before it is built and falls back to sampling.
+#[test]
+fn huge_search_limits_build_bounded_plans() {
+    use byzlab::experiment::{plan, spec};
+    for limits in ["1000000000", "18446744073709551615"] {
+        let text = format!(
+            "algorithms = [\"om\"]\nn = 16\nf = 5\nexhaustive_limit = {limits}\nmax_runs_per_cell = {limits}\n"
+        );
+        let start = Instant::now();
+        let s = spec::parse(&text, "t.toml", "t", None).unwrap();
+        let p = plan::build(&s, "t.toml").unwrap();
+        assert!(p.total_runs() as u64 <= plan::MAX_TOTAL_RUNS);
+        assert!(p.cells.iter().all(|c| c.search != plan::Search::Exhaustive));
+        assert!(start.elapsed() < Duration::from_secs(5), "{:?}", start.elapsed());
+    }
+}
