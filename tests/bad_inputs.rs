@@ -792,6 +792,9 @@ fn byzlab(dir: &Path, args: &[&str]) -> (Option<i32>, String, String, Option<u64
     } else {
         Command::new(bin())
     };
+    // Its own process group, so that a timeout kills byzlab too, not only
+    // the GNU time around it.
+    std::os::unix::process::CommandExt::process_group(&mut cmd, 0);
     let child = cmd
         .args(args)
         .current_dir(dir)
@@ -809,7 +812,7 @@ fn byzlab(dir: &Path, args: &[&str]) -> (Option<i32>, String, String, Option<u64
     let out = match rx.recv_timeout(Duration::from_secs(10)) {
         Ok(out) => out.unwrap(),
         Err(_) => {
-            let _ = Command::new("kill").args(["-9", &pid.to_string()]).status();
+            let _ = Command::new("kill").args(["-9", "--", &format!("-{pid}")]).status();
             panic!("byzlab {args:?} did not finish within 10 s");
         }
     };
