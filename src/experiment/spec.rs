@@ -680,10 +680,18 @@ fn runtime(src: &Source<'_>, raw: Option<Spanned<String>>) -> Result<RuntimeKind
 }
 
 /// A count that must be at least 1.
+/// A count of runs or seeds: at least 1, and at most a whole plan's limit
+/// (a larger count could never be run, only mistaken for one that was).
 fn positive(src: &Source<'_>, name: &'static str, v: Option<Spanned<u64>>, default: u64) -> Result<u64, SpecError> {
+    let most = super::plan::MAX_TOTAL_RUNS;
     match v {
         None => Ok(default),
         Some(s) if *s.get_ref() == 0 => Err(src.field(name, s.span(), "must be at least 1".into())),
+        Some(s) if *s.get_ref() > most => Err(src.field(
+            name,
+            s.span(),
+            format!("{} exceeds {most}, the most runs a plan may hold", s.get_ref()),
+        )),
         Some(s) => Ok(s.into_inner()),
     }
 }
