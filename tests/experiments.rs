@@ -194,6 +194,37 @@ fn resume_after_an_interrupted_sweep_neither_loses_nor_duplicates() {
     assert!(err.contains("different plan"), "{err}");
 }
 
+/// Starts `byzlab sweep FILE --out OUT --jobs JOBS --quiet` and returns it
+/// once some rows are on disk, still running (or a test about stopping it
+/// would prove nothing); its stderr is piped.
+fn sweep_until_rows(file: &Path, out: &Path, jobs: &str) -> std::process::Child {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_byzlab"))
+        .args([
+            "sweep",
+            file.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+            "--jobs",
+            jobs,
+            "--quiet",
+        ])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let runs = out.join("runs.csv");
+    let rows = || std::fs::read_to_string(&runs).map(|t| t.lines().count()).unwrap_or(0);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while rows() <= 20 && std::time::Instant::now() < deadline {
+        std::thread::sleep(std::time::Duration::from_millis(2));
+    }
+    assert!(
+        child.try_wait().unwrap().is_none(),
+        "the sweep finished before it was stopped"
+    );
+    child
+}
+
 #[test]
 fn killed_cli_sweep_resumes_to_the_same_rows() {
     let dir = tmp("kill");
@@ -210,32 +241,8 @@ fn killed_cli_sweep_resumes_to_the_same_rows() {
         .total_runs();
     let bin = env!("CARGO_BIN_EXE_byzlab");
     let out = dir.join("out");
-    let mut child = Command::new(bin)
-        .args([
-            "sweep",
-            file.to_str().unwrap(),
-            "--out",
-            out.to_str().unwrap(),
-            "--jobs",
-            "2",
-            "--quiet",
-        ])
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
-    // Kill it once some rows are on disk; it must still be running then, or
-    // this test would prove nothing about resuming.
     let runs = out.join("runs.csv");
-    let rows = || std::fs::read_to_string(&runs).map(|t| t.lines().count()).unwrap_or(0);
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
-    while rows() <= 20 && std::time::Instant::now() < deadline {
-        std::thread::sleep(std::time::Duration::from_millis(2));
-    }
-    assert!(
-        child.try_wait().unwrap().is_none(),
-        "the sweep finished before it was killed"
-    );
+    let mut child = sweep_until_rows(&file, &out, "2");
     child.kill().unwrap();
     child.wait().unwrap();
     let at_kill = record::read_runs(&runs).unwrap().len();
@@ -580,27 +587,8 @@ fn ctrl_c_keeps_the_rows_and_says_how_to_resume() {
     .unwrap();
     let bin = env!("CARGO_BIN_EXE_byzlab");
     let out = dir.join("out");
-    let args = [
-        "sweep",
-        file.to_str().unwrap(),
-        "--out",
-        out.to_str().unwrap(),
-        "--jobs",
-        "1",
-        "--quiet",
-    ];
-    let child = Command::new(bin)
-        .args(args)
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
     let runs = out.join("runs.csv");
-    let rows = || std::fs::read_to_string(&runs).map(|t| t.lines().count()).unwrap_or(0);
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
-    while rows() <= 20 && std::time::Instant::now() < deadline {
-        std::thread::sleep(std::time::Duration::from_millis(2));
-    }
+    let child = sweep_until_rows(&file, &out, "1");
     let sent = Command::new("kill")
         .args(["-INT", &child.id().to_string()])
         .status()
