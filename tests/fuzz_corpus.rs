@@ -18,7 +18,7 @@ fn inputs(dir: &str) -> Vec<(String, Vec<u8>)> {
 
 #[test]
 fn corpora_and_regressions_replay_cleanly() {
-    for kind in ["corpus", "regressions"] {
+    for kind in ["seeds", "corpus", "regressions"] {
         for (_, data) in inputs(&format!("{kind}/frame")) {
             byzlab::fuzzing::frame(&data);
         }
@@ -34,38 +34,40 @@ fn corpora_and_regressions_replay_cleanly() {
     }
 }
 
-/// The seed corpora are what they say: every committed experiment file
-/// plans, every committed witness validates, and the frame seeds are the
+/// The seeds (fuzz/seeds, the starting points of each run) are what they
+/// say: every experiment file plans, every script parses, every witness
+/// validates, and the frame seeds are the
 /// honest frames of the target's runs (so they reach acceptance, not only
 /// decoding).
 #[test]
 fn seeds_are_valid_inputs() {
     let seeds = byzlab::fuzzing::seed_frames();
     assert!(seeds.len() >= 18, "{}", seeds.len());
-    let corpus: Vec<Vec<u8>> = inputs("corpus/frame").into_iter().map(|(_, d)| d).collect();
+    let committed: Vec<Vec<u8>> = inputs("seeds/frame").into_iter().map(|(_, d)| d).collect();
     for s in &seeds {
         assert!(
-            corpus.contains(s),
-            "fuzz/corpus/frame lacks a seed frame; rerun the ignored test write_frame_seeds"
+            committed.contains(s),
+            "fuzz/seeds/frame lacks a seed frame; rerun the ignored test write_frame_seeds"
         );
         assert!(byzlab::fuzzing::frame(s));
     }
-    for (path, data) in inputs("corpus/experiment")
-        .into_iter()
-        .filter(|(p, _)| p.ends_with(".toml"))
-    {
+    for (path, data) in inputs("seeds/experiment") {
         assert!(byzlab::fuzzing::experiment(&data).is_some(), "{path}");
     }
-    let witnesses = inputs("corpus/witness");
-    assert!(witnesses.iter().filter(|(_, d)| byzlab::fuzzing::witness(d)).count() >= 10);
+    for (path, data) in inputs("seeds/script") {
+        assert!(byzlab::fuzzing::script(&data), "{path}");
+    }
+    for (path, data) in inputs("seeds/witness") {
+        assert!(byzlab::fuzzing::witness(&data), "{path}");
+    }
 }
 
-/// Writes the frame seeds into fuzz/corpus/frame (run after a wire change:
+/// Writes the frame seeds into fuzz/seeds/frame (run after a wire change:
 /// `cargo test --release --test fuzz_corpus -- --ignored`).
 #[test]
 #[ignore]
 fn write_frame_seeds() {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz/corpus/frame");
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz/seeds/frame");
     std::fs::create_dir_all(&dir).unwrap();
     for (i, s) in byzlab::fuzzing::seed_frames().iter().enumerate() {
         std::fs::write(dir.join(format!("seed-{i:03}")), s).unwrap();
