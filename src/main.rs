@@ -783,6 +783,23 @@ fn one_line(rendered: &str) -> String {
     format!("{} (see --help)", message.join(" "))
 }
 
+/// An error and its causes on one line, each cause once: a cause whose
+/// text the line already holds (an error that quotes its source) is not
+/// repeated.
+fn error_line(e: &anyhow::Error) -> String {
+    let mut line = String::new();
+    for cause in e.chain() {
+        let text = cause.to_string();
+        if !line.contains(&text) {
+            if !line.is_empty() {
+                line.push_str(": ");
+            }
+            line.push_str(&text);
+        }
+    }
+    line
+}
+
 fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
         Ok(c) => c,
@@ -814,7 +831,7 @@ fn main() -> ExitCode {
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("error: {e:#}");
+            eprintln!("error: {}", error_line(&e));
             ExitCode::from(2)
         }
     }

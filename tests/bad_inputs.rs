@@ -212,6 +212,7 @@ fn rows() -> Vec<Row> {
         row(cli("sweep experiments/bound.toml --shard 0/0"), 2, "0/0"),
         row(cli("sweep experiments"), 2, "experiments"),
         row(cli("replay no/such/witness.json"), 2, "No such file"),
+        row(om4("--strategy no/such/script.toml"), 2, "No such file"),
         row(cli("replay Cargo.toml"), 2, "not a byzlab witness"),
         row(cli("merge"), 2, "DIRS"),
         row(cli("merge no/such/dir"), 2, "no/such/dir"),
@@ -537,6 +538,8 @@ fn every_bad_input_gets_one_clear_error() {
             .any(|t| line.contains(t))
         {
             Some("names an internal type".into())
+        } else if line.matches("(os error").count() > 1 {
+            Some("repeats the OS error".into())
         } else if line.len() >= 1000 {
             Some(format!("a {} byte error line", line.len()))
         } else if !line.contains(r.says) {
