@@ -35,7 +35,8 @@ pub(crate) trait Hooks: Protocol {
 
 impl Traitor {
     /// Lets the strategy rewrite the bytes of the frame `me` sends `to`
-    /// ([`Strategy::frame`]); the bytes are copied only if it changes them.
+    /// ([`Strategy::frame`]); the bytes are copied only if it changes them
+    /// (`Arc::make_mut`), so strategies that leave frames alone cost nothing.
     pub(crate) fn rewrite(&mut self, me: GeneralId, round: Round, to: GeneralId, bytes: Arc<Vec<u8>>) -> Arc<Vec<u8>> {
         let mut signatures = 0;
         let mut ctx = TraitorCtx::new(
@@ -49,13 +50,9 @@ impl Traitor {
             None,
             &mut signatures,
         );
-        let mut rewritten = (*bytes).clone();
-        self.strategy.frame(&mut ctx, to, &mut rewritten);
-        if rewritten == *bytes {
-            bytes
-        } else {
-            Arc::new(rewritten)
-        }
+        let mut bytes = bytes;
+        self.strategy.frame(&mut ctx, to, &mut bytes);
+        bytes
     }
 }
 

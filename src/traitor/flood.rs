@@ -46,10 +46,11 @@ impl Strategy for Flood {
         }
     }
 
-    fn frame(&mut self, ctx: &mut TraitorCtx<'_>, _: GeneralId, bytes: &mut Vec<u8>) {
+    fn frame(&mut self, ctx: &mut TraitorCtx<'_>, _: GeneralId, bytes: &mut std::sync::Arc<Vec<u8>>) {
         if ctx.algorithm != Algorithm::Om {
             return;
         }
+        let bytes = std::sync::Arc::make_mut(bytes);
         self.turn += 1;
         match self.turn % 3 {
             0 => {

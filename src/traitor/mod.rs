@@ -176,7 +176,9 @@ pub trait Strategy {
     /// message hooks above): for attacks on the decoder rather than on the
     /// protocol, such as `flood`'s frames of the wrong length. `ctx` cannot
     /// sign here. Most strategies leave the bytes alone.
-    fn frame(&mut self, ctx: &mut TraitorCtx<'_>, to: GeneralId, bytes: &mut Vec<u8>) {
+    /// The bytes may be shared with other frames: change them through
+    /// `Arc::make_mut`, which copies them first.
+    fn frame(&mut self, ctx: &mut TraitorCtx<'_>, to: GeneralId, bytes: &mut std::sync::Arc<Vec<u8>>) {
         let _ = (ctx, to, bytes);
     }
 }
