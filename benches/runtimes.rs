@@ -1,5 +1,7 @@
 //! The same instance in the actix runtime and the direct runner, side by
-//! side: what the actor adapter costs.
+//! side: what the actor adapter costs, on mid-sized runs and on the small
+//! runs exhaustive cells are made of (one reused `ActixRunner`, as a sweep
+//! worker has).
 
 use byzlab::run::RuntimeKind;
 use byzlab::runtime::actix::ActixRunner;
@@ -28,5 +30,22 @@ fn runtimes(c: &mut Criterion) {
     }
 }
 
-criterion_group!(benches, runtimes);
+fn small_runs(c: &mut Criterion) {
+    let runner = ActixRunner::new();
+    for alg in [Algorithm::Om, Algorithm::Sm] {
+        let mut g = c.benchmark_group(format!("{alg}1_n4_small_runs"));
+        let direct = byzlab::perf::plan(alg, 4, 1, &[], "honest", RuntimeKind::Direct).expect("plan");
+        let mut actix = direct.clone();
+        actix.runtime = RuntimeKind::Actix;
+        g.bench_with_input(BenchmarkId::from_parameter("direct"), &direct, |b, p| {
+            b.iter(|| black_box(byzlab::runtime::execute(p)))
+        });
+        g.bench_with_input(BenchmarkId::from_parameter("actix"), &actix, |b, p| {
+            b.iter(|| black_box(runner.run(p).expect("actix run")))
+        });
+        g.finish();
+    }
+}
+
+criterion_group!(benches, runtimes, small_runs);
 criterion_main!(benches);

@@ -1,8 +1,9 @@
 //! SM(m) agreement in the direct runner over a constant (n, m) grid, with a
 //! loyal commander and with a traitor commander that signs both orders
-//! (split-brain): throughput is signed orders sent per second.
+//! (split-brain): throughput is signed orders sent per second. Then SM(3)
+//! at n = 128 with ed25519 and with ideal signatures, side by side.
 
-use byzlab::run::RuntimeKind;
+use byzlab::run::{RuntimeKind, Signatures};
 use byzlab::types::Algorithm;
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use std::hint::black_box;
@@ -27,5 +28,23 @@ fn sm(c: &mut Criterion) {
     }
 }
 
-criterion_group!(benches, sm);
+/// The same SM(3) run at n = 128 under both signature schemes.
+fn signatures(c: &mut Criterion) {
+    for (label, traitors, strategy) in [("forging_commander", &[0][..], "forge"), ("loyal", &[][..], "honest")] {
+        let mut g = c.benchmark_group(format!("sm3_n128_signatures_{label}"));
+        g.sample_size(10);
+        let ed = byzlab::perf::plan(Algorithm::Sm, 128, 3, traitors, strategy, RuntimeKind::Direct).expect("plan");
+        g.throughput(Throughput::Elements(common::messages(&ed)));
+        for scheme in [Signatures::Ed25519, Signatures::Ideal] {
+            let mut plan = ed.clone();
+            plan.signatures = scheme;
+            g.bench_with_input(BenchmarkId::from_parameter(scheme), &plan, |b, p| {
+                b.iter(|| black_box(byzlab::runtime::execute(p).expect("run")))
+            });
+        }
+        g.finish();
+    }
+}
+
+criterion_group!(benches, sm, signatures);
 criterion_main!(benches);

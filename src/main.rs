@@ -8,7 +8,7 @@ use byzlab::experiment::runner::{self, SweepOptions};
 use byzlab::experiment::{merge, render, report, spec, witness};
 use byzlab::link::{LinkDefaults, LinkSpec, adversary};
 use byzlab::run::NodeFault;
-use byzlab::run::{RunSpec, RuntimeKind};
+use byzlab::run::{RunSpec, RuntimeKind, Signatures};
 use byzlab::runtime::{self, RunReport};
 use byzlab::timing::TimingModel;
 use byzlab::traitor;
@@ -319,6 +319,10 @@ struct PerfArgs {
     /// Skip the sweep target (it takes about half a minute).
     #[arg(long)]
     no_sweep: bool,
+    /// A byzlab binary built from an older commit (scripts/perf.sh builds
+    /// daf5fb2): OM(5) n=20 is then timed against it, alternately.
+    #[arg(long)]
+    baseline: Option<PathBuf>,
 }
 
 #[derive(clap::Args)]
@@ -545,6 +549,9 @@ struct RunArgs {
     /// Runtime: actix (generals as actors) or direct (in-process reference).
     #[arg(long, default_value = "actix", value_parser = parse_from_str::<RuntimeKind>)]
     runtime: RuntimeKind,
+    /// SM's signatures: ed25519, or ideal (unforgeable by construction, checked against the run's ledger; same outcomes, no curve arithmetic).
+    #[arg(long, default_value = "ed25519", value_parser = parse_from_str::<Signatures>)]
+    signatures: Signatures,
     /// Seed for keys, traitor placement and choices, link faults and delays.
     #[arg(long, allow_negative_numbers = true, default_value_t = 0)]
     seed: u64,
@@ -637,6 +644,7 @@ fn cmd_run(args: RunArgs) -> Result<()> {
         value: args.value,
         link,
         runtime: args.runtime,
+        signatures: args.signatures,
         seed: args.seed,
         trace: args.trace,
         timing: args.timing.model.timing,
@@ -689,6 +697,7 @@ fn cmd_perf(args: PerfArgs) -> Result<()> {
         reps: args.reps.max(1),
         exe: std::env::current_exe().context("cannot find the byzlab binary for child runs")?,
         sweep_file: (!args.no_sweep).then(|| args.sweep.clone()),
+        baseline: args.baseline.clone(),
         command: command_line(),
     };
     let targets = byzlab::perf::targets(&opts)?;
@@ -724,7 +733,12 @@ fn print_summary(r: &RunReport) {
         if o.commander_loyal { "loyal" } else { "traitor" },
         o.value
     );
-    println!("link={}  runtime={}  seed={}", o.link, o.runtime, o.seed);
+    let signatures = if o.signatures.is_empty() {
+        String::new()
+    } else {
+        format!("  signatures={}", o.signatures)
+    };
+    println!("link={}  runtime={}{signatures}  seed={}", o.link, o.runtime, o.seed);
     let gst = if o.timing == TimingModel::Partial {
         format!(" gst={}", o.gst_ms)
     } else {

@@ -3,7 +3,10 @@
 //! a run is known before it starts: a run whose trees exceed
 //! [`MAX_OM_TREE_BYTES`] is refused, and a sweep whose workers could hold
 //! more than [`SWEEP_MEMORY_BUDGET`] between them is refused before its first
-//! run. SM keeps a few signed orders per general and is bounded by time, not
+//! run. Trees are counted a byte per entry: an upper bound, since the last
+//! level is held as bits and the frames of the last round (in flight at
+//! once) take two bits an entry, about 3/8 of the count at the peak. SM
+//! keeps a few signed orders per general and is bounded by time, not
 //! memory: a run whose signature checks could exceed
 //! [`MAX_SM_SIGNATURE_CHECKS`] is refused with the estimate.
 

@@ -3,7 +3,7 @@
 //! runs them; `scripts/perf.sh` adds the profiles and is the one command
 //! that regenerates the folder.
 
-use crate::crypto::{ChainHasher, OwnKey, keys_for};
+use crate::crypto::{ChainHasher, OwnKey, Signatures, keys_for};
 use crate::experiment::ExperimentError;
 use crate::run::{RunFailure, RunPlan, RunSpec, RuntimeKind};
 use crate::runtime::actix::ActixRunner;
@@ -185,6 +185,9 @@ pub struct PerfOptions {
     pub exe: std::path::PathBuf,
     /// Experiment file for the jobs-scaling target (`None` skips it).
     pub sweep_file: Option<std::path::PathBuf>,
+    /// A byzlab binary of an older commit to time OM(5) n=20 against
+    /// (`None` reports the target as not measured).
+    pub baseline: Option<std::path::PathBuf>,
     /// Command line, for the README.
     pub command: String,
 }
@@ -235,6 +238,19 @@ pub fn child_run(
     traitors: &str,
     strategy: &str,
 ) -> Result<serde_json::Value, PerfError> {
+    child_run_with(exe, alg, n, m, traitors, strategy, &[])
+}
+
+/// [`child_run`] with more arguments.
+fn child_run_with(
+    exe: &std::path::Path,
+    alg: Algorithm,
+    n: usize,
+    m: usize,
+    traitors: &str,
+    strategy: &str,
+    more: &[&str],
+) -> Result<serde_json::Value, PerfError> {
     let what = format!("{alg} n={n} m={m}");
     let out = std::process::Command::new(exe)
         .args([
@@ -258,6 +274,7 @@ pub fn child_run(
             "--json",
             "--measure",
         ])
+        .args(more)
         .output()
         .map_err(|e| PerfError::Child {
             what: what.clone(),
@@ -393,6 +410,111 @@ pub fn targets(opts: &PerfOptions) -> Result<Vec<Target>, PerfError> {
             ));
             say(&out[out.len() - 1]);
         }
+    }
+
+    // Small runs: what the actor adapter costs where a run is a few frames
+    // (an exhaustive cell is thousands of them). Batches of runs, alternately.
+    for alg in [Algorithm::Om, Algorithm::Sm] {
+        let direct = plan(alg, 4, 1, &[], "honest", RuntimeKind::Direct)?;
+        let mut actix = direct.clone();
+        actix.runtime = RuntimeKind::Actix;
+        let runner = ActixRunner::new();
+        let batch = if alg == Algorithm::Om { 2000 } else { 100 };
+        let per_run = |f: &mut dyn FnMut()| {
+            let t = Instant::now();
+            for _ in 0..batch {
+                f();
+            }
+            t.elapsed().as_secs_f64() / f64::from(batch)
+        };
+        let (r, ta, td) = interleaved(
+            opts.reps.max(9),
+            || Ok(per_run(&mut || drop(std::hint::black_box(runner.run(&actix))))),
+            || Ok(per_run(&mut || drop(std::hint::black_box(runtime::execute(&direct))))),
+        )?;
+        out.push(target(
+            &format!(
+                "{}(1) n=4, small runs: actix time / direct time",
+                alg.as_str().to_uppercase()
+            ),
+            format!("{:.2} us / {:.2} us (batches of {batch})", ta * 1e6, td * 1e6),
+            "<= 2".into(),
+            r,
+            r <= 2.0,
+        ));
+        say(&out[out.len() - 1]);
+    }
+
+    // Ideal signatures against ed25519 on the same run.
+    for (label, traitors, strategy) in [
+        ("forging traitor commander", &[0][..], "forge"),
+        ("loyal commander", &[][..], "honest"),
+    ] {
+        let ed = plan(Algorithm::Sm, 128, 3, traitors, strategy, RuntimeKind::Direct)?;
+        let mut ideal = ed.clone();
+        ideal.signatures = Signatures::Ideal;
+        let (ri, re) = (time_plan(&ideal, 1)?.1, time_plan(&ed, 1)?.1);
+        let same = ri.outcome.decisions == re.outcome.decisions && ri.outcome.counters == re.outcome.counters;
+        let (r, ti, te) = interleaved(
+            opts.reps.max(9),
+            || Ok(seconds(|| runtime::execute(&ideal))),
+            || Ok(seconds(|| runtime::execute(&ed))),
+        )?;
+        let frames = ri.outcome.counters.frames;
+        out.push(target(
+            &format!("SM(3) n=128, {label}: ideal signatures time / ed25519 time"),
+            format!(
+                "{:.2} ms / {:.2} ms ({frames} frames, {:.0} ns a frame with ideal signatures; outcome and counters {})",
+                ti * 1e3,
+                te * 1e3,
+                ti * 1e9 / frames as f64,
+                if same { "identical" } else { "DIFFER" }
+            ),
+            "<= 0.05 (1/20)".into(),
+            r,
+            r <= 0.05 && same,
+        ));
+        say(&out[out.len() - 1]);
+    }
+
+    // OM(5) n=20 against an older build, alternately, each in a child.
+    if let Some(old) = &opts.baseline {
+        let args = |exe: &std::path::Path| -> Result<(f64, f64), PerfError> {
+            let v = child_run_with(exe, Algorithm::Om, 20, 5, "none", "honest", &["--repeat", "5"])?;
+            let wall = v["wall_ms"].as_f64().unwrap_or(f64::NAN);
+            let peak = v["peak_rss_kib"].as_f64().unwrap_or(f64::NAN) / 1024.0;
+            Ok((wall, peak))
+        };
+        let mut peaks = (0.0f64, 0.0f64);
+        let (r, t_old, t_new) = interleaved(
+            opts.reps.max(5),
+            || {
+                let (w, p) = args(old)?;
+                peaks.0 = peaks.0.max(p);
+                Ok(w)
+            },
+            || {
+                let (w, p) = args(&opts.exe)?;
+                peaks.1 = peaks.1.max(p);
+                Ok(w)
+            },
+        )?;
+        out.push(target(
+            "OM(5) n=20 direct: speed-up over commit daf5fb2",
+            format!("{t_old:.0} ms there / {t_new:.0} ms here (mean of 5 runs each, in children)"),
+            ">= 1.5".into(),
+            r,
+            r >= 1.5,
+        ));
+        say(&out[out.len() - 1]);
+        out.push(target(
+            "OM(5) n=20 direct: peak memory here / at commit daf5fb2",
+            format!("{:.1} MiB / {:.1} MiB", peaks.1, peaks.0),
+            "<= 1".into(),
+            peaks.1 / peaks.0,
+            peaks.1 <= peaks.0,
+        ));
+        say(&out[out.len() - 1]);
     }
 
     // Sweeps on 1 and 2 workers.

@@ -3,6 +3,7 @@
 //! Validation happens once, up front, and every mistake gets one clear
 //! message; only a [`RunPlan`] reaches a runtime (STYLE: config in two stages).
 
+pub use crate::crypto::Signatures;
 use crate::link::{LinkError, LinkSpec};
 use crate::memory::{self, MemoryError};
 use crate::rng::{Purpose, stream};
@@ -79,6 +80,8 @@ pub struct RunSpec {
     pub link: LinkSpec,
     /// Runtime.
     pub runtime: RuntimeKind,
+    /// SM's signature scheme (OM signs nothing).
+    pub signatures: Signatures,
     /// Seed of everything random in the run.
     pub seed: u64,
     /// Record every message.
@@ -148,6 +151,7 @@ impl RunSpec {
             value: Value::Attack,
             link: LinkSpec::Authenticated,
             runtime: RuntimeKind::Actix,
+            signatures: Signatures::Ed25519,
             seed: 0,
             trace: false,
             timing: TimingModel::Sync,
@@ -180,6 +184,8 @@ pub struct RunPlan {
     pub link: LinkSpec,
     /// Runtime.
     pub runtime: RuntimeKind,
+    /// SM's signature scheme.
+    pub signatures: Signatures,
     /// Seed.
     pub seed: u64,
     /// Record every message.
@@ -378,6 +384,7 @@ impl RunSpec {
             value: self.value,
             link: self.link,
             runtime: self.runtime,
+            signatures: self.signatures,
             seed: self.seed,
             trace: self.trace,
             timing,

@@ -294,6 +294,9 @@ pub struct Outcome {
     pub link: String,
     /// Runtime that executed the run.
     pub runtime: String,
+    /// SM's signature scheme, when not ed25519 (`ideal`).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub signatures: String,
     /// Decision of every loyal lieutenant, keyed by id.
     pub decisions: BTreeMap<GeneralId, Value>,
     /// IC1: all loyal lieutenants decide alike.

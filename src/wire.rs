@@ -262,9 +262,10 @@ mod tests {
                 msg: relays()
             })
         );
-        // The bytes are bincode's standard varint layout: round, kind, length,
-        // one byte per entry (0 RETREAT, 1 ATTACK, 2 withheld).
-        assert_eq!(bytes, vec![1, 0, 4, 0, 1, 2, 1]);
+        // The bytes are bincode's standard varint layout: round, kind, length
+        // (entries), then two bits per entry (0 RETREAT, 1 ATTACK, 2 withheld),
+        // lowest first: 0 | 1 << 2 | 2 << 4 | 1 << 6.
+        assert_eq!(bytes, vec![1, 0, 4, 0b01_10_01_00]);
         assert!(decode::<Orders>(&bytes, 1 << 20).is_err(), "an OM frame is no SM frame");
     }
 
@@ -289,13 +290,23 @@ mod tests {
     }
 
     #[test]
-    fn om_values_are_packed_as_bytes() {
+    fn om_values_are_packed_four_to_a_byte() {
         let bytes = encode(3, &Relays::filled(1000, Some(Value::Attack)));
-        // round + kind + length prefix + one byte per value
-        assert!(bytes.len() < 1010, "{} bytes", bytes.len());
+        // round + kind + length prefix + a quarter byte per value
+        assert!((250..260).contains(&bytes.len()), "{} bytes", bytes.len());
         let mut bad = encode(1, &relays());
-        *bad.last_mut().unwrap() = 3;
+        *bad.last_mut().unwrap() = 0b11;
         assert!(decode::<Relays>(&bad, 1 << 20).is_err(), "3 is no value");
+        // Three entries leave the top two bits of their byte unused: set, refused.
+        let three = encode(1, &Relays::filled(3, Some(Value::Attack)));
+        assert_eq!(decode::<Relays>(&three, 1 << 20).unwrap().msg.len(), 3);
+        let mut padded = three.clone();
+        *padded.last_mut().unwrap() |= 0b01 << 6;
+        assert!(decode::<Relays>(&padded, 1 << 20).is_err(), "bits past the last entry");
+        // Too few bytes for the entries claimed.
+        let mut short = three;
+        short[2] = 5;
+        assert!(decode::<Relays>(&short, 1 << 20).is_err());
     }
 
     #[test]

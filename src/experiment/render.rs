@@ -128,6 +128,14 @@ pub(crate) fn summary_md(
         results.iter().filter(|c| c.runs > 0).count(),
         shard.map_or(String::new(), |(i, n)| format!(", shard {i} of {n}")),
     );
+    if !plan.spec.signatures.is_default() && plan.spec.algorithms.contains(&Algorithm::Sm) {
+        let _ = writeln!(
+            s,
+            "SM ran with **{} signatures**: unforgeable by construction, each checked against the run's ledger of \
+             what every general signed (the paper's A4 without curve arithmetic; the same outcomes as ed25519).\n",
+            plan.spec.signatures
+        );
+    }
     let _ = writeln!(
         s,
         "Each cell reads `holds (0/N)` when all N runs kept IC1 (agreement) and IC2 (validity), or `violated (k/N)` \

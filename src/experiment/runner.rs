@@ -173,6 +173,7 @@ pub fn run_spec(plan: &ExperimentPlan, cell_id: usize, desc: &RunDesc, trace: bo
         value: desc.value,
         link: cell.link.clone(),
         runtime: plan.spec.runtime,
+        signatures: plan.spec.signatures,
         seed: desc.seed,
         trace,
         timing: cell.timing.model,

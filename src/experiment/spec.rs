@@ -113,6 +113,7 @@ struct Raw {
     values: Option<Spanned<Vec<String>>>,
     seeds: Option<Spanned<u64>>,
     runtime: Option<Spanned<String>>,
+    signatures: Option<Spanned<String>>,
     exhaustive: Option<bool>,
     exhaustive_limit: Option<Spanned<u64>>,
     stop_at_first_violation: Option<bool>,
@@ -205,6 +206,9 @@ pub struct Spec {
     pub seeds: u64,
     /// Runtime.
     pub runtime: RuntimeKind,
+    /// SM's signature scheme; left out of the fingerprint when ed25519.
+    #[serde(default, skip_serializing_if = "crate::crypto::Signatures::is_default")]
+    pub signatures: crate::crypto::Signatures,
     /// Enumerate every OM traitor behaviour where it fits.
     pub exhaustive: bool,
     /// Largest number of runs an exhaustive cell may take.
@@ -339,6 +343,7 @@ pub fn parse(text: &str, path: &str, default_name: &str, base: Option<&Path>) ->
         values: values(&src, raw.values)?,
         seeds: positive(&src, "seeds", raw.seeds, 1)?,
         runtime: runtime(&src, raw.runtime)?,
+        signatures: signatures(&src, raw.signatures)?,
         exhaustive: raw.exhaustive.unwrap_or(true),
         exhaustive_limit: positive(&src, "exhaustive_limit", raw.exhaustive_limit, 20_000)?,
         stop_at_first_violation: raw.stop_at_first_violation.unwrap_or(false),
@@ -679,7 +684,17 @@ fn runtime(src: &Source<'_>, raw: Option<Spanned<String>>) -> Result<RuntimeKind
         .map_err(|e: crate::types::UnknownName| src.field("runtime", span, e.to_string()))
 }
 
-/// A count that must be at least 1.
+/// `signatures`: ed25519 or ideal.
+fn signatures(src: &Source<'_>, raw: Option<Spanned<String>>) -> Result<crate::crypto::Signatures, SpecError> {
+    let Some(r) = raw else {
+        return Ok(crate::crypto::Signatures::Ed25519);
+    };
+    let span = r.span();
+    r.into_inner()
+        .parse()
+        .map_err(|e: crate::types::UnknownName| src.field("signatures", span, e.to_string()))
+}
+
 /// A count of runs or seeds: at least 1, and at most a whole plan's limit
 /// (a larger count could never be run, only mistaken for one that was).
 fn positive(src: &Source<'_>, name: &'static str, v: Option<Spanned<u64>>, default: u64) -> Result<u64, SpecError> {

@@ -56,6 +56,9 @@ pub struct Witness {
     pub seed: u64,
     /// The runtime that ran it (a replay uses the same).
     pub runtime: crate::run::RuntimeKind,
+    /// SM's signature scheme (left out when ed25519).
+    #[serde(default, skip_serializing_if = "crate::crypto::Signatures::is_default")]
+    pub signatures: crate::crypto::Signatures,
     /// What the run decided.
     pub decisions: BTreeMap<GeneralId, Value>,
     /// IC1 as observed.
@@ -108,6 +111,7 @@ pub fn witness_for(plan: &ExperimentPlan, r: &RunRecord) -> Result<Witness, Expe
         faults: desc.faults.clone(),
         seed: desc.seed,
         runtime: plan.spec.runtime,
+        signatures: plan.spec.signatures,
         decisions: o.decisions,
         agreement: o.agreement,
         validity: o.validity,
@@ -153,6 +157,7 @@ pub fn load(text: &str, source: &str) -> Result<(Witness, RunPlan), ExperimentEr
         value: w.value,
         link: w.link.clone(),
         runtime: w.runtime,
+        signatures: w.signatures,
         seed: w.seed,
         trace: true,
         timing: w.timing.model,

@@ -6,7 +6,7 @@
 
 use super::audit::{Audit, Auditor};
 use super::node::{General, Node, Traitor};
-use crate::crypto::{OwnKey, SignatureLedger, keys_for};
+use crate::crypto::{OwnKey, SignatureLedger, run_keys};
 use crate::protocol::om::{self, OmGeneral, Relays, for_each_relay};
 use crate::protocol::sm::{self, Orders, SmGeneral};
 use crate::protocol::{Message, Protocol};
@@ -77,10 +77,10 @@ pub(crate) fn build(plan: &RunPlan) -> Generals {
             _ => OmGeneral::lieutenant(n, m, id),
         }),
         Algorithm::Sm => {
-            let keys = keys_for(plan.seed, n);
+            let keys = run_keys(plan.seed, n, plan.signatures);
             let signing = ledger.clone();
             assemble(plan, ledger, frame_limit(plan), move |id| {
-                // keys_for derives exactly n keys, so every id has one.
+                // run_keys derives exactly n keys, so every id has one.
                 let own = keys.own(id).unwrap_or_else(|| OwnKey::derive(plan.seed, id));
                 SmGeneral::new(n, m, id, value, keys.ring(), own.with_ledger(signing.clone()))
             })

@@ -128,6 +128,10 @@ pub(crate) fn assemble(
         strategy: plan.strategy.name.clone(),
         link: plan.link.label(),
         runtime: plan.runtime.as_str().to_string(),
+        signatures: match plan.algorithm {
+            crate::types::Algorithm::Sm if !plan.signatures.is_default() => plan.signatures.to_string(),
+            _ => String::new(),
+        },
         decisions,
         agreement,
         validity,

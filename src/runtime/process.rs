@@ -28,7 +28,7 @@ pub(crate) struct Effects {
 /// A process in virtual time.
 pub(crate) trait Process: Unpin + 'static {
     /// Its final state.
-    type Report: Send + 'static;
+    type Report: Send + Unpin + 'static;
     /// It starts, at time 0: typically it sets its first timer.
     fn start(&mut self, fx: &mut Effects);
     /// An event of instant `now` reaches it.
