@@ -2,6 +2,9 @@
 # Regenerates results/perf/: the performance targets, the scaling table and
 # plot (byzlab perf), and the profiles of the two heaviest runs.
 #   bash scripts/perf.sh
+# OM(5) n=20 is also timed against commit daf5fb2 (issue 12's baseline),
+# built once in a git worktree under target/baseline-daf5fb2 (about two
+# minutes the first time); without git history that target is skipped.
 # Profiles use `perf` where the kernel allows sampling, else valgrind's
 # callgrind (both from Debian: linux-perf, valgrind); without either the
 # profile files are skipped and the README says so.
@@ -38,4 +41,16 @@ profile() { # name, then byzlab arguments
 
 profile om run --algorithm om --n 20 --f 5 --traitors none --runtime direct --repeat 5
 profile sm run --algorithm sm --n 128 --f 3 --traitors 0 --strategy forge --runtime direct --repeat 100
-"$bin" perf --out "$out"
+baseline=()
+base=target/baseline-daf5fb2
+if git cat-file -e daf5fb2^{commit} 2>/dev/null; then
+  if [ ! -x "$base/target/release/byzlab" ]; then
+    git worktree remove --force "$base" 2>/dev/null || rm -rf "$base"
+    git worktree add --detach "$base" daf5fb2 >/dev/null
+    (cd "$base" && cargo build --release --quiet)
+  fi
+  baseline=(--baseline "$base/target/release/byzlab")
+else
+  echo "commit daf5fb2 not in this clone: the speed-up target is skipped" >&2
+fi
+"$bin" perf --out "$out" "${baseline[@]}"

@@ -126,7 +126,10 @@ pub fn script(data: &[u8]) -> bool {
         return false;
     };
     for (n, m) in [(4, 1), (7, 2), (3, 0)] {
-        let _ = script.check(n, m, "fuzz.toml");
+        let c = crate::traitor::Coalition::new(n, &[0, 1], crate::types::Value::Attack);
+        for alg in [crate::types::Algorithm::Om, crate::types::Algorithm::Sm] {
+            let _ = script.check_run(alg, n, m, &c, "fuzz.toml");
+        }
     }
     true
 }

@@ -31,7 +31,7 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Run one agreement among n generals and report decisions, IC1 and IC2.
-    Run(RunArgs),
+    Run(Box<RunArgs>),
     /// List the built-in traitor strategies and link adversaries.
     Strategies,
     /// Run an experiment file: every cell searched for violations, results written to a folder.
@@ -360,6 +360,10 @@ struct MergeArgs {
     /// Output folder [default: results/<experiment name>].
     #[arg(long)]
     out: Option<PathBuf>,
+    /// Merge even if shards are missing or unfinished (the summary then
+    /// counts only the runs found).
+    #[arg(long)]
+    allow_partial: bool,
 }
 
 fn parse_shard(s: &str) -> Result<(usize, usize), String> {
@@ -464,6 +468,15 @@ fn cmd_replay(args: ReplayArgs) -> Result<()> {
     .flatten()
     .collect();
     print_summary(&report);
+    // A point of the exhaustive search: what each traitor chose, message by message.
+    if let byzlab::traitor::StrategyRef::Enumerated { choices } = &w.strategy
+        && let Ok(choices) = byzlab::traitor::enumerated::decode(choices)
+    {
+        println!("choices of the exhaustive search (what each traitor sent, path=value):");
+        for line in byzlab::traitor::enumerated::describe(w.n, w.m, &choices) {
+            println!("  {line}");
+        }
+    }
     println!(
         "reproduced {} of experiment {}: {}",
         w.run_id,
@@ -481,7 +494,7 @@ fn cmd_merge(args: MergeArgs) -> Result<()> {
     let first = args.dirs.first().context("merge needs at least one folder")?;
     let name = runner::read_manifest(first)?.name;
     let out = args.out.unwrap_or_else(|| PathBuf::from("results").join(name));
-    let (plan, records, cells) = merge::merge(&args.dirs, &out, &command_line())?;
+    let (plan, records, cells) = merge::merge(&args.dirs, &out, &command_line(), args.allow_partial)?;
     print!("{}", render::verdict_table(&cells, &plan));
     println!(
         "{} runs merged from {} folders into {}",
@@ -509,9 +522,9 @@ struct RunArgs {
     /// Traitor ids, comma separated (e.g. 0,3); "none" for no traitors [default: f ids drawn from the seed].
     #[arg(long)]
     traitors: Option<String>,
-    /// Traitor strategy: a built-in name (see `byzlab strategies`) or a .toml script.
-    #[arg(long, default_value = "split-brain")]
-    strategy: String,
+    /// Traitor strategy: a built-in name (see `byzlab strategies`) or a .toml script [default: split-brain].
+    #[arg(long)]
+    strategy: Option<String>,
     /// The commander's order.
     #[arg(long, default_value = "attack", value_parser = parse_from_str::<Value>)]
     value: Value,
@@ -522,21 +535,21 @@ struct RunArgs {
     /// last long enough for 20 tries of a frame (6385 ms at the defaults).
     #[arg(long, default_value = "authenticated")]
     link: String,
-    /// Adversary of an arbitrary channel (see `byzlab strategies`).
-    #[arg(long, default_value = "chaos")]
-    adversary: String,
-    /// Fraction of frames the arbitrary channel's adversary acts on.
-    #[arg(long, allow_negative_numbers = true, value_parser = parse_probability, default_value_t = 0.25)]
-    link_rate: f64,
-    /// Probability that a fair-loss channel loses a frame.
-    #[arg(long, allow_negative_numbers = true, value_parser = parse_probability, default_value_t = 0.1)]
-    loss: f64,
-    /// Probability that a fair-loss channel delivers a frame twice.
-    #[arg(long, allow_negative_numbers = true, value_parser = parse_probability, default_value_t = 0.0)]
-    dup: f64,
-    /// First retransmission timeout of a stubborn layer, in virtual ms (doubles, capped at 16x).
-    #[arg(long, allow_negative_numbers = true, default_value_t = 20)]
-    rto: u64,
+    /// Adversary of an arbitrary channel (see `byzlab strategies`) [default: chaos].
+    #[arg(long)]
+    adversary: Option<String>,
+    /// Fraction of frames the arbitrary channel's adversary acts on [default: 0.25].
+    #[arg(long, allow_negative_numbers = true, value_parser = parse_probability)]
+    link_rate: Option<f64>,
+    /// Probability that a fair-loss channel loses a frame [default: 0.1].
+    #[arg(long, allow_negative_numbers = true, value_parser = parse_probability)]
+    loss: Option<f64>,
+    /// Probability that a fair-loss channel delivers a frame twice [default: 0].
+    #[arg(long, allow_negative_numbers = true, value_parser = parse_probability)]
+    dup: Option<f64>,
+    /// First retransmission timeout of a stubborn layer, in virtual ms (doubles, capped at 16x) [default: 20].
+    #[arg(long, allow_negative_numbers = true)]
+    rto: Option<u64>,
     /// A general that crashes (crash-stop) at a virtual time, as ID@MS; repeat for more.
     #[arg(long, value_parser = parse_crash)]
     crash: Vec<(GeneralId, u64)>,
@@ -615,16 +628,45 @@ fn parse_traitors(s: &str) -> Result<Vec<GeneralId>> {
         .collect()
 }
 
+/// One line per flag given that the run's link does not use: a flag with no
+/// effect is a mistake to point out, not to ignore silently.
+fn unused_link_flags(args: &RunArgs, link: &LinkSpec) -> Vec<String> {
+    use byzlab::link::Layer;
+    let layers: &[Layer] = match link {
+        LinkSpec::Stack { layers } => layers,
+        _ => &[],
+    };
+    let has = |f: fn(&Layer) -> bool| layers.iter().any(f);
+    let arbitrary = matches!(link, LinkSpec::Arbitrary { .. }) || has(|l| matches!(l, Layer::Arbitrary { .. }));
+    let lossy = has(|l| matches!(l, Layer::FairLoss { .. }));
+    let stubborn = has(|l| matches!(l, Layer::Stubborn { .. }));
+    let mut out = Vec::new();
+    let mut flag = |given: bool, used: bool, name: &str, needs: &str| {
+        if given && !used {
+            out.push(format!("{name} has no effect: --link {} has no {needs}", args.link));
+        }
+    };
+    flag(args.adversary.is_some(), arbitrary, "--adversary", "arbitrary channel");
+    flag(args.link_rate.is_some(), arbitrary, "--link-rate", "arbitrary channel");
+    flag(args.loss.is_some(), lossy, "--loss", "fair-loss channel");
+    flag(args.dup.is_some(), lossy, "--dup", "fair-loss channel");
+    flag(args.rto.is_some(), stubborn, "--rto", "stubborn layer");
+    out
+}
+
 fn cmd_run(args: RunArgs) -> Result<()> {
-    let strategy = traitor::resolve(&args.strategy)?;
+    let strategy = traitor::resolve(args.strategy.as_deref().unwrap_or("split-brain"))?;
     let defaults = LinkDefaults {
-        loss: args.loss,
-        dup: args.dup,
-        rto: args.rto,
-        adversary: args.adversary.clone(),
-        rate: args.link_rate,
+        loss: args.loss.unwrap_or(0.1),
+        dup: args.dup.unwrap_or(0.0),
+        rto: args.rto.unwrap_or(20),
+        adversary: args.adversary.clone().unwrap_or_else(|| "chaos".into()),
+        rate: args.link_rate.unwrap_or(0.25),
     };
     let link = LinkSpec::parse_with(&args.link, &defaults).with_context(|| format!("--link {}", args.link))?;
+    for warning in unused_link_flags(&args, &link) {
+        eprintln!("warning: {warning}");
+    }
     let mut faults: Vec<(GeneralId, NodeFault)> = Vec::new();
     faults.extend(args.crash.iter().map(|&(g, at)| (g, NodeFault::Crash { at })));
     faults.extend(
@@ -654,6 +696,15 @@ fn cmd_run(args: RunArgs) -> Result<()> {
         faults,
     };
     let plan = spec.validate()?;
+    if plan.traitors.is_empty()
+        && let Some(s) = &args.strategy
+    {
+        eprintln!("warning: --strategy {s} has no effect: the run has no traitor");
+    }
+    if let Some((script, source)) = &plan.strategy.script {
+        let coalition = traitor::Coalition::new(plan.n, &plan.traitors, plan.value);
+        script.check_run(plan.algorithm, plan.n, plan.m, &coalition, source)?;
+    }
     let started = std::time::Instant::now();
     let mut report = runtime::execute(&plan)?;
     for _ in 1..args.repeat {
@@ -672,8 +723,9 @@ fn cmd_run(args: RunArgs) -> Result<()> {
         if args.trace
             && let Some(obj) = json.as_object_mut()
         {
-            let lines: Vec<String> = report.trace.iter().map(|t| t.to_string()).collect();
-            obj.insert("trace".into(), serde_json::to_value(lines)?);
+            // One object per message: round, t, late, attempt, from, to,
+            // path (OM path or SM chain signers), value, link, claimed.
+            obj.insert("trace".into(), serde_json::to_value(&report.trace)?);
         }
         println!("{}", serde_json::to_string(&json)?);
     } else {
@@ -725,13 +777,23 @@ fn print_summary(r: &RunReport) {
     } else {
         o.traitors.iter().map(|t| t.to_string()).collect::<Vec<_>>().join(",")
     };
+    // A traitor commander's order is what it sent, not --value.
+    let order = if o.commander_loyal {
+        format!("commander loyal  order={}", o.value)
+    } else {
+        let sent: Vec<String> = o
+            .commander_sent
+            .iter()
+            .map(|(g, vs)| {
+                let vs: Vec<&str> = vs.iter().map(|v| v.as_str()).collect();
+                format!("{g}:{}", if vs.is_empty() { "nothing".into() } else { vs.join("+") })
+            })
+            .collect();
+        format!("commander traitor  sent {}", sent.join(" "))
+    };
     println!(
-        "{alg}  n={} f={}  traitors={traitors} ({})  commander {}  order={}",
-        o.n,
-        o.f,
-        o.strategy,
-        if o.commander_loyal { "loyal" } else { "traitor" },
-        o.value
+        "{alg}  n={} f={}  traitors={traitors} ({})  {order}",
+        o.n, o.f, o.strategy
     );
     let signatures = if o.signatures.is_empty() {
         String::new()
@@ -757,11 +819,13 @@ fn print_summary(r: &RunReport) {
             decisions.join(" ")
         }
     );
-    println!(
-        "IC1 agreement {}   IC2 validity {}",
-        holds(o.agreement),
-        holds(o.validity)
-    );
+    // IC2 speaks of a loyal commander only.
+    let ic2 = if o.commander_loyal {
+        format!("IC2 validity {}", holds(o.validity))
+    } else {
+        "IC2 not applicable (traitor commander)".into()
+    };
+    println!("IC1 agreement {}   {ic2}", holds(o.agreement));
     // Every counter of the table that is not zero; messages and bytes always.
     let counters: Vec<String> = Counters::NAMES
         .iter()
@@ -828,7 +892,7 @@ fn main() -> ExitCode {
         }
     };
     let result = match cli.command {
-        Command::Run(args) => cmd_run(args),
+        Command::Run(args) => cmd_run(*args),
         Command::Strategies => {
             cmd_strategies();
             Ok(())

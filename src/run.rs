@@ -1,7 +1,7 @@
 //! One run: the raw spec a user gives, validated into a plan that can run.
 //!
 //! Validation happens once, up front, and every mistake gets one clear
-//! message; only a [`RunPlan`] reaches a runtime (STYLE: config in two stages).
+//! message; only a [`RunPlan`] reaches a runtime (ARCHITECTURE.md: validation happens once).
 
 pub use crate::crypto::Signatures;
 use crate::link::{LinkError, LinkSpec};
@@ -371,9 +371,10 @@ impl RunSpec {
         self.link.validate()?;
         let timeout = self.timeout.or_else(|| self.link.default_timeout(self.delta));
         let timing = Timing::new(self.timing, self.delta, self.gst, timeout)?;
-        if let Some((script, source)) = &self.strategy.script {
-            script.check(n, m, source)?;
-        }
+        // A script's rules are checked against the run by its caller: every
+        // rule must fire in `byzlab run` (`Script::check_run`), some run of
+        // an experiment's plan (`Script::check_plan`); a witness replays a
+        // run whatever its rules did.
         Ok(RunPlan {
             algorithm: self.algorithm,
             n,

@@ -288,6 +288,10 @@ pub struct Outcome {
     pub commander_loyal: bool,
     /// The commander's order (what a loyal commander sends).
     pub value: Value,
+    /// With a traitor commander: what it really sent each lieutenant in
+    /// round 1 (an empty list: nothing). Absent with a loyal commander.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub commander_sent: BTreeMap<GeneralId, Vec<Value>>,
     /// Traitor strategy name.
     pub strategy: String,
     /// Link model name.

@@ -108,6 +108,49 @@ pub fn cell_results(plan: &ExperimentPlan, records: &[RunRecord]) -> Vec<CellRes
         .collect()
 }
 
+/// One strategy's runs in one cell: the rows of `strategies.csv`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StrategyResult {
+    /// The cell's id.
+    pub cell: usize,
+    /// The strategy as `runs.csv` names it (`split-brain`, `scripted:NAME`,
+    /// `enumerated`, or `none` for runs without traitors).
+    pub strategy: String,
+    /// Its runs in the cell.
+    pub runs: usize,
+    /// Runs that broke IC1.
+    pub ic1: usize,
+    /// Runs that broke IC2.
+    pub ic2: usize,
+    /// Runs that broke either.
+    pub violations: usize,
+}
+
+/// Rows per (cell, strategy), cells in plan order, strategies by name.
+pub fn strategy_results(records: &[RunRecord]) -> Vec<StrategyResult> {
+    let mut by: BTreeMap<(usize, &str), StrategyResult> = BTreeMap::new();
+    for r in records {
+        let name = if r.traitors.is_empty() {
+            "none"
+        } else {
+            r.strategy.as_str()
+        };
+        let e = by.entry((r.cell, name)).or_insert_with(|| StrategyResult {
+            cell: r.cell,
+            strategy: name.to_string(),
+            runs: 0,
+            ic1: 0,
+            ic2: 0,
+            violations: 0,
+        });
+        e.runs += 1;
+        e.ic1 += usize::from(!r.agreement);
+        e.ic2 += usize::from(!r.validity);
+        e.violations += usize::from(r.violation);
+    }
+    by.into_values().collect()
+}
+
 /// Cells grouped into tables: one per (algorithm, link, m rule, timing), in
 /// plan order.
 pub fn groups(results: &[CellResult]) -> Vec<Group<'_>> {

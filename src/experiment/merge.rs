@@ -11,18 +11,28 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 /// Combines shard folders into `out`: the same outputs as one unsharded run.
+/// Shards that are missing, or runs of the plan that no folder holds (a
+/// shard that did not finish), are an error naming them, unless
+/// `allow_partial`.
 pub fn merge(
     dirs: &[PathBuf],
     out: &Path,
     command: &str,
+    allow_partial: bool,
 ) -> Result<(ExperimentPlan, Vec<RunRecord>, Vec<CellResult>), ExperimentError> {
     let first = dirs
         .first()
         .ok_or_else(|| ExperimentError::Mismatch("merge needs at least one folder".into()))?;
     let manifest: Manifest = read_manifest(first)?;
     let mut rows: BTreeMap<(usize, usize), RunRecord> = BTreeMap::new();
+    let mut shards = std::collections::BTreeSet::new();
+    let mut count = None;
     for d in dirs {
         let m = read_manifest(d)?;
+        if let Some((i, n)) = m.shard {
+            shards.insert(i);
+            count = Some(n);
+        }
         if m.fingerprint != manifest.fingerprint {
             return Err(ExperimentError::Mismatch(format!(
                 "{} is from another plan (fingerprint {} vs {} in {})",
@@ -48,6 +58,30 @@ pub fn merge(
         }
     }
     let plan = super::plan::build(&manifest.spec, "plan.json")?;
+    if !allow_partial {
+        let missing: Vec<String> = count
+            .map(|n| {
+                (0..n)
+                    .filter(|i| !shards.contains(i))
+                    .map(|i| format!("{i}/{n}"))
+                    .collect()
+            })
+            .unwrap_or_default();
+        if !missing.is_empty() {
+            return Err(ExperimentError::Mismatch(format!(
+                "missing shards: {} (merge every shard's folder, or pass --allow-partial)",
+                missing.join(", ")
+            )));
+        }
+        let absent = plan.total_runs().saturating_sub(rows.len());
+        if absent > 0 {
+            return Err(ExperimentError::Mismatch(format!(
+                "{absent} of the plan's {} runs are in no folder: a shard did not finish (finish it with \
+                 `byzlab sweep ... --shard I/N --resume`, or pass --allow-partial)",
+                plan.total_runs()
+            )));
+        }
+    }
     let records: Vec<RunRecord> = rows.into_values().collect();
     std::fs::create_dir_all(out).map_err(|e| ExperimentError::io(out, e))?;
     write(&out.join("runs.csv"), record::to_csv(&records, true))?;

@@ -382,6 +382,7 @@ pub fn build_within(spec: &Spec, source: &str, limit: u64) -> Result<ExperimentP
             }
         }
     }
+    check_scripts(spec, &cells, source)?;
     if total == 0 {
         let why = cells
             .iter()
@@ -397,6 +398,49 @@ pub fn build_within(spec: &Spec, source: &str, limit: u64) -> Result<ExperimentP
         fingerprint: fingerprint(spec),
         cells,
     })
+}
+
+/// Checks every strategy script of the spec against every run of the plan
+/// that uses it, before any run: a rule that fires in none of them is an
+/// error (a rule naming a general or round some cells lack just does not
+/// apply there).
+fn check_scripts(spec: &Spec, cells: &[Cell], source: &str) -> Result<(), SpecError> {
+    use crate::traitor::Coalition;
+    for strategy in &spec.strategies {
+        let StrategyRef::Script { path, text } = strategy else {
+            continue;
+        };
+        let script = crate::traitor::scripted::Script::parse(text, path).map_err(|e| SpecError::Empty {
+            path: source.to_string(),
+            message: e.to_string(),
+        })?;
+        // Distinct (algorithm, n, m, traitors) of the runs that use it.
+        let mut runs = std::collections::BTreeSet::new();
+        for c in cells {
+            let Some(m) = c.m else { continue };
+            for r in c.runs.iter().filter(|r| &r.strategy == strategy) {
+                runs.insert((c.algorithm, c.n, m, r.traitors.clone()));
+            }
+        }
+        let coalitions: Vec<(Algorithm, usize, usize, Coalition)> = runs
+            .into_iter()
+            .map(|(a, n, m, t)| (a, n, m, Coalition::new(n, &t, Value::Attack)))
+            .collect();
+        if coalitions.is_empty() {
+            continue;
+        }
+        script
+            .check_plan(
+                coalitions.iter().map(|(a, n, m, c)| (*a, *n, *m, c)),
+                path,
+                "this experiment",
+            )
+            .map_err(|e| SpecError::Empty {
+                path: source.to_string(),
+                message: e.to_string(),
+            })?;
+    }
+    Ok(())
 }
 
 /// Where a cell sits: algorithm, link, m rule, timing, n and f.

@@ -77,8 +77,22 @@ pub fn write_plots(
             name += &format!("-{}-d{}-g{}-t{}", t.model, t.delta, t.gst, t.timeout);
         }
         name += ".svg";
-        let title = format!("{}: violated runs / runs (blue line: n = 3f+1)", group.title());
-        heatmap(&out.join(&name), &title, &plan.spec.fs, &plan.spec.ns, &group.cells).map_err(|e| PlotError {
+        // The 3f+1 line is OM's bound (Theorem 1); SM's needs only n >= m+2.
+        let line = group.algorithm == Algorithm::Om;
+        let title = if line {
+            format!("{}: violated runs / runs (blue line: n = 3f+1)", group.title())
+        } else {
+            format!("{}: violated runs / runs", group.title())
+        };
+        heatmap(
+            &out.join(&name),
+            &title,
+            &plan.spec.fs,
+            &plan.spec.ns,
+            &group.cells,
+            line,
+        )
+        .map_err(|e| PlotError {
             file: name.clone(),
             message: e.to_string(),
         })?;
@@ -115,22 +129,26 @@ pub fn write_plots(
     Ok(files)
 }
 
-fn heatmap(path: &Path, title: &str, fs: &[usize], ns: &[usize], cells: &[&CellResult]) -> PlotResult<()> {
-    let (f0, f1) = (fs[0] as f64 - 0.5, fs[fs.len() - 1] as f64 + 0.5);
-    let (n0, n1) = (ns[0] as f64 - 0.5, ns[ns.len() - 1] as f64 + 0.5);
+/// The n x f grid: a row per n swept and a column per f, evenly spaced
+/// whatever the values (n = 4, 8, ..., 1024 gets a row each), a tick and
+/// label at each; `line` draws OM's n = 3f+1 boundary as a staircase.
+fn heatmap(path: &Path, title: &str, fs: &[usize], ns: &[usize], cells: &[&CellResult], line: bool) -> PlotResult<()> {
     let width = 160 + 110 * fs.len() as u32;
     let height = 140 + 34 * ns.len() as u32;
-    let root = SVGBackend::new(path, (width.max(420), height)).into_drawing_area();
+    let width = width.max(title.len() as u32 * 9 + 40);
+    let root = SVGBackend::new(path, (width, height)).into_drawing_area();
     root.fill(&WHITE)?;
     let mut chart = ChartBuilder::on(&root)
         .caption(title, ("sans-serif", 16))
         .margin(12)
         .x_label_area_size(36)
-        .y_label_area_size(40)
-        .build_cartesian_2d(f0..f1, n0..n1)?;
-    let int_label = |v: &f64| {
-        if (v - v.round()).abs() < 1e-6 {
-            format!("{v:.0}")
+        .y_label_area_size(50)
+        .build_cartesian_2d(-0.5..fs.len() as f64 - 0.5, -0.5..ns.len() as f64 - 0.5)?;
+    // Positions are indices into fs and ns; labels are the values.
+    let label = |values: &[usize], v: f64| {
+        let i = v.round();
+        if (v - i).abs() < 1e-6 && i >= 0.0 {
+            values.get(i as usize).map_or(String::new(), |x| x.to_string())
         } else {
             String::new()
         }
@@ -142,11 +160,17 @@ fn heatmap(path: &Path, title: &str, fs: &[usize], ns: &[usize], cells: &[&CellR
         .y_desc("n (generals)")
         .x_labels(fs.len() * 2 + 1)
         .y_labels(ns.len() * 2 + 1)
-        .x_label_formatter(&int_label)
-        .y_label_formatter(&int_label)
+        .x_label_formatter(&|v| label(fs, *v))
+        .y_label_formatter(&|v| label(ns, *v))
         .draw()?;
     for c in cells {
-        let (f, n) = (c.cell.f as f64, c.cell.n as f64);
+        let (Some(fi), Some(ni)) = (
+            fs.iter().position(|&f| f == c.cell.f),
+            ns.iter().position(|&n| n == c.cell.n),
+        ) else {
+            continue;
+        };
+        let (f, n) = (fi as f64, ni as f64);
         let (fill, text) = match c.verdict {
             CellVerdict::Holds => (RGBColor(134, 201, 134), format!("0/{}", c.runs)),
             CellVerdict::Violated => {
@@ -168,15 +192,16 @@ fn heatmap(path: &Path, title: &str, fs: &[usize], ns: &[usize], cells: &[&CellR
             ("sans-serif", 11),
         )))?;
     }
-    // The n = 3f+1 boundary: a staircase between n = 3f and n = 3f+1.
-    let mut stair = Vec::new();
-    for &f in fs {
-        let y = (3 * f) as f64 + 0.5;
-        stair.push((f as f64 - 0.5, y));
-        stair.push((f as f64 + 0.5, y));
+    if line {
+        // Between the last row with n <= 3f and the first with n > 3f.
+        let mut stair = Vec::new();
+        for (fi, &f) in fs.iter().enumerate() {
+            let y = ns.iter().filter(|&&n| n <= 3 * f).count() as f64 - 0.5;
+            stair.push((fi as f64 - 0.5, y));
+            stair.push((fi as f64 + 0.5, y));
+        }
+        chart.draw_series(LineSeries::new(stair, BLUE.stroke_width(3)))?;
     }
-    let stair: Vec<(f64, f64)> = stair.into_iter().map(|(x, y)| (x, y.clamp(n0, n1))).collect();
-    chart.draw_series(LineSeries::new(stair, BLUE.stroke_width(3)))?;
     root.present()?;
     Ok(())
 }

@@ -2,7 +2,7 @@
 //! (Markdown) and of the terminal, both from one grid renderer, and the rest
 //! of summary.md.
 
-use super::cells::{CellResult, Group, groups};
+use super::cells::{CellResult, Group, StrategyResult, groups};
 use super::plan::{ExperimentPlan, Search};
 use super::record::RunRecord;
 use crate::types::Algorithm;
@@ -109,6 +109,7 @@ fn group_notes(s: &mut String, group: &Group<'_>, records: &[RunRecord]) {
 pub(crate) fn summary_md(
     plan: &ExperimentPlan,
     results: &[CellResult],
+    by_strategy: &[StrategyResult],
     records: &[RunRecord],
     command: &str,
     shard: Option<(usize, usize)>,
@@ -121,11 +122,16 @@ pub(crate) fn summary_md(
     }
     let _ = writeln!(
         s,
-        "Made by `{command}` with byzlab {} (plan fingerprint `{}`): {} runs in {} cells{}.\n",
+        "Made by `{command}` with byzlab {} (plan fingerprint `{}`): {} runs in {} cells{}{}.\n",
         env!("CARGO_PKG_VERSION"),
         plan.fingerprint,
         records.len(),
-        results.iter().filter(|c| c.runs > 0).count(),
+        results.len(),
+        // As the console counts them: every cell, those with no run named.
+        match results.iter().filter(|c| c.runs == 0).count() {
+            0 => String::new(),
+            k => format!(" ({k} of them without a run: n/a or not run)"),
+        },
         shard.map_or(String::new(), |(i, n)| format!(", shard {i} of {n}")),
     );
     if !plan.spec.signatures.is_default() && plan.spec.algorithms.contains(&Algorithm::Sm) {
@@ -163,6 +169,7 @@ pub(crate) fn summary_md(
         }
         let _ = writeln!(s);
     }
+    breakers(&mut s, results, by_strategy);
     let witnesses: Vec<&CellResult> = results.iter().filter(|c| c.witness.is_some()).collect();
     if !witnesses.is_empty() {
         let _ = writeln!(
@@ -175,6 +182,35 @@ pub(crate) fn summary_md(
         let _ = writeln!(s, "![{svg}]({svg})\n");
     }
     s
+}
+
+/// Which strategies broke each violated cell (from `strategies.csv`): one
+/// line per cell, strategies with their share of violating runs, most
+/// first; the cell's witness file at the end.
+fn breakers(s: &mut String, results: &[CellResult], by_strategy: &[StrategyResult]) {
+    let violated: Vec<&CellResult> = results.iter().filter(|c| c.violations > 0).collect();
+    if violated.is_empty() {
+        return;
+    }
+    let _ = writeln!(
+        s,
+        "**Which strategies broke each violated cell** (violating runs / runs of that strategy; \
+         all of them in `strategies.csv`):\n"
+    );
+    for c in violated {
+        let mut hits: Vec<&StrategyResult> = by_strategy
+            .iter()
+            .filter(|x| x.cell == c.cell.id && x.violations > 0)
+            .collect();
+        hits.sort_by_key(|x| std::cmp::Reverse(x.violations));
+        let list: Vec<String> = hits
+            .iter()
+            .map(|x| format!("{} {}/{}", x.strategy, x.violations, x.runs))
+            .collect();
+        let witness = c.witness_file().map_or(String::new(), |w| format!(" ([witness]({w}))"));
+        let _ = writeln!(s, "- {}: {}{witness}", c.cell.label(), list.join(", "));
+    }
+    let _ = writeln!(s);
 }
 
 /// The verdict table printed at the end of a sweep.

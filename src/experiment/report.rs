@@ -2,7 +2,7 @@
 //! `summary.md`, `README.md`, witnesses and plots.
 
 use super::ExperimentError;
-use super::cells::{CellResult, CellVerdict, cell_results};
+use super::cells::{CellResult, CellVerdict, cell_results, strategy_results};
 use super::plan::ExperimentPlan;
 use super::plots;
 use super::record::RunRecord;
@@ -88,6 +88,40 @@ pub fn write_all(
     }
     write(&out.join("cells.csv"), w.into_inner().unwrap_or_default())?;
 
+    // Which attack broke what: one row per (cell, strategy).
+    let by_strategy = strategy_results(records);
+    let mut w = csv::Writer::from_writer(Vec::new());
+    let _ = w.write_record([
+        "cell",
+        "algorithm",
+        "link",
+        "n",
+        "f",
+        "m",
+        "strategy",
+        "runs",
+        "ic1_violations",
+        "ic2_violations",
+        "violations",
+    ]);
+    for s in &by_strategy {
+        let Some(cell) = plan.cells.get(s.cell) else { continue };
+        let _ = w.write_record([
+            s.cell.to_string(),
+            cell.algorithm.to_string(),
+            cell.link.label(),
+            cell.n.to_string(),
+            cell.f.to_string(),
+            cell.m.map_or(String::new(), |m| m.to_string()),
+            s.strategy.clone(),
+            s.runs.to_string(),
+            s.ic1.to_string(),
+            s.ic2.to_string(),
+            s.violations.to_string(),
+        ]);
+    }
+    write(&out.join("strategies.csv"), w.into_inner().unwrap_or_default())?;
+
     let wdir = out.join("witnesses");
     if results.iter().any(|c| c.witness.is_some()) {
         std::fs::create_dir_all(&wdir).map_err(|e| ExperimentError::io(&wdir, e))?;
@@ -103,13 +137,14 @@ pub fn write_all(
     let svgs = plots::write_plots(out, plan, &results, records)?;
     write(
         &out.join("summary.md"),
-        summary_md(plan, &results, records, command, shard, &svgs),
+        summary_md(plan, &results, &by_strategy, records, command, shard, &svgs),
     )?;
     write(
         &out.join("README.md"),
         format!(
             "# results/{name}\n\nProduced by the committed code with:\n\n    {command}\n\nwith byzlab {v} (plan fingerprint {fp}). Do not edit by hand: rerun the command.\n\n\
-             Files: `runs.csv` (one row per run), `cells.csv` (one row per cell), `summary.md` (verdict tables), \
+             Files: `runs.csv` (one row per run), `cells.csv` (one row per cell), `strategies.csv` (one row per cell and \
+             strategy: which attack broke what), `summary.md` (verdict tables), \
              `witnesses/` (first violation of each cell; rerun with `byzlab replay FILE`), `*.svg` (plots), `plan.json` (the validated plan).\n",
             name = plan.spec.name,
             v = env!("CARGO_PKG_VERSION"),

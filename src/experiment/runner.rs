@@ -80,7 +80,7 @@ pub struct SweepResult {
     pub elapsed: Duration,
 }
 
-const OWNED: &[&str] = &["runs.csv", "cells.csv", "summary.md", "plan.json", "README.md"];
+const OWNED: &[&str] = &["runs.csv", "cells.csv", "strategies.csv", "summary.md", "plan.json", "README.md"];
 
 /// Whether `name` is a plot a sweep writes.
 fn is_our_plot(name: &str) -> bool {
@@ -204,7 +204,7 @@ struct Unit {
 type Row = (RunRecord, Vec<u8>);
 
 enum Msg {
-    Rows { rows: Vec<Row>, runs: usize },
+    Rows { rows: Vec<Row>, runs: usize, cost: u64 },
     Failed(ExperimentError),
 }
 
@@ -278,6 +278,7 @@ pub fn sweep(plan: &ExperimentPlan, opts: &SweepOptions) -> Result<SweepResult, 
 
     let mut units = Vec::new();
     let mut todo = 0usize;
+    let mut todo_cost = 0u64;
     for cell in plan.cells.iter().filter(|c| ExperimentPlan::in_shard(c.id, opts.shard)) {
         for lo in (0..cell.runs.len()).step_by(CHUNK) {
             let hi = (lo + CHUNK).min(cell.runs.len());
@@ -288,11 +289,12 @@ pub fn sweep(plan: &ExperimentPlan, opts: &SweepOptions) -> Result<SweepResult, 
             if pending > 0 {
                 units.push(Unit { cell: cell.id, lo, hi });
                 todo += pending;
+                todo_cost += pending as u64 * run_cost(plan, cell);
             }
         }
     }
     let resumed = done.len();
-    let bar = progress_bar(opts.progress, todo as u64);
+    let mut progress = Progress::new(opts.progress, todo, todo_cost);
     let next = AtomicUsize::new(0);
     let abort = AtomicBool::new(false);
     let first_violation: Vec<AtomicUsize> = plan.cells.iter().map(|_| AtomicUsize::new(usize::MAX)).collect();
@@ -351,7 +353,8 @@ pub fn sweep(plan: &ExperimentPlan, opts: &SweepOptions) -> Result<SweepResult, 
                             }
                         }
                     }
-                    if tx.send(Msg::Rows { rows, runs }).is_err() {
+                    let cost = runs as u64 * run_cost(plan, cell);
+                    if tx.send(Msg::Rows { rows, runs, cost }).is_err() {
                         return;
                     }
                 }
@@ -361,7 +364,7 @@ pub fn sweep(plan: &ExperimentPlan, opts: &SweepOptions) -> Result<SweepResult, 
         let mut synced = Instant::now();
         for msg in rx {
             match msg {
-                Msg::Rows { rows, runs } => {
+                Msg::Rows { rows, runs, cost } => {
                     executed += rows.len();
                     let chunk: Vec<u8> = rows.iter().flat_map(|(_, line)| line.iter().copied()).collect();
                     // Appended, never truncated; forced to disk once a second.
@@ -377,7 +380,7 @@ pub fn sweep(plan: &ExperimentPlan, opts: &SweepOptions) -> Result<SweepResult, 
                     for row in rows {
                         all.insert((row.0.cell, row.0.index), row);
                     }
-                    bar.inc(runs as u64);
+                    progress.advance(runs, cost);
                 }
                 Msg::Failed(e) => {
                     failure.get_or_insert(e);
@@ -385,7 +388,7 @@ pub fn sweep(plan: &ExperimentPlan, opts: &SweepOptions) -> Result<SweepResult, 
             }
         }
     });
-    bar.finish_and_clear();
+    progress.finish();
     let synced = file.sync_data().map_err(|e| ExperimentError::io(&runs_path, e));
     if let Some(e) = failure {
         return Err(e);
@@ -428,21 +431,92 @@ fn write_rows<'a>(path: &Path, rows: impl Iterator<Item = &'a Row>) -> Result<()
     super::write_atomic(path, &bytes)
 }
 
-/// A progress bar on stderr with rate and ETA, or a quiet stand-in when
-/// stderr is not a terminal (CI logs, pipes).
-fn progress_bar(enabled: bool, total: u64) -> indicatif::ProgressBar {
-    if !enabled || !std::io::stderr().is_terminal() {
-        return indicatif::ProgressBar::hidden();
+/// What one run of `cell` is expected to cost, in rough nanoseconds: OM's
+/// values relayed, SM's frames and signatures (ed25519 checks dominate
+/// where they are used), and a fixed cost per run. Only the ETA uses it: a
+/// sweep's cells differ in cost by orders of magnitude, so counting runs
+/// alone would promise a small-cell sweep's pace to its big cells.
+fn run_cost(plan: &ExperimentPlan, cell: &super::plan::Cell) -> u64 {
+    let (n, m) = (cell.n as u64, cell.m.unwrap_or(0) as u64);
+    let work = match cell.algorithm {
+        crate::types::Algorithm::Om => 5 * crate::protocol::om::message_count(cell.n, cell.m.unwrap_or(0)),
+        crate::types::Algorithm::Sm => {
+            let frames = 100 * (m + 1).min(2) * n * n.saturating_sub(1);
+            let signature = match plan.spec.signatures {
+                crate::crypto::Signatures::Ed25519 => 50_000,
+                crate::crypto::Signatures::Ideal => 500,
+            };
+            frames + 2 * (m + 1) * n * signature
+        }
+    };
+    work.saturating_add(10_000)
+}
+
+/// How a sweep shows its progress: a bar on a terminal, a plain line every
+/// few seconds elsewhere (Slurm, CI, a pipe), nothing with `--quiet`. The
+/// ETA weighs runs by [`run_cost`].
+struct Progress {
+    bar: Option<indicatif::ProgressBar>,
+    lines: bool,
+    runs: (usize, usize),
+    cost: (u64, u64),
+    started: Instant,
+    said: Instant,
+}
+
+/// How often the plain progress line is printed.
+const PROGRESS_EVERY: Duration = Duration::from_secs(5);
+
+impl Progress {
+    fn new(enabled: bool, runs: usize, cost: u64) -> Progress {
+        let terminal = std::io::stderr().is_terminal();
+        let bar = (enabled && terminal).then(|| {
+            let bar = indicatif::ProgressBar::new(cost.max(1));
+            let style = indicatif::ProgressStyle::with_template(
+                "{spinner} [{elapsed_precise}] {wide_bar} {msg}  ETA {eta} (weighted by run cost)",
+            )
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar());
+            bar.set_style(style);
+            bar.set_message(format!("0/{runs} runs"));
+            bar.enable_steady_tick(Duration::from_millis(200));
+            bar
+        });
+        Progress {
+            bar,
+            lines: enabled && !terminal,
+            runs: (0, runs),
+            cost: (0, cost.max(1)),
+            started: Instant::now(),
+            said: Instant::now(),
+        }
     }
-    let bar = indicatif::ProgressBar::new(total);
-    let style = indicatif::ProgressStyle::with_template(
-        "{spinner} [{elapsed_precise}] {wide_bar} {human_pos}/{human_len} runs  {rate}  ETA {eta}",
-    )
-    .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
-    .with_key("rate", |s: &indicatif::ProgressState, w: &mut dyn std::fmt::Write| {
-        let _ = write!(w, "{:.0} runs/s", s.per_sec());
-    });
-    bar.set_style(style);
-    bar.enable_steady_tick(Duration::from_millis(200));
-    bar
+
+    fn advance(&mut self, runs: usize, cost: u64) {
+        self.runs.0 += runs;
+        self.cost.0 = (self.cost.0 + cost).min(self.cost.1);
+        if let Some(bar) = &self.bar {
+            bar.set_position(self.cost.0);
+            bar.set_message(format!("{}/{} runs", self.runs.0, self.runs.1));
+        }
+        if self.lines && self.said.elapsed() >= PROGRESS_EVERY {
+            self.said = Instant::now();
+            let elapsed = self.started.elapsed().as_secs_f64();
+            let share = self.cost.0 as f64 / self.cost.1 as f64;
+            let eta = if share > 0.0 { elapsed * (1.0 - share) / share } else { f64::NAN };
+            eprintln!(
+                "progress: {}/{} runs, {:.0}% of the estimated work, {:.0} s elapsed, about {:.0} s left",
+                self.runs.0,
+                self.runs.1,
+                100.0 * share,
+                elapsed,
+                eta
+            );
+        }
+    }
+
+    fn finish(&self) {
+        if let Some(bar) = &self.bar {
+            bar.finish_and_clear();
+        }
+    }
 }

@@ -159,21 +159,33 @@ impl Store for [u8] {
 /// loop, receiver side: below one prefix, the paths land a fixed stride
 /// apart in `r`'s tree. The frame's length is the caller's to check.
 pub fn scatter<S: Store + ?Sized>(n: usize, round: Round, s: GeneralId, r: GeneralId, frame: &Relays, level: &mut S) {
-    let mut values = frame.attacks();
+    // Entry k is ATTACK (entries past the frame's end read as RETREAT).
+    let packed = frame.packed.as_slice();
+    let attack = |k: usize| {
+        packed
+            .get(k / PER_BYTE)
+            .is_some_and(|&b| (b >> (BITS * (k % PER_BYTE))) & 3 == 1)
+    };
+    let mut k = 0;
     if round <= 2 {
-        return for_each_relay_index(n, round, s, r, |_, ir| level.put(ir, values.next().unwrap_or(false)));
+        return for_each_relay_index(n, round, s, r, |_, ir| {
+            level.put(ir, attack(k));
+            k += 1;
+        });
     }
     for_each_block(n, round, s, r, |b| {
         // Lieutenants below s come first (s's digit one lower after them).
         let stride = b.leaf_radix;
         let mut at = (b.receiver_base * stride + b.skip_s).wrapping_sub(1);
         for _ in 0..b.skip_s {
-            level.put(at, values.next().unwrap_or(false));
+            level.put(at, attack(k));
+            k += 1;
             at += stride;
         }
         let mut at = (b.receiver_base + b.skip_s + 1) * stride + b.skip_s;
         for _ in b.skip_s + 1..b.radix {
-            level.put(at, values.next().unwrap_or(false));
+            level.put(at, attack(k));
+            k += 1;
             at += stride;
         }
     });
@@ -482,15 +494,6 @@ impl Relays {
             let b = &mut self.packed[i / PER_BYTE];
             *b = (*b & !(3 << shift)) | Self::byte(value) << shift;
         }
-    }
-
-    /// Whether each entry, in order, is ATTACK.
-    fn attacks(&self) -> impl Iterator<Item = bool> + '_ {
-        let attack = Value::Attack.to_byte();
-        self.packed
-            .iter()
-            .flat_map(move |&b| [b & 3, (b >> 2) & 3, (b >> 4) & 3, b >> 6].map(|c| c == attack))
-            .take(self.len)
     }
 }
 

@@ -42,6 +42,9 @@ pub struct GeneralReport {
     pub decided_at: Option<crate::timing::Millis>,
     /// It failed benignly (crashed, recovered or omitted) during the run.
     pub failed: bool,
+    /// A traitor commander: the values it sent each lieutenant in round 1
+    /// (empty where it sent nothing); empty for everyone else.
+    pub sent: BTreeMap<GeneralId, Vec<Value>>,
 }
 
 /// Everything a run produced.
@@ -146,6 +149,11 @@ pub(crate) fn assemble(
             .filter_map(|g| g.decided_at)
             .max()
             .unwrap_or(0),
+        commander_sent: generals
+            .iter()
+            .find(|g| g.id == COMMANDER && !g.loyal)
+            .map(|g| g.sent.clone())
+            .unwrap_or_default(),
         failed: plan
             .faults
             .iter()

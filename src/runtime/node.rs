@@ -59,6 +59,8 @@ pub(crate) struct Node<P> {
     counters: Counters,
     frame_limit: usize,
     trace: bool,
+    /// A traitor commander's round-1 values, by lieutenant.
+    sent: std::collections::BTreeMap<GeneralId, Vec<crate::types::Value>>,
 }
 
 impl<P: Hooks> Node<P> {
@@ -69,6 +71,7 @@ impl<P: Hooks> Node<P> {
             counters: Counters::default(),
             frame_limit,
             trace,
+            sent: Default::default(),
         }
     }
 
@@ -92,7 +95,7 @@ impl<P: Hooks> Node<P> {
             &mut signatures,
         );
         let mut honest = honest.into_iter().peekable();
-        let out = self
+        let out: Vec<Dispatch<P::Msg>> = self
             .proto
             .recipients(round)
             .into_iter()
@@ -105,6 +108,17 @@ impl<P: Hooks> Node<P> {
             })
             .collect();
         self.counters.signatures_made += signatures;
+        if round == 1 && self.proto.id() == crate::types::COMMANDER {
+            for d in &out {
+                let values = self
+                    .proto
+                    .describe(round, d.to, &d.msg)
+                    .iter()
+                    .map(|m| m.value)
+                    .collect();
+                self.sent.insert(d.to, values);
+            }
+        }
         out
     }
 }
@@ -193,6 +207,7 @@ impl<P: Hooks> General for Node<P> {
             counters,
             decided_at: None,
             failed: false,
+            sent: self.sent.clone(),
         }
     }
 }

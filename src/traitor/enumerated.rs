@@ -63,6 +63,37 @@ pub fn encode(choices: &Choices) -> String {
         .join(";")
 }
 
+/// The choices of one search point, readably: for each traitor of OM(m)
+/// among n generals, one line per (round, receiver) with every path it
+/// relays and what it sent (`0:1=attack 0:3=silent`), in sending order.
+/// Digits past the traitor's messages are ignored; missing ones read as
+/// honest.
+pub fn describe(n: usize, m: usize, choices: &Choices) -> Vec<String> {
+    let name = |d: Option<&u8>| match d {
+        Some(0) => "retreat",
+        Some(1) => "attack",
+        Some(_) => "silent",
+        None => "honest",
+    };
+    let mut out = Vec::new();
+    for (&t, digits) in choices {
+        let mut k = 0;
+        let rounds = if t == COMMANDER { 1..=1 } else { 2..=m as u32 + 1 };
+        for round in rounds {
+            for to in crate::protocol::recipients(n, m, t, round) {
+                let mut sent = Vec::new();
+                om::for_each_relay(n, round, t, to, |path, _, _| {
+                    let path: Vec<String> = path.iter().map(|g| g.to_string()).collect();
+                    sent.push(format!("{}={}", path.join(":"), name(digits.get(k))));
+                    k += 1;
+                });
+                out.push(format!("traitor {t}, round {round}, to {to}: {}", sent.join(" ")));
+            }
+        }
+    }
+    out
+}
+
 /// Choices text that is not in [`encode`]'s form.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum ChoicesError {
@@ -100,6 +131,28 @@ pub fn decode(text: &str) -> Result<Choices, ChoicesError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn described_choices_follow_the_sending_order() {
+        // OM(1), n = 4, traitor 2: round 2 to 1 then to 3, path 0:2 each.
+        let choices = decode("2=12").unwrap();
+        assert_eq!(
+            describe(4, 1, &choices),
+            [
+                "traitor 2, round 2, to 1: 0:2=attack",
+                "traitor 2, round 2, to 3: 0:2=silent"
+            ]
+        );
+        let commander = decode("0=01").unwrap();
+        assert_eq!(
+            describe(4, 1, &commander),
+            [
+                "traitor 0, round 1, to 1: 0=retreat",
+                "traitor 0, round 1, to 2: 0=attack",
+                "traitor 0, round 1, to 3: 0=honest"
+            ]
+        );
+    }
 
     #[test]
     fn slots_count_the_traitors_messages() {

@@ -63,6 +63,14 @@ impl Coalition {
         self.traitors.contains(&g)
     }
 
+    /// Whether loyal lieutenant `g` is in the first half of the agreed
+    /// split ("group a"; the rest is "group b"); `None` for a traitor or the
+    /// commander.
+    pub fn in_group_a(&self, g: GeneralId) -> Option<bool> {
+        let pos = self.loyal_lieutenants.iter().position(|&l| l == g)?;
+        Some(pos < self.loyal_lieutenants.len().div_ceil(2))
+    }
+
     /// The split every colluding traitor agrees on, by position among the
     /// loyal lieutenants: the first half (rounded up) and the rest. Under a
     /// traitor commander the first half is pushed toward ATTACK and the rest
@@ -71,8 +79,7 @@ impl Coalition {
     /// order, so a lone loyal lieutenant is lied to (the IC2 attack of Fig. 1)
     /// and larger groups are split. `None` for a traitor or the commander.
     pub fn pushed_value(&self, g: GeneralId) -> Option<Value> {
-        let pos = self.loyal_lieutenants.iter().position(|&l| l == g)?;
-        let first = pos < self.loyal_lieutenants.len().div_ceil(2);
+        let first = self.in_group_a(g)?;
         let (first_push, rest_push) = if self.commander_loyal {
             (self.order.flip(), self.order)
         } else {

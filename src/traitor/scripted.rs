@@ -7,24 +7,41 @@
 //!
 //! [[rule]]
 //! from = 2              # optional: which traitor(s) the rule is for
-//! to = [1]              # optional: receiver(s)
-//! round = 2             # optional: round(s), 1 = the commander's
+//! to = "even"           # optional: receiver(s)
+//! round = "2.."         # optional: round(s), 1 = the commander's
 //! path = [0, 2]         # optional, OM only: the message's full path 0:...:sender
 //! send = "retreat"      # attack | retreat | flip | silent | honest
 //! ```
 //!
 //! The first rule that matches a message decides it; a message no rule
-//! matches is sent honestly. Each of `from`, `to` and `round` takes one number
-//! or a list. Under SM a lieutenant cannot sign for others: `attack`/`retreat`
-//! keeps the orders that already carry that value and re-signs the others
-//! with the new value (loyal receivers reject those); a traitor commander
-//! signs the value it is told to send. Rules with `path` never match under SM.
+//! matches is sent honestly. `from` and `to` take an id, a list of ids, or a
+//! selector: `"all"`, `"even"`, `"odd"` (by id), `"loyal"`, `"traitors"`,
+//! `"group-a"`, `"group-b"` (the halves of the loyal lieutenants the
+//! coalition agrees to split, see `Coalition::pushed_value`). `round` takes a
+//! number, a list, `"last"` (m + 1), `"A.."` (A and later), `"A..=B"` or
+//! `"A..B"` (Rust's inclusive and exclusive ranges).
+//!
+//! A rule naming a general or a round that a run does not have does not
+//! apply in that run: a script written for n = 9 runs at n = 4 with the
+//! rules that make sense there. A rule that can never fire is an error: at
+//! once for `to = 0` (the commander receives nothing), an empty list, or a
+//! `path` that does not end at its `from`; in `byzlab run` for a rule with
+//! no traitor among its `from`, no receiver, no round of the run, or a
+//! `path` under SM (SM messages carry chains, not paths); in an experiment,
+//! for a rule that fires in no run of the whole plan, checked for every
+//! cell before the first run.
+//!
+//! Under SM a lieutenant cannot sign for others: `attack`/`retreat` keeps the
+//! orders that already carry that value and re-signs the others with the new
+//! value (loyal receivers reject those); a traitor commander signs the value
+//! it is told to send.
 
-use super::{Strategy, StrategyError, TraitorCtx, commander_sends, relay_as};
+use super::{Coalition, Strategy, StrategyError, TraitorCtx, commander_sends, relay_as};
 use crate::protocol::sm::SignedOrder;
-use crate::types::{GeneralId, Round, Value};
+use crate::types::{Algorithm, COMMANDER, GeneralId, Value};
 use serde::Deserialize;
 use std::sync::Arc;
+use toml::Spanned;
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -38,30 +55,156 @@ struct RawScript {
 #[derive(Deserialize)]
 #[serde(
     untagged,
-    expecting = "a general id or round (a whole number >= 0), or a list of them"
+    expecting = "a number, a list of numbers, or a selector in quotes (see the script docs)"
 )]
-enum OneOrMany {
+enum RawSet {
     One(u32),
     Many(Vec<u32>),
-}
-
-impl OneOrMany {
-    fn into_vec(self) -> Vec<u32> {
-        match self {
-            OneOrMany::One(x) => vec![x],
-            OneOrMany::Many(v) => v,
-        }
-    }
+    Named(String),
 }
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawRule {
-    from: Option<OneOrMany>,
-    to: Option<OneOrMany>,
-    round: Option<OneOrMany>,
-    path: Option<Vec<u32>>,
-    send: String,
+    from: Option<Spanned<RawSet>>,
+    to: Option<Spanned<RawSet>>,
+    round: Option<Spanned<RawSet>>,
+    path: Option<Spanned<Vec<u32>>>,
+    send: Spanned<String>,
+}
+
+/// Which generals a rule's `from` or `to` names.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Ids {
+    /// These ids.
+    List(Vec<u32>),
+    /// Every general.
+    All,
+    /// Even ids.
+    Even,
+    /// Odd ids.
+    Odd,
+    /// Loyal generals.
+    Loyal,
+    /// Traitors.
+    Traitors,
+    /// The first half of the loyal lieutenants in the coalition's split.
+    GroupA,
+    /// The rest of the loyal lieutenants.
+    GroupB,
+}
+
+impl Ids {
+    fn parse(raw: RawSet, field: &str) -> Result<Ids, String> {
+        match raw {
+            RawSet::One(x) => Ok(Ids::List(vec![x])),
+            RawSet::Many(v) if v.is_empty() => Err(format!("{field} = [] names no general")),
+            RawSet::Many(v) => Ok(Ids::List(v)),
+            RawSet::Named(s) => match s.as_str() {
+                "all" => Ok(Ids::All),
+                "even" => Ok(Ids::Even),
+                "odd" => Ok(Ids::Odd),
+                "loyal" => Ok(Ids::Loyal),
+                "traitors" => Ok(Ids::Traitors),
+                "group-a" => Ok(Ids::GroupA),
+                "group-b" => Ok(Ids::GroupB),
+                other => Err(format!(
+                    "{field} = \"{other}\" is not an id list or one of all, even, odd, loyal, traitors, group-a, group-b"
+                )),
+            },
+        }
+    }
+
+    /// As written in the script: `9`, `[1, 3]`, `"even"`.
+    fn text(&self) -> String {
+        match self {
+            Ids::List(v) if v.len() == 1 => v[0].to_string(),
+            Ids::List(v) => format!("{v:?}"),
+            Ids::All => "\"all\"".into(),
+            Ids::Even => "\"even\"".into(),
+            Ids::Odd => "\"odd\"".into(),
+            Ids::Loyal => "\"loyal\"".into(),
+            Ids::Traitors => "\"traitors\"".into(),
+            Ids::GroupA => "\"group-a\"".into(),
+            Ids::GroupB => "\"group-b\"".into(),
+        }
+    }
+
+    /// Whether general `g` is named, in a run with this coalition.
+    pub fn contains(&self, g: GeneralId, c: &Coalition) -> bool {
+        match self {
+            Ids::List(v) => v.contains(&u32::from(g)),
+            Ids::All => true,
+            Ids::Even => g.is_multiple_of(2),
+            Ids::Odd => !g.is_multiple_of(2),
+            Ids::Loyal => !c.is_traitor(g),
+            Ids::Traitors => c.is_traitor(g),
+            Ids::GroupA => c.in_group_a(g) == Some(true),
+            Ids::GroupB => c.in_group_a(g) == Some(false),
+        }
+    }
+}
+
+/// Which rounds a rule names.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Rounds {
+    /// These rounds.
+    List(Vec<u32>),
+    /// The last round, m + 1.
+    Last,
+    /// From a round on, inclusive at both ends (`u32::MAX`: no end).
+    Range(u32, u32),
+}
+
+impl Rounds {
+    fn parse(raw: RawSet) -> Result<Rounds, String> {
+        let number = |t: &str| t.trim().parse::<u32>().ok();
+        match raw {
+            RawSet::One(x) => Ok(Rounds::List(vec![x])),
+            RawSet::Many(v) if v.is_empty() => Err("round = [] names no round".into()),
+            RawSet::Many(v) => Ok(Rounds::List(v)),
+            RawSet::Named(s) if s == "last" => Ok(Rounds::Last),
+            RawSet::Named(s) => {
+                let range = if let Some((a, b)) = s.split_once("..=") {
+                    number(a).zip(number(b))
+                } else if let Some((a, b)) = s.split_once("..") {
+                    match (number(a), b.trim()) {
+                        (Some(a), "") => Some((a, u32::MAX)),
+                        (Some(a), b) => b.parse::<u32>().ok().filter(|&b| b > a).map(|b| (a, b - 1)),
+                        _ => None,
+                    }
+                } else {
+                    None
+                };
+                match range {
+                    Some((a, b)) if a <= b => Ok(Rounds::Range(a, b)),
+                    _ => Err(format!(
+                        "round = \"{s}\" is not a round list, \"last\", or a range such as \"2..\", \"2..=3\", \"2..4\""
+                    )),
+                }
+            }
+        }
+    }
+
+    /// As written in the script: `2`, `[2, 3]`, `"last"`, `"2..=3"`.
+    fn text(&self) -> String {
+        match self {
+            Rounds::List(v) if v.len() == 1 => v[0].to_string(),
+            Rounds::List(v) => format!("{v:?}"),
+            Rounds::Last => "\"last\"".into(),
+            Rounds::Range(a, u32::MAX) => format!("\"{a}..\""),
+            Rounds::Range(a, b) => format!("\"{a}..={b}\""),
+        }
+    }
+
+    /// Whether round `r` of a run with m rounds of relaying is named.
+    pub fn contains(&self, r: u32, m: usize) -> bool {
+        match self {
+            Rounds::List(v) => v.contains(&r),
+            Rounds::Last => r as usize == m + 1,
+            Rounds::Range(a, b) => (*a..=*b).contains(&r),
+        }
+    }
 }
 
 /// What a matching rule sends.
@@ -81,11 +224,11 @@ pub enum Action {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Rule {
     /// Traitors it applies to (`None` = all).
-    pub from: Option<Vec<u32>>,
+    pub from: Option<Ids>,
     /// Receivers (`None` = all).
-    pub to: Option<Vec<u32>>,
+    pub to: Option<Ids>,
     /// Rounds (`None` = all).
-    pub round: Option<Vec<u32>>,
+    pub round: Option<Rounds>,
     /// Exact OM path (`None` = any).
     pub path: Option<Vec<u32>>,
     /// What to send.
@@ -116,29 +259,83 @@ impl Script {
         };
         let mut rules = Vec::with_capacity(raw.rule.len());
         for (i, r) in raw.rule.into_iter().enumerate() {
-            let action = match r.send.to_ascii_lowercase().as_str() {
+            // Errors name the line and the field: `FILE: line 7: rule 2, field `send`: ...`.
+            let at = |span: std::ops::Range<usize>, field: &str, m: String| {
+                let line = text[..span.start.min(text.len())].matches('\n').count() + 1;
+                invalid(format!("line {line}: rule {}, field `{field}`: {m}", i + 1))
+            };
+            let send = r.send.get_ref().to_ascii_lowercase();
+            let action = match send.as_str() {
                 "attack" => Action::Send(Value::Attack),
                 "retreat" => Action::Send(Value::Retreat),
                 "flip" => Action::Flip,
                 "silent" => Action::Silent,
                 "honest" => Action::Honest,
                 other => {
-                    return Err(invalid(format!(
-                        "rule {}: send = \"{other}\" is not one of attack, retreat, flip, silent, honest",
-                        i + 1
-                    )));
+                    return Err(at(
+                        r.send.span(),
+                        "send",
+                        format!("\"{other}\" is not one of attack, retreat, flip, silent, honest"),
+                    ));
                 }
             };
-            if let Some(p) = &r.path
-                && p.first() != Some(&0)
+            let ids = |x: Option<Spanned<RawSet>>,
+                       field: &str|
+             -> Result<Option<(Ids, std::ops::Range<usize>)>, StrategyError> {
+                x.map(|x| {
+                    let span = x.span();
+                    Ids::parse(x.into_inner(), field)
+                        .map(|ids| (ids, span.clone()))
+                        .map_err(|m| at(span, field, m))
+                })
+                .transpose()
+            };
+            let from = ids(r.from, "from")?;
+            let to = ids(r.to, "to")?;
+            let round = match r.round {
+                Some(x) => {
+                    let span = x.span();
+                    Some(Rounds::parse(x.into_inner()).map_err(|m| at(span, "round", m))?)
+                }
+                None => None,
+            };
+            if let Some((Ids::List(list), span)) = &to
+                && list.iter().all(|&g| g == u32::from(COMMANDER))
             {
-                return Err(invalid(format!("rule {}: a path starts with the commander, 0", i + 1)));
+                return Err(at(
+                    span.clone(),
+                    "to",
+                    "0 never fires: the commander receives nothing".into(),
+                ));
             }
+            let path = match r.path {
+                Some(p) => {
+                    let span = p.span();
+                    let p = p.into_inner();
+                    if p.first() != Some(&0) {
+                        return Err(at(span, "path", "a path starts with the commander, 0".into()));
+                    }
+                    let last = p.last().copied().unwrap_or(0);
+                    if let Some((Ids::List(list), _)) = &from
+                        && !list.contains(&last)
+                    {
+                        return Err(at(
+                            span,
+                            "path",
+                            format!(
+                                "{p:?} ends at {last}, its sender, which is not among from = {list:?}: the rule never fires"
+                            ),
+                        ));
+                    }
+                    Some(p)
+                }
+                None => None,
+            };
             rules.push(Rule {
-                from: r.from.map(OneOrMany::into_vec),
-                to: r.to.map(OneOrMany::into_vec),
-                round: r.round.map(OneOrMany::into_vec),
-                path: r.path,
+                from: from.map(|(x, _)| x),
+                to: to.map(|(x, _)| x),
+                round,
+                path,
                 action,
             });
         }
@@ -164,46 +361,104 @@ impl Script {
         })
     }
 
-    /// Checks every id and round against a run of `n` generals and m rounds of
-    /// relaying, so a typo is an error before the run rather than a rule that
-    /// silently never fires.
-    pub fn check(&self, n: usize, m: usize, source: &str) -> Result<(), StrategyError> {
-        let invalid = |message: String| StrategyError::Invalid {
-            path: source.to_string(),
-            message,
-        };
-        for (i, r) in self.rules.iter().enumerate() {
-            for (field, ids) in [("from", &r.from), ("to", &r.to)] {
-                if let Some(bad) = ids.iter().flatten().find(|&&g| g as usize >= n) {
-                    return Err(invalid(format!(
-                        "rule {}: {field} = {bad} is not a general (n = {n}, ids 0..{})",
-                        i + 1,
-                        n - 1
-                    )));
-                }
+    /// Why rule `i` cannot fire in a run of `algorithm` among `n`
+    /// generals with m rounds of relaying and these traitors, or `None` if
+    /// it can (it names a traitor sender, a receiver and a round of the run,
+    /// and its path, if any, is a relay path of it).
+    fn dead(&self, i: usize, algorithm: Algorithm, n: usize, m: usize, c: &Coalition) -> Option<String> {
+        let r = &self.rules[i];
+        let from = |g: GeneralId| r.from.as_ref().is_none_or(|f| f.contains(g, c));
+        if !c.traitors.iter().any(|&t| from(t)) {
+            let named = r.from.as_ref().map_or("\"all\"".into(), Ids::text);
+            return Some(format!(
+                "from = {named} names no traitor of the run (traitors {:?})",
+                c.traitors
+            ));
+        }
+        let receives = |g: GeneralId| g != COMMANDER && r.to.as_ref().is_none_or(|t| t.contains(g, c));
+        if !(0..n as GeneralId).any(receives) {
+            let named = r.to.as_ref().map_or("\"all\"".into(), Ids::text);
+            return Some(format!("to = {named} names no lieutenant of the run (n = {n})"));
+        }
+        let rounds = 1..=m as u32 + 1;
+        if !rounds
+            .clone()
+            .any(|x| r.round.as_ref().is_none_or(|w| w.contains(x, m)))
+        {
+            let named = r.round.as_ref().map_or("\"all\"".into(), Rounds::text);
+            return Some(format!("round = {named} names no round of the run (1..={})", m + 1));
+        }
+        if let Some(p) = &r.path {
+            if algorithm == Algorithm::Sm {
+                return Some("a path rule never fires under SM (its messages carry chains, not paths)".into());
             }
-            if let Some(bad) = r.round.iter().flatten().find(|&&x| x == 0 || x as usize > m + 1) {
-                return Err(invalid(format!(
-                    "rule {}: round = {bad} is outside 1..={}",
-                    i + 1,
-                    m + 1
-                )));
+            let distinct = p.iter().enumerate().all(|(k, x)| !p[..k].contains(x));
+            let sender = p.last().and_then(|&g| GeneralId::try_from(g).ok());
+            if p.len() > m + 1
+                || !distinct
+                || p.iter().any(|&g| g as usize >= n)
+                || !sender.is_some_and(|s| c.is_traitor(s) && from(s))
+            {
+                return Some(format!(
+                    "path {p:?} is no relay path of a traitor in OM({m}) with n = {n}"
+                ));
             }
-            if let Some(p) = &r.path {
-                let distinct = p.iter().enumerate().all(|(k, x)| !p[..k].contains(x));
-                if p.len() > m + 1 || !distinct || p.iter().any(|&g| g as usize >= n) {
-                    return Err(invalid(format!(
-                        "rule {}: path {p:?} is not a relay path of OM({m}) with n = {n}",
-                        i + 1
-                    )));
-                }
+        }
+        None
+    }
+
+    /// Fails if a rule can never fire in this run (`byzlab run`: every
+    /// rule of a script given for one run is meant to act in it).
+    pub fn check_run(
+        &self,
+        algorithm: Algorithm,
+        n: usize,
+        m: usize,
+        c: &Coalition,
+        source: &str,
+    ) -> Result<(), StrategyError> {
+        for i in 0..self.rules.len() {
+            if let Some(why) = self.dead(i, algorithm, n, m, c) {
+                return Err(StrategyError::Invalid {
+                    path: source.to_string(),
+                    message: format!("rule {} never fires in this run: {why}", i + 1),
+                });
             }
         }
         Ok(())
     }
 
-    fn find(&self, from: GeneralId, to: GeneralId, round: Round, path: Option<&[GeneralId]>) -> Action {
-        let hit = |set: &Option<Vec<u32>>, x: u32| set.as_ref().is_none_or(|s| s.contains(&x));
+    /// Fails if a rule fires in none of `runs` (algorithm, n, m, coalition):
+    /// the check of an experiment, over every run of its plan, before the
+    /// first. `what` describes the runs in the message.
+    pub fn check_plan<'a>(
+        &self,
+        runs: impl Iterator<Item = (Algorithm, usize, usize, &'a Coalition)> + Clone,
+        source: &str,
+        what: &str,
+    ) -> Result<(), StrategyError> {
+        for i in 0..self.rules.len() {
+            let mut last = None;
+            let live = runs.clone().any(|(a, n, m, c)| {
+                last = self.dead(i, a, n, m, c);
+                last.is_none()
+            });
+            if !live {
+                return Err(StrategyError::Invalid {
+                    path: source.to_string(),
+                    message: format!(
+                        "rule {} fires in no run of {what}{}",
+                        i + 1,
+                        last.map_or(String::new(), |w| format!(" (in the last: {w})"))
+                    ),
+                });
+            }
+        }
+        Ok(())
+    }
+
+    fn find(&self, ctx: &TraitorCtx<'_>, to: GeneralId, path: Option<&[GeneralId]>) -> Action {
+        let c = ctx.coalition;
         for r in &self.rules {
             let path_ok = match (&r.path, path) {
                 (None, _) => true,
@@ -212,7 +467,11 @@ impl Script {
                 }
                 (Some(_), None) => false,
             };
-            if hit(&r.from, u32::from(from)) && hit(&r.to, u32::from(to)) && hit(&r.round, round) && path_ok {
+            if r.from.as_ref().is_none_or(|f| f.contains(ctx.me, c))
+                && r.to.as_ref().is_none_or(|t| t.contains(to, c))
+                && r.round.as_ref().is_none_or(|w| w.contains(ctx.round, ctx.m))
+                && path_ok
+            {
                 return r.action;
             }
         }
@@ -240,7 +499,7 @@ impl Strategy for Scripted {
         path: &[GeneralId],
         honest: Value,
     ) -> Option<Value> {
-        match self.script.find(ctx.me, to, ctx.round, Some(path)) {
+        match self.script.find(ctx, to, Some(path)) {
             Action::Send(v) => Some(v),
             Action::Flip => Some(honest.flip()),
             Action::Silent => None,
@@ -249,7 +508,7 @@ impl Strategy for Scripted {
     }
 
     fn sm_orders(&mut self, ctx: &mut TraitorCtx<'_>, to: GeneralId, orders: &mut Vec<SignedOrder>) {
-        let action = self.script.find(ctx.me, to, ctx.round, None);
+        let action = self.script.find(ctx, to, None);
         let target = |v: Value| match action {
             Action::Send(x) => Some(x),
             Action::Flip => Some(v.flip()),
@@ -275,6 +534,25 @@ impl Strategy for Scripted {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::rng::{Purpose, stream};
+    use crate::types::Round;
+
+    /// The action for a message of `me` to `to` in `round`, in a run of n
+    /// generals, m rounds, these traitors.
+    fn act(
+        s: &Script,
+        (n, m, traitors): (usize, usize, &[GeneralId]),
+        me: GeneralId,
+        to: GeneralId,
+        round: Round,
+        path: Option<&[GeneralId]>,
+    ) -> Action {
+        let c = Coalition::new(n, traitors, Value::Attack);
+        let mut rng = stream(0, Purpose::Traitor, 0);
+        let mut sigs = 0;
+        let ctx = TraitorCtx::new(me, n, m, round, Algorithm::Om, &mut rng, &c, None, &mut sigs);
+        s.find(&ctx, to, path)
+    }
 
     #[test]
     fn parses_and_matches_first_rule() {
@@ -293,25 +571,102 @@ mod tests {
         )
         .unwrap();
         assert_eq!(s.name, "lie");
-        assert_eq!(s.find(2, 1, 2, Some(&[0, 2])), Action::Send(Value::Retreat));
-        assert_eq!(s.find(2, 4, 2, Some(&[0, 2])), Action::Silent);
-        assert_eq!(s.find(2, 4, 2, None), Action::Honest);
-        assert_eq!(s.find(3, 1, 2, Some(&[0, 3])), Action::Honest);
-        assert!(s.check(5, 1, "lie.toml").is_ok());
-        assert!(s.check(3, 1, "lie.toml").is_err(), "to = 3 out of range for n = 3");
-        assert!(s.check(5, 0, "lie.toml").is_err(), "round 2 out of range for m = 0");
+        let run = (5, 1, &[2][..]);
+        assert_eq!(act(&s, run, 2, 1, 2, Some(&[0, 2])), Action::Send(Value::Retreat));
+        assert_eq!(act(&s, run, 2, 4, 2, Some(&[0, 2])), Action::Silent);
+        assert_eq!(act(&s, run, 2, 4, 2, None), Action::Honest);
+        assert_eq!(act(&s, (5, 1, &[3]), 3, 1, 2, Some(&[0, 3])), Action::Honest);
+        let c = |t: &[GeneralId], n| Coalition::new(n, t, Value::Attack);
+        assert!(s.check_run(Algorithm::Om, 5, 1, &c(&[2], 5), "lie.toml").is_ok());
+        // Not an error to have general 3 missing: to = [1, 3] still names 1.
+        assert!(s.check_run(Algorithm::Om, 3, 1, &c(&[2], 3), "lie.toml").is_ok());
+        let dead = |alg, n, m, t: &[GeneralId]| s.check_run(alg, n, m, &c(t, n), "lie.toml").unwrap_err().to_string();
+        assert!(dead(Algorithm::Om, 5, 0, &[2]).contains("rule 1 never fires in this run: round = 2 names no round"));
+        assert!(dead(Algorithm::Om, 5, 1, &[3]).contains("from = 2 names no traitor of the run (traitors [3])"));
+        assert!(dead(Algorithm::Sm, 5, 1, &[2]).contains("never fires under SM"));
+    }
+
+    #[test]
+    fn selectors_name_generals_and_rounds_of_each_run() {
+        let s = Script::parse(
+            r#"
+            [[rule]]
+            to = "even"
+            round = "last"
+            send = "attack"
+            [[rule]]
+            to = "group-b"
+            round = "2.."
+            send = "flip"
+            [[rule]]
+            from = "traitors"
+            to = "odd"
+            round = "1..=1"
+            send = "silent"
+            "#,
+            "sel.toml",
+        )
+        .unwrap();
+        // n = 7, m = 2, traitors 0 and 3: loyal lieutenants 1 2 4 5 6,
+        // group a = 1 2 4, group b = 5 6.
+        let run = (7, 2, &[0, 3][..]);
+        assert_eq!(
+            act(&s, run, 3, 2, 3, None),
+            Action::Send(Value::Attack),
+            "even, last round"
+        );
+        assert_eq!(
+            act(&s, run, 3, 5, 3, None),
+            Action::Flip,
+            "5 is in group b, round 3 >= 2"
+        );
+        assert_eq!(act(&s, run, 3, 1, 3, None), Action::Honest, "1 is in group a");
+        assert_eq!(act(&s, run, 3, 5, 2, None), Action::Flip);
+        assert_eq!(act(&s, run, 0, 1, 1, None), Action::Silent, "odd, round 1");
+        assert_eq!(act(&s, run, 0, 2, 1, None), Action::Honest);
+        // The same script at n = 9: group b is 6 7 8.
+        assert_eq!(act(&s, (9, 2, &[0, 3]), 3, 7, 2, None), Action::Flip);
+    }
+
+    #[test]
+    fn a_rule_that_fires_in_no_run_of_a_plan_is_an_error() {
+        let s = Script::parse("[[rule]]\nto = [8]\nsend = \"flip\"", "to8.toml").unwrap();
+        let cs: Vec<(usize, Coalition)> = (4..=9).map(|n| (n, Coalition::new(n, &[1], Value::Attack))).collect();
+        let runs = |upto: usize| {
+            cs.iter()
+                .filter(move |(n, _)| *n <= upto)
+                .map(|(n, c)| (Algorithm::Om, *n, 1, c))
+        };
+        assert!(
+            s.check_plan(runs(9), "to8.toml", "the plan").is_ok(),
+            "n = 9 has general 8"
+        );
+        let e = s.check_plan(runs(8), "to8.toml", "the plan").unwrap_err().to_string();
+        assert!(e.contains("rule 1 fires in no run of the plan"), "{e}");
     }
 
     #[test]
     fn bad_scripts_get_clear_errors() {
         let cases = [
-            ("[[rule]]\nsend = \"maybe\"", "not one of"),
+            (
+                "[[rule]]\nsend = \"maybe\"",
+                "line 2: rule 1, field `send`: \"maybe\" is not one of",
+            ),
             ("[[rule]]\nsend = \"attack\"\nspeed = 3", "unknown field"),
             ("[[rule]]\npath = [1]\nsend = \"attack\"", "starts with the commander"),
             ("name = \"x\"", "no [[rule]]"),
             ("[[rule]\nsend = 1", "line"),
             ("name = \"a\\nb\"\n[[rule]]\nsend = \"flip\"", "no line break"),
             ("name = \"\"\n[[rule]]\nsend = \"flip\"", "1 to 64 characters"),
+            ("[[rule]]\nto = 0\nsend = \"flip\"", "field `to`: 0 never fires"),
+            ("[[rule]]\nto = []\nsend = \"flip\"", "to = [] names no general"),
+            ("[[rule]]\nround = []\nsend = \"flip\"", "round = [] names no round"),
+            (
+                "[[rule]]\nfrom = 2\npath = [0, 3]\nsend = \"flip\"",
+                "ends at 3, its sender",
+            ),
+            ("[[rule]]\nto = \"evens\"\nsend = \"flip\"", "one of all, even, odd"),
+            ("[[rule]]\nround = \"3..2\"\nsend = \"flip\"", "a range such as"),
         ];
         for (text, want) in cases {
             let err = Script::parse(text, "bad.toml").unwrap_err().to_string();

@@ -114,14 +114,29 @@ fn trace_prints_every_message() {
     assert_eq!(lines.len(), 9);
     assert!(lines[3].contains("round=2 from=1 to=2 path=0:1"), "{}", lines[3]);
     assert!(text.contains("IC1 agreement holds"));
-    let v = json(&["run", "--algorithm", "sm", "--n", "4", "--f", "1", "--trace", "--json"]);
-    assert!(
-        v["trace"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .any(|l| l.as_str().unwrap().contains("path=0:"))
-    );
+    // As JSON, each message is an object: SM chains as lists of signers.
+    let v = json(&[
+        "run",
+        "--algorithm",
+        "sm",
+        "--n",
+        "4",
+        "--f",
+        "1",
+        "--traitors",
+        "none",
+        "--trace",
+        "--json",
+    ]);
+    let trace = v["trace"].as_array().unwrap();
+    assert_eq!(trace.len() as u64, v["messages"].as_u64().unwrap());
+    let relay = trace.iter().find(|m| m["round"] == 2).unwrap();
+    assert_eq!(relay["path"].as_array().unwrap().len(), 2, "{relay}");
+    assert_eq!(relay["path"][0], 0);
+    assert_eq!(relay["from"], relay["path"][1]);
+    assert_eq!(relay["value"], "attack");
+    assert_eq!(relay["link"], "delivered");
+    assert_eq!(relay["t"], 20);
 }
 
 #[test]
@@ -332,4 +347,57 @@ fn scenarios_and_faults_from_the_command_line() {
         assert_eq!(silent["decisions"][g], "retreat");
     }
     // Bad combinations are rows of tests/bad_inputs.rs.
+}
+
+/// A flag that has no effect in the run asked for gets a warning, and the
+/// run still happens; the same flags where they act get none.
+#[test]
+fn flags_without_effect_are_pointed_out() {
+    let out = byzlab(&[
+        "run",
+        "--algorithm",
+        "om",
+        "--n",
+        "4",
+        "--f",
+        "1",
+        "--traitors",
+        "none",
+        "--strategy",
+        "flip",
+        "--adversary",
+        "tamper",
+        "--rto",
+        "30",
+        "--runtime",
+        "direct",
+    ]);
+    assert!(out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    for want in [
+        "warning: --adversary has no effect: --link authenticated has no arbitrary channel",
+        "warning: --rto has no effect",
+        "warning: --strategy flip has no effect: the run has no traitor",
+    ] {
+        assert!(err.contains(want), "{want}: {err}");
+    }
+    let out = byzlab(&[
+        "run",
+        "--algorithm",
+        "om",
+        "--n",
+        "4",
+        "--f",
+        "1",
+        "--link",
+        "arbitrary",
+        "--adversary",
+        "tamper",
+        "--link-rate",
+        "0.5",
+        "--runtime",
+        "direct",
+    ]);
+    assert!(out.status.success());
+    assert!(!String::from_utf8_lossy(&out.stderr).contains("warning"));
 }

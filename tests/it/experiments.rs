@@ -118,14 +118,27 @@ fn three_shards_merged_equal_one_run() {
         shard_dirs.push(d);
     }
     assert_eq!(shard_rows, whole.len(), "shards overlap or miss runs");
-    let (_, merged, _) = merge::merge(&shard_dirs, &dir.join("merged"), "merge").unwrap();
+    // Two shards of three: refused, naming the missing one, unless partial.
+    let err = merge::merge(&shard_dirs[..2], &dir.join("part"), "merge", false)
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("missing shards: 2/3"), "{err}");
+    let (_, part, _) = merge::merge(&shard_dirs[..2], &dir.join("part"), "merge", true).unwrap();
+    assert!(part.len() < whole.len());
+    let (_, merged, _) = merge::merge(&shard_dirs, &dir.join("merged"), "merge", false).unwrap();
     assert_eq!(sorted(merged.clone()), sorted(whole.clone()));
     let on_disk = record::read_runs(&dir.join("merged/runs.csv")).unwrap();
     assert_eq!(sorted(on_disk), sorted(whole));
     // A folder from another plan is refused.
     let other = load(&dir, &SMALL_BOUND.replace("seeds = 1", "seeds = 2"));
     runner::sweep(&other, &opts(dir.join("other"), Some((0, 3)), false)).unwrap();
-    let err = merge::merge(&[shard_dirs[0].clone(), dir.join("other")], &dir.join("bad"), "merge").unwrap_err();
+    let err = merge::merge(
+        &[shard_dirs[0].clone(), dir.join("other")],
+        &dir.join("bad"),
+        "merge",
+        true,
+    )
+    .unwrap_err();
     assert!(err.to_string().contains("another plan"), "{err}");
 }
 

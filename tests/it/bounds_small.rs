@@ -7,11 +7,10 @@
 //!   n >= m + 2 (here n <= 7), and no forged signature is ever accepted.
 //! * The other side: with n <= 3f some traitor behaviour breaks OM(f).
 
-mod common;
 
 use byzlab::traitor::builtins;
 use byzlab::types::{Algorithm, GeneralId, Value};
-use common::{plan, run};
+use crate::common::{plan, run};
 
 fn subsets(n: usize, k: usize) -> Vec<Vec<GeneralId>> {
     fn go(start: usize, n: usize, k: usize, cur: &mut Vec<GeneralId>, out: &mut Vec<Vec<GeneralId>>) {

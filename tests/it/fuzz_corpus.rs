@@ -63,7 +63,7 @@ fn seeds_are_valid_inputs() {
 }
 
 /// Writes the frame seeds into fuzz/seeds/frame (run after a wire change:
-/// `cargo test --release --test fuzz_corpus -- --ignored`).
+/// `cargo test --release --test it fuzz_corpus -- --ignored`).
 #[test]
 #[ignore]
 fn write_frame_seeds() {

@@ -1,0 +1,17 @@
+//! Every integration test, in one binary: one link instead of ten (each of
+//! these binaries is about 55 MB with debug info, and linking them was most
+//! of a cold `cargo test`). Each module is one scenario, as the files were;
+//! run one with `cargo test --test it MODULE::` (e.g. `cli::`).
+
+mod common;
+
+mod bad_inputs;
+mod bounds_small;
+mod cli;
+mod determinism;
+mod experiments;
+mod fuzz_corpus;
+mod links;
+mod message_counts;
+mod paper_figures;
+mod signatures;
