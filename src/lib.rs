@@ -31,6 +31,7 @@
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
 
+pub mod cli;
 pub(crate) mod crypto;
 pub mod detector;
 pub mod experiment;
@@ -41,6 +42,7 @@ pub mod link;
 pub mod memory;
 pub mod perf;
 pub mod protocol;
+pub mod registry;
 pub mod rng;
 pub mod run;
 pub mod runtime;

@@ -77,10 +77,11 @@ pub fn write_plots(
             name += &format!("-{}-d{}-g{}-t{}", t.model, t.delta, t.gst, t.timeout);
         }
         name += ".svg";
-        // The 3f+1 line is OM's bound (Theorem 1); SM's needs only n >= m+2.
-        let line = group.algorithm == Algorithm::Om;
-        let title = if line {
-            format!("{}: violated runs / runs (blue line: n = 3f+1)", group.title())
+        // OM(m)'s bound (Theorem 1): n = 3m+1, m as this table's rule gives
+        // it for each f. SM has none to draw (any n >= m+2; below is n/a).
+        let line = (group.algorithm == Algorithm::Om).then_some(group.m_rule);
+        let title = if line.is_some() {
+            format!("{}: violated runs / runs (blue line: n = 3m+1)", group.title())
         } else {
             format!("{}: violated runs / runs", group.title())
         };
@@ -131,14 +132,40 @@ pub fn write_plots(
 
 /// The n x f grid: a row per n swept and a column per f, evenly spaced
 /// whatever the values (n = 4, 8, ..., 1024 gets a row each), a tick and
-/// label at each; `line` draws OM's n = 3f+1 boundary as a staircase.
-fn heatmap(path: &Path, title: &str, fs: &[usize], ns: &[usize], cells: &[&CellResult], line: bool) -> PlotResult<()> {
-    let width = 160 + 110 * fs.len() as u32;
+/// label at each; `line` draws OM(m)'s n = 3m+1 boundary as a staircase
+/// (m from the table's rule); a legend says what the colours mean.
+fn heatmap(
+    path: &Path,
+    title: &str,
+    fs: &[usize],
+    ns: &[usize],
+    cells: &[&CellResult],
+    line: Option<super::spec::MRule>,
+) -> PlotResult<()> {
+    let width = 300 + 110 * fs.len() as u32;
     let height = 140 + 34 * ns.len() as u32;
-    let width = width.max(title.len() as u32 * 9 + 40);
+    let width = width.max(title.len() as u32 * 9 + 190);
     let root = SVGBackend::new(path, (width, height)).into_drawing_area();
     root.fill(&WHITE)?;
-    let mut chart = ChartBuilder::on(&root)
+    // The legend on the right: what each colour means.
+    let (area, key) = root.split_horizontally(width - 150);
+    let swatches = [
+        (RGBColor(134, 201, 134), "holds: 0/N"),
+        (RGBColor(225, 150, 150), "violated: few runs"),
+        (RGBColor(225, 40, 40), "violated: every run"),
+        (RGBColor(225, 225, 225), "n/a: no run applies"),
+    ];
+    for (i, (colour, text)) in swatches.iter().enumerate() {
+        let y = 60 + 26 * i as i32;
+        key.draw(&Rectangle::new([(4, y), (20, y + 16)], colour.filled()))?;
+        key.draw(&Text::new(*text, (26, y + 2), ("sans-serif", 12)))?;
+    }
+    if line.is_some() {
+        let y = 60 + 26 * swatches.len() as i32 + 8;
+        key.draw(&PathElement::new(vec![(4, y), (20, y)], BLUE.stroke_width(3)))?;
+        key.draw(&Text::new("n = 3m+1", (26, y - 6), ("sans-serif", 12)))?;
+    }
+    let mut chart = ChartBuilder::on(&area)
         .caption(title, ("sans-serif", 16))
         .margin(12)
         .x_label_area_size(36)
@@ -192,11 +219,12 @@ fn heatmap(path: &Path, title: &str, fs: &[usize], ns: &[usize], cells: &[&CellR
             ("sans-serif", 11),
         )))?;
     }
-    if line {
-        // Between the last row with n <= 3f and the first with n > 3f.
+    if let Some(rule) = line {
+        // Between the last row with n <= 3m and the first with n > 3m.
         let mut stair = Vec::new();
         for (fi, &f) in fs.iter().enumerate() {
-            let y = ns.iter().filter(|&&n| n <= 3 * f).count() as f64 - 0.5;
+            let Some(m) = rule.m_for(f) else { continue };
+            let y = ns.iter().filter(|&&n| n <= 3 * m).count() as f64 - 0.5;
             stair.push((fi as f64 - 0.5, y));
             stair.push((fi as f64 + 0.5, y));
         }

@@ -80,7 +80,14 @@ pub struct SweepResult {
     pub elapsed: Duration,
 }
 
-const OWNED: &[&str] = &["runs.csv", "cells.csv", "strategies.csv", "summary.md", "plan.json", "README.md"];
+const OWNED: &[&str] = &[
+    "runs.csv",
+    "cells.csv",
+    "strategies.csv",
+    "summary.md",
+    "plan.json",
+    "README.md",
+];
 
 /// Whether `name` is a plot a sweep writes.
 fn is_our_plot(name: &str) -> bool {
@@ -502,7 +509,11 @@ impl Progress {
             self.said = Instant::now();
             let elapsed = self.started.elapsed().as_secs_f64();
             let share = self.cost.0 as f64 / self.cost.1 as f64;
-            let eta = if share > 0.0 { elapsed * (1.0 - share) / share } else { f64::NAN };
+            let eta = if share > 0.0 {
+                elapsed * (1.0 - share) / share
+            } else {
+                f64::NAN
+            };
             eprintln!(
                 "progress: {}/{} runs, {:.0}% of the estimated work, {:.0} s elapsed, about {:.0} s left",
                 self.runs.0,

@@ -197,7 +197,8 @@ impl Adversary for Flood {
     }
 }
 
-type MakeAdversary = fn() -> Box<dyn Adversary>;
+/// Makes a built-in adversary.
+pub type MakeAdversary = fn() -> Box<dyn Adversary>;
 
 static BUILTINS: &[(&str, &str, MakeAdversary)] = &[
     (
@@ -226,14 +227,20 @@ pub fn builtins() -> &'static [(&'static str, &'static str, MakeAdversary)] {
     BUILTINS
 }
 
-/// Finds an adversary by name.
-pub fn find(name: &str) -> Result<MakeAdversary, super::LinkError> {
-    BUILTINS
-        .iter()
-        .find(|(n, _, _)| *n == name)
-        .map(|(_, _, make)| *make)
+/// Finds an adversary by name: built in, or registered by the user's
+/// binary (see [`crate::registry`]).
+pub fn find(name: &str) -> Result<crate::registry::AdversaryFactory, super::LinkError> {
+    let registry = crate::registry::current();
+    registry
+        .adversary(name)
+        .map(|e| e.make().clone())
         .ok_or_else(|| super::LinkError::UnknownAdversary {
             name: name.to_string(),
-            known: BUILTINS.iter().map(|(n, _, _)| *n).collect::<Vec<_>>().join(", "),
+            known: registry
+                .adversaries()
+                .iter()
+                .map(|e| e.name.as_str())
+                .collect::<Vec<_>>()
+                .join(", "),
         })
 }

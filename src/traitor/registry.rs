@@ -72,6 +72,13 @@ pub fn builtins() -> &'static [StrategyInfo] {
     BUILTINS
 }
 
+impl StrategyInfo {
+    /// Its factory.
+    pub fn factory(&self) -> StrategyFactory {
+        Arc::new(self.make)
+    }
+}
+
 /// A strategy ready to be handed to traitors.
 #[derive(Clone)]
 pub struct NamedStrategy {
@@ -119,7 +126,7 @@ impl NamedStrategy {
 #[derive(Debug, thiserror::Error)]
 pub enum StrategyError {
     /// No built-in strategy has this name.
-    #[error("unknown strategy `{name}`; built in: {known} (or a path to a .toml script)")]
+    #[error("unknown strategy `{name}`; known: {known} (or a path to a .toml script)")]
     Unknown {
         /// Name asked for.
         name: String,
@@ -161,17 +168,20 @@ pub fn resolve(spec: &str) -> Result<NamedStrategy, StrategyError> {
         })?;
         return Ok(NamedStrategy::scripted(Script::parse(&text, spec)?, spec));
     }
-    let info = BUILTINS
-        .iter()
-        .find(|s| s.name == spec)
-        .ok_or_else(|| StrategyError::Unknown {
-            name: spec.to_string(),
-            known: BUILTINS.iter().map(|s| s.name).collect::<Vec<_>>().join(", "),
-        })?;
-    let make = info.make;
+    // Built in, or registered by the user's binary (crate::registry).
+    let registry = crate::registry::current();
+    let entry = registry.strategy(spec).ok_or_else(|| StrategyError::Unknown {
+        name: spec.to_string(),
+        known: registry
+            .strategies()
+            .iter()
+            .map(|s| s.name.as_str())
+            .collect::<Vec<_>>()
+            .join(", "),
+    })?;
     Ok(NamedStrategy {
-        name: info.name.to_string(),
-        factory: Arc::new(make),
+        name: entry.name.clone(),
+        factory: entry.make().clone(),
         script: None,
     })
 }

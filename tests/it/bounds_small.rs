@@ -7,10 +7,9 @@
 //!   n >= m + 2 (here n <= 7), and no forged signature is ever accepted.
 //! * The other side: with n <= 3f some traitor behaviour breaks OM(f).
 
-
+use crate::common::{plan, run};
 use byzlab::traitor::builtins;
 use byzlab::types::{Algorithm, GeneralId, Value};
-use crate::common::{plan, run};
 
 fn subsets(n: usize, k: usize) -> Vec<Vec<GeneralId>> {
     fn go(start: usize, n: usize, k: usize, cur: &mut Vec<GeneralId>, out: &mut Vec<Vec<GeneralId>>) {

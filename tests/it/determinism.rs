@@ -2,13 +2,12 @@
 //! what the direct runner gives (outcome, every general's state, trace with
 //! its virtual timestamps), under every timing model.
 
-
+use crate::common::{plan, run};
 use byzlab::link::LinkSpec;
 use byzlab::run::{RunPlan, RuntimeKind};
 use byzlab::runtime::RunReport;
 use byzlab::timing::{Timing, TimingModel};
 use byzlab::types::{Algorithm, Value};
-use crate::common::{plan, run};
 
 /// sync (the default), partial synchrony with GST inside the run, and async
 /// with a timeout short enough that some frames are late.

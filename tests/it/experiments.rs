@@ -95,7 +95,7 @@ fn small_bound_grid_matches_the_theory() {
     );
     assert!(summary.contains("Every cell the paper speaks to agrees with it."));
     let svg = std::fs::read_to_string(dir.join("out/heatmap-om.svg")).unwrap();
-    assert!(svg.starts_with("<svg") && svg.contains("n = 3f+1"));
+    assert!(svg.starts_with("<svg") && svg.contains("n = 3m+1") && svg.contains("holds: 0/N"));
 }
 
 #[test]

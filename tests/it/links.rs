@@ -3,11 +3,10 @@
 //! which has no signatures, is broken by a spoofing adversary even with
 //! n > 3f and no traitor at all.
 
-
+use crate::common::run;
 use byzlab::link::LinkSpec;
 use byzlab::run::{RunSpec, RuntimeKind};
 use byzlab::types::Algorithm;
-use crate::common::run;
 
 /// A run with m = f + 1 (one round of relaying even without traitors).
 fn arbitrary(alg: Algorithm, n: usize, f: usize, adversary: &str, rate: f64, seed: u64) -> byzlab::runtime::RunReport {

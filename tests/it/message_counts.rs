@@ -2,11 +2,10 @@
 //! section 3: OM(m) "requires ... (n-1)(n-2)...(n-m-1) messages" in its last
 //! round). Counted here from what the runtime actually carried.
 
-
+use crate::common::{plan, run};
 use byzlab::protocol::om::message_count;
 use byzlab::run::RuntimeKind;
 use byzlab::types::{Algorithm, Value};
-use crate::common::{plan, run};
 
 #[test]
 fn om_counts_match_the_formula() {

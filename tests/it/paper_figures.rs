@@ -1,12 +1,11 @@
 //! The scenarios drawn in Lamport, Shostak and Pease (1982), Figs. 1-5, plus
 //! a silent commander. Each test states what the paper says must happen.
 
-
+use crate::common::{plan, plan_with, run, script};
 use Value::{Attack as A, Retreat as R};
 use byzlab::protocol::majority::majority;
 use byzlab::runtime::network::TraceEntry;
 use byzlab::types::{Algorithm, Value};
-use crate::common::{plan, plan_with, run, script};
 
 fn seen_by(trace: &[TraceEntry], g: u16) -> Vec<(Vec<u16>, Option<Value>)> {
     trace

@@ -1,0 +1,67 @@
+//! examples/my_lab.rs as a user's binary would run it: its registry
+//! installed in this process (a test binary of its own, since a process has
+//! one registry), then the command line on a small plan that names its
+//! strategy and its adversary. Every command must know them.
+
+#[path = "../examples/my_lab.rs"]
+mod lab;
+
+use std::process::ExitCode;
+
+#[test]
+fn a_registered_strategy_and_adversary_run_in_a_sweep() {
+    let dir = std::env::temp_dir().join(format!("byzlab-my-lab-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("lab.toml");
+    std::fs::write(
+        &file,
+        r#"
+name = "lab"
+algorithms = ["om", "sm"]
+n = [4, 5]
+f = 1
+links = ["authenticated", "arbitrary:drop-to-odd@0.5"]
+strategies = ["even-liar", "split-brain"]
+placements = "all"
+runtime = "direct"
+exhaustive = false
+"#,
+    )
+    .unwrap();
+    let out = dir.join("out");
+    let args = [
+        "byzlab",
+        "sweep",
+        file.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "--quiet",
+    ];
+    let code = byzlab::cli::main_with_args(lab::registry(), args);
+    assert_eq!(code, ExitCode::SUCCESS);
+    let rows = std::fs::read_to_string(out.join("strategies.csv")).unwrap();
+    assert!(rows.lines().any(|l| l.contains(",even-liar,")), "{rows}");
+    assert!(rows.lines().any(|l| l.contains("arbitrary(drop-to-odd@0.5)")), "{rows}");
+    // It ran as a traitor: its runs carry its name, and over authenticated
+    // links OM(1) and SM(1) with n > 3 hold against it (Theorems 1 and 2).
+    let runs = std::fs::read_to_string(out.join("runs.csv")).unwrap();
+    let liar: Vec<&str> = runs
+        .lines()
+        .filter(|l| l.contains(",authenticated,") && l.contains(",even-liar,"))
+        .collect();
+    assert!(liar.len() >= 8, "{runs}");
+    let cells = std::fs::read_to_string(out.join("strategies.csv")).unwrap();
+    for row in cells
+        .lines()
+        .filter(|l| l.contains(",authenticated,") && l.contains(",even-liar,"))
+    {
+        assert!(row.ends_with(",0,0,0"), "even-liar broke an authenticated cell: {row}");
+    }
+    // The registry is the process's: a second one is refused.
+    assert_ne!(
+        byzlab::cli::main_with_args(lab::registry(), ["byzlab", "strategies"]),
+        ExitCode::SUCCESS
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
