@@ -354,6 +354,9 @@ struct SweepArgs {
 struct ReplayArgs {
     /// Witness file written by a sweep (results/NAME/witnesses/cell-K.json).
     witness: PathBuf,
+    /// Also draw the run's space-time diagram into this SVG file.
+    #[arg(long)]
+    diagram: Option<PathBuf>,
 }
 
 #[derive(clap::Args)]
@@ -460,6 +463,10 @@ fn cmd_sweep(args: SweepArgs) -> Result<()> {
 
 fn cmd_replay(args: ReplayArgs) -> Result<()> {
     let (w, report) = witness::replay(&args.witness)?;
+    if let Some(file) = &args.diagram {
+        crate::experiment::diagram::draw(file, &report)?;
+        eprintln!("diagram of the run in {}", file.display());
+    }
     for t in &report.trace {
         println!("{t}");
     }
@@ -580,6 +587,9 @@ struct RunArgs {
     /// Print every message in order (round, from, to, path or chain, value, link action, t = virtual ms of delivery, late).
     #[arg(long)]
     trace: bool,
+    /// Draw the run's space-time (Lamport) diagram into this SVG file: a lane per general, an arrow per message.
+    #[arg(long)]
+    diagram: Option<PathBuf>,
     /// Also report the run's wall time and the process's peak memory (wall_ms, peak_rss_kib).
     #[arg(long)]
     measure: bool,
@@ -692,7 +702,7 @@ fn cmd_run(args: RunArgs) -> Result<()> {
         runtime: args.runtime,
         signatures: args.signatures,
         seed: args.seed,
-        trace: args.trace,
+        trace: args.trace || args.diagram.is_some(),
         timing: args.timing.model.timing,
         delta: args.timing.model.delta,
         gst: args.timing.model.gst,
@@ -743,6 +753,10 @@ fn cmd_run(args: RunArgs) -> Result<()> {
             let peak = peak.map_or("unknown".to_string(), |k| format!("{:.1} MiB", k as f64 / 1024.0));
             println!("wall time {wall_ms:.2} ms, peak memory {peak}");
         }
+    }
+    if let Some(file) = &args.diagram {
+        crate::experiment::diagram::draw(file, &report)?;
+        eprintln!("diagram of the run in {}", file.display());
     }
     Ok(())
 }

@@ -10,12 +10,14 @@
 //! * [`runner`]: the parallel sweep, with sharding, resume and progress.
 //! * [`cells`]: rows joined to cells, verdicts, the tables cells form.
 //! * [`witness`]: replayable witnesses of violations, and replay.
+//! * [`diagram`]: space-time diagrams of one run (a witness, or `run --diagram`).
 //! * [`plots`]: SVG heatmaps and message counts.
 //! * [`render`]: summary.md and the terminal table, from one grid renderer.
 //! * [`report`]: writes cells.csv, summary.md, witnesses and plots.
 //! * [`merge`]: shards combined into one result.
 
 pub mod cells;
+pub mod diagram;
 pub mod merge;
 pub mod plan;
 pub mod plots;

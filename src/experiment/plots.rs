@@ -284,7 +284,10 @@ fn draw_messages(path: &Path, title: &str, measured: &Series) -> PlotResult<()> 
         .configure_mesh()
         .x_desc("n (generals, log scale)")
         .y_desc("messages (log scale)")
-        .x_label_formatter(&|v| format!("{v:.0}"))
+        // The axis's own labels would be powers of ten only: every swept n
+        // gets its label below instead (drawn after the mesh).
+        .x_labels(0)
+        .x_label_formatter(&|_| String::new())
         .y_label_formatter(&|v| {
             if *v >= 1e4 {
                 format!("{v:.0e}")
@@ -293,6 +296,21 @@ fn draw_messages(path: &Path, title: &str, measured: &Series) -> PlotResult<()> 
             }
         })
         .draw()?;
+    let swept: std::collections::BTreeSet<usize> = ns().collect();
+    // Thin out the labels where n is dense (at most about 24 of them).
+    let step = swept.len().div_ceil(24).max(1);
+    for (k, &n) in swept.iter().enumerate() {
+        if k % step == 0 || k + 1 == swept.len() {
+            chart.draw_series(std::iter::once(Text::new(
+                n.to_string(),
+                (n as f64, 1.3),
+                TextStyle::from(("sans-serif", 11).into_font()).pos(plotters::style::text_anchor::Pos::new(
+                    plotters::style::text_anchor::HPos::Center,
+                    plotters::style::text_anchor::VPos::Bottom,
+                )),
+            )))?;
+        }
+    }
     for (i, (&(alg, m), points)) in measured.iter().enumerate() {
         let color = PALETTE[i % PALETTE.len()];
         if alg == Algorithm::Om {

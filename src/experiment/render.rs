@@ -207,7 +207,9 @@ fn breakers(s: &mut String, results: &[CellResult], by_strategy: &[StrategyResul
             .iter()
             .map(|x| format!("{} {}/{}", x.strategy, x.violations, x.runs))
             .collect();
-        let witness = c.witness_file().map_or(String::new(), |w| format!(" ([witness]({w}))"));
+        let witness = c.witness_file().map_or(String::new(), |w| {
+            format!(" ([witness]({w}), [diagram]({}))", w.replace(".json", ".svg"))
+        });
         let _ = writeln!(s, "- {}: {}{witness}", c.cell.label(), list.join(", "));
     }
     let _ = writeln!(s);

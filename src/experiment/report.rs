@@ -130,6 +130,11 @@ pub fn write_all(
         if let (Some(r), Some(file)) = (&c.witness, c.witness_file()) {
             let json =
                 serde_json::to_string_pretty(&witness_for(plan, r)?).map_err(|e| ExperimentError::io(&wdir, e))?;
+            // Its space-time diagram beside it: the run again, traced.
+            let (_, traced) = super::witness::load(&json, &file)?;
+            let report = crate::runtime::execute(&traced).map_err(|e| ExperimentError::Witness(e.to_string()))?;
+            let svg = out.join(file.replace(".json", ".svg"));
+            super::diagram::draw(&svg, &report).map_err(|e| ExperimentError::io(&svg, e))?;
             write(&out.join(file), json + "\n")?;
         }
     }

@@ -157,7 +157,7 @@ fn remove_stale_temps(out: &Path) {
 
 /// Whether `name` is a witness a sweep writes.
 fn is_our_witness(name: &str) -> bool {
-    name.starts_with("cell-") && name.ends_with(".json")
+    name.starts_with("cell-") && (name.ends_with(".json") || name.ends_with(".svg"))
 }
 
 /// Reads `plan.json` from a results folder.

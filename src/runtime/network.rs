@@ -29,6 +29,9 @@ pub struct TraceEntry {
     pub round: Round,
     /// Virtual time of delivery in ms (of sending, for a dropped frame).
     pub t: Millis,
+    /// Virtual time it was sent, in ms.
+    #[serde(default)]
+    pub sent: Millis,
     /// It arrived after its round's deadline, and counted as absent.
     pub late: bool,
     /// Which transmission of the frame this is (0: the first; more: a
@@ -298,6 +301,7 @@ impl Network {
             let entry = |path: Vec<GeneralId>, value: Option<Value>| TraceEntry {
                 round: env.round,
                 t: at,
+                sent: now,
                 late,
                 attempt,
                 from: if action == LinkAction::Replayed { env.from } else { from },

@@ -401,3 +401,41 @@ fn flags_without_effect_are_pointed_out() {
     assert!(out.status.success());
     assert!(!String::from_utf8_lossy(&out.stderr).contains("warning"));
 }
+
+/// `--diagram` draws a run: one arrow (ending in a dot) per message, the
+/// traitor's lane marked; a committed witness replays into a diagram too.
+#[test]
+fn runs_and_witnesses_draw_space_time_diagrams() {
+    let dir = std::env::temp_dir().join(format!("byzlab-diagram-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let x = dir.join("x.svg");
+    let out = byzlab(&[
+        "run",
+        "--algorithm",
+        "om",
+        "--n",
+        "4",
+        "--f",
+        "1",
+        "--traitors",
+        "3",
+        "--strategy",
+        "flip",
+        "--diagram",
+        x.to_str().unwrap(),
+    ]);
+    assert!(out.status.success());
+    let svg = std::fs::read_to_string(&x).unwrap();
+    assert_eq!(svg.matches("<circle").count(), 9, "one arrow head per message");
+    assert!(svg.contains("3 lieutenant, traitor") && svg.contains("decides attack"));
+    let witness = concat!(env!("CARGO_MANIFEST_DIR"), "/results/bound/witnesses/cell-4.json");
+    let y = dir.join("y.svg");
+    let out = byzlab(&["replay", witness, "--diagram", y.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let svg = std::fs::read_to_string(&y).unwrap();
+    assert!(
+        svg.contains("withheld from"),
+        "the silent traitors' withheld values are marked"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
