@@ -1,7 +1,8 @@
 //! Space-time (Lamport) diagrams of one run, as SVG: a lane per general,
 //! time running right, an arrow per message from when it was sent to when
 //! it arrived, labelled with its value. Traitors, and every message they
-//! send, are red; a dropped frame ends in a cross; a late frame (after its
+//! send, are red; a frame the link changed, spoofed or replayed is purple
+//! and says so; a dropped frame ends in a cross; a late frame (after its
 //! round's deadline, so ignored) is orange; what a traitor withheld under OM
 //! is listed at its lane; each general's decision is written at the end of
 //! its lane. A run of more than [`MAX_ARROWS`] transmissions (messages,
@@ -25,6 +26,7 @@ const TRAITOR: RGBColor = RGBColor(200, 30, 30);
 const LOYAL: RGBColor = RGBColor(40, 40, 40);
 const LATE: RGBColor = RGBColor(230, 130, 0);
 const DROPPED: RGBColor = RGBColor(150, 150, 150);
+const ALTERED: RGBColor = RGBColor(120, 60, 170);
 
 /// A diagram that could not be drawn (the run needs a trace).
 #[derive(Debug, thiserror::Error)]
@@ -208,8 +210,14 @@ fn arrows(
     for e in &report.trace {
         let (x0, y0) = (e.sent as f64, lane(e.from));
         let dropped = matches!(e.link, LinkAction::Dropped | LinkAction::Lost);
+        let altered = matches!(
+            e.link,
+            LinkAction::Tampered | LinkAction::Spoofed | LinkAction::Replayed
+        );
         let colour = if dropped {
             DROPPED
+        } else if altered {
+            ALTERED
         } else if e.late {
             LATE
         } else if traitors.contains(&e.from) {
@@ -243,10 +251,12 @@ fn arrows(
             colour.stroke_width(1),
         )))?;
         chart.draw_series(std::iter::once(Circle::new((x1, y1), 3, colour.filled())))?;
-        let label = if e.late {
-            format!("{value} late")
-        } else {
-            value.to_string()
+        let label = match (e.link, e.claimed) {
+            (LinkAction::Spoofed, Some(c)) => format!("{value} spoofed as {c}"),
+            (LinkAction::Tampered, _) => format!("{value} tampered"),
+            (LinkAction::Replayed, _) => "replayed".to_string(),
+            _ if e.late => format!("{value} late"),
+            _ => value.to_string(),
         };
         chart.draw_series(std::iter::once(Text::new(
             label,
