@@ -307,6 +307,35 @@ fn target(name: &str, measured: String, limit: String, ratio: f64, met: bool) ->
     }
 }
 
+/// The same honest plan on a reused actix runner and on the direct runner,
+/// alternately, `batch` runs per sample: (median ratio, actix and direct
+/// seconds a run).
+fn actix_vs_direct(alg: Algorithm, n: usize, m: usize, batch: u32, reps: usize) -> Result<(f64, f64, f64), PerfError> {
+    let direct = plan(alg, n, m, &[], "honest", RuntimeKind::Direct)?;
+    let mut actix = direct.clone();
+    actix.runtime = RuntimeKind::Actix;
+    let runner = ActixRunner::new();
+    let per_run = |f: &mut dyn FnMut()| {
+        let t = Instant::now();
+        for _ in 0..batch {
+            f();
+        }
+        t.elapsed().as_secs_f64() / f64::from(batch)
+    };
+    interleaved(
+        reps,
+        || Ok(per_run(&mut || drop(std::hint::black_box(runner.run(&actix))))),
+        || Ok(per_run(&mut || drop(std::hint::black_box(runtime::execute(&direct))))),
+    )
+}
+
+/// The SM(3) n = 128 runs measured against their floor and across
+/// signature schemes: (label, traitors, strategy).
+const SM128_CASES: [(&str, &[GeneralId], &str); 2] = [
+    ("forging traitor commander", &[0], "forge"),
+    ("loyal commander", &[], "honest"),
+];
+
 /// Measures every target of the performance issue, printing each as it goes.
 pub fn targets(opts: &PerfOptions) -> Result<Vec<Target>, PerfError> {
     let mut out = Vec::new();
@@ -346,15 +375,7 @@ pub fn targets(opts: &PerfOptions) -> Result<Vec<Target>, PerfError> {
 
     // The actix adapter against the direct runner, alternating.
     for (alg, n, m) in [(Algorithm::Om, 16, 4), (Algorithm::Sm, 32, 3)] {
-        let direct = plan(alg, n, m, &[], "honest", RuntimeKind::Direct)?;
-        let mut actix = direct.clone();
-        actix.runtime = RuntimeKind::Actix;
-        let runner = ActixRunner::new();
-        let (r, ta, td) = interleaved(
-            opts.reps.max(9),
-            || Ok(seconds(|| runner.run(&actix))),
-            || Ok(seconds(|| runtime::execute(&direct))),
-        )?;
+        let (r, ta, td) = actix_vs_direct(alg, n, m, 1, opts.reps.max(9))?;
         out.push(target(
             &format!("{}({m}) n={n}: actix time / direct time", alg.as_str().to_uppercase()),
             format!("{:.2} ms / {:.2} ms", ta * 1e3, td * 1e3),
@@ -367,10 +388,7 @@ pub fn targets(opts: &PerfOptions) -> Result<Vec<Target>, PerfError> {
 
     // SM against its cryptographic floor: each run alternates with a fresh
     // measurement of the unit costs.
-    for (label, traitors, strategy) in [
-        ("forging traitor commander", &[0][..], "forge"),
-        ("loyal commander", &[][..], "honest"),
-    ] {
+    for (label, traitors, strategy) in SM128_CASES {
         let p = plan(Algorithm::Sm, 128, 3, traitors, strategy, RuntimeKind::Direct)?;
         let (_, rep) = time_plan(&p, 1)?;
         let c = rep.outcome.counters;
@@ -416,23 +434,8 @@ pub fn targets(opts: &PerfOptions) -> Result<Vec<Target>, PerfError> {
     // Small runs: what the actor adapter costs where a run is a few frames
     // (an exhaustive cell is thousands of them). Batches of runs, alternately.
     for alg in [Algorithm::Om, Algorithm::Sm] {
-        let direct = plan(alg, 4, 1, &[], "honest", RuntimeKind::Direct)?;
-        let mut actix = direct.clone();
-        actix.runtime = RuntimeKind::Actix;
-        let runner = ActixRunner::new();
         let batch = if alg == Algorithm::Om { 2000 } else { 100 };
-        let per_run = |f: &mut dyn FnMut()| {
-            let t = Instant::now();
-            for _ in 0..batch {
-                f();
-            }
-            t.elapsed().as_secs_f64() / f64::from(batch)
-        };
-        let (r, ta, td) = interleaved(
-            opts.reps.max(9),
-            || Ok(per_run(&mut || drop(std::hint::black_box(runner.run(&actix))))),
-            || Ok(per_run(&mut || drop(std::hint::black_box(runtime::execute(&direct))))),
-        )?;
+        let (r, ta, td) = actix_vs_direct(alg, 4, 1, batch, opts.reps.max(9))?;
         out.push(target(
             &format!(
                 "{}(1) n=4, small runs: actix time / direct time",
@@ -447,10 +450,7 @@ pub fn targets(opts: &PerfOptions) -> Result<Vec<Target>, PerfError> {
     }
 
     // Ideal signatures against ed25519 on the same run.
-    for (label, traitors, strategy) in [
-        ("forging traitor commander", &[0][..], "forge"),
-        ("loyal commander", &[][..], "honest"),
-    ] {
+    for (label, traitors, strategy) in SM128_CASES {
         let ed = plan(Algorithm::Sm, 128, 3, traitors, strategy, RuntimeKind::Direct)?;
         let mut ideal = ed.clone();
         ideal.signatures = Signatures::Ideal;
