@@ -290,7 +290,10 @@ impl RunSpec {
         if n > MAX_GENERALS {
             return Err(RunSpecError::TooManyGenerals(n));
         }
-        if self.f >= n {
+        // f only bounds the traitors when they are listed (a cell of at
+        // most f traitors may tolerate more than it places); drawn from the
+        // seed, f of them are placed, and at least one general stays loyal.
+        if self.f >= n && self.traitors.is_none() {
             return Err(RunSpecError::FaultsTooMany { f: self.f, n });
         }
         let m = self.m.unwrap_or(self.f);

@@ -34,8 +34,13 @@ pub struct CellResult {
     pub ic2: usize,
     /// Rows breaking either.
     pub violations: usize,
-    /// First violating row.
+    /// First violating row among those with the fewest traitors.
     pub witness: Option<RunRecord>,
+    /// The traitor count whose runs broke IC1 or IC2 most often (by share
+    /// of its runs; the smaller k on a tie); `None` when none did.
+    pub worst_k: Option<usize>,
+    /// The fewest traitors that broke IC1 or IC2 in some run.
+    pub least_k: Option<usize>,
     /// Verdict.
     pub verdict: CellVerdict,
 }
@@ -84,8 +89,23 @@ pub fn cell_results(plan: &ExperimentPlan, records: &[RunRecord]) -> Vec<CellRes
             let witness = rows
                 .iter()
                 .filter(|r| r.violation)
-                .min_by_key(|r| r.index)
+                .min_by_key(|r| (r.k, r.index))
                 .map(|r| (*r).clone());
+            // (violations, runs) per traitor count.
+            let mut per_k: BTreeMap<usize, (usize, usize)> = BTreeMap::new();
+            for r in rows {
+                let e = per_k.entry(r.k).or_default();
+                e.0 += usize::from(r.violation);
+                e.1 += 1;
+            }
+            // Largest share v/t first (compared as v * t' against v' * t),
+            // then the smaller k.
+            let worst_k = per_k
+                .iter()
+                .filter(|(_, (v, _))| *v > 0)
+                .max_by(|(ka, (va, ta)), (kb, (vb, tb))| (va * tb).cmp(&(vb * ta)).then(kb.cmp(ka)))
+                .map(|(k, _)| *k);
+            let least_k = witness.as_ref().map(|w| w.k);
             let verdict = if cell.skip.is_some() {
                 CellVerdict::NotApplicable
             } else if rows.is_empty() {
@@ -102,6 +122,8 @@ pub fn cell_results(plan: &ExperimentPlan, records: &[RunRecord]) -> Vec<CellRes
                 ic2,
                 violations,
                 witness,
+                worst_k,
+                least_k,
                 verdict,
             }
         })

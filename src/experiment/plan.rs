@@ -144,6 +144,14 @@ impl Cell {
         });
     }
 
+    /// The m its runs use: OM(m) and SM(m) with m > n - 2 are OM(n - 2)
+    /// and SM(n - 2), since no chain of more than n - 1 distinct generals
+    /// exists to carry a further round (`None` when the m rule gives a
+    /// negative m).
+    pub fn run_m(&self) -> Option<usize> {
+        self.m.map(|m| m.min(self.n.saturating_sub(2)))
+    }
+
     /// `om n=4 f=1 m=1 authenticated`.
     pub fn label(&self) -> String {
         let m = self.m.map_or("-".into(), |m| m.to_string());
@@ -208,7 +216,17 @@ pub fn fingerprint(spec: &Spec) -> String {
     digest.iter().take(8).map(|b| format!("{b:02x}")).collect()
 }
 
-fn theory(alg: Algorithm, link: &LinkSpec, timing: &Timing, n: usize, f: usize, m: usize) -> Theory {
+/// The paper's prediction for a cell of at most (or exactly) f traitors
+/// running m rounds (the m it runs: see [`Cell::run_m`]).
+fn theory(
+    alg: Algorithm,
+    link: &LinkSpec,
+    timing: &Timing,
+    n: usize,
+    f: usize,
+    m: usize,
+    commander: CommanderRule,
+) -> Theory {
     // The theorems assume synchronous rounds: every loyal frame in time.
     // That holds under sync, or from time 0 under partial with GST = 0, when
     // the timeout covers delta; otherwise no theorem speaks.
@@ -223,6 +241,19 @@ fn theory(alg: Algorithm, link: &LinkSpec, timing: &Timing, n: usize, f: usize, 
     }
     if f == 0 {
         return Theory::Holds;
+    }
+    // A loyal commander: only IC2 is at stake (IC1 follows from it).
+    if commander == CommanderRule::Loyal {
+        return match alg {
+            // Lemma 1: OM(m) satisfies IC2 with more than 2k + m generals
+            // and at most k traitors. The converse (n <= 2k + m breaks IC2)
+            // is not in the paper; byzlab checks it (results/lemma1).
+            Algorithm::Om if n > 2 * f + m => Theory::Holds,
+            Algorithm::Om => Theory::Fails,
+            // A loyal commander's signed order reaches every lieutenant in
+            // round 1 and no traitor can forge another (A4), whatever m.
+            Algorithm::Sm => Theory::Holds,
+        };
     }
     match alg {
         // Theorem 2; with fewer than f+1 rounds no algorithm can work.
@@ -275,9 +306,26 @@ fn cell_seed(alg: Algorithm, link: &LinkSpec, n: usize, f: usize) -> u64 {
     u64::from_le_bytes([d[0], d[1], d[2], d[3], d[4], d[5], d[6], d[7]])
 }
 
-/// Traitor sets of size f among n for one commander rule: all of them, or a
-/// seeded sample of at most `k`.
+/// Traitor sets for a cell: for each count k of `counts`, the sets of k
+/// generals allowed by the commander rule, all of them or a seeded sample
+/// of at most `limit` (per k).
 fn placements_for(
+    n: usize,
+    counts: std::ops::RangeInclusive<usize>,
+    rule: CommanderRule,
+    limit: Option<usize>,
+    seed: u64,
+) -> Result<Vec<Vec<GeneralId>>, String> {
+    let mut out = Vec::new();
+    for k in counts {
+        out.extend(placements_of(n, k, rule, limit, seed)?);
+    }
+    Ok(out)
+}
+
+/// Traitor sets of size f among n for one commander rule: all of them, or a
+/// seeded sample of at most `limit`.
+fn placements_of(
     n: usize,
     f: usize,
     rule: CommanderRule,
@@ -304,7 +352,8 @@ fn placements_for(
         let want = limit.map(|l| (l / group_count + usize::from(gi < l % group_count)) as u64);
         let mut picked: Vec<Vec<GeneralId>> = match want {
             Some(w) if w < total => {
-                let mut rng = stream(seed, Purpose::Placement, gi as u64 + 1);
+                // One stream per (traitor count, kind of placement).
+                let mut rng = stream(seed, Purpose::Placement, (2 * f + gi) as u64 + 1);
                 let mut set = BTreeSet::new();
                 let mut tries = 0;
                 while (set.len() as u64) < w && tries < w * 50 {
@@ -417,7 +466,7 @@ fn check_scripts(spec: &Spec, cells: &[Cell], source: &str) -> Result<(), SpecEr
         // Distinct (algorithm, n, m, traitors) of the runs that use it.
         let mut runs = std::collections::BTreeSet::new();
         for c in cells {
-            let Some(m) = c.m else { continue };
+            let Some(m) = c.run_m() else { continue };
             for r in c.runs.iter().filter(|r| &r.strategy == strategy) {
                 runs.insert((c.algorithm, c.n, m, r.traitors.clone()));
             }
@@ -465,15 +514,18 @@ fn make_cell(spec: &Spec, id: usize, at: CellAt<'_>, left: u64) -> Result<Cell, 
         capped: false,
         runs: Vec::new(),
     };
-    match m {
+    match cell.run_m() {
         None => cell.skip = Some(format!("{} is negative", m_rule.label())),
-        Some(_) if f.saturating_add(2) > n => {
-            cell.skip = Some("fewer than two loyal generals: nothing can disagree".into())
+        Some(_) if spec.traitors.counts(n, f).is_empty() => {
+            cell.skip = Some(format!(
+                "exactly {f} traitors leave fewer than two loyal generals: nothing can disagree"
+            ))
         }
-        Some(m) if m.saturating_add(2) > n => cell.skip = Some(format!("m = {m} needs n >= m + 2")),
         Some(m) => {
             memory::check_run(algorithm, n, m).map_err(|e| format!("{}: {e}", cell.label()))?;
-            cell.theory = theory(algorithm, link, &timing, n, f, m);
+            // The theorems speak of the most traitors the cell places.
+            let most = *spec.traitors.counts(n, f).end();
+            cell.theory = theory(algorithm, link, &timing, n, most, m, spec.commander);
             // Benign failures are behaviours a traitor could choose: what is
             // proven against traitors holds against them; a lower bound
             // against traitors says nothing about them.
@@ -501,7 +553,7 @@ fn fill_runs(spec: &Spec, cell: &mut Cell, m: usize, left: u64) -> Result<(), St
         return fill_faulty_runs(spec, cell, m, seed, left);
     }
     if spec.exhaustive && cell.algorithm == Algorithm::Om {
-        let all = placements_for(n, f, spec.commander, None, seed)?;
+        let all = placements_for(n, spec.traitors.counts(n, f), spec.commander, None, seed)?;
         let mut count: u64 = 0;
         for p in &all {
             let slots: u64 = p.iter().map(|&t| om_slots(n, m, t)).sum();
@@ -550,7 +602,7 @@ fn fill_runs(spec: &Spec, cell: &mut Cell, m: usize, left: u64) -> Result<(), St
         Placements::All => None,
         Placements::Sample(k) => Some(k),
     };
-    let placements = placements_for(n, f, spec.commander, limit, seed)?;
+    let placements = placements_for(n, spec.traitors.counts(n, f), spec.commander, limit, seed)?;
     // Runs in the order placement, strategy, value, seed (seed fastest);
     // counted in u128, so that no number of seeds can wrap the count.
     let (n_strategies, n_values) = (spec.strategies.len() as u128, spec.values.len() as u128);
@@ -588,7 +640,7 @@ fn fill_faulty_runs(spec: &Spec, cell: &mut Cell, m: usize, seed: u64, left: u64
         Placements::All => None,
         Placements::Sample(k) => Some(k),
     };
-    let placements = placements_for(cell.n, cell.f, spec.commander, limit, seed)?;
+    let placements = placements_for(cell.n, spec.traitors.counts(cell.n, cell.f), spec.commander, limit, seed)?;
     let run_end = cell.timing.deadline(m as u32 + 1).max(1);
     let round = cell.timing.timeout;
     let honest = StrategyRef::Builtin { name: "honest".into() };
@@ -639,7 +691,7 @@ mod tests {
 
     #[test]
     fn small_om_cells_are_exhaustive() {
-        let p = plan("algorithms=[\"om\"]\nn=[3,4]\nf=1\n");
+        let p = plan("algorithms=[\"om\"]\nn=[3,4]\nf=1\ntraitors=\"exactly-f\"\n");
         let c3 = &p.cells[0];
         assert_eq!(c3.search, Search::Exhaustive);
         // commander traitor: 3^2; lieutenant 1 or 2: 3^1 each; two orders
@@ -651,9 +703,48 @@ mod tests {
         assert_eq!(c3.theory, Theory::Fails);
     }
 
+    /// The theorems quantify over at most f traitors: a cell searches every
+    /// count k = 0..f, so OM(2) at n = 3 is a cell (it fails with one
+    /// traitor, Lemma 1) where exactly two traitors would leave one loyal
+    /// general and nothing to decide.
+    #[test]
+    fn cells_search_every_traitor_count_up_to_f() {
+        let p = plan("algorithms=[\"om\",\"sm\"]\nn=[3,5]\nf=2\nexhaustive=false\n");
+        let om3 = &p.cells[0];
+        assert!(om3.skip.is_none());
+        assert_eq!(om3.run_m(), Some(1), "OM(2) at n = 3 runs as OM(1)");
+        assert_eq!(om3.theory, Theory::Fails);
+        let counts: BTreeSet<usize> = om3.runs.iter().map(|r| r.traitors.len()).collect();
+        assert_eq!(counts, BTreeSet::from([0, 1]), "k = 2 leaves one loyal general");
+        let om5 = &p.cells[1];
+        let counts: BTreeSet<usize> = om5.runs.iter().map(|r| r.traitors.len()).collect();
+        assert_eq!(counts, BTreeSet::from([0, 1, 2]));
+        // Every placement of every count: 1 + C(5,1) + C(5,2) = 16.
+        let placements: BTreeSet<_> = om5.runs.iter().map(|r| r.traitors.clone()).collect();
+        assert_eq!(placements.len(), 16);
+        let sm3 = &p.cells[2];
+        assert_eq!(sm3.theory, Theory::Holds, "SM(1) with at most one traitor at n = 3");
+        // Exactly f: the old cell, n/a at n = 3.
+        let exact = plan("algorithms=[\"om\"]\nn=[3,5]\nf=2\ntraitors=\"exactly-f\"\n");
+        assert!(exact.cells[0].skip.as_deref().unwrap().contains("exactly 2 traitors"));
+        assert!(exact.cells[1].runs.iter().all(|r| r.traitors.len() == 2));
+    }
+
+    /// With a loyal commander only IC2 is at stake: OM(m) is predicted by
+    /// Lemma 1 (n > 2k + m), SM always holds.
+    #[test]
+    fn loyal_commander_cells_follow_lemma_1() {
+        let p = plan(
+            "algorithms=[\"om\",\"sm\"]\nn=[5,6]\nf=2\nm=1\ncommander=\"loyal\"\ntraitors=\"exactly-f\"\n",
+        );
+        let theories: Vec<Theory> = p.cells.iter().map(|c| c.theory).collect();
+        assert_eq!(theories, [Theory::Fails, Theory::Holds, Theory::Holds, Theory::Holds]);
+        assert!(p.cells.iter().flat_map(|c| &c.runs).all(|r| !r.traitors.contains(&COMMANDER)));
+    }
+
     #[test]
     fn sampled_cells_cover_the_portfolio() {
-        let p = plan("algorithms=[\"sm\"]\nn=5\nf=2\nseeds=2\n");
+        let p = plan("algorithms=[\"sm\"]\nn=5\nf=2\nseeds=2\ntraitors=\"exactly-f\"\n");
         let c = &p.cells[0];
         assert_eq!(c.search, Search::Sampled);
         let strategies = super::super::spec::portfolio().len();
@@ -664,7 +755,7 @@ mod tests {
 
     #[test]
     fn caps_and_samples_are_respected() {
-        let p = plan("algorithms=[\"om\"]\nn=10\nf=3\nplacements=6\nmax_runs_per_cell=50\n");
+        let p = plan("algorithms=[\"om\"]\nn=10\nf=3\nplacements=6\nmax_runs_per_cell=50\ntraitors=\"exactly-f\"\n");
         let c = &p.cells[0];
         assert_eq!(c.runs.len(), 50);
         assert!(c.capped);
@@ -677,12 +768,12 @@ mod tests {
     #[test]
     fn inapplicable_cells_say_why() {
         // Axes are sorted: cells (3,0), (3,1), (3,2), (4,0), ...
-        let p = plan("algorithms=[\"om\"]\nn=[3,4]\nf=[0,2,1]\nm=\"f-1\"\n");
+        let p = plan("algorithms=[\"om\"]\nn=[3,4]\nf=[0,2,1]\nm=\"f-1\"\ntraitors=\"exactly-f\"\n");
         assert!(p.cells[0].skip.as_deref().unwrap().contains("negative"));
         assert!(p.cells[1].skip.is_none());
         assert!(p.cells[2].skip.as_deref().unwrap().contains("loyal"));
         // A plan with no run at all is an error that says why.
-        let spec = parse("algorithms=[\"om\"]\nn=3\nf=[0,2]\nm=\"f-1\"\n", "t.toml", "t", None).unwrap();
+        let spec = parse("algorithms=[\"om\"]\nn=3\nf=[0,2]\nm=\"f-1\"\ntraitors=\"exactly-f\"\n", "t.toml", "t", None).unwrap();
         let e = build(&spec, "t.toml").unwrap_err().to_string();
         assert!(e.contains("the plan has no run") && e.contains("negative"), "{e}");
     }

@@ -78,16 +78,33 @@ pub fn write_plots(
         }
         name += ".svg";
         // OM(m)'s bound (Theorem 1): n = 3m+1, m as this table's rule gives
-        // it for each f. SM has none to draw (any n >= m+2; below is n/a).
-        let line = (group.algorithm == Algorithm::Om).then_some(group.m_rule);
-        let title = if line.is_some() {
-            format!("{}: violated runs / runs (blue line: n = 3m+1)", group.title())
-        } else {
-            format!("{}: violated runs / runs", group.title())
+        // it for each f; with a loyal commander Lemma 1's n = 2k+m+1 (k = f).
+        // SM has none to draw (any n >= m+2).
+        let loyal = plan.spec.commander == super::spec::CommanderRule::Loyal;
+        let line = (group.algorithm == Algorithm::Om).then(|| {
+            let first_holding: Vec<Option<usize>> = plan
+                .spec
+                .fs
+                .iter()
+                .map(|&f| {
+                    group
+                        .m_rule
+                        .m_for(f)
+                        .map(|m| if loyal { 2 * f + m + 1 } else { 3 * m + 1 })
+                })
+                .collect();
+            let label = if loyal { "n = 2k+m+1" } else { "n = 3m+1" };
+            (label, first_holding)
+        });
+        let title = match &line {
+            Some((label, _)) => format!("{}: violated runs / runs (blue line: {label})", group.title()),
+            None => format!("{}: violated runs / runs", group.title()),
         };
+        let x_desc = if loyal { "k = f (traitor lieutenants)" } else { "f (traitors)" };
         heatmap(
             &out.join(&name),
             &title,
+            x_desc,
             &plan.spec.fs,
             &plan.spec.ns,
             &group.cells,
@@ -132,15 +149,17 @@ pub fn write_plots(
 
 /// The n x f grid: a row per n swept and a column per f, evenly spaced
 /// whatever the values (n = 4, 8, ..., 1024 gets a row each), a tick and
-/// label at each; `line` draws OM(m)'s n = 3m+1 boundary as a staircase
-/// (m from the table's rule); a legend says what the colours mean.
+/// label at each; `line` draws a theorem's boundary as a staircase, given
+/// its name and, per f, the smallest n predicted to hold; a legend says
+/// what the colours mean.
 fn heatmap(
     path: &Path,
     title: &str,
+    x_desc: &str,
     fs: &[usize],
     ns: &[usize],
     cells: &[&CellResult],
-    line: Option<super::spec::MRule>,
+    line: Option<(&str, Vec<Option<usize>>)>,
 ) -> PlotResult<()> {
     let width = 300 + 110 * fs.len() as u32;
     let height = 140 + 34 * ns.len() as u32;
@@ -160,10 +179,10 @@ fn heatmap(
         key.draw(&Rectangle::new([(4, y), (20, y + 16)], colour.filled()))?;
         key.draw(&Text::new(*text, (26, y + 2), ("sans-serif", 12)))?;
     }
-    if line.is_some() {
+    if let Some((label, _)) = &line {
         let y = 60 + 26 * swatches.len() as i32 + 8;
         key.draw(&PathElement::new(vec![(4, y), (20, y)], BLUE.stroke_width(3)))?;
-        key.draw(&Text::new("n = 3m+1", (26, y - 6), ("sans-serif", 12)))?;
+        key.draw(&Text::new(label.to_string(), (26, y - 6), ("sans-serif", 12)))?;
     }
     let mut chart = ChartBuilder::on(&area)
         .caption(title, ("sans-serif", 16))
@@ -183,7 +202,7 @@ fn heatmap(
     chart
         .configure_mesh()
         .disable_mesh()
-        .x_desc("f (traitors)")
+        .x_desc(x_desc)
         .y_desc("n (generals)")
         .x_labels(fs.len() * 2 + 1)
         .y_labels(ns.len() * 2 + 1)
@@ -219,12 +238,12 @@ fn heatmap(
             ("sans-serif", 11),
         )))?;
     }
-    if let Some(rule) = line {
-        // Between the last row with n <= 3m and the first with n > 3m.
+    if let Some((_, first_holding)) = line {
+        // Between the last row predicted to fail and the first to hold.
         let mut stair = Vec::new();
-        for (fi, &f) in fs.iter().enumerate() {
-            let Some(m) = rule.m_for(f) else { continue };
-            let y = ns.iter().filter(|&&n| n <= 3 * m).count() as f64 - 0.5;
+        for (fi, first) in first_holding.iter().enumerate() {
+            let Some(first) = *first else { continue };
+            let y = ns.iter().filter(|&&n| n < first).count() as f64 - 0.5;
             stair.push((fi as f64 - 0.5, y));
             stair.push((fi as f64 + 0.5, y));
         }

@@ -8,9 +8,27 @@ use super::record::RunRecord;
 use crate::types::Algorithm;
 use std::fmt::Write as _;
 
+/// The smallest n at which the paper proves a cell's algorithm works for
+/// its f: n = 3f+1 (Theorem 1), or with a loyal commander n = 2f+m+1
+/// (Lemma 1, f traitor lieutenants).
+pub(crate) fn threshold_n(plan: &ExperimentPlan, cell: &super::plan::Cell) -> usize {
+    match (plan.spec.commander, cell.run_m()) {
+        (super::spec::CommanderRule::Loyal, Some(m)) => 2 * cell.f + m + 1,
+        _ => 3 * cell.f + 1,
+    }
+}
+
+/// The threshold line's name in legends.
+fn threshold_name(plan: &ExperimentPlan) -> &'static str {
+    match plan.spec.commander {
+        super::spec::CommanderRule::Loyal => "n = 2f+m+1 (Lemma 1: OM(m) keeps IC2 with more than 2k+m generals, k = f)",
+        _ => "n = 3f+1 (the smallest n for which OM(f) is proven to work)",
+    }
+}
+
 /// The n x f grid of one group: rows n, columns f, each cell's text as
-/// `text` renders it (given the cell and whether n = 3f+1); empty where the
-/// plan has no cell.
+/// `text` renders it (given the cell and whether n is on its threshold
+/// line, [`threshold_n`]); empty where the plan has no cell.
 fn grid(
     group: &Group<'_>,
     plan: &ExperimentPlan,
@@ -29,7 +47,7 @@ fn grid(
                         .cells
                         .iter()
                         .find(|c| c.cell.n == n && c.cell.f == f)
-                        .map_or(String::new(), |c| text(c, n == 3 * f + 1))
+                        .map_or(String::new(), |c| text(c, n == threshold_n(plan, &c.cell)))
                 })
                 .collect();
             (n, row)
@@ -59,7 +77,11 @@ fn markdown_tables(s: &mut String, plan: &ExperimentPlan, results: &[CellResult]
                 Search::Sampled => " S",
                 Search::None => "",
             };
-            let body = format!("{}{search}{mark}", c.short());
+            let k = match (c.worst_k, plan.spec.traitors) {
+                (Some(k), super::spec::TraitorCount::AtMostF) => format!(" k={k}"),
+                _ => String::new(),
+            };
+            let body = format!("{}{k}{search}{mark}", c.short());
             if bold { format!("**{body}**") } else { body }
         });
         for (n, row) in rows {
@@ -142,12 +164,32 @@ pub(crate) fn summary_md(
             plan.spec.signatures
         );
     }
+    let quantifier = match plan.spec.traitors {
+        super::spec::TraitorCount::AtMostF => {
+            "**At most f traitors**, as the theorems say: a cell (n, f) runs every traitor count k = 0..f (up to n-2: \
+             fewer than two loyal generals cannot disagree), every placement of each, and its verdict is the worst; \
+             `k=K` after a violated cell is the count that broke it most often (`worst_k` in cells.csv, the fewest \
+             that broke it `least_k`; every row's k is in runs.csv)."
+        }
+        super::spec::TraitorCount::ExactlyF => {
+            "**Exactly f traitors** in every run (`traitors = \"exactly-f\"`): a cell where f traitors leave fewer \
+             than two loyal generals is n/a."
+        }
+    };
+    let commander = match plan.spec.commander {
+        super::spec::CommanderRule::Either => "",
+        super::spec::CommanderRule::Loyal => " The commander is always loyal, so only IC2 is at stake.",
+        super::spec::CommanderRule::Traitor => " The commander is always a traitor, so only IC1 is at stake.",
+    };
+    let _ = writeln!(s, "{quantifier}{commander}\n");
     let _ = writeln!(
         s,
-        "Each cell reads `holds (0/N)` when all N runs kept IC1 (agreement) and IC2 (validity), or `violated (k/N)` \
-         when k runs broke one. Cells on the **n = 3f+1** line are in bold: the smallest n for which OM(f) is proven to work. \
+        "Each cell reads `holds (0/N)` when all N runs kept IC1 (agreement) and IC2 (validity), or `violated (v/N)` \
+         when v runs broke one. Cells on the **{}** line are in bold. OM(m) and SM(m) with m > n-2 run as m = n-2 \
+         (no chain of more than n-1 distinct generals exists). \
          ✓ = as the paper predicts, ✗ = against it (a bug to find), no mark = no theorem applies. Search: E = exhaustive \
-         over every traitor behaviour, S = sampled portfolio.\n"
+         over every traitor behaviour, S = sampled portfolio.\n",
+        threshold_name(plan)
     );
     if plan.spec.timings.len() > 1 {
         timing_tables(&mut s, plan, records);
@@ -219,7 +261,11 @@ fn breakers(s: &mut String, results: &[CellResult], by_strategy: &[StrategyResul
 pub fn verdict_table(results: &[CellResult], plan: &ExperimentPlan) -> String {
     let mut s = String::new();
     for group in groups(results) {
-        let _ = writeln!(s, "{}  (rows n, columns f; * marks n = 3f+1)", group.title());
+        let line = match plan.spec.commander {
+            super::spec::CommanderRule::Loyal => "n = 2f+m+1",
+            _ => "n = 3f+1",
+        };
+        let _ = writeln!(s, "{}  (rows n, columns f; * marks {line})", group.title());
         let _ = write!(s, "{:>6}", "n\\f");
         for f in &plan.spec.fs {
             let _ = write!(s, " {:>20}", f);

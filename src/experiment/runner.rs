@@ -174,7 +174,7 @@ pub fn run_spec(plan: &ExperimentPlan, cell_id: usize, desc: &RunDesc, trace: bo
         algorithm: cell.algorithm,
         n: cell.n,
         f: cell.f,
-        m: cell.m,
+        m: cell.run_m(),
         traitors: Some(desc.traitors.clone()),
         strategy: desc.strategy.resolve()?,
         value: desc.value,
@@ -444,9 +444,9 @@ fn write_rows<'a>(path: &Path, rows: impl Iterator<Item = &'a Row>) -> Result<()
 /// sweep's cells differ in cost by orders of magnitude, so counting runs
 /// alone would promise a small-cell sweep's pace to its big cells.
 fn run_cost(plan: &ExperimentPlan, cell: &super::plan::Cell) -> u64 {
-    let (n, m) = (cell.n as u64, cell.m.unwrap_or(0) as u64);
+    let (n, m) = (cell.n as u64, cell.run_m().unwrap_or(0) as u64);
     let work = match cell.algorithm {
-        crate::types::Algorithm::Om => 5 * crate::protocol::om::message_count(cell.n, cell.m.unwrap_or(0)),
+        crate::types::Algorithm::Om => 5 * crate::protocol::om::message_count(cell.n, cell.run_m().unwrap_or(0)),
         crate::types::Algorithm::Sm => {
             let frames = 100 * (m + 1).min(2) * n * n.saturating_sub(1);
             let signature = match plan.spec.signatures {

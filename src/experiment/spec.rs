@@ -110,6 +110,7 @@ struct Raw {
     strategies: Option<Spanned<Vec<String>>>,
     placements: Option<Spanned<PlacementField>>,
     commander: Option<Spanned<String>>,
+    traitors: Option<Spanned<String>>,
     values: Option<Spanned<Vec<String>>>,
     seeds: Option<Spanned<u64>>,
     runtime: Option<Spanned<String>>,
@@ -177,6 +178,41 @@ pub enum CommanderRule {
     Traitor,
 }
 
+/// How many traitors a cell (n, f) places: the paper's theorems speak of
+/// *at most* f traitors, so by default a cell searches every count.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "kebab-case")]
+pub enum TraitorCount {
+    /// Every k = 0..=f (k = n-1 and more left out: fewer than two loyal
+    /// generals cannot disagree); the cell's verdict is its worst k.
+    #[default]
+    AtMostF,
+    /// Exactly f traitors in every run.
+    ExactlyF,
+}
+
+impl TraitorCount {
+    /// `at-most-f` or `exactly-f`, as experiment files spell it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TraitorCount::AtMostF => "at-most-f",
+            TraitorCount::ExactlyF => "exactly-f",
+        }
+    }
+
+    /// The traitor counts a cell (n, f) runs: at most f, or exactly f, and
+    /// never more than n - 2 (below two loyal generals nothing can break).
+    pub fn counts(self, n: usize, f: usize) -> std::ops::RangeInclusive<usize> {
+        let most = f.min(n.saturating_sub(2));
+        match self {
+            TraitorCount::AtMostF => 0..=most,
+            TraitorCount::ExactlyF if f == most => f..=f,
+            // Empty: exactly f traitors leave fewer than two loyal generals.
+            TraitorCount::ExactlyF => 1..=0,
+        }
+    }
+}
+
 /// A validated experiment.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Spec {
@@ -200,6 +236,9 @@ pub struct Spec {
     pub placements: Placements,
     /// Commander rule.
     pub commander: CommanderRule,
+    /// At most f traitors per run (the theorems' quantifier), or exactly f.
+    #[serde(default)]
+    pub traitors: TraitorCount,
     /// Commander orders.
     pub values: Vec<Value>,
     /// Seeds per (placement, strategy, value).
@@ -340,6 +379,7 @@ pub fn parse(text: &str, path: &str, default_name: &str, base: Option<&Path>) ->
         strategies: strategies(&src, raw.strategies, base)?,
         placements: placements(&src, raw.placements)?,
         commander: commander(&src, raw.commander)?,
+        traitors: traitor_count(&src, raw.traitors)?,
         values: values(&src, raw.values)?,
         seeds: positive(&src, "seeds", raw.seeds, 1)?,
         runtime: runtime(&src, raw.runtime)?,
@@ -640,6 +680,19 @@ fn placements(src: &Source<'_>, raw: Option<Spanned<PlacementField>>) -> Result<
 }
 
 /// `commander`: either, loyal or traitor.
+/// `traitors`: "at-most-f" (the default) or "exactly-f".
+fn traitor_count(src: &Source<'_>, raw: Option<Spanned<String>>) -> Result<TraitorCount, SpecError> {
+    let Some(t) = raw else {
+        return Ok(TraitorCount::AtMostF);
+    };
+    let span = t.span();
+    match t.into_inner().as_str() {
+        "at-most-f" => Ok(TraitorCount::AtMostF),
+        "exactly-f" => Ok(TraitorCount::ExactlyF),
+        other => Err(src.field("traitors", span, format!("`{other}` is not at-most-f or exactly-f"))),
+    }
+}
+
 fn commander(src: &Source<'_>, raw: Option<Spanned<String>>) -> Result<CommanderRule, SpecError> {
     let Some(c) = raw else {
         return Ok(CommanderRule::Either);
