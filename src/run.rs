@@ -4,12 +4,15 @@
 //! message; only a [`RunPlan`] reaches a runtime (ARCHITECTURE.md: validation happens once).
 
 pub use crate::crypto::Signatures;
+use crate::graph::{Graph, GraphError, GraphSpec};
 use crate::link::{LinkError, LinkSpec};
+use crate::protocol::om_graph::Schedule;
 use crate::memory::{self, MemoryError};
 use crate::rng::{Purpose, stream};
 use crate::timing::{Millis, Timing, TimingError, TimingModel};
 use crate::traitor::{NamedStrategy, StrategyError};
-use crate::types::{Algorithm, GeneralId, UnknownName, Value};
+use crate::types::{Algorithm, GeneralId, Round, UnknownName, Value};
+use std::sync::Arc;
 use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::str::FromStr;
@@ -99,6 +102,11 @@ pub struct RunSpec {
     /// Generals that fail benignly (crash, recover, omit), each counting
     /// toward f like a traitor.
     pub faults: Vec<(GeneralId, NodeFault)>,
+    /// Who can send to whom (section 5); the complete graph by default.
+    pub graph: GraphSpec,
+    /// Run even where the graph breaks the algorithm's precondition
+    /// (Theorem 3 or 4, Definition 1, Dolev's connectivity bound).
+    pub force: bool,
 }
 
 /// A benign failure of a general that otherwise runs the protocol honestly
@@ -159,6 +167,8 @@ impl RunSpec {
             gst: 0,
             timeout: None,
             faults: Vec::new(),
+            graph: GraphSpec::Complete,
+            force: false,
         })
     }
 }
@@ -194,6 +204,33 @@ pub struct RunPlan {
     pub timing: Timing,
     /// Generals that fail benignly, ascending by id; none is a traitor.
     pub faults: Vec<(GeneralId, NodeFault)>,
+    /// The graph as asked for.
+    pub graph: GraphSpec,
+    /// The graph and what the algorithm fixed on it; `None` for the
+    /// complete graph (the paper's sections 3 and 4).
+    pub topology: Option<Arc<Topology>>,
+}
+
+/// A run's graph other than the complete one, and what its algorithm fixed
+/// in advance on it.
+#[derive(Debug)]
+pub struct Topology {
+    /// The graph.
+    pub graph: Arc<Graph>,
+    /// OM(m, p)'s schedule (regular sets and paths); `None` under SM.
+    pub schedule: Option<Arc<Schedule>>,
+    /// Preconditions the graph breaks (the run was forced).
+    pub broken: Vec<String>,
+}
+
+impl RunPlan {
+    /// Rounds the run takes: m + 1, or under OM(m, p) m + the longest path.
+    pub fn rounds(&self) -> Round {
+        match self.topology.as_ref().and_then(|t| t.schedule.as_ref()) {
+            Some(s) => s.rounds(),
+            None => self.m as Round + 1,
+        }
+    }
 }
 
 /// A run that cannot start, and why.
@@ -278,6 +315,9 @@ pub enum RunSpecError {
     /// The strategy does not fit this run.
     #[error(transparent)]
     Strategy(#[from] StrategyError),
+    /// The graph cannot be built, or breaks the algorithm's precondition.
+    #[error(transparent)]
+    Graph(#[from] GraphError),
 }
 
 impl RunSpec {
@@ -337,7 +377,7 @@ impl RunSpec {
                 f: self.f,
             });
         }
-        let traitors = match self.traitors {
+        let traitors = match self.traitors.clone() {
             Some(list) => {
                 let mut sorted: Vec<GeneralId> = Vec::with_capacity(list.len());
                 for &id in &list {
@@ -374,6 +414,7 @@ impl RunSpec {
         self.link.validate()?;
         let timeout = self.timeout.or_else(|| self.link.default_timeout(self.delta));
         let timing = Timing::new(self.timing, self.delta, self.gst, timeout)?;
+        let topology = topology(&self, m, &traitors, &faulty)?;
         // A script's rules are checked against the run by its caller: every
         // rule must fire in `byzlab run` (`Script::check_run`), some run of
         // an experiment's plan (`Script::check_plan`); a witness replays a
@@ -393,8 +434,89 @@ impl RunSpec {
             trace: self.trace,
             timing,
             faults,
+            graph: self.graph,
+            topology,
         })
     }
+}
+
+/// Builds a run's graph and checks the algorithm's precondition on it
+/// (section 5); the complete graph needs nothing.
+fn topology(
+    spec: &RunSpec,
+    m: usize,
+    traitors: &[GeneralId],
+    faulty: &[GeneralId],
+) -> Result<Option<Arc<Topology>>, RunSpecError> {
+    if spec.graph.is_complete() {
+        return Ok(None);
+    }
+    let graph = Arc::new(spec.graph.build(spec.n)?);
+    let label = spec.graph.label();
+    let mut broken = Vec::new();
+    if !graph.is_connected() {
+        broken.push(format!("{label} is not connected"));
+    }
+    let bad: Vec<GeneralId> = traitors.iter().chain(faulty).copied().collect();
+    let k = bad.len();
+    let schedule = match spec.algorithm {
+        Algorithm::Om => {
+            // The p of OM(m, p): the one named, or the graph's regularity.
+            let p = match spec.graph {
+                GraphSpec::Regular { p } => p,
+                _ => graph.regularity(),
+            };
+            if p < 3 * m {
+                broken.push(format!(
+                    "OM({m}, p) needs a p-regular graph with p >= 3m = {} (Theorem 3); {label} is only {p}-regular",
+                    3 * m
+                ));
+            }
+            let kappa = graph.connectivity();
+            if k >= 1 && kappa <= 2 * k {
+                broken.push(format!(
+                    "{label} has connectivity {kappa} <= 2k = {} for the k = {k} traitors placed: no algorithm copes \
+                     (Dolev's bound, section 5)",
+                    2 * k
+                ));
+            }
+            let schedule = Schedule::build(&graph, m, p)?;
+            if let Some(gap) = schedule.gaps().first() {
+                broken.push(format!(
+                    "{label} is not {p}-regular down the recursion of OM({m}, {p}) (Definition 1): {gap}{}",
+                    match schedule.gaps().len() {
+                        1 => String::new(),
+                        more => format!(" and {} more", more - 1),
+                    }
+                ));
+            }
+            Some(Arc::new(schedule))
+        }
+        Algorithm::Sm => {
+            let loyal: Vec<GeneralId> = (0..spec.n as GeneralId).filter(|g| !bad.contains(g)).collect();
+            match graph.diameter_within(&loyal) {
+                None => broken.push(format!(
+                    "the generals placed as traitors or failing ({}) cut the loyal generals of {label} apart",
+                    bad.iter().map(|g| g.to_string()).collect::<Vec<_>>().join(", ")
+                )),
+                Some(d) if m + 1 < k + d => broken.push(format!(
+                    "SM(m) on {label} needs m >= k + d - 1 = {} (Theorem 4: k = {k} traitors, the loyal generals' \
+                     subgraph has diameter d = {d}); m = {m}",
+                    (k + d).saturating_sub(1)
+                )),
+                Some(_) => {}
+            }
+            None
+        }
+    };
+    if !broken.is_empty() && !spec.force {
+        return Err(RunSpecError::Graph(GraphError::Precondition(broken.join("; "))));
+    }
+    Ok(Some(Arc::new(Topology {
+        graph,
+        schedule,
+        broken,
+    })))
 }
 
 /// Why a run asked for did not produce a report.

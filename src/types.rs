@@ -271,6 +271,10 @@ counters! {
     forgeries_accepted,
 }
 
+fn complete_graph() -> String {
+    "complete".into()
+}
+
 /// What a run decided, and whether the interactive consistency conditions held.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Outcome {
@@ -308,8 +312,12 @@ pub struct Outcome {
     /// IC2: with a loyal commander, every loyal lieutenant decides its order
     /// (vacuously true with a traitor commander).
     pub validity: bool,
-    /// Rounds run (m + 1).
+    /// Rounds run (m + 1; under OM(m, p) on a graph, m + the longest path).
     pub rounds: u32,
+    /// The communication graph (section 5): `complete`, `ring`,
+    /// `regular:P` or `file:NAME`.
+    #[serde(default = "complete_graph")]
+    pub graph: String,
     /// The timing model.
     pub timing: crate::timing::TimingModel,
     /// The delay bound delta, in virtual ms.

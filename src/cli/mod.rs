@@ -8,6 +8,7 @@
 use crate::experiment::plan::{self, ExperimentPlan};
 use crate::experiment::runner::{self, SweepOptions};
 use crate::experiment::{merge, render, report, spec, witness};
+use crate::graph::GraphSpec;
 use crate::link::{LinkDefaults, LinkSpec};
 use crate::registry::Registry;
 use crate::run::NodeFault;
@@ -581,6 +582,14 @@ struct RunArgs {
     seed: u64,
     #[command(flatten)]
     timing: TimingArgs,
+    /// Who can send to whom (section 5): complete, ring, regular:P (a circulant graph checked to be P-regular
+    /// in the paper's sense, Definition 1), or FILE.toml with `edges = [[0, 1], ...]`. On another graph than
+    /// the complete one OM runs as OM(m, p) (Theorem 3) and SM sends to neighbours only (Theorem 4).
+    #[arg(long, default_value = "complete", value_parser = parse_graph)]
+    graph: GraphSpec,
+    /// Run even where the graph breaks the algorithm's precondition (Theorem 3 or 4, Definition 1, Dolev's bound).
+    #[arg(long)]
+    force: bool,
     /// Print one JSON object instead of a summary.
     #[arg(long)]
     json: bool,
@@ -668,6 +677,10 @@ fn unused_link_flags(args: &RunArgs, link: &LinkSpec) -> Vec<String> {
     out
 }
 
+fn parse_graph(text: &str) -> Result<GraphSpec, String> {
+    GraphSpec::parse(text, None).map_err(|e| e.to_string())
+}
+
 fn cmd_run(args: RunArgs) -> Result<()> {
     let strategy = traitor::resolve(args.strategy.as_deref().unwrap_or("split-brain"))?;
     let defaults = LinkDefaults {
@@ -708,8 +721,15 @@ fn cmd_run(args: RunArgs) -> Result<()> {
         gst: args.timing.model.gst,
         timeout: args.timing.timeout,
         faults,
+        graph: args.graph.clone(),
+        force: args.force,
     };
     let plan = spec.validate()?;
+    if let Some(t) = &plan.topology {
+        for broken in &t.broken {
+            eprintln!("warning (--force): {broken}");
+        }
+    }
     if plan.traitors.is_empty()
         && let Some(s) = &args.strategy
     {
@@ -818,7 +838,12 @@ fn print_summary(r: &RunReport) {
     } else {
         format!("  signatures={}", o.signatures)
     };
-    println!("link={}  runtime={}{signatures}  seed={}", o.link, o.runtime, o.seed);
+    let graph = if o.graph == "complete" {
+        String::new()
+    } else {
+        format!("  graph={}", o.graph)
+    };
+    println!("link={}{graph}  runtime={}{signatures}  seed={}", o.link, o.runtime, o.seed);
     let gst = if o.timing == TimingModel::Partial {
         format!(" gst={}", o.gst_ms)
     } else {

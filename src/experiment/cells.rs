@@ -173,7 +173,7 @@ pub fn strategy_results(records: &[RunRecord]) -> Vec<StrategyResult> {
     by.into_values().collect()
 }
 
-/// Cells grouped into tables: one per (algorithm, link, m rule, timing), in
+/// Cells grouped into tables: one per (algorithm, link, graph, m rule, timing), in
 /// plan order.
 pub fn groups(results: &[CellResult]) -> Vec<Group<'_>> {
     let mut out: Vec<Group<'_>> = Vec::new();
@@ -182,6 +182,7 @@ pub fn groups(results: &[CellResult]) -> Vec<Group<'_>> {
         let same = |g: &&mut Group<'_>| {
             g.algorithm == c.cell.algorithm
                 && g.link == link
+                && g.graph == c.cell.graph
                 && g.m_rule == c.cell.m_rule
                 && g.timing == c.cell.timing
                 && g.fault == c.cell.fault
@@ -191,6 +192,7 @@ pub fn groups(results: &[CellResult]) -> Vec<Group<'_>> {
             None => out.push(Group {
                 algorithm: c.cell.algorithm,
                 link,
+                graph: c.cell.graph.clone(),
                 m_rule: c.cell.m_rule,
                 timing: c.cell.timing,
                 fault: c.cell.fault,
@@ -207,6 +209,8 @@ pub struct Group<'a> {
     pub algorithm: Algorithm,
     /// The link, as its label.
     pub link: String,
+    /// The communication graph.
+    pub graph: crate::graph::GraphSpec,
     /// How m follows f.
     pub m_rule: MRule,
     /// The timing.
@@ -229,8 +233,13 @@ impl Group<'_> {
             super::spec::FaultKind::Byzantine => String::new(),
             other => format!(", {} failures instead of traitors", other.as_str()),
         };
+        let graph = match (&self.graph, self.algorithm) {
+            (g, _) if g.is_complete() => String::new(),
+            (g, Algorithm::Om) => format!(" as OM(m, p) on the {} graph", g.label()),
+            (g, Algorithm::Sm) => format!(" on the {} graph", g.label()),
+        };
         format!(
-            "{}({}), {} links{timing}{fault}",
+            "{}({}){graph}, {} links{timing}{fault}",
             self.algorithm.as_str().to_uppercase(),
             self.m_rule.label(),
             self.link

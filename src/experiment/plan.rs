@@ -10,6 +10,7 @@
 
 use super::spec::FaultKind;
 use super::spec::{CommanderRule, MRule, Placements, Spec, SpecError};
+use crate::graph::GraphSpec;
 use crate::link::LinkSpec;
 use crate::memory;
 use crate::rng::{Purpose, stream};
@@ -100,6 +101,8 @@ pub struct Cell {
     pub algorithm: Algorithm,
     /// Link.
     pub link: LinkSpec,
+    /// Who can send to whom (section 5).
+    pub graph: GraphSpec,
     /// Generals.
     pub n: usize,
     /// Traitors.
@@ -164,8 +167,13 @@ impl Cell {
             FaultKind::Byzantine => String::new(),
             other => format!(" {}", other.as_str()),
         };
+        let graph = if self.graph.is_complete() {
+            String::new()
+        } else {
+            format!(" graph={}", self.graph.label())
+        };
         format!(
-            "{} n={} f={} m={} {}{timing}{fault}",
+            "{} n={} f={} m={} {}{graph}{timing}{fault}",
             self.algorithm,
             self.n,
             self.f,
@@ -278,6 +286,85 @@ fn theory(
     }
 }
 
+/// Theorem 4's m = k + d - 1 for SM on `graph`: the largest, over the
+/// traitor placements of a cell (n, f), of the traitor count plus the
+/// diameter of the loyal generals' subgraph, minus one. A placement that
+/// cuts the loyal generals apart needs every round there is (n - 2, the
+/// corollary's SM(n - 2)). The complete graph: m = f.
+fn diameter_m(spec: &Spec, link: &LinkSpec, graph: &GraphSpec, n: usize, f: usize) -> Option<usize> {
+    if graph.is_complete() {
+        return Some(f);
+    }
+    let Ok(g) = graph.build(n) else { return Some(f) };
+    let limit = match spec.placements {
+        Placements::All => None,
+        Placements::Sample(k) => Some(k),
+    };
+    let seed = cell_seed(Algorithm::Sm, link, graph, n, f);
+    let placements = placements_for(n, spec.traitors.counts(n, f), spec.commander, limit, seed).ok()?;
+    let mut m = f;
+    for t in placements {
+        let loyal: Vec<GeneralId> = (0..n as GeneralId).filter(|x| !t.contains(x)).collect();
+        m = m.max(match g.diameter_within(&loyal) {
+            Some(d) => (t.len() + d).saturating_sub(1),
+            None => n.saturating_sub(2),
+        });
+    }
+    Some(m)
+}
+
+/// Section 5's predictions for a cell on an incomplete graph (the cell's
+/// runs already placed), given the m it runs and the most traitors it
+/// places. Called only where the complete-graph theory is not `Open`
+/// (authenticated links, synchronous rounds).
+///
+/// * OM(m, p): Dolev's bound (connectivity at most 2k lets k traitors win,
+///   whatever the algorithm) predicts a failure; Theorem 3 (p >= 3m, at
+///   most m traitors, every regular set and path of Definition 1 there)
+///   predicts success; otherwise no theorem speaks.
+/// * SM(m) on the graph: Theorem 4 (at most m' traitors, loyal subgraph of
+///   diameter d, SM(m' + d - 1)) for every placement run predicts success;
+///   a placement that cuts a loyal commander off some loyal lieutenant
+///   lets silent traitors break IC2.
+fn graph_theory(cell: &Cell, m: usize, most: usize) -> Theory {
+    let Ok(g) = cell.graph.build(cell.n) else {
+        return Theory::Open;
+    };
+    if !g.is_connected() {
+        return Theory::Open;
+    }
+    let placements: BTreeSet<&Vec<GeneralId>> = cell.runs.iter().map(|r| &r.traitors).collect();
+    match cell.algorithm {
+        Algorithm::Om => {
+            let p = match cell.graph {
+                GraphSpec::Regular { p } => p,
+                _ => g.regularity(),
+            };
+            if most >= 1 && g.connectivity() <= 2 * most {
+                return Theory::Fails;
+            }
+            let complete = crate::protocol::om_graph::Schedule::build(&g, m, p).is_ok_and(|s| s.gaps().is_empty());
+            if complete && (most == 0 || (p >= 3 * m && m >= most)) {
+                Theory::Holds
+            } else {
+                Theory::Open
+            }
+        }
+        Algorithm::Sm => {
+            let mut all_hold = true;
+            for t in placements {
+                let loyal: Vec<GeneralId> = (0..cell.n as GeneralId).filter(|g| !t.contains(g)).collect();
+                match g.diameter_within(&loyal) {
+                    None if !t.contains(&COMMANDER) => return Theory::Fails,
+                    None => all_hold = false,
+                    Some(d) => all_hold &= m + 1 >= t.len() + d,
+                }
+            }
+            if all_hold { Theory::Holds } else { Theory::Open }
+        }
+    }
+}
+
 fn binomial(n: usize, k: usize) -> u64 {
     let k = k.min(n - k.min(n));
     (0..k).fold(1u64, |acc, i| acc.saturating_mul((n - i) as u64) / (i as u64 + 1))
@@ -301,8 +388,14 @@ fn combinations(pool: &[GeneralId], k: usize, out: &mut Vec<Vec<GeneralId>>) {
     go(pool, k, 0, &mut Vec::new(), out);
 }
 
-fn cell_seed(alg: Algorithm, link: &LinkSpec, n: usize, f: usize) -> u64 {
-    let d = Sha256::digest(format!("{alg}|{}|{n}|{f}", link.label()).as_bytes());
+fn cell_seed(alg: Algorithm, link: &LinkSpec, graph: &GraphSpec, n: usize, f: usize) -> u64 {
+    // The complete graph keeps the seeds cells had before graphs existed.
+    let graph = if graph.is_complete() {
+        String::new()
+    } else {
+        format!("|{}", graph.label())
+    };
+    let d = Sha256::digest(format!("{alg}|{}|{n}|{f}{graph}", link.label()).as_bytes());
     u64::from_le_bytes([d[0], d[1], d[2], d[3], d[4], d[5], d[6], d[7]])
 }
 
@@ -404,8 +497,17 @@ pub fn build_within(spec: &Spec, source: &str, limit: u64) -> Result<ExperimentP
     let mut cells = Vec::new();
     let mut total: u64 = 0;
     for &algorithm in &spec.algorithms {
-        for link in &spec.links {
-            for &m_rule in &spec.m {
+        for (link, graph) in spec
+            .links
+            .iter()
+            .flat_map(|l| spec.graphs.iter().map(move |g| (l, g)))
+        {
+            // Theorem 4's rule is SM's: no OM cell is made for it.
+            for &m_rule in spec
+                .m
+                .iter()
+                .filter(|&&r| !(r == MRule::Diameter && algorithm == Algorithm::Om))
+            {
                 for (timing, &fault) in spec
                     .timings
                     .iter()
@@ -417,7 +519,7 @@ pub fn build_within(spec: &Spec, source: &str, limit: u64) -> Result<ExperimentP
                             if spec.link_timeouts {
                                 timing.timeout = link.default_timeout(timing.delta).unwrap_or(timing.timeout);
                             }
-                            let at = (algorithm, link, m_rule, timing, fault, n, f);
+                            let at = (algorithm, link, graph, m_rule, timing, fault, n, f);
                             let left = limit - total;
                             let cell = make_cell(spec, cells.len(), at, left).map_err(&too_big)?;
                             total += cell.runs.len() as u64;
@@ -492,16 +594,29 @@ fn check_scripts(spec: &Spec, cells: &[Cell], source: &str) -> Result<(), SpecEr
     Ok(())
 }
 
-/// Where a cell sits: algorithm, link, m rule, timing, n and f.
-type CellAt<'a> = (Algorithm, &'a LinkSpec, MRule, Timing, FaultKind, usize, usize);
+/// Where a cell sits: algorithm, link, graph, m rule, timing, n and f.
+type CellAt<'a> = (
+    Algorithm,
+    &'a LinkSpec,
+    &'a GraphSpec,
+    MRule,
+    Timing,
+    FaultKind,
+    usize,
+    usize,
+);
 
 fn make_cell(spec: &Spec, id: usize, at: CellAt<'_>, left: u64) -> Result<Cell, String> {
-    let (algorithm, link, m_rule, timing, fault, n, f) = at;
-    let m = m_rule.m_for(f);
+    let (algorithm, link, graph, m_rule, timing, fault, n, f) = at;
+    let m = match m_rule {
+        MRule::Diameter => diameter_m(spec, link, graph, n, f),
+        rule => rule.m_for(f),
+    };
     let mut cell = Cell {
         id,
         algorithm,
         link: link.clone(),
+        graph: graph.clone(),
         n,
         f,
         m_rule,
@@ -521,6 +636,9 @@ fn make_cell(spec: &Spec, id: usize, at: CellAt<'_>, left: u64) -> Result<Cell, 
                 "exactly {f} traitors leave fewer than two loyal generals: nothing can disagree"
             ))
         }
+        Some(_) if graph.build(n).is_err() => {
+            cell.skip = graph.build(n).err().map(|e| e.to_string());
+        }
         Some(m) => {
             memory::check_run(algorithm, n, m).map_err(|e| format!("{}: {e}", cell.label()))?;
             // The theorems speak of the most traitors the cell places.
@@ -533,6 +651,12 @@ fn make_cell(spec: &Spec, id: usize, at: CellAt<'_>, left: u64) -> Result<Cell, 
                 cell.theory = Theory::Open;
             }
             fill_runs(spec, &mut cell, m, left).map_err(|e| format!("{}: {e}", cell.label()))?;
+            if !graph.is_complete() && cell.theory != Theory::Open {
+                cell.theory = graph_theory(&cell, m, most);
+                if fault != FaultKind::Byzantine && cell.theory == Theory::Fails {
+                    cell.theory = Theory::Open;
+                }
+            }
         }
     }
     Ok(cell)
@@ -542,7 +666,7 @@ fn make_cell(spec: &Spec, id: usize, at: CellAt<'_>, left: u64) -> Result<Cell, 
 /// the plan has room for is enough to refuse it).
 fn fill_runs(spec: &Spec, cell: &mut Cell, m: usize, left: u64) -> Result<(), String> {
     let (n, f) = (cell.n, cell.f);
-    let seed = cell_seed(cell.algorithm, &cell.link, n, f);
+    let seed = cell_seed(cell.algorithm, &cell.link, &cell.graph, n, f);
     let link_seeds = if cell.link == LinkSpec::Authenticated {
         1
     } else {
@@ -552,7 +676,8 @@ fn fill_runs(spec: &Spec, cell: &mut Cell, m: usize, left: u64) -> Result<(), St
     if cell.fault != FaultKind::Byzantine {
         return fill_faulty_runs(spec, cell, m, seed, left);
     }
-    if spec.exhaustive && cell.algorithm == Algorithm::Om {
+    // (OM(m) on the complete graph: the enumeration follows its tree.)
+    if spec.exhaustive && cell.algorithm == Algorithm::Om && cell.graph.is_complete() {
         let all = placements_for(n, spec.traitors.counts(n, f), spec.commander, None, seed)?;
         let mut count: u64 = 0;
         for p in &all {

@@ -69,6 +69,9 @@ pub fn write_plots(
         if several_links {
             name += &format!("-{}", clean(&group.link));
         }
+        if plan.spec.graphs.len() > 1 {
+            name += &format!("-{}", clean(&group.graph.label()));
+        }
         if plan.spec.faults.len() > 1 {
             name += &format!("-{}", group.fault.as_str());
         }
@@ -81,7 +84,9 @@ pub fn write_plots(
         // it for each f; with a loyal commander Lemma 1's n = 2k+m+1 (k = f).
         // SM has none to draw (any n >= m+2).
         let loyal = plan.spec.commander == super::spec::CommanderRule::Loyal;
-        let line = (group.algorithm == Algorithm::Om).then(|| {
+        // (No line on another graph than the complete one: Theorem 3 speaks
+        // of p, not n.)
+        let line = (group.algorithm == Algorithm::Om && group.graph.is_complete()).then(|| {
             let first_holding: Vec<Option<usize>> = plan
                 .spec
                 .fs
@@ -90,7 +95,13 @@ pub fn write_plots(
                     group
                         .m_rule
                         .m_for(f)
-                        .map(|m| if loyal { 2 * f + m + 1 } else { 3 * m + 1 })
+                        .map(|m| {
+                            if loyal {
+                                f.saturating_mul(2).saturating_add(m).saturating_add(1)
+                            } else {
+                                m.saturating_mul(3).saturating_add(1)
+                            }
+                        })
                 })
                 .collect();
             let label = if loyal { "n = 2k+m+1" } else { "n = 3m+1" };

@@ -12,9 +12,12 @@ use std::fmt::Write as _;
 /// its f: n = 3f+1 (Theorem 1), or with a loyal commander n = 2f+m+1
 /// (Lemma 1, f traitor lieutenants).
 pub(crate) fn threshold_n(plan: &ExperimentPlan, cell: &super::plan::Cell) -> usize {
+    if !cell.graph.is_complete() {
+        return 0; // no such line on another graph (Theorem 3 speaks of p)
+    }
     match (plan.spec.commander, cell.run_m()) {
-        (super::spec::CommanderRule::Loyal, Some(m)) => 2 * cell.f + m + 1,
-        _ => 3 * cell.f + 1,
+        (super::spec::CommanderRule::Loyal, Some(m)) => cell.f.saturating_mul(2).saturating_add(m).saturating_add(1),
+        _ => cell.f.saturating_mul(3).saturating_add(1),
     }
 }
 
@@ -191,6 +194,9 @@ pub(crate) fn summary_md(
          over every traitor behaviour, S = sampled portfolio.\n",
         threshold_name(plan)
     );
+    if plan.spec.graphs.iter().any(|g| !g.is_complete()) {
+        graph_table(&mut s, plan);
+    }
     if plan.spec.timings.len() > 1 {
         timing_tables(&mut s, plan, records);
     }
@@ -224,6 +230,44 @@ pub(crate) fn summary_md(
         let _ = writeln!(s, "![{svg}]({svg})\n");
     }
     s
+}
+
+/// What section 5's theorems need to know of each graph at each n: its
+/// regularity p (Definition 1), its connectivity κ and its diameter.
+fn graph_table(s: &mut String, plan: &ExperimentPlan) {
+    let _ = writeln!(
+        s,
+        "**The graphs** (section 5). p: the largest p for which the graph is p-regular (every node has a regular set of \
+         p neighbours, Definition 1; OM(m, p) needs p >= 3m, Theorem 3, and runs with p = P on `regular:P`); κ: \
+         connectivity (no algorithm copes with f traitors when κ <= 2f, Dolev's bound); d: diameter (with no \
+         traitor; Theorem 4's d is that of the loyal generals' subgraph, per placement). OM(m, p)'s rounds are \
+         m + the longest relay path.\n"
+    );
+    let _ = writeln!(s, "| graph | n | p | κ | d |");
+    let _ = writeln!(s, "|---|---|---|---|---|");
+    for g in plan.spec.graphs.iter().filter(|g| !g.is_complete()) {
+        for &n in &plan.spec.ns {
+            match g.build(n) {
+                Ok(graph) => {
+                    let all: Vec<crate::types::GeneralId> = (0..n as crate::types::GeneralId).collect();
+                    let d = graph
+                        .diameter_within(&all)
+                        .map_or("disconnected".to_string(), |d| d.to_string());
+                    let _ = writeln!(
+                        s,
+                        "| {} | {n} | {} | {} | {d} |",
+                        g.label(),
+                        graph.regularity(),
+                        graph.connectivity()
+                    );
+                }
+                Err(e) => {
+                    let _ = writeln!(s, "| {} | {n} | n/a: {e} | | |", g.label());
+                }
+            }
+        }
+    }
+    let _ = writeln!(s);
 }
 
 /// Which strategies broke each violated cell (from `strategies.csv`): one

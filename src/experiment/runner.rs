@@ -188,6 +188,10 @@ pub fn run_spec(plan: &ExperimentPlan, cell_id: usize, desc: &RunDesc, trace: bo
         gst: cell.timing.gst,
         timeout: Some(cell.timing.timeout),
         faults: desc.faults.clone(),
+        graph: cell.graph.clone(),
+        // The cell's theory says what the paper predicts; a sweep runs
+        // where a precondition fails too, to show what happens there.
+        force: true,
     })
 }
 

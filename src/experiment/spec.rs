@@ -124,6 +124,7 @@ struct Raw {
     gsts: Option<Spanned<Vec<u64>>>,
     timeouts: Option<Spanned<Vec<u64>>>,
     faults: Option<Spanned<Vec<String>>>,
+    graphs: Option<Spanned<Vec<String>>>,
 }
 
 /// How m follows f.
@@ -134,6 +135,10 @@ pub enum MRule {
     Offset(i64),
     /// m fixed.
     Fixed(usize),
+    /// Theorem 4's m for SM on a graph: f + d - 1, d the largest diameter
+    /// of the loyal generals' subgraph over the cell's placements (d = 1 on
+    /// the complete graph, so m = f there). SM only: no OM cell is made.
+    Diameter,
 }
 
 impl MRule {
@@ -143,13 +148,16 @@ impl MRule {
             MRule::Offset(0) => "m = f".into(),
             MRule::Offset(d) => format!("m = f{d:+}"),
             MRule::Fixed(m) => format!("m = {m}"),
+            MRule::Diameter => "m = f+d-1".into(),
         }
     }
 
-    /// m for a given f, or `None` when the offset makes it negative.
+    /// m for a given f, or `None` when the offset makes it negative (for
+    /// [`MRule::Diameter`], its least value f: the plan adds d - 1).
     pub fn m_for(self, f: usize) -> Option<usize> {
         match self {
             MRule::Fixed(m) => Some(m),
+            MRule::Diameter => Some(f),
             MRule::Offset(d) => usize::try_from(f as i64 + d).ok(),
         }
     }
@@ -272,6 +280,18 @@ pub struct Spec {
     /// in the file), so other plans keep their fingerprints.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub link_timeouts: bool,
+    /// Communication graphs (section 5); left out of the fingerprint when
+    /// it is the default, the complete graph only.
+    #[serde(default = "default_graphs", skip_serializing_if = "is_default_graphs")]
+    pub graphs: Vec<crate::graph::GraphSpec>,
+}
+
+fn default_graphs() -> Vec<crate::graph::GraphSpec> {
+    vec![crate::graph::GraphSpec::Complete]
+}
+
+fn is_default_graphs(g: &[crate::graph::GraphSpec]) -> bool {
+    g == [crate::graph::GraphSpec::Complete]
 }
 
 /// What the f generals placed in a cell do.
@@ -367,13 +387,25 @@ pub fn parse(text: &str, path: &str, default_name: &str, base: Option<&Path>) ->
         });
     }
     let links = links(&src, raw.links)?;
+    let m_span = raw.m.as_ref().map_or(0..0, |m| m.span());
+    let m = m_rules(&src, raw.m)?;
+    // m > n - 2 runs as n - 2 (no longer chain exists); a fixed m beyond
+    // every n of the plan is a mistake, not a request.
+    let largest = ns.last().copied().unwrap_or(2);
+    if let Some(MRule::Fixed(big)) = m.iter().find(|r| matches!(r, MRule::Fixed(x) if x.saturating_add(2) > largest)) {
+        return Err(src.field(
+            "m",
+            m_span,
+            format!("m = {big} needs n >= m + 2, and the largest n of the plan is {largest}"),
+        ));
+    }
     Ok(Spec {
         name: name(&src, raw.name, default_name)?,
         description: raw.description.unwrap_or_default(),
         algorithms: algorithms(&src, raw.algorithms)?,
         ns,
         fs: int_axis(&src, "f", raw.f, 0)?,
-        m: m_rules(&src, raw.m)?,
+        m,
         link_timeouts: raw.timeouts.is_none() && links.iter().any(|l| l.default_timeout(0).is_some()),
         links,
         strategies: strategies(&src, raw.strategies, base)?,
@@ -390,7 +422,33 @@ pub fn parse(text: &str, path: &str, default_name: &str, base: Option<&Path>) ->
         max_runs_per_cell: positive(&src, "max_runs_per_cell", raw.max_runs_per_cell, 100_000)?,
         timings: timings(&src, raw.timings, raw.deltas, raw.gsts, raw.timeouts)?,
         faults: fault_kinds(&src, raw.faults)?,
+        graphs: graphs(&src, raw.graphs, base)?,
     })
+}
+
+/// `graphs`: `complete`, `ring`, `regular:P`, or `.toml` edge lists
+/// (relative to the experiment file); each is built for every n of the
+/// plan when the plan is.
+fn graphs(
+    src: &Source<'_>,
+    raw: Option<Spanned<Vec<String>>>,
+    base: Option<&Path>,
+) -> Result<Vec<crate::graph::GraphSpec>, SpecError> {
+    let Some(v) = raw else {
+        return Ok(default_graphs());
+    };
+    let span = v.span();
+    let mut out = Vec::new();
+    for text in v.into_inner() {
+        let g = crate::graph::GraphSpec::parse(&text, base).map_err(|e| src.field("graphs", span.clone(), e.to_string()))?;
+        if !out.contains(&g) {
+            out.push(g);
+        }
+    }
+    if out.is_empty() {
+        return Err(src.field("graphs", span, "give at least one graph".into()));
+    }
+    Ok(out)
 }
 
 /// `faults`: byzantine, crash, recover, omission.
@@ -580,6 +638,12 @@ fn m_rules(src: &Source<'_>, raw: Option<Spanned<MAxis>>) -> Result<Vec<MRule>, 
             MField::Fixed(m) => MRule::Fixed(m),
             MField::Rule(r) => {
                 let r: String = r.chars().filter(|c| !c.is_whitespace()).collect();
+                if r == "f+d-1" {
+                    if !rules.contains(&MRule::Diameter) {
+                        rules.push(MRule::Diameter);
+                    }
+                    continue;
+                }
                 let offset = if r == "f" {
                     Some(0)
                 } else if let Some(d) = r.strip_prefix("f-") {
@@ -593,7 +657,7 @@ fn m_rules(src: &Source<'_>, raw: Option<Spanned<MAxis>>) -> Result<Vec<MRule>, 
                     src.field(
                         "m",
                         span.clone(),
-                        format!("`{r}` is not a number, \"f\", \"f-K\" or \"f+K\""),
+                        format!("`{r}` is not a number, \"f\", \"f-K\", \"f+K\" or \"f+d-1\""),
                     )
                 })?)
             }
@@ -817,7 +881,12 @@ mod tests {
                 rate: 0.5
             }
         );
-        assert_eq!(ok("algorithms=[\"sm\"]\nn=4\nf=1\nm=3\n").m, vec![MRule::Fixed(3)]);
+        assert_eq!(ok("algorithms=[\"sm\"]\nn=[4,5]\nf=1\nm=3\n").m, vec![MRule::Fixed(3)]);
+        assert!(err("algorithms=[\"sm\"]\nn=4\nf=1\nm=3\n").contains("largest n of the plan is 4"));
+        assert_eq!(
+            ok("algorithms=[\"sm\"]\nn=4\nf=1\nm=[\"f\", \"f+d-1\"]\n").m,
+            vec![MRule::Offset(0), MRule::Diameter]
+        );
         assert_eq!(
             ok("algorithms=[\"sm\"]\nn=4\nf=1\nm=[\"f-1\",\"f\"]\n").m,
             vec![MRule::Offset(-1), MRule::Offset(0)]

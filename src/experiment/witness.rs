@@ -49,6 +49,10 @@ pub struct Witness {
     /// delta = 10 ms).
     #[serde(default, skip_serializing_if = "is_default_timing")]
     pub timing: Timing,
+    /// The communication graph (left out when complete), edges included,
+    /// so a replay needs no graph file.
+    #[serde(default, skip_serializing_if = "crate::graph::GraphSpec::is_complete")]
+    pub graph: crate::graph::GraphSpec,
     /// Generals that failed benignly (left out when there are none).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub faults: Vec<(GeneralId, crate::run::NodeFault)>,
@@ -108,6 +112,7 @@ pub fn witness_for(plan: &ExperimentPlan, r: &RunRecord) -> Result<Witness, Expe
         value: desc.value,
         link: cell.link.clone(),
         timing: cell.timing,
+        graph: cell.graph.clone(),
         faults: desc.faults.clone(),
         seed: desc.seed,
         runtime: plan.spec.runtime,
@@ -165,6 +170,9 @@ pub fn load(text: &str, source: &str) -> Result<(Witness, RunPlan), ExperimentEr
         gst: w.timing.gst,
         timeout: Some(w.timing.timeout),
         faults: w.faults.clone(),
+        graph: w.graph.clone(),
+        // It ran in a sweep, precondition or not; a replay runs it again.
+        force: true,
     };
     let plan = spec
         .validate()

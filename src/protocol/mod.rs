@@ -17,6 +17,7 @@ pub mod codec;
 pub mod heartbeat;
 pub mod majority;
 pub mod om;
+pub mod om_graph;
 pub mod sm;
 
 use crate::crypto::SignatureLedger;

@@ -206,6 +206,9 @@ pub enum SmReject {
     /// A signature failed.
     #[error(transparent)]
     Signature(#[from] VerifyError),
+    /// The sender is not a neighbour in the run's graph (section 5).
+    #[error("general {0} is not a neighbour")]
+    NotNeighbour(GeneralId),
 }
 
 /// What happened to one received order.
@@ -233,6 +236,8 @@ pub struct SmGeneral {
     outbox: Vec<(Round, SignedOrder)>,
     cache: VerifyCache,
     counters: Counters,
+    /// Section 5: the graph, when not every general reaches every other.
+    graph: Option<Arc<crate::graph::Graph>>,
 }
 
 impl SmGeneral {
@@ -250,7 +255,19 @@ impl SmGeneral {
             outbox: Vec::new(),
             cache: VerifyCache::default(),
             counters: Counters::default(),
+            graph: None,
         }
+    }
+
+    /// SM on an incomplete graph (section 5): "a general sends a message
+    /// only to his neighbours", so step 1 and step 2(B) go to every
+    /// neighbour (not already in the chain) instead of every lieutenant,
+    /// and orders travel hop by hop, one signature a hop. Theorem 4: with
+    /// at most m traitors and a loyal subgraph of diameter d, SM(m + d - 1)
+    /// solves the problem.
+    pub(crate) fn on_graph(mut self, graph: Arc<crate::graph::Graph>) -> SmGeneral {
+        self.graph = Some(graph);
+        self
     }
 
     /// This general's own key (a traitor signs with it, and only it).
@@ -349,7 +366,11 @@ impl Protocol for SmGeneral {
     }
 
     fn recipients(&self, round: Round) -> Vec<GeneralId> {
-        super::recipients(self.n, self.m, self.me, round)
+        let all = super::recipients(self.n, self.m, self.me, round);
+        match &self.graph {
+            Some(g) => all.into_iter().filter(|&to| g.adjacent(self.me, to)).collect(),
+            None => all,
+        }
     }
 
     /// Step 1 for the commander in round 1; step 2 for a lieutenant: every
@@ -408,6 +429,11 @@ impl Protocol for SmGeneral {
         }
         if msg.0.len() > MAX_ORDERS_PER_FRAME {
             return Err(SmReject::TooManyOrders(msg.0.len()));
+        }
+        if let Some(g) = &self.graph
+            && !g.adjacent(from, self.me)
+        {
+            return Err(SmReject::NotNeighbour(from));
         }
         let mut accepted = Vec::new();
         for (i, o) in msg.0.iter().enumerate() {

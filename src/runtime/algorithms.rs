@@ -8,6 +8,7 @@ use super::audit::{Audit, Auditor};
 use super::node::{General, Node, Traitor};
 use crate::crypto::{OwnKey, SignatureLedger, run_keys};
 use crate::protocol::om::{self, OmGeneral, Relays, for_each_relay};
+use crate::protocol::om_graph::{OmGraphGeneral, Schedule};
 use crate::protocol::sm::{self, Orders, SmGeneral};
 use crate::protocol::{Message, Protocol};
 use crate::rng::{Purpose, stream};
@@ -26,7 +27,7 @@ pub(crate) trait Hooks: Protocol {
     }
     /// Lets `strategy` rewrite `msg`, the honest message for `to` (empty
     /// where the honest general sends `to` nothing).
-    fn corrupt(strategy: &mut dyn Strategy, ctx: &mut TraitorCtx<'_>, to: GeneralId, msg: &mut Self::Msg);
+    fn corrupt(&self, strategy: &mut dyn Strategy, ctx: &mut TraitorCtx<'_>, to: GeneralId, msg: &mut Self::Msg);
     /// Shows `strategy` a message its traitor received, before validation.
     fn observe(strategy: &mut dyn Strategy, round: Round, from: GeneralId, msg: &Self::Msg) {
         let _ = (strategy, round, from, msg);
@@ -59,11 +60,17 @@ impl Traitor {
 /// The generals of a plan, ids in order, and the audit that watches them.
 pub(crate) type Generals = (Vec<Box<dyn General>>, Box<dyn Audit>);
 
+/// OM(m, p)'s schedule, when the run has one (OM on an incomplete graph).
+fn schedule(plan: &RunPlan) -> Option<&Arc<Schedule>> {
+    plan.topology.as_ref().and_then(|t| t.schedule.as_ref())
+}
+
 /// The largest frame a general of `plan` decodes, in bytes.
 pub(crate) fn frame_limit(plan: &RunPlan) -> usize {
-    match plan.algorithm {
-        Algorithm::Om => om::max_frame_bytes(plan.n, plan.m),
-        Algorithm::Sm => sm::max_frame_bytes(plan.m),
+    match (plan.algorithm, schedule(plan)) {
+        (Algorithm::Om, Some(s)) => s.max_frame_values().div_ceil(4).saturating_add(64),
+        (Algorithm::Om, None) => om::max_frame_bytes(plan.n, plan.m),
+        (Algorithm::Sm, _) => sm::max_frame_bytes(plan.m),
     }
 }
 
@@ -71,6 +78,13 @@ pub(crate) fn frame_limit(plan: &RunPlan) -> usize {
 pub(crate) fn build(plan: &RunPlan) -> Generals {
     let (n, m, value) = (plan.n, plan.m, plan.value);
     let ledger = SignatureLedger::default();
+    if let Some(s) = schedule(plan) {
+        // Section 5: OM(m, p) on the run's graph.
+        return assemble(plan, ledger, frame_limit(plan), |id| {
+            OmGraphGeneral::new(s.clone(), id, value)
+        });
+    }
+    let graph = plan.topology.as_ref().map(|t| t.graph.clone());
     match plan.algorithm {
         Algorithm::Om => assemble(plan, ledger, frame_limit(plan), |id| match id {
             COMMANDER => OmGeneral::commander(n, m, value),
@@ -82,7 +96,11 @@ pub(crate) fn build(plan: &RunPlan) -> Generals {
             assemble(plan, ledger, frame_limit(plan), move |id| {
                 // run_keys derives exactly n keys, so every id has one.
                 let own = keys.own(id).unwrap_or_else(|| OwnKey::derive(plan.seed, id));
-                SmGeneral::new(n, m, id, value, keys.ring(), own.with_ledger(signing.clone()))
+                let general = SmGeneral::new(n, m, id, value, keys.ring(), own.with_ledger(signing.clone()));
+                match &graph {
+                    Some(g) => general.on_graph(g.clone()),
+                    None => general,
+                }
             })
         }
     }
@@ -114,7 +132,7 @@ fn assemble<P: Hooks>(
 /// OM: the strategy picks each relayed value, path by path, in the frame's
 /// canonical order; `None` withholds it.
 impl Hooks for OmGeneral {
-    fn corrupt(strategy: &mut dyn Strategy, ctx: &mut TraitorCtx<'_>, to: GeneralId, msg: &mut Relays) {
+    fn corrupt(&self, strategy: &mut dyn Strategy, ctx: &mut TraitorCtx<'_>, to: GeneralId, msg: &mut Relays) {
         let (n, round, me) = (ctx.n, ctx.round, ctx.me);
         let mut k = 0;
         for_each_relay(n, round, me, to, |path, _, _| {
@@ -127,6 +145,28 @@ impl Hooks for OmGeneral {
     }
 }
 
+/// OM(m, p): as under OM, value by value in frame order, each with the
+/// path it stands for: on a direct send the chain ending at the traitor
+/// (`0:...:me`), on a hop of step 2(A) the chain ending at the path's
+/// origin, addressed to the path's end (so a traitor relaying someone
+/// else's value decides it as it decides its own).
+impl Hooks for OmGraphGeneral {
+    fn corrupt(&self, strategy: &mut dyn Strategy, ctx: &mut TraitorCtx<'_>, to: GeneralId, msg: &mut Relays) {
+        let (round, me) = (ctx.round, ctx.me);
+        let meanings = self.schedule().meanings(round, me, to);
+        // A receiver the honest general sends nothing: as many slots, all
+        // withheld, for the strategy to fill.
+        if msg.len() != meanings.len() {
+            *msg = Relays::filled(meanings.len(), None);
+        }
+        for (k, (path, dest)) in meanings.into_iter().enumerate() {
+            let honest = msg.get(k).unwrap_or(crate::types::Value::Retreat);
+            let sent = strategy.om_value(ctx, dest, path, honest);
+            msg.set(k, sent);
+        }
+    }
+}
+
 /// SM: the strategy rewrites the list of signed orders, signing only with the
 /// traitor's own key, and sees every order the traitor receives.
 impl Hooks for SmGeneral {
@@ -134,7 +174,7 @@ impl Hooks for SmGeneral {
         Some(self.key())
     }
 
-    fn corrupt(strategy: &mut dyn Strategy, ctx: &mut TraitorCtx<'_>, to: GeneralId, msg: &mut Orders) {
+    fn corrupt(&self, strategy: &mut dyn Strategy, ctx: &mut TraitorCtx<'_>, to: GeneralId, msg: &mut Orders) {
         strategy.sm_orders(ctx, to, &mut msg.0);
     }
 

@@ -19,7 +19,7 @@ pub(crate) mod node;
 pub(crate) mod process;
 
 use crate::run::{RunPlan, RuntimeKind};
-use crate::types::{COMMANDER, Counters, GeneralId, Outcome, Round, Value, check_conditions};
+use crate::types::{COMMANDER, Counters, GeneralId, Outcome, Value, check_conditions};
 use network::{Network, TraceEntry};
 use process::{Agreement, Process};
 use serde::{Deserialize, Serialize};
@@ -86,7 +86,7 @@ pub fn execute(plan: &RunPlan) -> Result<RunReport, RuntimeError> {
 /// The timed generals of a plan and the network between them.
 fn agreement(plan: &RunPlan) -> Result<(Vec<Agreement>, Network), RuntimeError> {
     let (generals, audit) = algorithms::build(plan);
-    let rounds = plan.m as Round + 1;
+    let rounds = plan.rounds();
     let procs = generals
         .into_iter()
         .enumerate()
@@ -138,7 +138,8 @@ pub(crate) fn assemble(
         decisions,
         agreement,
         validity,
-        rounds: plan.m as u32 + 1,
+        rounds: plan.rounds(),
+        graph: plan.graph.label(),
         timing: plan.timing.model,
         delta_ms: plan.timing.delta,
         gst_ms: plan.timing.gst,

@@ -103,7 +103,7 @@ impl<P: Hooks> Node<P> {
                 let mut msg = honest
                     .next_if(|d| d.to == to)
                     .map_or_else(P::Msg::default, |d| Arc::unwrap_or_clone(d.msg));
-                P::corrupt(t.strategy.as_mut(), &mut ctx, to, &mut msg);
+                self.proto.corrupt(t.strategy.as_mut(), &mut ctx, to, &mut msg);
                 Dispatch { to, msg: Arc::new(msg) }
             })
             .collect();

@@ -11,6 +11,7 @@ mod cli;
 mod determinism;
 mod experiments;
 mod fuzz_corpus;
+mod graphs;
 mod links;
 mod message_counts;
 mod paper_figures;
