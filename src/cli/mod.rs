@@ -482,6 +482,13 @@ fn cmd_replay(args: ReplayArgs) -> Result<()> {
     print_summary(&report);
     // A point of the exhaustive search: what each traitor chose, message by message.
     if let crate::traitor::StrategyRef::Enumerated { choices } = &w.strategy
+        && let Ok(plan) = crate::traitor::enumerated_sm::decode(choices)
+    {
+        println!("choices of the exhaustive search (when the coalition first hands each loyal lieutenant each value):");
+        for line in crate::traitor::enumerated_sm::describe(&plan) {
+            println!("  {line}");
+        }
+    } else if let crate::traitor::StrategyRef::Enumerated { choices } = &w.strategy
         && let Ok(choices) = crate::traitor::enumerated::decode(choices)
     {
         println!("choices of the exhaustive search (what each traitor sent, path=value):");

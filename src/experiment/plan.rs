@@ -723,6 +723,9 @@ fn fill_runs(spec: &Spec, cell: &mut Cell, m: usize, left: u64) -> Result<(), St
             return Ok(());
         }
     }
+    if spec.exhaustive && cell.algorithm == Algorithm::Sm && fill_sm_search(spec, cell, m, seed, left)? {
+        return Ok(());
+    }
     let limit = match spec.placements {
         Placements::All => None,
         Placements::Sample(k) => Some(k),
@@ -755,6 +758,59 @@ fn fill_runs(spec: &Spec, cell: &mut Cell, m: usize, left: u64) -> Result<(), St
     }
     cell.search = Search::Sampled;
     Ok(())
+}
+
+/// SM's exhaustive search (see `traitor::enumerated_sm` for why this space
+/// is all a coalition can do, as far as decisions go): for every traitor
+/// placement with a traitor commander, every assignment of first-delivery
+/// rounds to the loyal lieutenants up to their permutation; a loyal
+/// commander's placements (and the placement without traitors) one run per
+/// order, since nothing traitors do changes a decision there. Only where
+/// the argument holds: authenticated links, synchronous rounds, the
+/// complete graph. Returns whether the cell was filled (false: the search
+/// does not apply or does not fit, sample instead).
+fn fill_sm_search(spec: &Spec, cell: &mut Cell, m: usize, seed: u64, left: u64) -> Result<bool, String> {
+    use crate::traitor::enumerated_sm::{self, Deliveries};
+    let synchronous = cell.timing.model == crate::timing::TimingModel::Sync && cell.timing.timeout >= cell.timing.delta;
+    if cell.link != LinkSpec::Authenticated || !synchronous || !cell.graph.is_complete() {
+        return Ok(false);
+    }
+    let n = cell.n;
+    let all = placements_for(n, spec.traitors.counts(n, cell.f), spec.commander, None, seed)?;
+    let latest = |p: &[GeneralId]| p.len().min(m + 1) as crate::types::Round;
+    let mut count: u64 = 0;
+    for p in &all {
+        count = count.saturating_add(if p.contains(&COMMANDER) {
+            enumerated_sm::count(n - p.len(), latest(p))
+        } else {
+            spec.values.len() as u64
+        });
+    }
+    if count > spec.exhaustive_limit || count > spec.max_runs_per_cell || count > left {
+        return Ok(false);
+    }
+    for p in &all {
+        if p.contains(&COMMANDER) {
+            let loyal: Vec<GeneralId> = (1..n as GeneralId).filter(|g| !p.contains(g)).collect();
+            // The order is the coalition's to choose: the run's value is moot.
+            let value = spec.values[0];
+            for a in enumerated_sm::assignments(&loyal, latest(p)) {
+                let strategy = StrategyRef::Enumerated {
+                    choices: enumerated_sm::encode(&a),
+                };
+                cell.push_run(p.clone(), strategy, value, 0, Vec::new());
+            }
+        } else {
+            let none = StrategyRef::Enumerated {
+                choices: enumerated_sm::encode(&Deliveries::new()),
+            };
+            for &value in &spec.values {
+                cell.push_run(p.clone(), none.clone(), value, 0, Vec::new());
+            }
+        }
+    }
+    cell.search = Search::Exhaustive;
+    Ok(true)
 }
 
 /// A cell whose placed generals fail benignly: every placement x value x

@@ -11,6 +11,7 @@
 //! names a [`scripted`] strategy.
 
 pub mod enumerated;
+pub mod enumerated_sm;
 pub mod flip;
 pub mod flood;
 pub mod forge;

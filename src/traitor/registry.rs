@@ -233,6 +233,19 @@ impl StrategyRef {
         match self {
             StrategyRef::Builtin { name } => resolve(name),
             StrategyRef::Script { path, text } => Ok(NamedStrategy::scripted(Script::parse(text, path)?, path)),
+            StrategyRef::Enumerated { choices } if choices.starts_with(super::enumerated_sm::PREFIX) => {
+                let plan = Arc::new(super::enumerated_sm::decode(choices).map_err(|message| {
+                    StrategyError::Invalid {
+                        path: "enumerated choices".into(),
+                        message,
+                    }
+                })?);
+                Ok(NamedStrategy {
+                    name: "enumerated".into(),
+                    factory: Arc::new(move || Box::new(super::enumerated_sm::EnumeratedSm::new(plan.clone()))),
+                    script: None,
+                })
+            }
             StrategyRef::Enumerated { choices } => {
                 let table = Arc::new(enumerated::decode(choices).map_err(|e| StrategyError::Invalid {
                     path: "enumerated choices".into(),

@@ -130,6 +130,38 @@ fn lemma_1_holds_exactly_when_n_exceeds_2k_plus_m() {
     assert!(svg.contains("n = 2k+m+1"));
 }
 
+/// SM cells up to n = 6 are searched exhaustively (traitor::enumerated_sm),
+/// and with one round too few the search finds the late reveal by itself:
+/// a loyal lieutenant handed a second value in round m + 1, too late to
+/// relay, while another never hears of it.
+#[test]
+fn sm_search_finds_the_late_reveal_by_itself() {
+    let dir = tmp("sm-search");
+    let plan = load(
+        &dir,
+        "name = \"sm-search\"\nalgorithms = [\"sm\"]\nn = [4, 5]\nf = 2\nm = [\"f-1\", \"f\"]\n\
+         runtime = \"direct\"\nsignatures = \"ideal\"\nstrategies = [\"silent\"]\n",
+    );
+    let res = runner::sweep(&plan, &opts(dir.join("out"), None, false)).unwrap();
+    let cells = report::write_all(&dir.join("out"), &plan, &res.records, "test", None).unwrap();
+    for c in &cells {
+        assert_eq!(c.cell.search, plan::Search::Exhaustive, "{}", c.cell.label());
+        assert_eq!(c.agrees(), Some(true), "{}: {}", c.cell.label(), c.short());
+        let late = c.cell.m == Some(1);
+        assert_eq!(c.verdict == CellVerdict::Violated, late, "{}: {}", c.cell.label(), c.short());
+        if late {
+            // Only the search broke it: the one strategy given, silent, cannot.
+            let w = c.witness.as_ref().unwrap();
+            assert_eq!(w.strategy, "enumerated");
+            let plan = byzlab::traitor::enumerated_sm::decode(&w.behaviour).unwrap();
+            let late_hand = plan.values().any(|d| d.contains(&2));
+            assert!(!w.agreement && late_hand, "handed in round m + 1 = 2: {w:?}");
+        }
+    }
+    let summary = std::fs::read_to_string(dir.join("out/summary.md")).unwrap();
+    assert!(summary.contains("violated (") && summary.contains(" E ✓"));
+}
+
 #[test]
 fn three_shards_merged_equal_one_run() {
     let dir = tmp("shards");

@@ -64,3 +64,135 @@ fn ideal_signatures_give_every_sm_run_of_the_bound_experiment_the_same_outcome()
             .any(|r| r.strategy == "forge" && r.counters.orders_rejected > 0)
     );
 }
+
+/// SM's exhaustive search (traitor::enumerated_sm) claims that, as far as
+/// the loyal lieutenants' sets V go, a coalition can do no more than choose
+/// the round in which it first hands each loyal lieutenant each value. A
+/// brute force over every subset of values each traitor could validly send
+/// each receiver in each round (extending any chain it holds, its own
+/// signature last) must reach exactly the same configurations of V, up to
+/// a permutation of the loyal lieutenants.
+#[test]
+fn sm_search_space_equals_a_brute_force_over_every_send() {
+    use byzlab::protocol::sm::SignedOrder;
+    use byzlab::run::RunSpec;
+    use byzlab::traitor::enumerated_sm;
+    use byzlab::types::{GeneralId, Value};
+    use byzlab::traitor::{NamedStrategy, Strategy, TraitorCtx};
+    use byzlab::types::Round;
+    use std::collections::BTreeSet;
+    use std::sync::Arc;
+
+    /// Digit per (traitor, round, receiver): bit 0 ATTACK, bit 1 RETREAT.
+    struct Brute {
+        digits: Arc<Vec<(GeneralId, Round, GeneralId, u8)>>,
+        held: Vec<(Round, SignedOrder)>,
+    }
+    impl Strategy for Brute {
+        fn observe_sm(&mut self, round: Round, _: GeneralId, order: &SignedOrder) {
+            self.held.push((round, order.clone()));
+        }
+        fn sm_orders(&mut self, ctx: &mut TraitorCtx<'_>, to: GeneralId, orders: &mut Vec<SignedOrder>) {
+            orders.clear();
+            let bits = self
+                .digits
+                .iter()
+                .find(|(t, r, g, _)| *t == ctx.me && *r == ctx.round && *g == to)
+                .map_or(0, |d| d.3);
+            for (bit, v) in [(1u8, Value::Attack), (2, Value::Retreat)] {
+                if bits & bit == 0 {
+                    continue;
+                }
+                if ctx.round == 1 {
+                    if ctx.is_commander()
+                        && let Some(o) = ctx.sign(v, &[])
+                    {
+                        orders.push(o);
+                    }
+                    continue;
+                }
+                let me = ctx.me;
+                let prefix = self.held.iter().find(|(r, o)| {
+                    *r + 1 == ctx.round
+                        && o.value == v
+                        && o.chain.len() == *r as usize
+                        && o.chain.iter().all(|l| l.signer != to && l.signer != me)
+                });
+                if let Some((_, o)) = prefix {
+                    let chain = o.chain.clone();
+                    if let Some(signed) = ctx.sign(v, &chain) {
+                        orders.push(signed);
+                    }
+                }
+            }
+        }
+    }
+
+    let v_config = |n: usize, m: usize, traitors: &[GeneralId], strategy: NamedStrategy| {
+        let mut spec = RunSpec::new(Algorithm::Sm, n, traitors.len()).unwrap();
+        spec.m = Some(m);
+        spec.traitors = Some(traitors.to_vec());
+        spec.strategy = strategy;
+        spec.signatures = Signatures::Ideal;
+        spec.runtime = byzlab::run::RuntimeKind::Direct;
+        let report = byzlab::runtime::execute(&spec.validate().unwrap()).unwrap();
+        let mut vs: Vec<Vec<Value>> = report
+            .generals
+            .iter()
+            .filter(|g| g.loyal && g.id != 0)
+            .map(|g| {
+                let mut v = g.v.clone().unwrap_or_default();
+                v.sort();
+                v
+            })
+            .collect();
+        vs.sort();
+        vs
+    };
+    for (n, m, traitors) in [(4, 1, vec![0, 1]), (4, 2, vec![0, 1]), (5, 1, vec![0, 1])] {
+        // Every (traitor, round, receiver) a valid order could go.
+        let mut slots = Vec::new();
+        for &t in &traitors {
+            for r in 1..=(m as Round + 1) {
+                if (t == 0) != (r == 1) {
+                    continue; // the commander signs first; nobody else can in round 1
+                }
+                for to in 1..n as GeneralId {
+                    if to != t {
+                        slots.push((t, r, to));
+                    }
+                }
+            }
+        }
+        let mut brute = BTreeSet::new();
+        for code in 0..4u64.pow(slots.len() as u32) {
+            let digits: Vec<_> = slots
+                .iter()
+                .enumerate()
+                .map(|(i, &(t, r, to))| (t, r, to, ((code >> (2 * i)) & 3) as u8))
+                .collect();
+            let digits = Arc::new(digits);
+            let strategy = NamedStrategy::custom("brute", move || Brute {
+                digits: digits.clone(),
+                held: Vec::new(),
+            });
+            brute.insert(v_config(n, m, &traitors, strategy));
+        }
+        let loyal: Vec<GeneralId> = (1..n as GeneralId).filter(|g| !traitors.contains(g)).collect();
+        let latest = traitors.len().min(m + 1) as Round;
+        let mut searched = BTreeSet::new();
+        for a in enumerated_sm::assignments(&loyal, latest) {
+            let choices = enumerated_sm::encode(&a);
+            let strategy = byzlab::traitor::StrategyRef::Enumerated { choices }.resolve().unwrap();
+            searched.insert(v_config(n, m, &traitors, strategy));
+        }
+        assert_eq!(searched, brute, "n={n} m={m} traitors={traitors:?}");
+        // The late reveal is among them: one loyal lieutenant with both
+        // values, one with a single value (m + 1 traitors suffice).
+        assert_eq!(
+            searched.iter().any(|vs| vs.iter().any(|v| v.len() == 2) && vs.iter().any(|v| v.len() == 1)),
+            traitors.len() > m,
+            "n={n} m={m}"
+        );
+    }
+}
