@@ -88,7 +88,9 @@ impl GraphSpec {
         if let Some(p) = text.strip_prefix("regular:") {
             return match p.parse::<usize>() {
                 Ok(p) if p >= 1 => Ok(GraphSpec::Regular { p }),
-                _ => Err(GraphError::Spec(format!("`{text}`: P in regular:P must be a whole number >= 1"))),
+                _ => Err(GraphError::Spec(format!(
+                    "`{text}`: P in regular:P must be a whole number >= 1"
+                ))),
             };
         }
         if text.ends_with(".toml") {
@@ -378,7 +380,10 @@ impl Graph {
     /// in the graph without `removed`: each is a neighbour, and every other
     /// node k has a complete fan from the set.
     pub fn is_regular_set(&self, i: GeneralId, set: &[GeneralId], removed: &[GeneralId]) -> bool {
-        if set.iter().any(|&j| !self.adjacent(i, j) || removed.contains(&j) || j == i) {
+        if set
+            .iter()
+            .any(|&j| !self.adjacent(i, j) || removed.contains(&j) || j == i)
+        {
             return false;
         }
         let mut without: Vec<GeneralId> = removed.to_vec();
@@ -696,7 +701,10 @@ mod tests {
             ("regular:x", 4, "whole number"),
         ];
         for (spec, n, want) in cases {
-            let e = GraphSpec::parse(spec, None).and_then(|s| s.build(n)).unwrap_err().to_string();
+            let e = GraphSpec::parse(spec, None)
+                .and_then(|s| s.build(n))
+                .unwrap_err()
+                .to_string();
             assert!(e.contains(want), "{spec}: {e}");
         }
         let e = GraphSpec::parse_edges("edges = [[0,9]]\n", "x", "x.toml")
@@ -705,9 +713,13 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(e.contains("beyond n - 1"), "{e}");
-        let e = GraphSpec::parse_edges("edges = [[1,1]]\n", "x", "x.toml").unwrap_err().to_string();
+        let e = GraphSpec::parse_edges("edges = [[1,1]]\n", "x", "x.toml")
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("loop"), "{e}");
-        let e = GraphSpec::parse_edges("nodes = 3\n", "x", "x.toml").unwrap_err().to_string();
+        let e = GraphSpec::parse_edges("nodes = 3\n", "x", "x.toml")
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("edges = "), "{e}");
     }
 }

@@ -36,9 +36,9 @@ pub(crate) mod crypto;
 pub mod detector;
 pub mod experiment;
 pub mod files;
-pub mod graph;
 #[doc(hidden)]
 pub mod fuzzing;
+pub mod graph;
 pub mod link;
 pub mod memory;
 pub mod perf;

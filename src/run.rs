@@ -6,16 +6,16 @@
 pub use crate::crypto::Signatures;
 use crate::graph::{Graph, GraphError, GraphSpec};
 use crate::link::{LinkError, LinkSpec};
-use crate::protocol::om_graph::Schedule;
 use crate::memory::{self, MemoryError};
+use crate::protocol::om_graph::Schedule;
 use crate::rng::{Purpose, stream};
 use crate::timing::{Millis, Timing, TimingError, TimingModel};
 use crate::traitor::{NamedStrategy, StrategyError};
 use crate::types::{Algorithm, GeneralId, Round, UnknownName, Value};
-use std::sync::Arc;
 use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::str::FromStr;
+use std::sync::Arc;
 
 /// Largest n a run accepts (ids are 16-bit; SM cost grows with n^2).
 pub const MAX_GENERALS: usize = 4096;

@@ -850,7 +850,10 @@ fn print_summary(r: &RunReport) {
     } else {
         format!("  graph={}", o.graph)
     };
-    println!("link={}{graph}  runtime={}{signatures}  seed={}", o.link, o.runtime, o.seed);
+    println!(
+        "link={}{graph}  runtime={}{signatures}  seed={}",
+        o.link, o.runtime, o.seed
+    );
     let gst = if o.timing == TimingModel::Partial {
         format!(" gst={}", o.gst_ms)
     } else {

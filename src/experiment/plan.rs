@@ -497,11 +497,7 @@ pub fn build_within(spec: &Spec, source: &str, limit: u64) -> Result<ExperimentP
     let mut cells = Vec::new();
     let mut total: u64 = 0;
     for &algorithm in &spec.algorithms {
-        for (link, graph) in spec
-            .links
-            .iter()
-            .flat_map(|l| spec.graphs.iter().map(move |g| (l, g)))
-        {
+        for (link, graph) in spec.links.iter().flat_map(|l| spec.graphs.iter().map(move |g| (l, g))) {
             // Theorem 4's rule is SM's: no OM cell is made for it.
             for &m_rule in spec
                 .m
@@ -776,6 +772,16 @@ fn fill_sm_search(spec: &Spec, cell: &mut Cell, m: usize, seed: u64, left: u64) 
         return Ok(false);
     }
     let n = cell.n;
+    // Every placement is at least one run: too many placements, no search
+    // (and no list of them built).
+    let placements: u64 = spec
+        .traitors
+        .counts(n, cell.f)
+        .map(|k| binomial(n - 1, k).saturating_add(if k >= 1 { binomial(n - 1, k - 1) } else { 0 }))
+        .fold(0u64, u64::saturating_add);
+    if placements > spec.exhaustive_limit {
+        return Ok(false);
+    }
     let all = placements_for(n, spec.traitors.counts(n, cell.f), spec.commander, None, seed)?;
     let latest = |p: &[GeneralId]| p.len().min(m + 1) as crate::types::Round;
     let mut count: u64 = 0;
@@ -821,7 +827,13 @@ fn fill_faulty_runs(spec: &Spec, cell: &mut Cell, m: usize, seed: u64, left: u64
         Placements::All => None,
         Placements::Sample(k) => Some(k),
     };
-    let placements = placements_for(cell.n, spec.traitors.counts(cell.n, cell.f), spec.commander, limit, seed)?;
+    let placements = placements_for(
+        cell.n,
+        spec.traitors.counts(cell.n, cell.f),
+        spec.commander,
+        limit,
+        seed,
+    )?;
     let run_end = cell.timing.deadline(m as u32 + 1).max(1);
     let round = cell.timing.timeout;
     let honest = StrategyRef::Builtin { name: "honest".into() };
@@ -915,17 +927,20 @@ mod tests {
     /// Lemma 1 (n > 2k + m), SM always holds.
     #[test]
     fn loyal_commander_cells_follow_lemma_1() {
-        let p = plan(
-            "algorithms=[\"om\",\"sm\"]\nn=[5,6]\nf=2\nm=1\ncommander=\"loyal\"\ntraitors=\"exactly-f\"\n",
-        );
+        let p = plan("algorithms=[\"om\",\"sm\"]\nn=[5,6]\nf=2\nm=1\ncommander=\"loyal\"\ntraitors=\"exactly-f\"\n");
         let theories: Vec<Theory> = p.cells.iter().map(|c| c.theory).collect();
         assert_eq!(theories, [Theory::Fails, Theory::Holds, Theory::Holds, Theory::Holds]);
-        assert!(p.cells.iter().flat_map(|c| &c.runs).all(|r| !r.traitors.contains(&COMMANDER)));
+        assert!(
+            p.cells
+                .iter()
+                .flat_map(|c| &c.runs)
+                .all(|r| !r.traitors.contains(&COMMANDER))
+        );
     }
 
     #[test]
     fn sampled_cells_cover_the_portfolio() {
-        let p = plan("algorithms=[\"sm\"]\nn=5\nf=2\nseeds=2\ntraitors=\"exactly-f\"\n");
+        let p = plan("algorithms=[\"sm\"]\nn=5\nf=2\nseeds=2\ntraitors=\"exactly-f\"\nexhaustive=false\n");
         let c = &p.cells[0];
         assert_eq!(c.search, Search::Sampled);
         let strategies = super::super::spec::portfolio().len();
@@ -954,7 +969,13 @@ mod tests {
         assert!(p.cells[1].skip.is_none());
         assert!(p.cells[2].skip.as_deref().unwrap().contains("loyal"));
         // A plan with no run at all is an error that says why.
-        let spec = parse("algorithms=[\"om\"]\nn=3\nf=[0,2]\nm=\"f-1\"\ntraitors=\"exactly-f\"\n", "t.toml", "t", None).unwrap();
+        let spec = parse(
+            "algorithms=[\"om\"]\nn=3\nf=[0,2]\nm=\"f-1\"\ntraitors=\"exactly-f\"\n",
+            "t.toml",
+            "t",
+            None,
+        )
+        .unwrap();
         let e = build(&spec, "t.toml").unwrap_err().to_string();
         assert!(e.contains("the plan has no run") && e.contains("negative"), "{e}");
     }

@@ -92,16 +92,13 @@ pub fn write_plots(
                 .fs
                 .iter()
                 .map(|&f| {
-                    group
-                        .m_rule
-                        .m_for(f)
-                        .map(|m| {
-                            if loyal {
-                                f.saturating_mul(2).saturating_add(m).saturating_add(1)
-                            } else {
-                                m.saturating_mul(3).saturating_add(1)
-                            }
-                        })
+                    group.m_rule.m_for(f).map(|m| {
+                        if loyal {
+                            f.saturating_mul(2).saturating_add(m).saturating_add(1)
+                        } else {
+                            m.saturating_mul(3).saturating_add(1)
+                        }
+                    })
                 })
                 .collect();
             let label = if loyal { "n = 2k+m+1" } else { "n = 3m+1" };
@@ -111,7 +108,11 @@ pub fn write_plots(
             Some((label, _)) => format!("{}: violated runs / runs (blue line: {label})", group.title()),
             None => format!("{}: violated runs / runs", group.title()),
         };
-        let x_desc = if loyal { "k = f (traitor lieutenants)" } else { "f (traitors)" };
+        let x_desc = if loyal {
+            "k = f (traitor lieutenants)"
+        } else {
+            "f (traitors)"
+        };
         heatmap(
             &out.join(&name),
             &title,
@@ -126,6 +127,14 @@ pub fn write_plots(
             message: e.to_string(),
         })?;
         files.push(name);
+    }
+    if plan.spec.graphs.len() > 1 {
+        let name = "graphs.svg".to_string();
+        graphs_overview(&out.join(&name), results).map_err(|e| PlotError {
+            file: name.clone(),
+            message: e.to_string(),
+        })?;
+        files.insert(0, name);
     }
     let lossy: Vec<&RunRecord> = records.iter().filter(|r| loss_of(&r.link).is_some()).collect();
     if plan.spec.links.len() > 1 && !lossy.is_empty() {
@@ -259,6 +268,98 @@ fn heatmap(
             stair.push((fi as f64 + 0.5, y));
         }
         chart.draw_series(LineSeries::new(stair, BLUE.stroke_width(3)))?;
+    }
+    root.present()?;
+    Ok(())
+}
+
+/// Every cell of a sweep over several graphs on one page (section 5): a
+/// row per (graph, n), labelled with the graph's regularity p and
+/// connectivity κ, a column per (algorithm, m rule, f); the colours of the
+/// heatmaps, and a mark where no algorithm can cope with f traitors: the
+/// connectivity is at most 2f under oral messages (Dolev's bound, quoted in
+/// section 5), at most f under signed ones (f traitors can cut the graph).
+fn graphs_overview(path: &Path, results: &[CellResult]) -> PlotResult<()> {
+    let mut columns: Vec<(Algorithm, super::spec::MRule, usize)> = Vec::new();
+    let mut rows: Vec<(crate::graph::GraphSpec, usize)> = Vec::new();
+    for c in results {
+        let col = (c.cell.algorithm, c.cell.m_rule, c.cell.f);
+        if !columns.contains(&col) {
+            columns.push(col);
+        }
+        let row = (c.cell.graph.clone(), c.cell.n);
+        if !rows.contains(&row) {
+            rows.push(row);
+        }
+    }
+    let label_of = |(g, n): &(crate::graph::GraphSpec, usize)| match g.build(*n) {
+        Ok(graph) => (
+            format!(
+                "{} n={n} (p={}, κ={})",
+                g.label(),
+                graph.regularity(),
+                graph.connectivity()
+            ),
+            Some(graph.connectivity()),
+        ),
+        Err(_) => (format!("{} n={n} (none)", g.label()), None),
+    };
+    let row_labels: Vec<(String, Option<usize>)> = rows.iter().map(label_of).collect();
+    let (cw, rh, left, top) = (96i32, 22i32, 230i32, 96i32);
+    let width = (left + cw * columns.len() as i32 + 20).max(700) as u32;
+    let height = (top + rh * rows.len() as i32 + 80) as u32;
+    let root = SVGBackend::new(path, (width, height)).into_drawing_area();
+    root.fill(&WHITE)?;
+    root.draw(&Text::new(
+        "Every cell on every graph: violated runs / runs (x: no algorithm copes: connectivity <= 2f for OM, Dolev; <= f for SM)",
+        (10, 10),
+        ("sans-serif", 16),
+    ))?;
+    for (i, (alg, rule, f)) in columns.iter().enumerate() {
+        let x = left + cw * i as i32;
+        let head = format!(
+            "{}({})",
+            alg.as_str().to_uppercase(),
+            rule.label().trim_start_matches("m = ")
+        );
+        root.draw(&Text::new(head, (x + 4, top - 40), ("sans-serif", 12)))?;
+        root.draw(&Text::new(format!("f = {f}"), (x + 4, top - 22), ("sans-serif", 12)))?;
+    }
+    for (j, (label, _)) in row_labels.iter().enumerate() {
+        let y = top + rh * j as i32;
+        root.draw(&Text::new(label.clone(), (8, y + 5), ("sans-serif", 12)))?;
+    }
+    for c in results {
+        let (Some(i), Some(j)) = (
+            columns
+                .iter()
+                .position(|col| *col == (c.cell.algorithm, c.cell.m_rule, c.cell.f)),
+            rows.iter().position(|r| r.0 == c.cell.graph && r.1 == c.cell.n),
+        ) else {
+            continue;
+        };
+        let (x, y) = (left + cw * i as i32, top + rh * j as i32);
+        let (fill, text) = match c.verdict {
+            CellVerdict::Holds => (RGBColor(134, 201, 134), format!("0/{}", c.runs)),
+            CellVerdict::Violated => {
+                let share = c.violations as f64 / c.runs.max(1) as f64;
+                let g = (150.0 - 110.0 * share) as u8;
+                (RGBColor(225, g, g), format!("{}/{}", c.violations, c.runs))
+            }
+            CellVerdict::NotApplicable => (RGBColor(225, 225, 225), "n/a".into()),
+            CellVerdict::NotRun => (RGBColor(250, 250, 250), "-".into()),
+        };
+        root.draw(&Rectangle::new(
+            [(x + 1, y + 1), (x + cw - 1, y + rh - 1)],
+            fill.filled(),
+        ))?;
+        let bound = match c.cell.algorithm {
+            Algorithm::Om => 2 * c.cell.f,
+            Algorithm::Sm => c.cell.f,
+        };
+        let dolev = row_labels[j].1.is_some_and(|kappa| kappa <= bound);
+        let mark = if dolev { " x" } else { "" };
+        root.draw(&Text::new(format!("{text}{mark}"), (x + 4, y + 5), ("sans-serif", 11)))?;
     }
     root.present()?;
     Ok(())

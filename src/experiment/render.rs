@@ -24,7 +24,9 @@ pub(crate) fn threshold_n(plan: &ExperimentPlan, cell: &super::plan::Cell) -> us
 /// The threshold line's name in legends.
 fn threshold_name(plan: &ExperimentPlan) -> &'static str {
     match plan.spec.commander {
-        super::spec::CommanderRule::Loyal => "n = 2f+m+1 (Lemma 1: OM(m) keeps IC2 with more than 2k+m generals, k = f)",
+        super::spec::CommanderRule::Loyal => {
+            "n = 2f+m+1 (Lemma 1: OM(m) keeps IC2 with more than 2k+m generals, k = f)"
+        }
         _ => "n = 3f+1 (the smallest n for which OM(f) is proven to work)",
     }
 }
@@ -191,7 +193,8 @@ pub(crate) fn summary_md(
          when v runs broke one. Cells on the **{}** line are in bold. OM(m) and SM(m) with m > n-2 run as m = n-2 \
          (no chain of more than n-1 distinct generals exists). \
          ✓ = as the paper predicts, ✗ = against it (a bug to find), no mark = no theorem applies. Search: E = exhaustive \
-         over every traitor behaviour, S = sampled portfolio.\n",
+         over every traitor behaviour (OM: every value of every message; SM: every round in which the coalition first \
+         hands each loyal lieutenant each value, which is all it can do to their decisions), S = sampled portfolio.\n",
         threshold_name(plan)
     );
     if plan.spec.graphs.iter().any(|g| !g.is_complete()) {

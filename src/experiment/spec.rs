@@ -216,6 +216,7 @@ impl TraitorCount {
             TraitorCount::AtMostF => 0..=most,
             TraitorCount::ExactlyF if f == most => f..=f,
             // Empty: exactly f traitors leave fewer than two loyal generals.
+            #[allow(clippy::reversed_empty_ranges)]
             TraitorCount::ExactlyF => 1..=0,
         }
     }
@@ -392,7 +393,10 @@ pub fn parse(text: &str, path: &str, default_name: &str, base: Option<&Path>) ->
     // m > n - 2 runs as n - 2 (no longer chain exists); a fixed m beyond
     // every n of the plan is a mistake, not a request.
     let largest = ns.last().copied().unwrap_or(2);
-    if let Some(MRule::Fixed(big)) = m.iter().find(|r| matches!(r, MRule::Fixed(x) if x.saturating_add(2) > largest)) {
+    if let Some(MRule::Fixed(big)) = m
+        .iter()
+        .find(|r| matches!(r, MRule::Fixed(x) if x.saturating_add(2) > largest))
+    {
         return Err(src.field(
             "m",
             m_span,
@@ -440,7 +444,8 @@ fn graphs(
     let span = v.span();
     let mut out = Vec::new();
     for text in v.into_inner() {
-        let g = crate::graph::GraphSpec::parse(&text, base).map_err(|e| src.field("graphs", span.clone(), e.to_string()))?;
+        let g = crate::graph::GraphSpec::parse(&text, base)
+            .map_err(|e| src.field("graphs", span.clone(), e.to_string()))?;
         if !out.contains(&g) {
             out.push(g);
         }

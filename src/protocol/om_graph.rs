@@ -508,7 +508,7 @@ mod tests {
                 }
             }
             for (from, to, msg) in frames {
-                gs[usize::from(to)].on_message(round, from, &msg).unwrap();
+                let _ = gs[usize::from(to)].on_message(round, from, &msg).unwrap();
             }
         }
         gs.iter().map(|g| g.decide()).collect()
@@ -562,9 +562,13 @@ mod tests {
         assert_eq!(want, 3);
         let ok = g.on_message(3, 2, &Relays::filled(want, Some(Value::Attack)));
         assert!(ok.is_ok(), "{ok:?}");
-        let e = g.on_message(3, 2, &Relays::filled(want, Some(Value::Attack))).unwrap_err();
+        let e = g
+            .on_message(3, 2, &Relays::filled(want, Some(Value::Attack)))
+            .unwrap_err();
         assert!(matches!(e, OmReject::Duplicate(2)));
-        let e = g.on_message(3, 4, &Relays::filled(want + 3, Some(Value::Attack))).unwrap_err();
+        let e = g
+            .on_message(3, 4, &Relays::filled(want + 3, Some(Value::Attack)))
+            .unwrap_err();
         assert!(matches!(e, OmReject::BadLength { .. }), "{e:?}");
     }
 }

@@ -62,10 +62,7 @@ pub struct EnumeratedSm {
 impl EnumeratedSm {
     /// A traitor following `plan`.
     pub fn new(plan: Arc<Deliveries>) -> EnumeratedSm {
-        EnumeratedSm {
-            plan,
-            held: Vec::new(),
-        }
+        EnumeratedSm { plan, held: Vec::new() }
     }
 }
 
@@ -167,18 +164,10 @@ pub fn describe(plan: &Deliveries) -> Vec<String> {
 /// (ATTACK round, RETREAT round) pairs, each given to the lieutenants in
 /// ascending order. C(p + L - 1, L) of them for p = (latest + 1)^2 pairs.
 pub fn assignments(loyal: &[GeneralId], latest: Round) -> Vec<Deliveries> {
-    let pairs: Vec<[Round; 2]> = (0..=latest)
-        .flat_map(|a| (0..=latest).map(move |r| [a, r]))
-        .collect();
+    let pairs: Vec<[Round; 2]> = (0..=latest).flat_map(|a| (0..=latest).map(move |r| [a, r])).collect();
     let mut out = Vec::new();
     let mut pick = Vec::with_capacity(loyal.len());
-    fn go(
-        pairs: &[[Round; 2]],
-        loyal: &[GeneralId],
-        start: usize,
-        pick: &mut Vec<usize>,
-        out: &mut Vec<Deliveries>,
-    ) {
+    fn go(pairs: &[[Round; 2]], loyal: &[GeneralId], start: usize, pick: &mut Vec<usize>, out: &mut Vec<Deliveries>) {
         if pick.len() == loyal.len() {
             out.push(loyal.iter().zip(pick.iter()).map(|(&l, &i)| (l, pairs[i])).collect());
             return;

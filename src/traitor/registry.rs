@@ -234,12 +234,13 @@ impl StrategyRef {
             StrategyRef::Builtin { name } => resolve(name),
             StrategyRef::Script { path, text } => Ok(NamedStrategy::scripted(Script::parse(text, path)?, path)),
             StrategyRef::Enumerated { choices } if choices.starts_with(super::enumerated_sm::PREFIX) => {
-                let plan = Arc::new(super::enumerated_sm::decode(choices).map_err(|message| {
-                    StrategyError::Invalid {
-                        path: "enumerated choices".into(),
-                        message,
-                    }
-                })?);
+                let plan =
+                    Arc::new(
+                        super::enumerated_sm::decode(choices).map_err(|message| StrategyError::Invalid {
+                            path: "enumerated choices".into(),
+                            message,
+                        })?,
+                    );
                 Ok(NamedStrategy {
                     name: "enumerated".into(),
                     factory: Arc::new(move || Box::new(super::enumerated_sm::EnumeratedSm::new(plan.clone()))),

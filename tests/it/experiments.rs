@@ -75,7 +75,10 @@ fn small_bound_grid_matches_the_theory() {
         checked += 1;
     }
     assert_eq!(checked, 20); // OM and SM: n = 3..7, f = 1..2
-    let om32 = cells.iter().find(|c| c.cell.n == 3 && c.cell.f == 2 && c.cell.algorithm.as_str() == "om").unwrap();
+    let om32 = cells
+        .iter()
+        .find(|c| c.cell.n == 3 && c.cell.f == 2 && c.cell.algorithm.as_str() == "om")
+        .unwrap();
     assert_eq!(om32.least_k, Some(1), "OM(2) at n = 3 breaks with one traitor");
     let rows = record::read_runs(&dir.join("out/runs.csv")).unwrap();
     let ks: std::collections::BTreeSet<usize> = rows.iter().filter(|r| r.cell == om32.cell.id).map(|r| r.k).collect();
@@ -120,7 +123,11 @@ fn lemma_1_holds_exactly_when_n_exceeds_2k_plus_m() {
     assert_eq!(cells.len(), 30);
     for c in &cells {
         let (n, k, m) = (c.cell.n, c.cell.f, c.cell.m.unwrap());
-        let want = if n > 2 * k + m { CellVerdict::Holds } else { CellVerdict::Violated };
+        let want = if n > 2 * k + m {
+            CellVerdict::Holds
+        } else {
+            CellVerdict::Violated
+        };
         assert_eq!(c.verdict, want, "{}: {}", c.cell.label(), c.short());
         assert_eq!(c.agrees(), Some(true), "{}", c.cell.label());
         // IC1 follows from IC2 under a loyal commander.
@@ -148,7 +155,13 @@ fn sm_search_finds_the_late_reveal_by_itself() {
         assert_eq!(c.cell.search, plan::Search::Exhaustive, "{}", c.cell.label());
         assert_eq!(c.agrees(), Some(true), "{}: {}", c.cell.label(), c.short());
         let late = c.cell.m == Some(1);
-        assert_eq!(c.verdict == CellVerdict::Violated, late, "{}: {}", c.cell.label(), c.short());
+        assert_eq!(
+            c.verdict == CellVerdict::Violated,
+            late,
+            "{}: {}",
+            c.cell.label(),
+            c.short()
+        );
         if late {
             // Only the search broke it: the one strategy given, silent, cannot.
             let w = c.witness.as_ref().unwrap();
@@ -504,7 +517,10 @@ fn hostile_plans_are_built_or_refused_at_once() {
     let start = std::time::Instant::now();
     // The most seeds a file may ask for are visited only as far as the
     // cell keeps them.
-    let huge_seeds = load(&dir, "algorithms = [\"sm\"]\nn = 4\nf = 1\nseeds = 2000000\n");
+    let huge_seeds = load(
+        &dir,
+        "algorithms = [\"sm\"]\nn = 4\nf = 1\nseeds = 2000000\nexhaustive = false\n",
+    );
     assert_eq!(huge_seeds.total_runs(), 100_000, "capped at max_runs_per_cell");
     assert!(huge_seeds.cells[0].capped);
     let refuse = |text: &str, want: &str| {

@@ -77,7 +77,12 @@ fn theorem_3_on_regular_6_with_7_generals() {
                 let mut sp = spec(Algorithm::Om, 7, 2, "regular:6", &traitors, s.name);
                 sp.value = value;
                 let o = run(&sp.validate().unwrap()).outcome;
-                assert!(o.agreement && o.validity, "{} {traitors:?} {value}: {:?}", s.name, o.decisions);
+                assert!(
+                    o.agreement && o.validity,
+                    "{} {traitors:?} {value}: {:?}",
+                    s.name,
+                    o.decisions
+                );
             }
         }
     }
@@ -106,7 +111,10 @@ fn a_traitor_at_a_cut_is_refused_and_forced_breaks_it() {
     let e = s.clone().validate().unwrap_err();
     assert!(matches!(e, RunSpecError::Graph(_)));
     let text = e.to_string();
-    assert!(text.contains("Theorem 3") && text.contains("Dolev") && text.contains("--force"), "{text}");
+    assert!(
+        text.contains("Theorem 3") && text.contains("Dolev") && text.contains("--force"),
+        "{text}"
+    );
     let mut forced = s;
     forced.force = true;
     let plan = forced.validate().unwrap();
@@ -119,7 +127,10 @@ fn a_traitor_at_a_cut_is_refused_and_forced_breaks_it() {
     });
     assert!(broke, "one traitor at a cut of a connectivity-2 graph breaks OM");
     // The ring the same way.
-    let e = spec(Algorithm::Om, 7, 1, "ring", &[3], "flip").validate().unwrap_err().to_string();
+    let e = spec(Algorithm::Om, 7, 1, "ring", &[3], "flip")
+        .validate()
+        .unwrap_err()
+        .to_string();
     assert!(e.contains("connectivity 2"), "{e}");
 }
 
@@ -145,20 +156,35 @@ fn theorem_4_sm_on_a_ring() {
     let mut short = spec(Algorithm::Sm, n, 1, "ring", &[0], "split-brain");
     short.m = Some(n - 3);
     let e = short.clone().validate().unwrap_err().to_string();
-    assert!(e.contains("Theorem 4") && e.contains(&format!("m >= k + d - 1 = {}", n - 2)), "{e}");
+    assert!(
+        e.contains("Theorem 4") && e.contains(&format!("m >= k + d - 1 = {}", n - 2)),
+        "{e}"
+    );
     short.force = true;
     let o = run(&short.validate().unwrap()).outcome;
-    assert!(!o.agreement, "a traitor commander's two orders meet nowhere: {:?}", o.decisions);
-    let e = spec(Algorithm::Sm, n, 2, "ring", &[2, 5], "silent").validate().unwrap_err().to_string();
+    assert!(
+        !o.agreement,
+        "a traitor commander's two orders meet nowhere: {:?}",
+        o.decisions
+    );
+    let e = spec(Algorithm::Sm, n, 2, "ring", &[2, 5], "silent")
+        .validate()
+        .unwrap_err()
+        .to_string();
     assert!(e.contains("cut the loyal generals"), "{e}");
 }
 
 /// Graph errors are one clear line each.
 #[test]
 fn bad_graphs_get_clear_errors() {
-    let e = spec(Algorithm::Om, 7, 1, "regular:3", &[], "flip").validate().unwrap_err().to_string();
+    let e = spec(Algorithm::Om, 7, 1, "regular:3", &[], "flip")
+        .validate()
+        .unwrap_err()
+        .to_string();
     assert!(e.contains("odd"), "{e}");
-    let e = GraphSpec::parse("experiments/graphs/nope.toml", None).unwrap_err().to_string();
+    let e = GraphSpec::parse("experiments/graphs/nope.toml", None)
+        .unwrap_err()
+        .to_string();
     assert!(e.contains("cannot read graph file"), "{e}");
     let e = spec(Algorithm::Om, 6, 1, "experiments/graphs/bridged-k4s.toml", &[], "flip")
         .validate()

@@ -77,9 +77,9 @@ fn sm_search_space_equals_a_brute_force_over_every_send() {
     use byzlab::protocol::sm::SignedOrder;
     use byzlab::run::RunSpec;
     use byzlab::traitor::enumerated_sm;
-    use byzlab::types::{GeneralId, Value};
     use byzlab::traitor::{NamedStrategy, Strategy, TraitorCtx};
     use byzlab::types::Round;
+    use byzlab::types::{GeneralId, Value};
     use std::collections::BTreeSet;
     use std::sync::Arc;
 
@@ -190,7 +190,9 @@ fn sm_search_space_equals_a_brute_force_over_every_send() {
         // The late reveal is among them: one loyal lieutenant with both
         // values, one with a single value (m + 1 traitors suffice).
         assert_eq!(
-            searched.iter().any(|vs| vs.iter().any(|v| v.len() == 2) && vs.iter().any(|v| v.len() == 1)),
+            searched
+                .iter()
+                .any(|vs| vs.iter().any(|v| v.len() == 2) && vs.iter().any(|v| v.len() == 1)),
             traitors.len() > m,
             "n={n} m={m}"
         );
