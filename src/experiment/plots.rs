@@ -237,17 +237,7 @@ fn heatmap(
             continue;
         };
         let (f, n) = (fi as f64, ni as f64);
-        let (fill, text) = match c.verdict {
-            CellVerdict::Holds => (RGBColor(134, 201, 134), format!("0/{}", c.runs)),
-            CellVerdict::Violated => {
-                // Darker red for a larger share of violating runs.
-                let share = c.violations as f64 / c.runs.max(1) as f64;
-                let g = (150.0 - 110.0 * share) as u8;
-                (RGBColor(225, g, g), format!("{}/{}", c.violations, c.runs))
-            }
-            CellVerdict::NotApplicable => (RGBColor(225, 225, 225), "n/a".into()),
-            CellVerdict::NotRun => (RGBColor(250, 250, 250), "-".into()),
-        };
+        let (fill, text) = cell_colour(c);
         chart.draw_series(std::iter::once(Rectangle::new(
             [(f - 0.48, n - 0.48), (f + 0.48, n + 0.48)],
             fill.filled(),
@@ -271,6 +261,21 @@ fn heatmap(
     }
     root.present()?;
     Ok(())
+}
+
+/// A cell's colour and text in the heatmaps: green when it holds, red
+/// (darker for a larger share of violating runs) when violated.
+fn cell_colour(c: &CellResult) -> (RGBColor, String) {
+    match c.verdict {
+        CellVerdict::Holds => (RGBColor(134, 201, 134), format!("0/{}", c.runs)),
+        CellVerdict::Violated => {
+            let share = c.violations as f64 / c.runs.max(1) as f64;
+            let g = (150.0 - 110.0 * share) as u8;
+            (RGBColor(225, g, g), format!("{}/{}", c.violations, c.runs))
+        }
+        CellVerdict::NotApplicable => (RGBColor(225, 225, 225), "n/a".into()),
+        CellVerdict::NotRun => (RGBColor(250, 250, 250), "-".into()),
+    }
 }
 
 /// Every cell of a sweep over several graphs on one page (section 5): a
@@ -339,16 +344,7 @@ fn graphs_overview(path: &Path, results: &[CellResult]) -> PlotResult<()> {
             continue;
         };
         let (x, y) = (left + cw * i as i32, top + rh * j as i32);
-        let (fill, text) = match c.verdict {
-            CellVerdict::Holds => (RGBColor(134, 201, 134), format!("0/{}", c.runs)),
-            CellVerdict::Violated => {
-                let share = c.violations as f64 / c.runs.max(1) as f64;
-                let g = (150.0 - 110.0 * share) as u8;
-                (RGBColor(225, g, g), format!("{}/{}", c.violations, c.runs))
-            }
-            CellVerdict::NotApplicable => (RGBColor(225, 225, 225), "n/a".into()),
-            CellVerdict::NotRun => (RGBColor(250, 250, 250), "-".into()),
-        };
+        let (fill, text) = cell_colour(c);
         root.draw(&Rectangle::new(
             [(x + 1, y + 1), (x + cw - 1, y + rh - 1)],
             fill.filled(),
