@@ -156,7 +156,11 @@ impl<'a> TraitorCtx<'a> {
 pub trait Strategy {
     /// OM: the value this traitor sends to `to` for the message with `path`
     /// (`0:...:me`), given the honest value. `None` withholds it (the receiver
-    /// then reads RETREAT, A3).
+    /// then reads RETREAT, A3). Under OM(m, p) on an incomplete graph
+    /// (section 5) it is also asked for every value the traitor relays along
+    /// a path of step 2(A): `path` is then the chain ending at the path's
+    /// origin (not at `me`) and `to` the path's end, the general the value
+    /// is for.
     fn om_value(
         &mut self,
         ctx: &mut TraitorCtx<'_>,
