@@ -33,10 +33,10 @@ pub const MAX_GRAPH_NODES: usize = 64;
 
 /// Most subsets of a node's neighbours tried when looking for a regular set
 /// of a given size.
-const MAX_SUBSETS: u64 = 20_000;
+const MAX_SUBSETS: u64 = 1_000;
 
 /// A communication graph as asked for: its name, or its edges.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
 #[serde(tag = "kind", rename_all = "lowercase")]
 pub enum GraphSpec {
     /// Every general is every other's neighbour (sections 3 and 4).
@@ -434,9 +434,12 @@ impl Graph {
     /// The largest p for which every node has a regular set of p neighbours
     /// (Definition 1(b)): the graph is p-regular for every p up to it.
     pub fn regularity(&self) -> usize {
+        // A p-regular graph has connectivity at least p: a node's p paths to
+        // any other (Definition 1) are disjoint but at their ends.
+        let kappa = self.connectivity();
         (0..self.n as GeneralId)
             .map(|i| {
-                let deg = self.neighbours(i, &[]).len();
+                let deg = self.neighbours(i, &[]).len().min(kappa);
                 (1..=deg)
                     .rev()
                     .find(|&p| self.regular_set(i, p, &[]).is_some())
@@ -450,10 +453,16 @@ impl Graph {
     /// graph (n - 1 for the complete graph), by Menger's theorem the least,
     /// over non-adjacent pairs, number of internally disjoint paths.
     pub fn connectivity(&self) -> usize {
+        // Even's algorithm: a smallest cut S misses one of the first |S| + 1
+        // nodes, a; some b is cut off from it. So only pairs (a, b) with a
+        // among the first best + 1 nodes need a flow.
         let mut best = self.n.saturating_sub(1);
         for a in 0..self.n {
-            for b in a + 1..self.n {
-                if !self.adj[a][b] {
+            if a > best {
+                break;
+            }
+            for b in 0..self.n {
+                if a != b && !self.adj[a][b] {
                     let fan = Fan::new(self, &[]);
                     best = best.min(fan.disjoint(a as GeneralId, b as GeneralId));
                 }

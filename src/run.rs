@@ -440,6 +440,56 @@ impl RunSpec {
     }
 }
 
+/// What a run's graph and algorithm fix whatever the traitors: built once
+/// per (graph, n, algorithm, m) in a process, since a sweep validates every
+/// run and the regular sets and paths take milliseconds to find.
+struct Built {
+    graph: Arc<Graph>,
+    connected: bool,
+    connectivity: usize,
+    /// The p of OM(m, p): the one named, or the graph's regularity.
+    p: usize,
+    schedule: Option<Arc<Schedule>>,
+}
+
+type BuiltKey = (GraphSpec, usize, Algorithm, usize);
+
+fn built(graph: &GraphSpec, n: usize, algorithm: Algorithm, m: usize) -> Result<Arc<Built>, GraphError> {
+    use std::collections::HashMap;
+    use std::sync::{Mutex, OnceLock};
+    static MEMO: OnceLock<Mutex<HashMap<BuiltKey, Arc<Built>>>> = OnceLock::new();
+    let key = (graph.clone(), n, algorithm, m);
+    let memo = MEMO.get_or_init(Default::default);
+    if let Some(b) = memo.lock().ok().and_then(|map| map.get(&key).cloned()) {
+        return Ok(b);
+    }
+    let g = Arc::new(graph.build(n)?);
+    let (connectivity, p, schedule) = match algorithm {
+        Algorithm::Om => {
+            let p = match graph {
+                GraphSpec::Regular { p } => *p,
+                _ => g.regularity(),
+            };
+            (g.connectivity(), p, Some(Arc::new(Schedule::build(&g, m, p)?)))
+        }
+        Algorithm::Sm => (0, 0, None),
+    };
+    let b = Arc::new(Built {
+        connected: g.is_connected(),
+        graph: g,
+        connectivity,
+        p,
+        schedule,
+    });
+    if let Ok(mut map) = memo.lock() {
+        if map.len() >= 256 {
+            map.clear(); // a bound, not a policy: sweeps use a handful
+        }
+        map.insert(key, b.clone());
+    }
+    Ok(b)
+}
+
 /// Builds a run's graph and checks the algorithm's precondition on it
 /// (section 5); the complete graph needs nothing.
 fn topology(
@@ -451,28 +501,25 @@ fn topology(
     if spec.graph.is_complete() {
         return Ok(None);
     }
-    let graph = Arc::new(spec.graph.build(spec.n)?);
     let label = spec.graph.label();
+    let built = built(&spec.graph, spec.n, spec.algorithm, m)?;
+    let graph = built.graph.clone();
     let mut broken = Vec::new();
-    if !graph.is_connected() {
+    if !built.connected {
         broken.push(format!("{label} is not connected"));
     }
     let bad: Vec<GeneralId> = traitors.iter().chain(faulty).copied().collect();
     let k = bad.len();
     let schedule = match spec.algorithm {
         Algorithm::Om => {
-            // The p of OM(m, p): the one named, or the graph's regularity.
-            let p = match spec.graph {
-                GraphSpec::Regular { p } => p,
-                _ => graph.regularity(),
-            };
+            let p = built.p;
             if p < 3 * m {
                 broken.push(format!(
                     "OM({m}, p) needs a p-regular graph with p >= 3m = {} (Theorem 3); {label} is only {p}-regular",
                     3 * m
                 ));
             }
-            let kappa = graph.connectivity();
+            let kappa = built.connectivity;
             if k >= 1 && kappa <= 2 * k {
                 broken.push(format!(
                     "{label} has connectivity {kappa} <= 2k = {} for the k = {k} traitors placed: no algorithm copes \
@@ -480,7 +527,10 @@ fn topology(
                     2 * k
                 ));
             }
-            let schedule = Schedule::build(&graph, m, p)?;
+            let schedule = built
+                .schedule
+                .clone()
+                .ok_or_else(|| GraphError::Spec("no schedule".into()))?;
             if let Some(gap) = schedule.gaps().first() {
                 broken.push(format!(
                     "{label} is not {p}-regular down the recursion of OM({m}, {p}) (Definition 1): {gap}{}",
@@ -490,7 +540,7 @@ fn topology(
                     }
                 ));
             }
-            Some(Arc::new(schedule))
+            Some(schedule)
         }
         Algorithm::Sm => {
             let loyal: Vec<GeneralId> = (0..spec.n as GeneralId).filter(|g| !bad.contains(g)).collect();

@@ -50,7 +50,16 @@ use std::sync::Arc;
 
 /// Most (chain, destination) paths a schedule may hold: the recursion of
 /// OM(m, p) has p(p-1)...(p-m+1) leaves, each sending to every general.
-pub const MAX_ROUTES: usize = 2_000_000;
+pub const MAX_ROUTES: u64 = 500_000;
+
+/// Most work (max-flow computations times their size, n^2 p each) a
+/// schedule may take to build: a few seconds.
+const MAX_WORK: u64 = 500_000_000;
+
+/// p(p-1)...(p-d+1), saturating.
+fn falling(p: usize, d: usize) -> u64 {
+    (0..d).fold(1u64, |acc, i| acc.saturating_mul(p.saturating_sub(i) as u64))
+}
 
 /// One instance of the recursion: commander `nodes.last()`, run on the
 /// graph without the earlier nodes.
@@ -105,6 +114,24 @@ impl Schedule {
     /// recorded ([`Schedule::gaps`]).
     pub fn build(graph: &Graph, m: usize, p: usize) -> Result<Schedule, GraphError> {
         let n = graph.n();
+        // Refuse before building what would not fit: the recursion's
+        // instances each check a regular set (n flows), the last level's
+        // parents each find a fan into every general (n flows), and every
+        // leaf sends to every general.
+        let instances: u64 = (0..m).map(|d| falling(p, d)).fold(0, u64::saturating_add);
+        let flows = instances
+            .saturating_add(falling(p, m.saturating_sub(1)))
+            .saturating_mul(n as u64);
+        let work = flows.saturating_mul((n * n * p.max(1)) as u64);
+        let routes = falling(p, m).saturating_mul(n as u64);
+        if work > MAX_WORK || routes > MAX_ROUTES {
+            return Err(GraphError::Spec(format!(
+                "OM({m}, {p}) on {} with n = {n} is too big to plan: {routes} relay paths and about {flows} path \
+                 searches (at most {MAX_ROUTES} paths, and searches costing {MAX_WORK} steps); use fewer generals, \
+                 a smaller m or a sparser graph",
+                graph.label()
+            )));
+        }
         let mut s = Schedule {
             n,
             m,
@@ -152,7 +179,9 @@ impl Schedule {
         }
         // Step 2(A): each leaf's last node sends to every general outside
         // the leaf along the fan of Definition 1 (OM(0, p): the commander
-        // along shortest paths).
+        // along shortest paths). One fan per (parent instance, k) serves
+        // every member of its regular set.
+        let mut fans: HashMap<(usize, GeneralId), Vec<Option<Vec<GeneralId>>>> = HashMap::new();
         for &leaf in &level {
             let nodes = s.chains[leaf].nodes.clone();
             let targets: Vec<GeneralId> = (1..n as GeneralId).filter(|k| !nodes.contains(k)).collect();
@@ -160,7 +189,17 @@ impl Schedule {
                 let path = if m == 0 {
                     graph.shortest_path(COMMANDER, k, &[])
                 } else {
-                    s.fan_path(graph, leaf, k)
+                    let parent = s.chains[leaf].parent;
+                    let at = s.chains[parent].children.iter().position(|&c| c == leaf);
+                    let fan = fans.entry((parent, k)).or_insert_with(|| {
+                        let members: Vec<GeneralId> = s.chains[parent]
+                            .children
+                            .iter()
+                            .map(|&c| s.chains[c].nodes[nodes.len() - 1])
+                            .collect();
+                        graph.fan(&members, k, &s.chains[parent].nodes)
+                    });
+                    at.and_then(|i| fan.get(i).cloned().flatten())
                 };
                 let Some(path) = path else {
                     s.gaps.push(format!(
@@ -170,12 +209,6 @@ impl Schedule {
                     ));
                     continue;
                 };
-                if s.routes.len() >= MAX_ROUTES {
-                    return Err(GraphError::Spec(format!(
-                        "OM({m}, {p}) on {} needs more than {MAX_ROUTES} relay paths",
-                        graph.label()
-                    )));
-                }
                 let id = s.routes.len();
                 for (h, hop) in path.windows(2).enumerate() {
                     let round = (m + 1 + h) as Round;
@@ -187,23 +220,6 @@ impl Schedule {
             }
         }
         Ok(s)
-    }
-
-    /// Leaf `leaf`'s path to k: the leaf's parent instance (commander x on
-    /// G without the earlier nodes) fixed a regular set; its fan into k, in
-    /// the graph without x and the earlier nodes, gives each member its
-    /// path.
-    fn fan_path(&mut self, graph: &Graph, leaf: usize, k: GeneralId) -> Option<Vec<GeneralId>> {
-        let nodes = &self.chains[leaf].nodes;
-        let (&j, parent) = nodes.split_last()?;
-        let members: Vec<GeneralId> = self.chains[self.chains[leaf].parent]
-            .children
-            .iter()
-            .map(|&c| self.chains[c].nodes[parent.len()])
-            .collect();
-        let fan = graph.fan(&members, k, parent);
-        let at = members.iter().position(|&x| x == j)?;
-        fan.into_iter().nth(at).flatten()
     }
 
     /// The regular set of `want` neighbours of x on the graph without
