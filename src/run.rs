@@ -545,6 +545,8 @@ fn topology(
         Algorithm::Sm => {
             let loyal: Vec<GeneralId> = (0..spec.n as GeneralId).filter(|g| !bad.contains(g)).collect();
             match graph.diameter_within(&loyal) {
+                // (Disconnected with nobody placed: said above.)
+                None if bad.is_empty() => {}
                 None => broken.push(format!(
                     "the generals placed as traitors or failing ({}) cut the loyal generals of {label} apart",
                     bad.iter().map(|g| g.to_string()).collect::<Vec<_>>().join(", ")
