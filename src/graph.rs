@@ -238,6 +238,8 @@ pub struct Graph {
     n: usize,
     label: String,
     adj: Vec<Vec<bool>>,
+    /// Each node's neighbours as a bit mask (graphs of at most 64 nodes).
+    masks: Vec<u64>,
 }
 
 /// A node set as a membership vector.
@@ -249,6 +251,7 @@ impl Graph {
             n,
             label,
             adj: vec![vec![false; n]; n],
+            masks: vec![0; if n <= 64 { n } else { 0 }],
         }
     }
 
@@ -256,6 +259,10 @@ impl Graph {
         if a != b {
             self.adj[a][b] = true;
             self.adj[b][a] = true;
+            if let (Some(_), Some(_)) = (self.masks.get(a), self.masks.get(b)) {
+                self.masks[a] |= 1 << b;
+                self.masks[b] |= 1 << a;
+            }
         }
     }
 
@@ -349,6 +356,13 @@ impl Graph {
     /// Diameter of the subgraph induced by `nodes` (Theorem 4's d for the
     /// loyal generals); `None` when it is disconnected. One node: 0.
     pub fn diameter_within(&self, nodes: &[GeneralId]) -> Option<usize> {
+        if self.n <= 64 && !self.masks.is_empty() {
+            return self.diameter_by_masks(nodes);
+        }
+        self.diameter_by_matrix(nodes)
+    }
+
+    fn diameter_by_matrix(&self, nodes: &[GeneralId]) -> Option<usize> {
         let within = self.mask(nodes);
         let mut d = 0;
         for &a in nodes {
@@ -356,6 +370,34 @@ impl Graph {
             for &b in nodes {
                 d = d.max(dist[usize::from(b)]?);
             }
+        }
+        Some(d)
+    }
+
+    /// [`Graph::diameter_within`] by breadth-first search on bit masks: a
+    /// sweep asks it for every traitor placement of a cell.
+    fn diameter_by_masks(&self, nodes: &[GeneralId]) -> Option<usize> {
+        let within = nodes.iter().fold(0u64, |m, &g| m | 1u64 << g);
+        let mut d = 0;
+        for &a in nodes {
+            let (mut seen, mut frontier, mut depth) = (1u64 << a, 1u64 << a, 0);
+            while seen != within {
+                let mut next = 0u64;
+                let mut f = frontier;
+                while f != 0 {
+                    let v = f.trailing_zeros() as usize;
+                    next |= self.masks[v];
+                    f &= f - 1;
+                }
+                next &= within & !seen;
+                if next == 0 {
+                    return None;
+                }
+                seen |= next;
+                frontier = next;
+                depth += 1;
+            }
+            d = d.max(depth);
         }
         Some(d)
     }
@@ -698,6 +740,23 @@ mod tests {
         assert!(ring.cuts(1).is_empty());
         assert!(ring.cuts(2).contains(&vec![1, 4]));
         assert!(!ring.cuts(2).contains(&vec![1, 2]));
+    }
+
+    /// The bit-mask search a sweep uses gives the adjacency-matrix one's
+    /// diameters, connected or not, on every subset of a few graphs.
+    #[test]
+    fn both_diameter_searches_agree() {
+        for (spec, n) in [("ring", 9), ("regular:4", 10), ("regular:3", 8)] {
+            let g = build(spec, n);
+            for bits in 0u32..(1 << n) {
+                let nodes: Vec<GeneralId> = (0..n as GeneralId).filter(|&i| bits & (1 << i) != 0).collect();
+                assert_eq!(
+                    g.diameter_by_masks(&nodes),
+                    g.diameter_by_matrix(&nodes),
+                    "{spec} {nodes:?}"
+                );
+            }
+        }
     }
 
     #[test]
