@@ -441,23 +441,28 @@ impl RunSpec {
 }
 
 /// What a run's graph and algorithm fix whatever the traitors: built once
-/// per (graph, n, algorithm, m) in a process, since a sweep validates every
-/// run and the regular sets and paths take milliseconds to find.
-struct Built {
-    graph: Arc<Graph>,
-    connected: bool,
-    connectivity: usize,
+/// per (graph, n, algorithm, m) in a process (m only under OM), since a
+/// sweep plans every cell and validates every run, and the regular sets and
+/// paths take milliseconds to find.
+pub(crate) struct Built {
+    pub(crate) graph: Arc<Graph>,
+    pub(crate) connected: bool,
+    /// Vertex connectivity (computed under OM only; 0 under SM).
+    pub(crate) connectivity: usize,
     /// The p of OM(m, p): the one named, or the graph's regularity.
-    p: usize,
-    schedule: Option<Arc<Schedule>>,
+    pub(crate) p: usize,
+    /// OM(m, p)'s schedule; `None` under SM.
+    pub(crate) schedule: Option<Arc<Schedule>>,
 }
 
 type BuiltKey = (GraphSpec, usize, Algorithm, usize);
 
-fn built(graph: &GraphSpec, n: usize, algorithm: Algorithm, m: usize) -> Result<Arc<Built>, GraphError> {
+pub(crate) fn built(graph: &GraphSpec, n: usize, algorithm: Algorithm, m: usize) -> Result<Arc<Built>, GraphError> {
     use std::collections::HashMap;
     use std::sync::{Mutex, OnceLock};
     static MEMO: OnceLock<Mutex<HashMap<BuiltKey, Arc<Built>>>> = OnceLock::new();
+    // SM fixes nothing that depends on m.
+    let m = if algorithm == Algorithm::Om { m } else { 0 };
     let key = (graph.clone(), n, algorithm, m);
     let memo = MEMO.get_or_init(Default::default);
     if let Some(b) = memo.lock().ok().and_then(|map| map.get(&key).cloned()) {

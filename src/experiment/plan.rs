@@ -295,7 +295,10 @@ fn diameter_m(spec: &Spec, link: &LinkSpec, graph: &GraphSpec, n: usize, f: usiz
     if graph.is_complete() {
         return Some(f);
     }
-    let Ok(g) = graph.build(n) else { return Some(f) };
+    let Ok(built) = crate::run::built(graph, n, Algorithm::Sm, 0) else {
+        return Some(f);
+    };
+    let g = &built.graph;
     let limit = match spec.placements {
         Placements::All => None,
         Placements::Sample(k) => Some(k),
@@ -327,23 +330,23 @@ fn diameter_m(spec: &Spec, link: &LinkSpec, graph: &GraphSpec, n: usize, f: usiz
 ///   a placement that cuts a loyal commander off some loyal lieutenant
 ///   lets silent traitors break IC2.
 fn graph_theory(cell: &Cell, m: usize, most: usize) -> Theory {
-    let Ok(g) = cell.graph.build(cell.n) else {
+    // What the runs themselves will use (a schedule too big to plan: no
+    // prediction; its runs fail validation with the numbers).
+    let Ok(built) = crate::run::built(&cell.graph, cell.n, cell.algorithm, m) else {
         return Theory::Open;
     };
-    if !g.is_connected() {
+    let g = &built.graph;
+    if !built.connected {
         return Theory::Open;
     }
     let placements: BTreeSet<&Vec<GeneralId>> = cell.runs.iter().map(|r| &r.traitors).collect();
     match cell.algorithm {
         Algorithm::Om => {
-            let p = match cell.graph {
-                GraphSpec::Regular { p } => p,
-                _ => g.regularity(),
-            };
-            if most >= 1 && g.connectivity() <= 2 * most {
+            let p = built.p;
+            if most >= 1 && built.connectivity <= 2 * most {
                 return Theory::Fails;
             }
-            let complete = crate::protocol::om_graph::Schedule::build(&g, m, p).is_ok_and(|s| s.gaps().is_empty());
+            let complete = built.schedule.as_ref().is_some_and(|s| s.gaps().is_empty());
             if complete && (most == 0 || (p >= 3 * m && m >= most)) {
                 Theory::Holds
             } else {
@@ -632,8 +635,8 @@ fn make_cell(spec: &Spec, id: usize, at: CellAt<'_>, left: u64) -> Result<Cell, 
                 "exactly {f} traitors leave fewer than two loyal generals: nothing can disagree"
             ))
         }
-        Some(_) if !graph.is_complete() && graph.build(n).is_err() => {
-            cell.skip = graph.build(n).err().map(|e| e.to_string());
+        Some(_) if let Some(e) = (!graph.is_complete()).then(|| graph.build(n).err()).flatten() => {
+            cell.skip = Some(e.to_string());
         }
         Some(m) => {
             memory::check_run(algorithm, n, m).map_err(|e| format!("{}: {e}", cell.label()))?;
