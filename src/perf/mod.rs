@@ -336,54 +336,63 @@ const SM128_CASES: [(&str, &[GeneralId], &str); 2] = [
     ("loyal commander", &[], "honest"),
 ];
 
+/// Keeps a measured target and prints it at once (a run takes minutes).
+fn add(out: &mut Vec<Target>, t: Target) {
+    eprintln!(
+        "{:<62} {:>10.3}  {}",
+        t.name,
+        t.ratio,
+        if t.met { "met" } else { "MISSED" }
+    );
+    out.push(t);
+}
+
 /// Measures every target of the performance issue, printing each as it goes.
 pub fn targets(opts: &PerfOptions) -> Result<Vec<Target>, PerfError> {
     let mut out = Vec::new();
-    let say = |t: &Target| {
-        eprintln!(
-            "{:<62} {:>10.3}  {}",
-            t.name,
-            t.ratio,
-            if t.met { "met" } else { "MISSED" }
-        )
-    };
 
     // OM(5), n = 20, direct runner: throughput and peak memory.
     let om = plan(Algorithm::Om, 20, 5, &[], "honest", RuntimeKind::Direct)?;
     let (t, rep) = time_plan(&om, opts.reps)?;
     let msgs = rep.outcome.counters.messages;
     let rate = msgs as f64 / t.as_secs_f64();
-    out.push(target(
-        "OM(5) n=20 direct: values relayed per second",
-        format!("{:.1} M/s ({msgs} values in {:.0} ms)", rate / 1e6, ms(t)),
-        ">= 1 (50 M values/s)".into(),
-        rate / 50e6,
-        rate >= 50e6,
-    ));
-    say(&out[out.len() - 1]);
+    add(
+        &mut out,
+        target(
+            "OM(5) n=20 direct: values relayed per second",
+            format!("{:.1} M/s ({msgs} values in {:.0} ms)", rate / 1e6, ms(t)),
+            ">= 1 (50 M values/s)".into(),
+            rate / 50e6,
+            rate >= 50e6,
+        ),
+    );
     let child = child_run(&opts.exe, Algorithm::Om, 20, 5, "none", "honest")?;
     let peak = child["peak_rss_kib"].as_u64().unwrap_or(0) as f64 / 1024.0;
     let budget = 64.0 + 2.0 * msgs as f64 / (1024.0 * 1024.0);
-    out.push(target(
-        "OM(5) n=20 direct: peak memory of the whole process",
-        format!("{peak:.1} MiB"),
-        format!("<= 1 (64 MiB + 2 B x {msgs} = {budget:.1} MiB)"),
-        peak / budget,
-        peak <= budget,
-    ));
-    say(&out[out.len() - 1]);
+    add(
+        &mut out,
+        target(
+            "OM(5) n=20 direct: peak memory of the whole process",
+            format!("{peak:.1} MiB"),
+            format!("<= 1 (64 MiB + 2 B x {msgs} = {budget:.1} MiB)"),
+            peak / budget,
+            peak <= budget,
+        ),
+    );
 
     // The actix adapter against the direct runner, alternating.
     for (alg, n, m) in [(Algorithm::Om, 16, 4), (Algorithm::Sm, 32, 3)] {
         let (r, ta, td) = actix_vs_direct(alg, n, m, 1, opts.reps.max(9))?;
-        out.push(target(
-            &format!("{}({m}) n={n}: actix time / direct time", alg.as_str().to_uppercase()),
-            format!("{:.2} ms / {:.2} ms", ta * 1e3, td * 1e3),
-            "<= 1.3".into(),
-            r,
-            r <= 1.3,
-        ));
-        say(&out[out.len() - 1]);
+        add(
+            &mut out,
+            target(
+                &format!("{}({m}) n={n}: actix time / direct time", alg.as_str().to_uppercase()),
+                format!("{:.2} ms / {:.2} ms", ta * 1e3, td * 1e3),
+                "<= 1.3".into(),
+                r,
+                r <= 1.3,
+            ),
+        );
     }
 
     // SM against its cryptographic floor: each run alternates with a fresh
@@ -403,31 +412,35 @@ pub fn targets(opts: &PerfOptions) -> Result<Vec<Target>, PerfError> {
             },
         )?;
         let (sign, verify) = last_units;
-        out.push(target(
-            &format!("SM(3) n=128, {label}: run time / crypto floor"),
-            format!(
-                "{:.2} ms / ({} signs x {:.1} us + {} checks x {:.1} us = {:.2} ms)",
-                t * 1e3,
-                c.signatures_made,
-                sign.as_secs_f64() * 1e6,
-                c.signatures_verified,
-                verify.as_secs_f64() * 1e6,
-                floor * 1e3
+        add(
+            &mut out,
+            target(
+                &format!("SM(3) n=128, {label}: run time / crypto floor"),
+                format!(
+                    "{:.2} ms / ({} signs x {:.1} us + {} checks x {:.1} us = {:.2} ms)",
+                    t * 1e3,
+                    c.signatures_made,
+                    sign.as_secs_f64() * 1e6,
+                    c.signatures_verified,
+                    verify.as_secs_f64() * 1e6,
+                    floor * 1e3
+                ),
+                "<= 1.3".into(),
+                r,
+                r <= 1.3,
             ),
-            "<= 1.3".into(),
-            r,
-            r <= 1.3,
-        ));
-        say(&out[out.len() - 1]);
+        );
         if strategy == "forge" {
-            out.push(target(
-                "SM(3) n=128, forging traitor commander: wall time",
-                format!("{:.1} ms", t * 1e3),
-                "<= 1 (2 s)".into(),
-                t / 2.0,
-                t <= 2.0,
-            ));
-            say(&out[out.len() - 1]);
+            add(
+                &mut out,
+                target(
+                    "SM(3) n=128, forging traitor commander: wall time",
+                    format!("{:.1} ms", t * 1e3),
+                    "<= 1 (2 s)".into(),
+                    t / 2.0,
+                    t <= 2.0,
+                ),
+            );
         }
     }
 
@@ -436,17 +449,19 @@ pub fn targets(opts: &PerfOptions) -> Result<Vec<Target>, PerfError> {
     for alg in [Algorithm::Om, Algorithm::Sm] {
         let batch = if alg == Algorithm::Om { 2000 } else { 100 };
         let (r, ta, td) = actix_vs_direct(alg, 4, 1, batch, opts.reps.max(9))?;
-        out.push(target(
-            &format!(
-                "{}(1) n=4, small runs: actix time / direct time",
-                alg.as_str().to_uppercase()
+        add(
+            &mut out,
+            target(
+                &format!(
+                    "{}(1) n=4, small runs: actix time / direct time",
+                    alg.as_str().to_uppercase()
+                ),
+                format!("{:.2} us / {:.2} us (batches of {batch})", ta * 1e6, td * 1e6),
+                "<= 2".into(),
+                r,
+                r <= 2.0,
             ),
-            format!("{:.2} us / {:.2} us (batches of {batch})", ta * 1e6, td * 1e6),
-            "<= 2".into(),
-            r,
-            r <= 2.0,
-        ));
-        say(&out[out.len() - 1]);
+        );
     }
 
     // Ideal signatures against ed25519 on the same run.
@@ -462,20 +477,22 @@ pub fn targets(opts: &PerfOptions) -> Result<Vec<Target>, PerfError> {
             || Ok(seconds(|| runtime::execute(&ed))),
         )?;
         let frames = ri.outcome.counters.frames;
-        out.push(target(
-            &format!("SM(3) n=128, {label}: ideal signatures time / ed25519 time"),
-            format!(
-                "{:.2} ms / {:.2} ms ({frames} frames, {:.0} ns a frame with ideal signatures; outcome and counters {})",
-                ti * 1e3,
-                te * 1e3,
-                ti * 1e9 / frames as f64,
-                if same { "identical" } else { "DIFFER" }
+        add(
+            &mut out,
+            target(
+                &format!("SM(3) n=128, {label}: ideal signatures time / ed25519 time"),
+                format!(
+                    "{:.2} ms / {:.2} ms ({frames} frames, {:.0} ns a frame with ideal signatures; outcome and counters {})",
+                    ti * 1e3,
+                    te * 1e3,
+                    ti * 1e9 / frames as f64,
+                    if same { "identical" } else { "DIFFER" }
+                ),
+                "<= 0.05 (1/20)".into(),
+                r,
+                r <= 0.05 && same,
             ),
-            "<= 0.05 (1/20)".into(),
-            r,
-            r <= 0.05 && same,
-        ));
-        say(&out[out.len() - 1]);
+        );
     }
 
     // OM(5) n=20 against an older build, alternately, each in a child.
@@ -500,22 +517,26 @@ pub fn targets(opts: &PerfOptions) -> Result<Vec<Target>, PerfError> {
                 Ok(w)
             },
         )?;
-        out.push(target(
-            "OM(5) n=20 direct: speed-up over commit daf5fb2",
-            format!("{t_old:.0} ms there / {t_new:.0} ms here (mean of 5 runs each, in children)"),
-            ">= 1.5".into(),
-            r,
-            r >= 1.5,
-        ));
-        say(&out[out.len() - 1]);
-        out.push(target(
-            "OM(5) n=20 direct: peak memory here / at commit daf5fb2",
-            format!("{:.1} MiB / {:.1} MiB", peaks.1, peaks.0),
-            "<= 1".into(),
-            peaks.1 / peaks.0,
-            peaks.1 <= peaks.0,
-        ));
-        say(&out[out.len() - 1]);
+        add(
+            &mut out,
+            target(
+                "OM(5) n=20 direct: speed-up over commit daf5fb2",
+                format!("{t_old:.0} ms there / {t_new:.0} ms here (mean of 5 runs each, in children)"),
+                ">= 1.5".into(),
+                r,
+                r >= 1.5,
+            ),
+        );
+        add(
+            &mut out,
+            target(
+                "OM(5) n=20 direct: peak memory here / at commit daf5fb2",
+                format!("{:.1} MiB / {:.1} MiB", peaks.1, peaks.0),
+                "<= 1".into(),
+                peaks.1 / peaks.0,
+                peaks.1 <= peaks.0,
+            ),
+        );
     }
 
     // Sweeps on 1 and 2 workers.
@@ -542,19 +563,21 @@ pub fn targets(opts: &PerfOptions) -> Result<Vec<Target>, PerfError> {
         // Sweeps are long: three alternating pairs (after a warm-up pair).
         let (r, t1, t2) = interleaved(3, || sweep_once(1), || sweep_once(2))?;
         let times = [Duration::from_secs_f64(t1), Duration::from_secs_f64(t2)];
-        out.push(target(
-            &format!("sweep {}: --jobs 1 time / --jobs 2 time", file.display()),
-            format!(
-                "{:.1} s / {:.1} s ({} runs)",
-                times[0].as_secs_f64(),
-                times[1].as_secs_f64(),
-                xplan.total_runs()
+        add(
+            &mut out,
+            target(
+                &format!("sweep {}: --jobs 1 time / --jobs 2 time", file.display()),
+                format!(
+                    "{:.1} s / {:.1} s ({} runs)",
+                    times[0].as_secs_f64(),
+                    times[1].as_secs_f64(),
+                    xplan.total_runs()
+                ),
+                ">= 1.8".into(),
+                r,
+                r >= 1.8,
             ),
-            ">= 1.8".into(),
-            r,
-            r >= 1.8,
-        ));
-        say(&out[out.len() - 1]);
+        );
     }
     Ok(out)
 }
