@@ -221,6 +221,9 @@ pub struct Topology {
     pub schedule: Option<Arc<Schedule>>,
     /// Preconditions the graph breaks (the run was forced).
     pub broken: Vec<String>,
+    /// What a theorem says of the graph that does not bind this run (Dolev's
+    /// bound speaks of some placement, not necessarily this one).
+    pub notes: Vec<String>,
 }
 
 impl RunPlan {
@@ -510,6 +513,7 @@ fn topology(
     let built = built(&spec.graph, spec.n, spec.algorithm, m)?;
     let graph = built.graph.clone();
     let mut broken = Vec::new();
+    let mut notes = Vec::new();
     if !built.connected {
         broken.push(format!("{label} is not connected"));
     }
@@ -524,13 +528,27 @@ fn topology(
                     3 * m
                 ));
             }
+            // Dolev: with connectivity <= 2k *some* placement of k traitors
+            // defeats every algorithm. This placement is refused only where
+            // it cuts the loyal generals apart (then it is that placement).
             let kappa = built.connectivity;
             if k >= 1 && kappa <= 2 * k {
-                broken.push(format!(
-                    "{label} has connectivity {kappa} <= 2k = {} for the k = {k} traitors placed: no algorithm copes \
-                     (Dolev's bound, section 5)",
-                    2 * k
-                ));
+                let loyal: Vec<GeneralId> = (0..spec.n as GeneralId).filter(|g| !bad.contains(g)).collect();
+                if graph.diameter_within(&loyal).is_none() {
+                    broken.push(format!(
+                        "the generals placed as traitors or failing ({}) cut the loyal generals of {label} apart \
+                         (connectivity {kappa} <= 2k = {}: Dolev's bound, section 5)",
+                        bad.iter().map(|g| g.to_string()).collect::<Vec<_>>().join(", "),
+                        2 * k
+                    ));
+                } else {
+                    notes.push(format!(
+                        "{label} has connectivity {kappa} <= 2k = {}: by Dolev's bound some placement of {k} \
+                         traitors defeats every algorithm on it; this one does not cut the loyal generals apart, so \
+                         no theorem says whether it does",
+                        2 * k
+                    ));
+                }
             }
             let schedule = built
                 .schedule
@@ -573,6 +591,7 @@ fn topology(
         graph,
         schedule,
         broken,
+        notes,
     })))
 }
 

@@ -479,7 +479,7 @@ fn cmd_replay(args: ReplayArgs) -> Result<()> {
     .into_iter()
     .flatten()
     .collect();
-    print_summary(&report);
+    print_summary(&report, false);
     // A point of the exhaustive search: what each traitor chose, message by message.
     if let crate::traitor::StrategyRef::Enumerated { choices } = &w.strategy
         && let Ok(plan) = crate::traitor::enumerated_sm::decode(choices)
@@ -731,10 +731,14 @@ fn cmd_run(args: RunArgs) -> Result<()> {
         graph: args.graph.clone(),
         force: args.force,
     };
+    let raised = spec.timeout.is_none() && spec.link.default_timeout(spec.delta).is_some();
     let plan = spec.validate()?;
     if let Some(t) = &plan.topology {
         for broken in &t.broken {
             eprintln!("warning (--force): {broken}");
+        }
+        for note in &t.notes {
+            eprintln!("note: {note}");
         }
     }
     if plan.traitors.is_empty()
@@ -775,7 +779,7 @@ fn cmd_run(args: RunArgs) -> Result<()> {
                 println!("{t}");
             }
         }
-        print_summary(&report);
+        print_summary(&report, raised);
         if args.measure {
             let peak = peak.map_or("unknown".to_string(), |k| format!("{:.1} MiB", k as f64 / 1024.0));
             println!("wall time {wall_ms:.2} ms, peak memory {peak}");
@@ -814,7 +818,9 @@ fn holds(b: bool) -> &'static str {
     if b { "holds" } else { "VIOLATED" }
 }
 
-fn print_summary(r: &RunReport) {
+/// The console summary of a run; `raised` says the round timeout is the
+/// link's default (a `stubborn` stack's room for retransmissions).
+fn print_summary(r: &RunReport, raised: bool) {
     let o = &r.outcome;
     let alg = format!("{}({})", o.algorithm.as_str().to_uppercase(), o.m);
     let traitors = if o.traitors.is_empty() {
@@ -836,10 +842,13 @@ fn print_summary(r: &RunReport) {
             .collect();
         format!("commander traitor  sent {}", sent.join(" "))
     };
-    println!(
-        "{alg}  n={} f={}  traitors={traitors} ({})  {order}",
-        o.n, o.f, o.strategy
-    );
+    // No traitor, no strategy to name.
+    let strategy = if o.traitors.is_empty() {
+        String::new()
+    } else {
+        format!(" ({})", o.strategy)
+    };
+    println!("{alg}  n={} f={}  traitors={traitors}{strategy}  {order}", o.n, o.f);
     let signatures = if o.signatures.is_empty() {
         String::new()
     } else {
@@ -859,10 +868,15 @@ fn print_summary(r: &RunReport) {
     } else {
         String::new()
     };
+    let raised = if raised { " (raised for stubborn)" } else { "" };
     println!(
-        "timing={} delta={}{gst} timeout={} (virtual ms)  decided at t={}",
+        "timing={} delta={}{gst} timeout={}{raised} (virtual ms)  decided at t={}",
         o.timing, o.delta_ms, o.timeout_ms, o.decision_time_ms
     );
+    // Benign failures, which IC1 and IC2 leave out.
+    if !o.failed.is_empty() {
+        println!("failed  {} (not counted in IC1/IC2)", o.failed.join(" "));
+    }
     let decisions: Vec<String> = o.decisions.iter().map(|(g, v)| format!("{g}:{v}")).collect();
     println!(
         "decisions  {}",

@@ -45,13 +45,66 @@ pub struct CellResult {
     pub verdict: CellVerdict,
 }
 
+/// How a cell's verdict compares with what the paper predicts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Check {
+    /// As predicted (✓).
+    Agrees,
+    /// Against the prediction (✗): a violation where the theory says
+    /// holds, or an exhaustive search that found none where it says fails.
+    Against,
+    /// A sampled search found no violation where the theory predicts one:
+    /// the portfolio missed the attack, which says nothing about the
+    /// algorithm (?).
+    Inconclusive,
+    /// No theorem speaks, or the cell did not run.
+    NoTheory,
+}
+
+impl Check {
+    /// `true`, `false`, `inconclusive` or empty, as in cells.csv.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Check::Agrees => "true",
+            Check::Against => "false",
+            Check::Inconclusive => "inconclusive",
+            Check::NoTheory => "",
+        }
+    }
+
+    /// The mark beside a cell in tables: ✓, ✗, ? or nothing.
+    pub fn mark(self) -> &'static str {
+        match self {
+            Check::Agrees => " ✓",
+            Check::Against => " ✗",
+            Check::Inconclusive => " ?",
+            Check::NoTheory => "",
+        }
+    }
+}
+
 impl CellResult {
-    /// Whether the verdict agrees with the paper (`None` where it says nothing).
-    pub fn agrees(&self) -> Option<bool> {
+    /// How the verdict compares with the paper's prediction.
+    pub fn check(&self) -> Check {
+        use super::plan::Search;
         match (self.cell.theory, self.verdict) {
-            (Theory::Holds, CellVerdict::Holds) | (Theory::Fails, CellVerdict::Violated) => Some(true),
-            (Theory::Holds, CellVerdict::Violated) | (Theory::Fails, CellVerdict::Holds) => Some(false),
-            _ => None,
+            (Theory::Holds, CellVerdict::Holds) | (Theory::Fails, CellVerdict::Violated) => Check::Agrees,
+            (Theory::Holds, CellVerdict::Violated) => Check::Against,
+            // Only an exhaustive search that breaks nothing refutes a
+            // predicted break.
+            (Theory::Fails, CellVerdict::Holds) if self.cell.search == Search::Exhaustive => Check::Against,
+            (Theory::Fails, CellVerdict::Holds) => Check::Inconclusive,
+            _ => Check::NoTheory,
+        }
+    }
+
+    /// Whether the verdict agrees with the paper (`None` where it says
+    /// nothing, or where a sampled search is inconclusive).
+    pub fn agrees(&self) -> Option<bool> {
+        match self.check() {
+            Check::Agrees => Some(true),
+            Check::Against => Some(false),
+            Check::Inconclusive | Check::NoTheory => None,
         }
     }
 

@@ -6,6 +6,7 @@
 //!
 //! * [`spec`]: the experiment file, parsed then validated, field by field.
 //! * [`plan`]: cells and runs, exhaustive or sampled search.
+//! * [`theory`]: what the paper predicts for a cell, from the placements it runs.
 //! * [`record`]: rows of `runs.csv`.
 //! * [`runner`]: the parallel sweep, with sharding, resume and progress.
 //! * [`cells`]: rows joined to cells, verdicts, the tables cells form.
@@ -26,6 +27,7 @@ pub mod render;
 pub mod report;
 pub mod runner;
 pub mod spec;
+pub mod theory;
 pub mod witness;
 
 /// What can go wrong in a sweep, a merge or a replay.

@@ -10,6 +10,7 @@
 
 use super::spec::FaultKind;
 use super::spec::{CommanderRule, MRule, Placements, Spec, SpecError};
+use super::theory::binomial;
 use crate::graph::GraphSpec;
 use crate::link::LinkSpec;
 use crate::memory;
@@ -29,28 +30,7 @@ use std::collections::BTreeSet;
 /// experiment is several files.
 pub const MAX_TOTAL_RUNS: u64 = 2_000_000;
 
-/// What the paper predicts for a cell.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Theory {
-    /// IC1 and IC2 must hold in every run.
-    Holds,
-    /// Some traitor behaviour must break IC1 or IC2.
-    Fails,
-    /// No theorem speaks to this cell (arbitrary links, m > f with n <= 3m).
-    Open,
-}
-
-impl Theory {
-    /// Lower-case name.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Theory::Holds => "holds",
-            Theory::Fails => "fails",
-            Theory::Open => "open",
-        }
-    }
-}
+pub use super::theory::Theory;
 
 /// How a cell was searched.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -224,68 +204,6 @@ pub fn fingerprint(spec: &Spec) -> String {
     digest.iter().take(8).map(|b| format!("{b:02x}")).collect()
 }
 
-/// The paper's prediction for a cell of at most (or exactly) f traitors
-/// running m rounds (the m it runs: see [`Cell::run_m`]).
-fn theory(
-    alg: Algorithm,
-    link: &LinkSpec,
-    timing: &Timing,
-    n: usize,
-    f: usize,
-    m: usize,
-    commander: CommanderRule,
-) -> Theory {
-    // The theorems assume synchronous rounds: every loyal frame in time.
-    // That holds under sync, or from time 0 under partial with GST = 0, when
-    // the timeout covers delta; otherwise no theorem speaks.
-    let synchronous = timing.timeout >= timing.delta
-        && match timing.model {
-            crate::timing::TimingModel::Sync => true,
-            crate::timing::TimingModel::Partial => timing.gst == 0,
-            crate::timing::TimingModel::Async => false,
-        };
-    if *link != LinkSpec::Authenticated || !synchronous {
-        return Theory::Open;
-    }
-    if f == 0 {
-        return Theory::Holds;
-    }
-    // A loyal commander: only IC2 is at stake (IC1 follows from it).
-    if commander == CommanderRule::Loyal {
-        return match alg {
-            // Lemma 1: OM(m) satisfies IC2 with more than 2k + m generals
-            // and at most k traitors. The converse (n <= 2k + m breaks IC2)
-            // is not in the paper; byzlab checks it (results/lemma1).
-            Algorithm::Om if n > 2 * f + m => Theory::Holds,
-            Algorithm::Om => Theory::Fails,
-            // A loyal commander's signed order reaches every lieutenant in
-            // round 1 and no traitor can forge another (A4), whatever m.
-            Algorithm::Sm => Theory::Holds,
-        };
-    }
-    match alg {
-        // Theorem 2; with fewer than f+1 rounds no algorithm can work.
-        Algorithm::Sm => {
-            if m >= f {
-                Theory::Holds
-            } else {
-                Theory::Fails
-            }
-        }
-        // Theorem 1 (n > 3m, at most m traitors); Theorem/Corollary: n <= 3f
-        // cannot be solved; and m < f leaves too few rounds.
-        Algorithm::Om => {
-            if m < f || n <= 3 * f {
-                Theory::Fails
-            } else if n > 3 * m {
-                Theory::Holds
-            } else {
-                Theory::Open
-            }
-        }
-    }
-}
-
 /// Theorem 4's m = k + d - 1 for SM on `graph`: the largest, over the
 /// traitor placements of a cell (n, f), of the traitor count plus the
 /// diameter of the loyal generals' subgraph, minus one. A placement that
@@ -314,63 +232,6 @@ fn diameter_m(spec: &Spec, link: &LinkSpec, graph: &GraphSpec, n: usize, f: usiz
         });
     }
     Some(m)
-}
-
-/// Section 5's predictions for a cell on an incomplete graph (the cell's
-/// runs already placed), given the m it runs and the most traitors it
-/// places. Called only where the complete-graph theory is not `Open`
-/// (authenticated links, synchronous rounds).
-///
-/// * OM(m, p): Dolev's bound (connectivity at most 2k lets k traitors win,
-///   whatever the algorithm) predicts a failure; Theorem 3 (p >= 3m, at
-///   most m traitors, every regular set and path of Definition 1 there)
-///   predicts success; otherwise no theorem speaks.
-/// * SM(m) on the graph: Theorem 4 (at most m' traitors, loyal subgraph of
-///   diameter d, SM(m' + d - 1)) for every placement run predicts success;
-///   a placement that cuts a loyal commander off some loyal lieutenant
-///   lets silent traitors break IC2.
-fn graph_theory(cell: &Cell, m: usize, most: usize) -> Theory {
-    // What the runs themselves will use (a schedule too big to plan: no
-    // prediction; its runs fail validation with the numbers).
-    let Ok(built) = crate::run::built(&cell.graph, cell.n, cell.algorithm, m) else {
-        return Theory::Open;
-    };
-    let g = &built.graph;
-    if !built.connected {
-        return Theory::Open;
-    }
-    let placements: BTreeSet<&Vec<GeneralId>> = cell.runs.iter().map(|r| &r.traitors).collect();
-    match cell.algorithm {
-        Algorithm::Om => {
-            let p = built.p;
-            if most >= 1 && built.connectivity <= 2 * most {
-                return Theory::Fails;
-            }
-            let complete = built.schedule.as_ref().is_some_and(|s| s.gaps().is_empty());
-            if complete && (most == 0 || (p >= 3 * m && m >= most)) {
-                Theory::Holds
-            } else {
-                Theory::Open
-            }
-        }
-        Algorithm::Sm => {
-            let mut all_hold = true;
-            for t in placements {
-                let loyal: Vec<GeneralId> = (0..cell.n as GeneralId).filter(|g| !t.contains(g)).collect();
-                match g.diameter_within(&loyal) {
-                    None if !t.contains(&COMMANDER) => return Theory::Fails,
-                    None => all_hold = false,
-                    Some(d) => all_hold &= m + 1 >= t.len() + d,
-                }
-            }
-            if all_hold { Theory::Holds } else { Theory::Open }
-        }
-    }
-}
-
-fn binomial(n: usize, k: usize) -> u64 {
-    let k = k.min(n - k.min(n));
-    (0..k).fold(1u64, |acc, i| acc.saturating_mul((n - i) as u64) / (i as u64 + 1))
 }
 
 fn combinations(pool: &[GeneralId], k: usize, out: &mut Vec<Vec<GeneralId>>) {
@@ -640,22 +501,23 @@ fn make_cell(spec: &Spec, id: usize, at: CellAt<'_>, left: u64) -> Result<Cell, 
         }
         Some(m) => {
             memory::check_run(algorithm, n, m).map_err(|e| format!("{}: {e}", cell.label()))?;
-            // The theorems speak of the most traitors the cell places.
-            let most = *spec.traitors.counts(n, f).end();
-            cell.theory = theory(algorithm, link, &timing, n, most, m, spec.commander);
-            // Benign failures are behaviours a traitor could choose: what is
-            // proven against traitors holds against them; a lower bound
-            // against traitors says nothing about them.
-            if fault != FaultKind::Byzantine && cell.theory == Theory::Fails {
-                cell.theory = Theory::Open;
-            }
             fill_runs(spec, &mut cell, m, left).map_err(|e| format!("{}: {e}", cell.label()))?;
-            if !graph.is_complete() && cell.theory != Theory::Open {
-                cell.theory = graph_theory(&cell, m, most);
-                if fault != FaultKind::Byzantine && cell.theory == Theory::Fails {
-                    cell.theory = Theory::Open;
-                }
-            }
+            // The theorems speak of the placements the cell runs.
+            let placements = cell.runs.iter().map(|r| match cell.fault {
+                FaultKind::Byzantine => r.traitors.clone(),
+                _ => r.faults.iter().map(|(g, _)| *g).collect(),
+            });
+            let facts = super::theory::CellFacts {
+                algorithm,
+                link: &cell.link,
+                graph: &cell.graph,
+                timing: &cell.timing,
+                fault,
+                n,
+                m,
+                commander_either: spec.commander == CommanderRule::Either,
+            };
+            cell.theory = super::theory::cell(&facts, placements);
         }
     }
     Ok(cell)

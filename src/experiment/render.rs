@@ -2,7 +2,7 @@
 //! (Markdown) and of the terminal, both from one grid renderer, and the rest
 //! of summary.md.
 
-use super::cells::{CellResult, Group, StrategyResult, groups};
+use super::cells::{CellResult, Check, Group, StrategyResult, groups};
 use super::plan::{ExperimentPlan, Search};
 use super::record::RunRecord;
 use crate::types::Algorithm;
@@ -72,11 +72,7 @@ fn markdown_tables(s: &mut String, plan: &ExperimentPlan, results: &[CellResult]
         let _ = writeln!(s);
         let _ = writeln!(s, "|---|{}", "---|".repeat(fs.len()));
         let rows = grid(&group, plan, |c, bold| {
-            let mark = match c.agrees() {
-                Some(true) => " ✓",
-                Some(false) => " ✗",
-                None => "",
-            };
+            let mark = c.check().mark();
             let search = match c.cell.search {
                 Search::Exhaustive => " E",
                 Search::Sampled => " S",
@@ -192,7 +188,10 @@ pub(crate) fn summary_md(
         "Each cell reads `holds (0/N)` when all N runs kept IC1 (agreement) and IC2 (validity), or `violated (v/N)` \
          when v runs broke one. Cells on the **{}** line are in bold. OM(m) and SM(m) with m > n-2 run as m = n-2 \
          (no chain of more than n-1 distinct generals exists). \
-         ✓ = as the paper predicts, ✗ = against it (a bug to find), no mark = no theorem applies. Search: E = exhaustive \
+         ✓ = as the paper predicts, ✗ = against it (a bug to find), ? = inconclusive (the theory predicts a break that \
+         the sampled strategies did not find: a weak portfolio, not a fault of the algorithm), no mark = no theorem \
+         applies. The prediction uses the traitor placements the cell ran (see experiments/README.md, \"The theory \
+         column\"). Search: E = exhaustive \
          over every traitor behaviour (OM: every value of every message; SM: every round in which the coalition first \
          hands each loyal lieutenant each value, which is all it can do to their decisions), S = sampled portfolio.\n",
         threshold_name(plan)
@@ -217,6 +216,18 @@ pub(crate) fn summary_md(
                 c.short(),
                 c.cell.theory.as_str()
             );
+        }
+        let _ = writeln!(s);
+    }
+    let inconclusive: Vec<&CellResult> = results.iter().filter(|c| c.check() == Check::Inconclusive).collect();
+    if !inconclusive.is_empty() {
+        let _ = writeln!(
+            s,
+            "**Inconclusive cells** (the theory predicts a break; the sampled strategies found none: try more \
+             placements, seeds or strategies, or an exhaustive search):\n"
+        );
+        for c in inconclusive {
+            let _ = writeln!(s, "- {}: {}", c.cell.label(), c.short());
         }
         let _ = writeln!(s);
     }
@@ -319,7 +330,11 @@ pub fn verdict_table(results: &[CellResult], plan: &ExperimentPlan) -> String {
         }
         let _ = writeln!(s);
         let rows = grid(&group, plan, |c, star| {
-            let mark = if c.agrees() == Some(false) { "!" } else { "" };
+            let mark = match c.check() {
+                Check::Against => "!",
+                Check::Inconclusive => "?",
+                _ => "",
+            };
             format!("{}{}{mark}", if star { "*" } else { "" }, c.short())
         });
         for (n, row) in rows {
@@ -331,12 +346,18 @@ pub fn verdict_table(results: &[CellResult], plan: &ExperimentPlan) -> String {
         }
         let _ = writeln!(s);
     }
-    let against = results.iter().filter(|c| c.agrees() == Some(false)).count();
+    let against = results.iter().filter(|c| c.check() == Check::Against).count();
+    let inconclusive = results.iter().filter(|c| c.check() == Check::Inconclusive).count();
     let _ = writeln!(
         s,
-        "{} cells against the theory{}",
+        "{} cells against the theory{}{}",
         against,
-        if against > 0 { " (marked !): see summary.md" } else { "" }
+        if against > 0 { " (marked !): see summary.md" } else { "" },
+        if inconclusive > 0 {
+            format!("; {inconclusive} inconclusive (marked ?: a predicted break the sampled strategies did not find)")
+        } else {
+            String::new()
+        }
     );
     s
 }

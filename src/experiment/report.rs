@@ -62,7 +62,7 @@ pub fn write_all(
             CellVerdict::NotApplicable => "n/a",
             CellVerdict::NotRun => "not run",
         };
-        let agrees = c.agrees().map_or(String::new(), |a| a.to_string());
+        let agrees = c.check().as_str().to_string();
         let _ = w.write_record([
             c.cell.id.to_string(),
             c.cell.algorithm.to_string(),

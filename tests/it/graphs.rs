@@ -102,8 +102,9 @@ fn theorem_3_on_a_sparse_graph() {
 }
 
 /// A connectivity-2 graph with one traitor at a cut: refused without
-/// --force (Theorem 3's p >= 3m and Dolev's bound both fail), and forced,
-/// the traitor breaks it.
+/// --force (Theorem 3's p >= 3m fails; Dolev's bound, which speaks of some
+/// placement, is a note for this one), and forced, the traitor breaks it.
+/// Traitors that cut the loyal generals apart are refused for that.
 #[test]
 fn a_traitor_at_a_cut_is_refused_and_forced_breaks_it() {
     let file = "experiments/graphs/bridged-k4s.toml";
@@ -111,14 +112,24 @@ fn a_traitor_at_a_cut_is_refused_and_forced_breaks_it() {
     let e = s.clone().validate().unwrap_err();
     assert!(matches!(e, RunSpecError::Graph(_)));
     let text = e.to_string();
+    assert!(text.contains("Theorem 3") && text.contains("--force"), "{text}");
     assert!(
-        text.contains("Theorem 3") && text.contains("Dolev") && text.contains("--force"),
-        "{text}"
+        !text.contains("Dolev"),
+        "one traitor does not cut bridged K4s apart: {text}"
     );
     let mut forced = s;
     forced.force = true;
     let plan = forced.validate().unwrap();
-    assert!(!plan.topology.as_ref().unwrap().broken.is_empty());
+    let topology = plan.topology.as_ref().unwrap();
+    assert!(!topology.broken.is_empty());
+    assert!(
+        topology
+            .notes
+            .iter()
+            .any(|n| n.contains("Dolev") && n.contains("some placement")),
+        "{:?}",
+        topology.notes
+    );
     let broke = (0..4).any(|seed| {
         let mut p = plan.clone();
         p.seed = seed;
@@ -126,12 +137,17 @@ fn a_traitor_at_a_cut_is_refused_and_forced_breaks_it() {
         !(o.agreement && o.validity)
     });
     assert!(broke, "one traitor at a cut of a connectivity-2 graph breaks OM");
-    // The ring the same way.
+    // The ring the same way; two traitors opposite each other cut it.
     let e = spec(Algorithm::Om, 7, 1, "ring", &[3], "flip")
         .validate()
         .unwrap_err()
         .to_string();
-    assert!(e.contains("connectivity 2"), "{e}");
+    assert!(e.contains("Theorem 3") && !e.contains("Dolev"), "{e}");
+    let e = spec(Algorithm::Om, 7, 2, "ring", &[2, 5], "flip")
+        .validate()
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("cut the loyal generals") && e.contains("Dolev"), "{e}");
 }
 
 /// Theorem 4: SM(k + d - 1) on a ring with one traitor (the loyal generals
