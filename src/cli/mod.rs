@@ -157,10 +157,39 @@ fn cmd_book_shop(args: BookShopArgs) -> Result<()> {
                 .map_or("none".to_string(), |p| format!("{p:?}").to_lowercase()),
             yes(r.dispatch),
             yes(r.charge),
-            if r.consistent { "consistent" } else { "INCONSISTENT" }
+            book_shop_verdict(&r)
         );
     }
     Ok(())
+}
+
+/// `consistent`, or which property failed, in the shop's terms: IC1 (the
+/// honest parties disagree: dispatched but not charged, or charged but not
+/// dispatched) and IC2 (an honest customer's order not followed).
+fn book_shop_verdict(r: &crate::scenarios::BookShop) -> String {
+    if r.consistent {
+        return "consistent".into();
+    }
+    let mut failed = Vec::new();
+    if let (Some(d), Some(c)) = (r.dispatch, r.charge)
+        && d != c
+    {
+        failed.push(if d {
+            "IC1 violated: the shop dispatches but the payment service does not charge"
+        } else {
+            "IC1 violated: the payment service charges but the shop does not dispatch"
+        });
+    }
+    let ordered = r.order == Value::Attack;
+    let honest_customer = r.byzantine != Some(crate::scenarios::Party::Customer);
+    if honest_customer && [r.dispatch, r.charge].iter().flatten().any(|&x| x != ordered) {
+        failed.push(if ordered {
+            "IC2 violated: the customer bought, an honest party cancelled"
+        } else {
+            "IC2 violated: the customer cancelled, an honest party went ahead"
+        });
+    }
+    format!("INCONSISTENT ({})", failed.join("; "))
 }
 
 #[derive(clap::Args)]
@@ -271,15 +300,21 @@ fn cmd_detect(args: DetectArgs) -> Result<()> {
         println!("{}", serde_json::to_string(&v)?);
         return Ok(());
     }
+    // GST exists only under partial synchrony.
+    let partial = r.timing == TimingModel::Partial;
+    let gst = if partial {
+        format!(" gst={}", r.gst_ms)
+    } else {
+        String::new()
+    };
     println!(
-        "heartbeat detector  n={}  interval={} ms  timeout={} ms{}  timing={} delta={} gst={}  {} ms  runtime={}",
+        "heartbeat detector  n={}  interval={} ms  timeout={} ms{}  timing={} delta={}{gst}  {} ms  runtime={}",
         r.n,
         r.interval_ms,
         r.timeout_ms,
         if r.adaptive { " (adaptive)" } else { "" },
         r.timing,
         r.delta_ms,
-        r.gst_ms,
         r.duration_ms,
         r.runtime
     );
@@ -293,9 +328,14 @@ fn cmd_detect(args: DetectArgs) -> Result<()> {
             t(d.last_ms)
         );
     }
+    let after = if partial {
+        format!(" ({} after GST)", r.suspicions_after_gst)
+    } else {
+        String::new()
+    };
     println!(
-        "false suspicions {} ({} after GST), heartbeats {}, largest timeout {} ms",
-        r.false_suspicions, r.suspicions_after_gst, r.heartbeats, r.max_timeout_ms
+        "false suspicions {}{after}, heartbeats {}, largest timeout {} ms",
+        r.false_suspicions, r.heartbeats, r.max_timeout_ms
     );
     Ok(())
 }
