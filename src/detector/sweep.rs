@@ -319,7 +319,7 @@ fn summary_md(name: &str, description: Option<&str>, raw: &Raw, cells: &[Cell], 
          detection. Checks run as a node sends its own heartbeat, every {} ms, so with delays between 1 and delta the \
          last heartbeat of a live peer is {} to {} ms old: a fixed timeout below that suspects live nodes for ever; the \
          adaptive detector doubles a peer's timeout after each false suspicion, so under partial synchrony its false \
-         suspicions stop after GST; under async the heavy tail keeps surprising it now and then. A timeout so short that a \
+         suspicions stop eventually after GST (a few may come after it, until each peer's timeout covers the delay bound); under async the heavy tail keeps surprising it now and then. A timeout so short that a \
          node is suspected all along also \"detects\" the crash at once: that detection says nothing.\n",
         raw.interval,
         raw.interval.saturating_sub(raw.delta),

@@ -253,7 +253,7 @@ fn graph_table(s: &mut String, plan: &ExperimentPlan) {
         s,
         "**The graphs** (section 5). p: the largest p for which the graph is p-regular (every node has a regular set of \
          p neighbours, Definition 1; OM(m, p) needs p >= 3m, Theorem 3, and runs with p = P on `regular:P`); κ: \
-         connectivity (no algorithm copes with f traitors when κ <= 2f, Dolev's bound); d: diameter (with no \
+         connectivity (Dolev's bound: with oral messages some placement of f traitors defeats every algorithm when κ <= 2f; with signatures, when κ <= f); d: diameter (with no \
          traitor; Theorem 4's d is that of the loyal generals' subgraph, per placement). OM(m, p)'s rounds are \
          m + the longest relay path.\n"
     );

@@ -15,4 +15,5 @@ mod graphs;
 mod links;
 mod message_counts;
 mod paper_figures;
+mod readme;
 mod signatures;
