@@ -30,6 +30,33 @@ const CHUNK: usize = 16;
 /// returns [`ExperimentError::Interrupted`].
 pub static INTERRUPT: AtomicBool = AtomicBool::new(false);
 
+/// Test hook: with `BYZLAB_PAUSE_AFTER_ROWS=N` in the environment, once at
+/// least N rows are appended (and synced) the sweep says so on stderr, one
+/// line, and holds still until it is killed or interrupted (Ctrl-C then
+/// stops it as usual). A test that kills or interrupts a sweep mid-way waits
+/// for that line instead of polling runs.csv against the clock, so it knows
+/// exactly how the sweep stands when it strikes.
+fn pause_for_tests(file: &mut std::fs::File, executed: usize) {
+    use std::sync::OnceLock;
+    static AT: OnceLock<Option<usize>> = OnceLock::new();
+    static PAUSED: AtomicBool = AtomicBool::new(false);
+    let Some(at) = *AT.get_or_init(|| {
+        std::env::var("BYZLAB_PAUSE_AFTER_ROWS")
+            .ok()
+            .and_then(|v| v.parse().ok())
+    }) else {
+        return;
+    };
+    if executed < at || PAUSED.swap(true, Ordering::SeqCst) {
+        return;
+    }
+    let _ = file.sync_data();
+    eprintln!("byzlab test hook: paused after {executed} rows");
+    while !INTERRUPT.load(Ordering::Relaxed) {
+        std::thread::sleep(Duration::from_millis(5));
+    }
+}
+
 /// How often appended rows are forced to disk (fsync).
 const SYNC_EVERY: Duration = Duration::from_secs(1);
 
@@ -392,6 +419,9 @@ pub fn sweep(plan: &ExperimentPlan, opts: &SweepOptions) -> Result<SweepResult, 
                         all.insert((row.0.cell, row.0.index), row);
                     }
                     progress.advance(runs, cost);
+                    if failure.is_none() {
+                        pause_for_tests(&mut file, executed);
+                    }
                 }
                 Msg::Failed(e) => {
                     failure.get_or_insert(e);

@@ -58,7 +58,7 @@ impl<P: Process + Unpin + 'static> Actor for ProcActor<P> {
 
     #[cfg(test)]
     fn started(&mut self, _: &mut Context<Self>) {
-        tests::LIVE.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        tests::live(1);
     }
 }
 
@@ -66,14 +66,14 @@ impl<P: Process + Unpin + 'static> Actor for ProcActor<P> {
 #[cfg(test)]
 impl<P: Process + 'static> Drop for ProcActor<P> {
     fn drop(&mut self) {
-        tests::LIVE.fetch_sub(1, std::sync::atomic::Ordering::SeqCst);
+        tests::live(-1);
     }
 }
 
 #[cfg(test)]
 impl<P: Process + 'static> Drop for NetworkActor<P> {
     fn drop(&mut self) {
-        tests::LIVE.fetch_sub(1, std::sync::atomic::Ordering::SeqCst);
+        tests::live(-1);
     }
 }
 
@@ -166,7 +166,7 @@ impl<P: Process + Unpin + 'static> Actor for NetworkActor<P> {
 
     #[cfg(test)]
     fn started(&mut self, _: &mut Context<Self>) {
-        tests::LIVE.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        tests::live(1);
     }
 }
 
@@ -406,10 +406,20 @@ pub(crate) fn run(plan: &RunPlan) -> Result<RunReport, RuntimeError> {
 mod tests {
     use crate::run::{RunSpec, RuntimeKind};
     use crate::types::Algorithm;
-    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::cell::Cell;
 
-    /// Actors (processes and networks) started and not yet freed.
-    pub(super) static LIVE: AtomicUsize = AtomicUsize::new(0);
+    thread_local! {
+        /// Actors (processes and networks) started and not yet freed on
+        /// this thread. A runner's system and its actors live on the thread
+        /// that made it, so other tests starting actors on their own threads
+        /// at the same time do not move this test's count.
+        static LIVE: Cell<isize> = const { Cell::new(0) };
+    }
+
+    /// Counts an actor started (+1) or freed (-1) on this thread.
+    pub(super) fn live(change: isize) {
+        LIVE.with(|l| l.set(l.get() + change));
+    }
 
     /// A reused system keeps nothing of finished runs but its pool: one
     /// actor per general of the largest run so far and the network, the
@@ -423,7 +433,8 @@ mod tests {
             spec.runtime = RuntimeKind::Actix;
             spec.validate().unwrap()
         };
-        let live = || LIVE.load(Ordering::SeqCst);
+        let live = || LIVE.with(Cell::get);
+        assert_eq!(live(), 0, "a fresh test thread");
         let runner = super::ActixRunner::new();
         let first = runner.run(&plan(4)).unwrap();
         assert_eq!(live(), 5);
@@ -436,6 +447,6 @@ mod tests {
         runner.run(&plan(4)).unwrap();
         assert_eq!(live(), 8, "the pool grew to the largest run");
         drop(runner);
-        assert_eq!(LIVE.load(Ordering::SeqCst), 0);
+        assert_eq!(live(), 0);
     }
 }

@@ -2,14 +2,14 @@
 //! scripts, witnesses and frames a hostile or careless user may hand
 //! byzlab, each with the exit code and a fragment of the one-line error it
 //! must get. Every reproducer of the hostile-input issue is a row. Each
-//! command must finish within 10 s, print exactly one `error:` line and
+//! command must finish (a 60 s hang guard, not a speed claim), print exactly one `error:` line and
 //! nothing on stdout (no verdict), never panic, and (where GNU time is
 //! installed to measure it) stay under 200 MB.
 
 use byzlab::types::Algorithm;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 /// What a row hands byzlab.
 enum Input {
@@ -422,7 +422,10 @@ fn bin() -> &'static str {
 }
 
 /// Runs byzlab with `args` in `dir`: exit code, stdout, stderr, peak KiB
-/// (when GNU time is there to measure it). Kills it past 10 s.
+/// (when GNU time is there to measure it). Kills it past the hang guard (60 s).
+/// How long a refused command may take before the test calls it hung.
+const HANG_GUARD: Duration = Duration::from_secs(60);
+
 fn byzlab(dir: &Path, args: &[&str]) -> (Option<i32>, String, String, Option<u64>) {
     let gnu_time = Path::new("/usr/bin/time").exists();
     let mut cmd = if gnu_time {
@@ -443,17 +446,20 @@ fn byzlab(dir: &Path, args: &[&str]) -> (Option<i32>, String, String, Option<u64
         .spawn()
         .unwrap();
     // Read its output while waiting (a long error must not block on a full
-    // pipe), and give up after 10 s.
+    // pipe), and give up after HANG_GUARD: a guard against a command that
+    // starts its work or hangs, not a speed claim (a refusal takes a few
+    // milliseconds; on a loaded 2-core CI machine with the other tests
+    // running beside it, a tight bound would flake).
     let pid = child.id();
     let (tx, rx) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
         let _ = tx.send(child.wait_with_output());
     });
-    let out = match rx.recv_timeout(Duration::from_secs(10)) {
+    let out = match rx.recv_timeout(HANG_GUARD) {
         Ok(out) => out.unwrap(),
         Err(_) => {
             let _ = Command::new("kill").args(["-9", "--", &format!("-{pid}")]).status();
-            panic!("byzlab {args:?} did not finish within 10 s");
+            panic!("byzlab {args:?} did not finish within {HANG_GUARD:?}: it hangs or does the work");
         }
     };
     let peak = std::fs::read_to_string(dir.join("peak.txt"))
@@ -588,10 +594,8 @@ fn a_foreign_out_folder_is_refused_and_left_alone() {
 fn huge_search_limits_build_bounded_plans() {
     use byzlab::experiment::{plan, spec};
     let text = "algorithms = [\"om\"]\nn = 16\nf = 5\nexhaustive_limit = 2000000\nmax_runs_per_cell = 2000000\n";
-    let start = Instant::now();
     let s = spec::parse(text, "t.toml", "t", None).unwrap();
     let p = plan::build(&s, "t.toml").unwrap();
     assert!(p.total_runs() as u64 <= plan::MAX_TOTAL_RUNS);
     assert!(p.cells.iter().all(|c| c.search != plan::Search::Exhaustive));
-    assert!(start.elapsed() < Duration::from_secs(5), "{:?}", start.elapsed());
 }
