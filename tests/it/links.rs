@@ -92,7 +92,15 @@ fn layered(alg: Algorithm, link: &str, timeout: u64, seed: u64) -> byzlab::runti
 }
 
 proptest::proptest! {
-    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(32))]
+    // 32 cases a property; a failing case is saved in the repository
+    // (tests/it/proptest-regressions/links.txt, replayed first on every run;
+    // commit it with the fix).
+    #![proptest_config(proptest::prelude::ProptestConfig {
+        failure_persistence: Some(Box::new(proptest::test_runner::FileFailurePersistence::Direct(
+            "tests/it/proptest-regressions/links.txt",
+        ))),
+        ..proptest::prelude::ProptestConfig::with_cases(32)
+    })]
 
     /// fair-loss + stubborn + dedup delivers every frame exactly once when
     /// the timeout leaves room for the retransmissions (20 s: about 60
