@@ -154,3 +154,117 @@ fn one_actix_system_serves_many_runs() {
         assert!(r.outcome.agreement && r.outcome.validity);
     }
 }
+
+/// Parity beyond the plain link: every link stack (retransmission, dedup,
+/// auth over loss and an adversary), section 5's graphs (OM(m, p), SM on a
+/// ring) and benign node faults (crash, recovery, omission) give the same
+/// JSON and trace under actix as under the direct runner. (The failure
+/// detector's parity is `detector::tests::runtimes_agree` and
+/// `detector_runtimes_agree_under_every_timing` below.)
+#[test]
+fn actix_and_direct_agree_on_stacks_graphs_and_node_faults() {
+    use byzlab::graph::GraphSpec;
+    use byzlab::run::{NodeFault, RunSpec};
+    let base = |alg: Algorithm, n: usize, f: usize, seed: u64| {
+        let mut s = RunSpec::new(alg, n, f).unwrap();
+        s.seed = seed;
+        s.trace = true;
+        s.runtime = RuntimeKind::Direct;
+        s.signatures = byzlab::run::Signatures::Ideal;
+        s
+    };
+    let mut specs: Vec<(String, RunSpec)> = Vec::new();
+    for alg in [Algorithm::Om, Algorithm::Sm] {
+        for seed in 0..3 {
+            for link in [
+                "reliable:0.3/0.2",
+                "secure:chaos@0.4",
+                "arbitrary:tamper@0.5+auth",
+                "fair-loss:0.3",
+                "fair-loss:0.2+stubborn:15+dedup",
+            ] {
+                let mut s = base(alg, 5, 1, seed);
+                s.link = link.parse().unwrap();
+                s.timeout = Some(400);
+                specs.push((format!("{alg} {link} seed {seed}"), s));
+            }
+            let faults = [
+                NodeFault::Crash { at: 7 },
+                NodeFault::Recover { down: 5, up: 15 },
+                NodeFault::Omission { p: 0.5 },
+            ];
+            for fault in faults {
+                let mut s = base(alg, 7, 2, seed);
+                s.traitors = Some(vec![]);
+                s.faults = vec![(2, fault.clone()), (5, fault)];
+                specs.push((format!("{alg} faults seed {seed}"), s));
+            }
+        }
+        // Graphs: OM(1, 4) on a 4-regular graph, SM(f + d - 1) on a ring.
+        for seed in 0..3 {
+            let mut s = base(alg, 7, 1, seed);
+            s.strategy = byzlab::traitor::resolve("random").unwrap();
+            if alg == Algorithm::Om {
+                s.graph = GraphSpec::Regular { p: 4 };
+            } else {
+                s.graph = GraphSpec::Ring;
+                s.m = Some(5);
+            }
+            specs.push((format!("{alg} graph seed {seed}"), s));
+        }
+    }
+    let (mut compared, mut traced) = (0, 0);
+    for (what, spec) in specs {
+        let direct = spec.clone().validate().unwrap_or_else(|e| panic!("{what}: {e}"));
+        let mut a = spec;
+        a.runtime = RuntimeKind::Actix;
+        let actix = a.validate().unwrap();
+        let (d, x) = (run(&direct), run(&actix));
+        // (A traitor commander under `random` may send nothing at all.)
+        traced += usize::from(!d.trace.is_empty());
+        assert_eq!(json(&without_runtime(d)), json(&without_runtime(x)), "{what}");
+        compared += 1;
+    }
+    assert_eq!(compared, 2 * (3 * (5 + 3) + 3));
+    assert!(traced + 3 >= compared, "{traced} of {compared} runs traced");
+}
+
+/// The heartbeat detector under each timing model, fixed and adaptive:
+/// actix = direct.
+#[test]
+fn detector_runtimes_agree_under_every_timing() {
+    use byzlab::detector::{DetectSpec, detect};
+    for (timing, gst) in [
+        (TimingModel::Sync, 0),
+        (TimingModel::Partial, 1500),
+        (TimingModel::Async, 0),
+    ] {
+        for adaptive in [false, true] {
+            let spec = DetectSpec {
+                n: 4,
+                crashes: vec![(1, 800)],
+                interval: 50,
+                timeout: 60,
+                adaptive,
+                timing,
+                delta: 10,
+                gst,
+                duration: 2500,
+                seed: 3,
+                runtime: RuntimeKind::Direct,
+            };
+            let direct = detect(&spec).unwrap();
+            let actix = detect(&DetectSpec {
+                runtime: RuntimeKind::Actix,
+                ..spec
+            })
+            .unwrap();
+            let strip = |r: &byzlab::detector::DetectReport| {
+                let mut v = serde_json::to_value(r).unwrap();
+                v.as_object_mut().unwrap().remove("runtime");
+                v
+            };
+            assert_eq!(strip(&direct), strip(&actix), "{timing:?} adaptive={adaptive}");
+        }
+    }
+}
