@@ -30,6 +30,11 @@ use std::collections::BTreeSet;
 /// experiment is several files.
 pub const MAX_TOTAL_RUNS: u64 = 2_000_000;
 
+/// Most cells a plan holds, skipped ones included: the product of the axes
+/// is counted against it before a cell is made (a cell that is not run
+/// still costs its label, its reason and a row of every table).
+pub const MAX_CELLS: u64 = 20_000;
+
 pub use super::theory::Theory;
 
 /// How a cell was searched.
@@ -358,6 +363,25 @@ pub fn build_within(spec: &Spec, source: &str, limit: u64) -> Result<ExperimentP
         path: source.to_string(),
         message,
     };
+    let m_rules = |a: Algorithm| {
+        spec.m
+            .iter()
+            .filter(|&&r| !(r == MRule::Diameter && a == Algorithm::Om))
+            .count() as u128
+    };
+    let cell_count: u128 = spec.algorithms.iter().map(|&a| m_rules(a)).sum::<u128>()
+        * spec.links.len() as u128
+        * spec.graphs.len() as u128
+        * spec.timings.len() as u128
+        * spec.faults.len() as u128
+        * spec.ns.len() as u128
+        * spec.fs.len() as u128;
+    if cell_count > u128::from(MAX_CELLS) {
+        return Err(too_big(format!(
+            "the plan has {cell_count} cells (algorithms and m rules x links x graphs x timings x faults x n x f); a \
+             plan holds at most {MAX_CELLS}, skipped cells included: narrow an axis or split the file"
+        )));
+    }
     let mut cells = Vec::new();
     let mut total: u64 = 0;
     for &algorithm in &spec.algorithms {

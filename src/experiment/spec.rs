@@ -443,7 +443,7 @@ fn graphs(
     };
     let span = v.span();
     let mut out = Vec::new();
-    for text in v.into_inner() {
+    for text in once(v.into_inner()) {
         let g = crate::graph::GraphSpec::parse(&text, base)
             .map_err(|e| src.field("graphs", span.clone(), e.to_string()))?;
         if !out.contains(&g) {
@@ -456,6 +456,15 @@ fn graphs(
     Ok(out)
 }
 
+/// The entries of a list, each once, in the order first given: linear
+/// time (a file may repeat an entry tens of thousands of times), so that
+/// each graph file and script is read once, and no axis multiplies cells
+/// by repeats.
+fn once<T: Clone + Eq + std::hash::Hash>(v: Vec<T>) -> Vec<T> {
+    let mut seen = std::collections::HashSet::with_capacity(v.len());
+    v.into_iter().filter(|x| seen.insert(x.clone())).collect()
+}
+
 /// `faults`: byzantine, crash, recover, omission.
 fn fault_kinds(src: &Source<'_>, raw: Option<Spanned<Vec<String>>>) -> Result<Vec<FaultKind>, SpecError> {
     let Some(v) = raw else {
@@ -463,7 +472,7 @@ fn fault_kinds(src: &Source<'_>, raw: Option<Spanned<Vec<String>>>) -> Result<Ve
     };
     let span = v.span();
     let mut out = Vec::new();
-    for name in v.into_inner() {
+    for name in once(v.into_inner()) {
         let kind = match name.as_str() {
             "byzantine" => FaultKind::Byzantine,
             "crash" => FaultKind::Crash,
@@ -504,15 +513,14 @@ fn timings(
             if v.is_empty() {
                 return Err(src.field(name, span, "give at least one value".into()));
             }
-            Ok((v.into_iter().map(Some).collect(), span))
+            Ok((once(v).into_iter().map(Some).collect(), span))
         }
     };
     let (models, model_span) = match models {
         None => (vec![TimingModel::Sync], 0..0),
         Some(s) => {
             let span = s.span();
-            let v = s
-                .into_inner()
+            let v = once(s.into_inner())
                 .iter()
                 .map(|m| m.parse::<TimingModel>())
                 .collect::<Result<Vec<_>, _>>()
@@ -526,6 +534,34 @@ fn timings(
     let (deltas, delta_span) = list("deltas", deltas, vec![Some(crate::timing::DEFAULT_DELTA)])?;
     let (gsts, gst_span) = list("gsts", gsts, vec![Some(0)])?;
     let (timeouts, timeout_span) = list("timeouts", timeouts, vec![None])?;
+    // Counted before expanded: at most MAX_CELLS timings (a plan holds no
+    // more cells than that anyway).
+    let partial = usize::from(models.contains(&TimingModel::Partial));
+    let product = deltas.len() as u128
+        * ((models.len() - partial) as u128 + partial as u128 * gsts.len() as u128)
+        * timeouts.len() as u128;
+    if product > super::plan::MAX_CELLS as u128 {
+        // Blame the longest axis given.
+        let (field, span) = [
+            ("deltas", deltas.len(), delta_span.clone()),
+            ("gsts", gsts.len(), gst_span.clone()),
+            ("timeouts", timeouts.len(), timeout_span.clone()),
+            ("timings", models.len(), model_span.clone()),
+        ]
+        .into_iter()
+        .max_by_key(|(_, len, _)| *len)
+        .map(|(f, _, s)| (f, s))
+        .unwrap_or(("timings", model_span));
+        return Err(src.field(
+            field,
+            span,
+            format!(
+                "timings x deltas x gsts x timeouts make {product} timings; a plan holds at most {} cells",
+                super::plan::MAX_CELLS
+            ),
+        ));
+    }
+    let mut seen = std::collections::HashSet::new();
     let mut out: Vec<Timing> = Vec::new();
     for &model in &models {
         for &delta in &deltas {
@@ -549,14 +585,13 @@ fn timings(
                             src.field(field, span, e.to_string())
                         },
                     )?;
-                    if !out.contains(&t) {
+                    if seen.insert((t.model, t.delta, t.gst, t.timeout)) {
                         out.push(t);
                     }
                 }
             }
         }
     }
-    let _ = model_span;
     Ok(out)
 }
 
@@ -687,7 +722,8 @@ fn links(src: &Source<'_>, raw: Option<Spanned<Vec<String>>>) -> Result<Vec<Link
     if v.is_empty() {
         return Err(src.field("links", span, "give at least one link".into()));
     }
-    v.iter()
+    once(v)
+        .iter()
         .map(|s| s.parse::<LinkSpec>())
         .collect::<Result<Vec<_>, _>>()
         .map_err(|e| src.field("links", span, e.to_string()))
@@ -705,7 +741,7 @@ fn strategies(
     };
     let span = s.span();
     let mut out = Vec::new();
-    for name in s.into_inner() {
+    for name in once(s.into_inner()) {
         if name == "portfolio" {
             out.extend(portfolio());
             continue;
@@ -718,12 +754,9 @@ fn strategies(
         };
         out.push(resolved.map_err(|e| src.field("strategies", span.clone(), e.to_string()))?);
     }
-    let mut seen = Vec::new();
-    out.retain(|s| {
-        let fresh = !seen.contains(s);
-        seen.push(s.clone());
-        fresh
-    });
+    // (The portfolio and a name may give the same strategy twice.)
+    let mut seen = std::collections::HashSet::new();
+    out.retain(|s| seen.insert(serde_json::to_string(s).unwrap_or_default()));
     if out.is_empty() {
         return Err(src.field("strategies", span, "give at least one strategy".into()));
     }

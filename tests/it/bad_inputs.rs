@@ -414,6 +414,28 @@ fn rows() -> Vec<Row> {
         let text: &'static str = Box::leak(format!("{OM4}{field} = {max}0\n").into_boxed_str());
         rows.push(row(Experiment(text), 2, "bad.toml"));
     }
+    // Issue 20, severe 1 and 2: axes counted before they are expanded.
+    let leak = |s: String| -> &'static str { Box::leak(s.into_boxed_str()) };
+    let list = |k: usize| (1..=k).map(|i| i.to_string()).collect::<Vec<_>>().join(",");
+    rows.push(row(
+        Experiment("algorithms=[\"om\",\"sm\"]\nn={from=2,to=4096}\nf={from=5000,to=104999}\ntraitors=\"exactly-f\"\n"),
+        2,
+        "819000000 cells",
+    ));
+    rows.push(row(
+        Experiment(leak(format!(
+            "{OM4}deltas=[{}]\ntimeouts=[{}]\n",
+            list(2000),
+            list(2000)
+        ))),
+        2,
+        "4000000 timings",
+    ));
+    rows.push(row(
+        Experiment(leak(format!("{OM4}deltas=[{}]\n", list(100_000)))),
+        2,
+        "field `deltas`",
+    ));
     rows
 }
 

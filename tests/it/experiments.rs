@@ -562,6 +562,28 @@ fn hostile_plans_are_built_or_refused_at_once() {
         "algorithms = [\"om\"]\nn = 4\nf = 1\nstrategies = [\"/dev/zero\"]\n",
         "too large",
     );
+    // Repeats count once: 60,000 mentions of one link are one cell, and a
+    // graph file or script named thousands of times is read once.
+    let links = vec!["\"authenticated\""; 60_000].join(",");
+    let p = load(
+        &dir,
+        &format!("algorithms = [\"om\"]\nn = 4\nf = 1\nlinks = [{links}]\n"),
+    );
+    assert_eq!(p.cells.len(), 1);
+    let graph = std::fs::canonicalize("experiments/graphs/bridged-k4s.toml").unwrap();
+    let graphs = vec![format!("\"{}\"", graph.display()); 20_000].join(",");
+    let p = load(
+        &dir,
+        &format!("algorithms = [\"om\"]\nn = 8\nf = 1\ngraphs = [{graphs}]\n"),
+    );
+    assert_eq!(p.cells.len(), 1);
+    let script = std::fs::canonicalize("experiments/strategies/fig1-liar.toml").unwrap();
+    let scripts = vec![format!("\"{}\"", script.display()); 5_000].join(",");
+    let p = load(
+        &dir,
+        &format!("algorithms = [\"om\"]\nn = 3\nf = 1\nstrategies = [{scripts}, \"flip\"]\n"),
+    );
+    assert_eq!(p.spec.strategies.len(), 2);
 }
 
 /// A runs.csv row that is not a run of the plan is refused on resume, not
