@@ -196,7 +196,7 @@ fn actix_and_direct_agree_on_stacks_graphs_and_node_faults() {
             for fault in faults {
                 let mut s = base(alg, 7, 2, seed);
                 s.traitors = Some(vec![]);
-                s.faults = vec![(2, fault.clone()), (5, fault)];
+                s.faults = vec![(2, fault), (5, fault)];
                 specs.push((format!("{alg} faults seed {seed}"), s));
             }
         }
