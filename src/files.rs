@@ -63,8 +63,17 @@ pub fn write_out(f: &mut impl std::io::Write, bytes: &[u8]) -> std::io::Result<(
 
 /// Writes a file so that a kill at any moment leaves either the old file or
 /// the new one, never a truncated one: into a temporary file `.NAME.tmp-PID`
-/// in the same folder, flushed to disk, then renamed over the target.
+/// in the same folder, flushed to disk, then renamed over the target. A
+/// target that exists and is not a regular file (a device such as
+/// `/dev/full`, a folder, a link) is refused: a rename would replace it.
 pub fn write_atomic(path: &Path, bytes: impl AsRef<[u8]>) -> std::io::Result<()> {
+    if let Ok(m) = std::fs::symlink_metadata(path)
+        && !m.is_file()
+    {
+        return Err(std::io::Error::other(
+            "exists and is not a regular file: byzlab does not write over it",
+        ));
+    }
     let bytes = bytes.as_ref();
     let name = path
         .file_name()

@@ -36,6 +36,7 @@ pub(crate) mod crypto;
 pub mod detector;
 pub mod experiment;
 pub mod files;
+pub mod folder;
 #[doc(hidden)]
 pub mod fuzzing;
 pub mod graph;

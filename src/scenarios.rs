@@ -46,9 +46,15 @@ pub enum ScenarioError {
     /// Too many acknowledgements.
     #[error("--acks {0}: give at most 1000")]
     Acks(u32),
+    /// Too much work in all.
+    #[error("--trials x (--acks + 1) = {0} messengers; give at most {MAX_MESSENGERS}")]
+    Work(u128),
     /// A run of the book shop failed.
     #[error(transparent)]
     Run(#[from] crate::run::RunFailure),
+    /// The output folder is not byzlab's, or another byzlab writes it.
+    #[error(transparent)]
+    Folder(#[from] crate::folder::FolderError),
     /// Writing results failed.
     #[error("{path}: {source}")]
     Io {
@@ -58,6 +64,10 @@ pub enum ScenarioError {
         source: std::io::Error,
     },
 }
+
+/// Most messengers one `two-generals` call sends (trials x (acks + 1)):
+/// about ten seconds.
+pub const MAX_MESSENGERS: u64 = 200_000_000;
 
 /// General A has decided to attack at dawn and sends a messenger to B;
 /// then the generals acknowledge in turn, `acks` times (B acknowledges A's
@@ -76,6 +86,12 @@ pub fn two_generals(loss: f64, acks: u32, trials: u64, seed: u64) -> Result<TwoG
     }
     if acks > 1000 {
         return Err(ScenarioError::Acks(acks));
+    }
+    // The work is the messengers sent: trials x (acks + 1), bounded as a
+    // whole (each bound alone still allowed 10^11 of them).
+    let messengers = u128::from(trials) * (u128::from(acks) + 1);
+    if messengers > u128::from(MAX_MESSENGERS) {
+        return Err(ScenarioError::Work(messengers));
     }
     let mut channel = FairLoss::new(loss, 0.0, seed);
     let mut out: Vec<Carried> = Vec::new();
@@ -125,11 +141,14 @@ pub fn two_generals(loss: f64, acks: u32, trials: u64, seed: u64) -> Result<TwoG
 /// The lecture's table: the disaster's frequency for 0..=10 acknowledgements
 /// at a few losses, with its plot, into `out`.
 pub fn two_generals_table(out: &Path, trials: u64, seed: u64, command: &str) -> Result<String, ScenarioError> {
-    let io = |p: &Path| {
-        let path = p.display().to_string();
-        move |source| ScenarioError::Io { path, source }
-    };
-    std::fs::create_dir_all(out).map_err(io(out))?;
+    // The whole table's messengers, before the folder or any work: three
+    // losses, K = 0..=10, K + 1 messengers a trial at most.
+    let messengers = 3 * 66 * u128::from(trials);
+    if messengers > u128::from(MAX_MESSENGERS) {
+        return Err(ScenarioError::Work(messengers));
+    }
+    let legacy = crate::folder::legacy_names(&["summary.md", "runs.csv", "disaster.svg", "README.md"]);
+    let mut folder = crate::folder::Folder::claim(out, "two-generals --table", Some(&legacy))?;
     let losses = [0.1, 0.2, 0.4];
     let mut csv = String::from("loss,acks,trials,disasters,fraction,expected\n");
     let mut series = Vec::new();
@@ -177,7 +196,7 @@ pub fn two_generals_table(out: &Path, trials: u64, seed: u64, command: &str) -> 
     }
     let _ = writeln!(md, "\n![disaster.svg](disaster.svg)");
     crate::experiment::plots::two_panels(
-        &out.join("disaster.svg"),
+        &folder.file("disaster.svg")?,
         "Two generals: runs where exactly one attacks",
         "rounds of acknowledgement K",
         ("measured share of trials", true),
@@ -190,16 +209,15 @@ pub fn two_generals_table(out: &Path, trials: u64, seed: u64, command: &str) -> 
         source: std::io::Error::other(e.to_string()),
     })?;
     for (name, body) in [("summary.md", md), ("runs.csv", csv)] {
-        crate::files::write_atomic(&out.join(name), body).map_err(io(&out.join(name)))?;
+        folder.write(name, body)?;
     }
-    std::fs::write(
-        out.join("README.md"),
+    folder.write(
+        "README.md",
         format!(
             "# results/two-generals\n\nProduced by the committed code with:\n\n    {command}\n\nDo not edit by hand: rerun the command. \
              Files: `summary.md` (the table), `runs.csv`, `disaster.svg`.\n"
         ),
-    )
-    .map_err(io(out))?;
+    )?;
     Ok(format!(
         "{} cells; results in {}",
         rows.len() * losses.len(),
@@ -291,11 +309,8 @@ pub fn book_shop(
 
 /// Every algorithm x Byzantine party x order, into `out`.
 pub fn book_shop_table(out: &Path, command: &str) -> Result<String, ScenarioError> {
-    let io = |p: &Path| {
-        let path = p.display().to_string();
-        move |source| ScenarioError::Io { path, source }
-    };
-    std::fs::create_dir_all(out).map_err(io(out))?;
+    let legacy = crate::folder::legacy_names(&["summary.md", "runs.csv", "README.md"]);
+    let mut folder = crate::folder::Folder::claim(out, "book-shop --table", Some(&legacy))?;
     let parties = [None, Some(Party::Customer), Some(Party::Shop), Some(Party::Payment)];
     let mut csv = String::from("algorithm,byzantine,order,dispatch,charge,consistent\n");
     let mut md = format!(
@@ -346,13 +361,12 @@ pub fn book_shop_table(out: &Path, command: &str) -> Result<String, ScenarioErro
     }
     let _ = writeln!(md, "\n{}.", verdicts.join("; "));
     for (name, body) in [("summary.md", md), ("runs.csv", csv)] {
-        crate::files::write_atomic(&out.join(name), body).map_err(io(&out.join(name)))?;
+        folder.write(name, body)?;
     }
-    std::fs::write(
-        out.join("README.md"),
+    folder.write(
+        "README.md",
         format!("# results/book-shop\n\nProduced by the committed code with:\n\n    {command}\n\nDo not edit by hand: rerun the command.\n"),
-    )
-    .map_err(io(out))?;
+    )?;
     Ok(verdicts.join("; "))
 }
 

@@ -19,7 +19,7 @@ use crate::traitor;
 use crate::types::{Algorithm, Counters, GeneralId, Value};
 use anyhow::{Context, Result};
 use clap::{Parser, Subcommand};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 #[derive(Parser)]
@@ -355,9 +355,9 @@ struct PerfArgs {
     /// Output folder.
     #[arg(long, default_value = "results/perf")]
     out: PathBuf,
-    /// Timed repetitions per measurement; the median is reported.
-    #[arg(long, allow_negative_numbers = true, default_value_t = 7)]
-    reps: usize,
+    /// Timed repetitions per measurement (1 to 1000); the median is reported.
+    #[arg(long, allow_negative_numbers = true, default_value_t = 7, value_parser = clap::value_parser!(u16).range(1..=1000))]
+    reps: u16,
     /// Experiment swept with --jobs 1 and --jobs 2 for the parallel-speedup target.
     #[arg(long, default_value = "experiments/bound.toml")]
     sweep: PathBuf,
@@ -482,14 +482,14 @@ fn cmd_sweep(args: SweepArgs) -> Result<()> {
         progress: !args.quiet,
         command: command.clone(),
     };
-    let result = match runner::sweep(&plan, &opts) {
+    let mut result = match runner::sweep(&plan, &opts) {
         Err(crate::experiment::ExperimentError::Interrupted { kept, total, runs }) => {
             eprintln!("interrupted: {kept} of {total} runs kept in {runs}; to finish, run:\n  {command} --resume");
             std::process::exit(130);
         }
         r => r?,
     };
-    let cells = report::write_all(&out, &plan, &result.records, &command, args.shard)?;
+    let cells = report::write_all(&mut result.folder, &plan, &result.records, &command, args.shard)?;
     print!("{}", render::verdict_table(&cells, &plan));
     println!(
         "{} runs ({} now, {} resumed) in {:.1} s; results in {}",
@@ -502,7 +502,28 @@ fn cmd_sweep(args: SweepArgs) -> Result<()> {
     Ok(())
 }
 
+/// Checks a `--diagram` file before the run: its folder exists, and it is
+/// new or a diagram byzlab drew (a witness, a user's file, a device or a
+/// link is never written over).
+fn check_diagram(file: &Path) -> Result<()> {
+    let dir = match file.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    if !dir.is_dir() {
+        anyhow::bail!(
+            "--diagram {}: the folder {} does not exist",
+            file.display(),
+            dir.display()
+        );
+    }
+    crate::folder::check_new_or_ours_svg(file).with_context(|| format!("--diagram {}", file.display()))
+}
+
 fn cmd_replay(args: ReplayArgs) -> Result<()> {
+    if let Some(file) = &args.diagram {
+        check_diagram(file)?;
+    }
     let (w, report) = witness::replay(&args.witness)?;
     if let Some(file) = &args.diagram {
         crate::experiment::diagram::draw(file, &report)?;
@@ -649,8 +670,8 @@ struct RunArgs {
     /// Also report the run's wall time and the process's peak memory (wall_ms, peak_rss_kib).
     #[arg(long)]
     measure: bool,
-    /// Run the same plan this many times and report the last (for profiling; wall_ms is the mean).
-    #[arg(long, allow_negative_numbers = true, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..))]
+    /// Run the same plan this many times (1 to 10000) and report the last (for profiling; wall_ms is the mean).
+    #[arg(long, allow_negative_numbers = true, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=10_000))]
     repeat: u32,
 }
 
@@ -729,6 +750,9 @@ fn parse_graph(text: &str) -> Result<GraphSpec, String> {
 }
 
 fn cmd_run(args: RunArgs) -> Result<()> {
+    if let Some(file) = &args.diagram {
+        check_diagram(file)?;
+    }
     let strategy = traitor::resolve(args.strategy.as_deref().unwrap_or("split-brain"))?;
     let defaults = LinkDefaults {
         loss: args.loss.unwrap_or(0.1),
@@ -835,16 +859,18 @@ fn cmd_run(args: RunArgs) -> Result<()> {
 fn cmd_perf(args: PerfArgs) -> Result<()> {
     let opts = crate::perf::PerfOptions {
         out: args.out.clone(),
-        reps: args.reps.max(1),
+        reps: usize::from(args.reps),
         exe: std::env::current_exe().context("cannot find the byzlab binary for child runs")?,
         sweep_file: (!args.no_sweep).then(|| args.sweep.clone()),
         baseline: args.baseline.clone(),
         command: command_line(),
     };
+    // The output folder before seconds of measuring.
+    let mut folder = crate::perf::claim(&opts.out)?;
     let targets = crate::perf::targets(&opts)?;
     eprintln!("scaling table ...");
     let rows = crate::perf::scaling(&opts)?;
-    crate::perf::write(&opts, &targets, &rows)?;
+    crate::perf::write(&mut folder, &opts, &targets, &rows)?;
     let missed = targets.iter().filter(|t| !t.met).count();
     println!(
         "{} targets, {missed} missed; results in {}",

@@ -56,6 +56,9 @@ pub enum SweepError {
     /// A run.
     #[error(transparent)]
     Run(#[from] DetectError),
+    /// The output folder is not byzlab's, or another byzlab writes it.
+    #[error(transparent)]
+    Folder(#[from] crate::folder::FolderError),
     /// Writing results.
     #[error("{path}: {source}")]
     Io {
@@ -82,6 +85,9 @@ pub fn parse_crash(s: &str) -> Result<(GeneralId, Millis), String> {
 
 /// Largest number of runs a detector sweep may make.
 const MAX_RUNS: u64 = 100_000;
+/// Most heartbeats a sweep may send in all (results/detector sends about
+/// 670,000): tens of seconds on one core.
+const MAX_HEARTBEATS: u64 = 50_000_000;
 
 /// Runs the sweep of `file` into `out`; returns the command's summary.
 pub fn run(file: &Path, out: &Path, command: &str) -> Result<String, SweepError> {
@@ -104,10 +110,25 @@ pub fn run(file: &Path, out: &Path, command: &str) -> Result<String, SweepError>
         .map(|t| t.parse::<TimingModel>())
         .collect::<Result<Vec<_>, _>>()
         .map_err(|e| bad(format!("timings: {e}")))?;
-    let runs = (timings.len() * raw.timeouts.len() * raw.adaptive.len()) as u64 * raw.seeds;
-    if runs == 0 || runs > MAX_RUNS {
+    // Counted in u128: no axis can wrap the count.
+    let runs = timings.len() as u128 * raw.timeouts.len() as u128 * raw.adaptive.len() as u128 * u128::from(raw.seeds);
+    if runs == 0 || runs > u128::from(MAX_RUNS) {
         return Err(bad(format!("{runs} runs: give 1 to {MAX_RUNS}")));
     }
+    // The cost before the work: every node sends every other a heartbeat
+    // each interval.
+    let per_run =
+        (raw.n as u128) * (raw.n.saturating_sub(1) as u128) * u128::from(raw.duration.div_ceil(raw.interval.max(1)));
+    if runs * per_run > u128::from(MAX_HEARTBEATS) {
+        return Err(bad(format!(
+            "{runs} runs of {per_run} heartbeats each make {} heartbeats; a sweep sends at most {MAX_HEARTBEATS}: lower \
+             seeds, duration, n or the axes, or raise interval",
+            runs * per_run
+        )));
+    }
+    // The output folder before the work.
+    let legacy = crate::folder::legacy_names(&["runs.csv", "cells.csv", "detector.svg", "summary.md", "README.md"]);
+    let mut folder = crate::folder::Folder::claim(out, "detect-sweep", Some(&legacy))?;
     let mut reports = Vec::new();
     for &timing in &timings {
         for &timeout in &raw.timeouts {
@@ -130,24 +151,14 @@ pub fn run(file: &Path, out: &Path, command: &str) -> Result<String, SweepError>
             }
         }
     }
-    std::fs::create_dir_all(out).map_err(|source| SweepError::Io {
-        path: out.display().to_string(),
-        source,
-    })?;
-    let write = |name: &str, body: String| {
-        let p = out.join(name);
-        crate::files::write_atomic(&p, body).map_err(|source| SweepError::Io {
-            path: p.display().to_string(),
-            source,
-        })
-    };
-    write("runs.csv", runs_csv(&reports))?;
+    folder.remove_ours(|_| false)?;
+    folder.write("runs.csv", runs_csv(&reports))?;
     let cells = cells(&reports);
-    write("cells.csv", cells_csv(&cells))?;
+    folder.write("cells.csv", cells_csv(&cells))?;
     let plot = "detector.svg";
     let series: Vec<PanelSeries> = group_series(&cells);
     crate::experiment::plots::two_panels(
-        &out.join(plot),
+        &folder.file(plot)?,
         &format!(
             "Heartbeat failure detector, n = {}, interval {} ms (virtual time)",
             raw.n, raw.interval
@@ -160,8 +171,8 @@ pub fn run(file: &Path, out: &Path, command: &str) -> Result<String, SweepError>
     )
     .map_err(|e| bad(format!("{plot}: {e}")))?;
     let summary = summary_md(&raw.name, raw.description.as_deref(), &raw, &cells, command, plot);
-    write("summary.md", summary.clone())?;
-    write(
+    folder.write("summary.md", summary.clone())?;
+    folder.write(
         "README.md",
         format!(
             "# results/{}\n\nProduced by the committed code with:\n\n    {command}\n\nwith byzlab {}. Do not edit by hand: rerun the command.\n\n\

@@ -19,6 +19,10 @@ use plotters::prelude::*;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
+/// Written into every diagram (an SVG comment), so that `--diagram` can
+/// tell a diagram it may replace from a file it must not.
+pub const MARK: &str = "byzlab space-time diagram";
+
 /// Above this many messages, a diagram shows per-round summaries.
 pub const MAX_ARROWS: usize = 300;
 
@@ -47,10 +51,16 @@ pub fn draw(path: &Path, report: &RunReport) -> Result<(), DiagramError> {
     if report.trace.is_empty() && report.outcome.counters.messages > 0 {
         return Err(fail("the run has no trace (run it with --trace)".into()));
     }
-    render(path, report).map_err(|e| fail(e.to_string()))
+    let mut svg = String::new();
+    render(&mut svg, report).map_err(|e| fail(e.to_string()))?;
+    // The mark after the opening tag; then written crash-safely, every
+    // failure an error (a full disk, a folder that is not there).
+    let at = svg.find('>').map_or(0, |i| i + 1);
+    svg.insert_str(at, &format!("\n<!-- {MARK} -->"));
+    crate::files::write_atomic(path, svg).map_err(|e| fail(e.to_string()))
 }
 
-fn render(path: &Path, report: &RunReport) -> Result<(), Box<dyn std::error::Error>> {
+fn render(out: &mut String, report: &RunReport) -> Result<(), Box<dyn std::error::Error>> {
     let o = &report.outcome;
     let n = o.n;
     let traitors: BTreeSet<GeneralId> = o.traitors.iter().copied().collect();
@@ -65,7 +75,7 @@ fn render(path: &Path, report: &RunReport) -> Result<(), Box<dyn std::error::Err
         .max(u64::from(rounds) * o.timeout_ms) as f64;
     let summary = report.trace.len() > MAX_ARROWS;
     let (width, height) = (1100u32, 110 + 56 * n as u32);
-    let root = SVGBackend::new(path, (width, height)).into_drawing_area();
+    let root = SVGBackend::with_string(out, (width, height)).into_drawing_area();
     root.fill(&WHITE)?;
     let verdict = |ok: bool| if ok { "holds" } else { "VIOLATED" };
     let ic2 = if o.commander_loyal {

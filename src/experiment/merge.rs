@@ -5,7 +5,7 @@ use super::ExperimentError;
 use super::cells::CellResult;
 use super::plan::ExperimentPlan;
 use super::record::{self, RunRecord};
-use super::report::{write, write_all};
+use super::report::write_all;
 use super::runner::{Manifest, read_manifest};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -23,6 +23,21 @@ pub fn merge(
     let first = dirs
         .first()
         .ok_or_else(|| ExperimentError::Mismatch("merge needs at least one folder".into()))?;
+    // The output before any work: never one of the shards (a shard merged
+    // into itself would stop being a shard), and byzlab's own merge folder
+    // or a new or empty one.
+    let same = |a: &Path, b: &Path| match (std::fs::canonicalize(a), std::fs::canonicalize(b)) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => false,
+    };
+    if let Some(d) = dirs.iter().find(|d| same(d, out)) {
+        return Err(ExperimentError::Mismatch(format!(
+            "--out {} is one of the folders merged ({}): merge into a new folder",
+            out.display(),
+            d.display()
+        )));
+    }
+    let mut folder = crate::folder::Folder::claim(out, "merge", None)?;
     let manifest: Manifest = read_manifest(first)?;
     let mut rows: BTreeMap<(usize, usize), RunRecord> = BTreeMap::new();
     let mut shards = std::collections::BTreeSet::new();
@@ -83,17 +98,17 @@ pub fn merge(
         }
     }
     let records: Vec<RunRecord> = rows.into_values().collect();
-    std::fs::create_dir_all(out).map_err(|e| ExperimentError::io(out, e))?;
-    write(&out.join("runs.csv"), record::to_csv(&records, true))?;
+    folder.remove_ours(|_| false)?;
+    folder.write("runs.csv", record::to_csv(&records, true))?;
     let merged = Manifest {
         shard: None,
         command: command.to_string(),
         ..manifest
     };
-    write(
-        &out.join("plan.json"),
+    folder.write(
+        "plan.json",
         serde_json::to_string_pretty(&merged).map_err(|e| ExperimentError::io(out, e))?,
     )?;
-    let results = write_all(out, &plan, &records, command, None)?;
+    let results = write_all(&mut folder, &plan, &records, command, None)?;
     Ok((plan, records, results))
 }

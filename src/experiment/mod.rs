@@ -64,6 +64,9 @@ pub enum ExperimentError {
     /// A plot that could not be drawn.
     #[error(transparent)]
     Plot(#[from] plots::PlotError),
+    /// The output folder is not byzlab's, or another byzlab writes it.
+    #[error(transparent)]
+    Folder(#[from] crate::folder::FolderError),
     /// The sweep was interrupted (Ctrl-C); the finished rows are kept.
     #[error("interrupted: {kept} of {total} runs are in {runs}; the rest run with --resume")]
     Interrupted {

@@ -39,7 +39,7 @@ const PALETTE: [RGBColor; 8] = [
 
 /// Writes every plot; returns the file names written.
 pub fn write_plots(
-    out: &Path,
+    out: &mut crate::folder::Folder,
     plan: &ExperimentPlan,
     results: &[CellResult],
     records: &[RunRecord],
@@ -114,7 +114,7 @@ pub fn write_plots(
             "f (traitors)"
         };
         heatmap(
-            &out.join(&name),
+            &claim(out, &name)?,
             &title,
             x_desc,
             &plan.spec.fs,
@@ -130,7 +130,7 @@ pub fn write_plots(
     }
     if plan.spec.graphs.len() > 1 {
         let name = "graphs.svg".to_string();
-        graphs_overview(&out.join(&name), results).map_err(|e| PlotError {
+        graphs_overview(&claim(out, &name)?, results).map_err(|e| PlotError {
             file: name.clone(),
             message: e.to_string(),
         })?;
@@ -140,7 +140,7 @@ pub fn write_plots(
     if plan.spec.links.len() > 1 && !lossy.is_empty() {
         for &alg in &plan.spec.algorithms {
             let name = format!("lossy-{alg}.svg");
-            lossy_chart(&out.join(&name), alg, &lossy).map_err(|e| PlotError {
+            lossy_chart(&claim(out, &name)?, alg, &lossy).map_err(|e| PlotError {
                 file: name.clone(),
                 message: e.to_string(),
             })?;
@@ -150,7 +150,7 @@ pub fn write_plots(
     if several_timings {
         for &alg in &plan.spec.algorithms {
             let name = format!("timing-{alg}.svg");
-            timing_chart(&out.join(&name), alg, records).map_err(|e| PlotError {
+            timing_chart(&claim(out, &name)?, alg, records).map_err(|e| PlotError {
                 file: name.clone(),
                 message: e.to_string(),
             })?;
@@ -158,13 +158,21 @@ pub fn write_plots(
         }
     }
     if !records.is_empty() {
-        messages(&out.join("messages.svg"), records).map_err(|e| PlotError {
+        messages(&claim(out, "messages.svg")?, records).map_err(|e| PlotError {
             file: "messages.svg".into(),
             message: e.to_string(),
         })?;
         files.push("messages.svg".into());
     }
     Ok(files)
+}
+
+/// The path of plot `name` in the results folder, listed as byzlab's.
+fn claim(out: &mut crate::folder::Folder, name: &str) -> Result<std::path::PathBuf, PlotError> {
+    out.file(name).map_err(|e| PlotError {
+        file: name.to_string(),
+        message: e.to_string(),
+    })
 }
 
 /// The n x f grid: a row per n swept and a column per f, evenly spaced

@@ -8,17 +8,11 @@ use super::plots;
 use super::record::RunRecord;
 use super::render::summary_md;
 use super::witness::witness_for;
-use std::path::Path;
-
-/// Writes one output file, crash-safely (see `write_atomic`).
-pub(crate) fn write(path: &Path, bytes: impl AsRef<[u8]>) -> Result<(), ExperimentError> {
-    super::write_atomic(path, bytes.as_ref())
-}
 
 /// Writes `cells.csv`, `summary.md`, `README.md`, witnesses and plots into
 /// `out`; returns the per-cell results.
 pub fn write_all(
-    out: &Path,
+    out: &mut crate::folder::Folder,
     plan: &ExperimentPlan,
     records: &[RunRecord],
     command: &str,
@@ -92,7 +86,7 @@ pub fn write_all(
             c.cell.skip.clone().unwrap_or_default(),
         ]);
     }
-    write(&out.join("cells.csv"), w.into_inner().unwrap_or_default())?;
+    out.write("cells.csv", w.into_inner().unwrap_or_default())?;
 
     // Which attack broke what: one row per (cell, strategy).
     let by_strategy = strategy_results(records);
@@ -126,12 +120,9 @@ pub fn write_all(
             s.violations.to_string(),
         ]);
     }
-    write(&out.join("strategies.csv"), w.into_inner().unwrap_or_default())?;
+    out.write("strategies.csv", w.into_inner().unwrap_or_default())?;
 
-    let wdir = out.join("witnesses");
-    if results.iter().any(|c| c.witness.is_some()) {
-        std::fs::create_dir_all(&wdir).map_err(|e| ExperimentError::io(&wdir, e))?;
-    }
+    let wdir = out.root().join("witnesses");
     for c in &results {
         if let (Some(r), Some(file)) = (&c.witness, c.witness_file()) {
             let json =
@@ -139,19 +130,19 @@ pub fn write_all(
             // Its space-time diagram beside it: the run again, traced.
             let (_, traced) = super::witness::load(&json, &file)?;
             let report = crate::runtime::execute(&traced).map_err(|e| ExperimentError::Witness(e.to_string()))?;
-            let svg = out.join(file.replace(".json", ".svg"));
+            let svg = out.file(&file.replace(".json", ".svg"))?;
             super::diagram::draw(&svg, &report).map_err(|e| ExperimentError::io(&svg, e))?;
-            write(&out.join(file), json + "\n")?;
+            out.write(&file, json + "\n")?;
         }
     }
 
     let svgs = plots::write_plots(out, plan, &results, records)?;
-    write(
-        &out.join("summary.md"),
+    out.write(
+        "summary.md",
         summary_md(plan, &results, &by_strategy, records, command, shard, &svgs),
     )?;
-    write(
-        &out.join("README.md"),
+    out.write(
+        "README.md",
         format!(
             "# results/{name}\n\nProduced by the committed code with:\n\n    {command}\n\nwith byzlab {v} (plan fingerprint {fp}). Do not edit by hand: rerun the command.\n\n\
              Files: `runs.csv` (one row per run), `cells.csv` (one row per cell), `strategies.csv` (one row per cell and \

@@ -99,6 +99,8 @@ pub struct Manifest {
 pub struct SweepResult {
     /// All rows of the folder, sorted by (cell, index).
     pub records: Vec<RunRecord>,
+    /// The results folder, still locked: the report goes into it.
+    pub folder: crate::folder::Folder,
     /// Runs executed by this invocation.
     pub executed: usize,
     /// Runs found done on resume.
@@ -119,47 +121,37 @@ const OWNED: &[&str] = &[
 /// Whether `name` is a plot a sweep writes.
 fn is_our_plot(name: &str) -> bool {
     name.ends_with(".svg")
-        && (name == "messages.svg" || ["heatmap-", "timing-", "lossy-"].iter().any(|p| name.starts_with(p)))
+        && (name == "messages.svg"
+            || name == "graphs.svg"
+            || ["heatmap-", "timing-", "lossy-"].iter().any(|p| name.starts_with(p)))
 }
 
-/// Removes what an earlier sweep wrote in `out`, and only that: its files,
-/// its plots and its witnesses. A folder that is not empty and holds no
-/// byzlab results is refused, so that `--out` never deletes or overwrites a
-/// file byzlab did not write.
-fn clear(out: &Path) -> Result<(), ExperimentError> {
-    let entries: Vec<PathBuf> = std::fs::read_dir(out)
-        .map_err(|e| ExperimentError::io(out, e))?
-        .flatten()
-        .map(|e| e.path())
-        .collect();
-    if !entries.is_empty() && !out.join("plan.json").exists() {
-        return Err(ExperimentError::Mismatch(format!(
-            "{} is not empty and holds no byzlab results (no plan.json): choose an empty or new --out, so that no file \
-             of yours is overwritten",
-            out.display()
-        )));
+/// A sweep folder written before `.byzlab-files` existed: a valid
+/// `plan.json`; it owns the files a sweep writes that are there.
+fn legacy_sweep(out: &Path) -> Option<Vec<String>> {
+    let m = read_manifest(out).ok()?;
+    if m.fingerprint.is_empty() {
+        return None;
     }
-    for p in entries {
-        let name = p
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default();
-        if OWNED.contains(&name.as_str()) || is_our_plot(&name) {
-            std::fs::remove_file(&p).map_err(|e| ExperimentError::io(&p, e))?;
+    let mut owned = Vec::new();
+    for e in std::fs::read_dir(out).ok()?.flatten() {
+        let name = e.file_name().to_string_lossy().into_owned();
+        if e.file_type().is_ok_and(|t| t.is_file()) && (OWNED.contains(&name.as_str()) || is_our_plot(&name)) {
+            owned.push(name);
         }
     }
     let w = out.join("witnesses");
-    if let Ok(files) = std::fs::read_dir(&w) {
+    if std::fs::symlink_metadata(&w).is_ok_and(|m| m.is_dir())
+        && let Ok(files) = std::fs::read_dir(&w)
+    {
         for f in files.flatten() {
             let name = f.file_name().to_string_lossy().into_owned();
-            if is_our_witness(&name) {
-                std::fs::remove_file(f.path()).map_err(|e| ExperimentError::io(&f.path(), e))?;
+            if is_our_witness(&name) && f.file_type().is_ok_and(|t| t.is_file()) {
+                owned.push(format!("witnesses/{name}"));
             }
         }
-        // Left in place if anything else is in it.
-        let _ = std::fs::remove_dir(&w);
     }
-    Ok(())
+    Some(owned)
 }
 
 /// Removes the temporary files a killed sweep left in `out` (`write_atomic`
@@ -250,8 +242,8 @@ enum Msg {
 pub fn sweep(plan: &ExperimentPlan, opts: &SweepOptions) -> Result<SweepResult, ExperimentError> {
     let start = Instant::now();
     let out = &opts.out;
-    std::fs::create_dir_all(out).map_err(|e| ExperimentError::io(out, e))?;
-    let runs_path = out.join("runs.csv");
+    let mut folder = crate::folder::Folder::claim(out, "sweep", Some(&legacy_sweep))?;
+    let runs_path = folder.file("runs.csv")?;
     let mut done: HashSet<String> = HashSet::new();
     // Every row of the folder, keyed by (cell, index): resumed ones and new.
     let mut all: BTreeMap<(usize, usize), Row> = BTreeMap::new();
@@ -264,7 +256,7 @@ pub fn sweep(plan: &ExperimentPlan, opts: &SweepOptions) -> Result<SweepResult, 
         version: env!("CARGO_PKG_VERSION").to_string(),
     };
     remove_stale_temps(out);
-    let manifest_path = out.join("plan.json");
+    let manifest_path = folder.file("plan.json")?;
     let manifest_json = serde_json::to_string_pretty(&manifest).map_err(|e| ExperimentError::io(&manifest_path, e))?;
     if opts.resume && runs_path.exists() {
         let m = match read_manifest(out) {
@@ -308,7 +300,10 @@ pub fn sweep(plan: &ExperimentPlan, opts: &SweepOptions) -> Result<SweepResult, 
         done = all.values().map(|(r, _)| r.run_id.clone()).collect();
         super::write_atomic(&manifest_path, manifest_json.as_bytes())?;
     } else {
-        clear(out)?;
+        // What an earlier sweep wrote here goes; nothing else.
+        folder.remove_ours(|_| false)?;
+        let (runs, plan_json) = (folder.file("runs.csv")?, folder.file("plan.json")?);
+        debug_assert!(runs == runs_path && plan_json == manifest_path);
         // plan.json first: a folder with a runs.csv always says which plan.
         super::write_atomic(&manifest_path, manifest_json.as_bytes())?;
         super::write_atomic(&runs_path, &record::to_csv(&[], true))?;
@@ -455,6 +450,7 @@ pub fn sweep(plan: &ExperimentPlan, opts: &SweepOptions) -> Result<SweepResult, 
     let records: Vec<RunRecord> = all.into_values().map(|(r, _)| r).collect();
     Ok(SweepResult {
         records,
+        folder,
         executed,
         resumed,
         elapsed: start.elapsed(),

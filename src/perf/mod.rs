@@ -30,27 +30,15 @@ pub enum PerfError {
         /// What went wrong.
         message: String,
     },
-    /// Writing the results failed.
-    #[error("{path}: {source}")]
-    Io {
-        /// File or folder.
-        path: String,
-        /// Why.
-        source: std::io::Error,
-    },
+    /// The output folder is not byzlab's, or another byzlab writes it.
+    #[error(transparent)]
+    Folder(#[from] crate::folder::FolderError),
     /// Writing a CSV table failed.
     #[error(transparent)]
     Csv(#[from] csv::Error),
     /// Drawing the scaling plot failed.
     #[error(transparent)]
     Plot(#[from] crate::experiment::plots::PlotError),
-}
-
-fn io(path: &std::path::Path) -> impl FnOnce(std::io::Error) -> PerfError + '_ {
-    move |source| PerfError::Io {
-        path: path.display().to_string(),
-        source,
-    }
 }
 
 /// Peak resident memory of this process so far, in KiB (Linux `VmHWM`).
@@ -616,4 +604,4 @@ pub fn scaling(opts: &PerfOptions) -> Result<Vec<ScalingRow>, PerfError> {
 }
 
 mod report;
-pub use report::write;
+pub use report::{claim, write};

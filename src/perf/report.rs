@@ -1,19 +1,45 @@
 //! Writing `results/perf/`: the targets table, the scaling table and plot,
 //! and the README that shows them with the profiles.
 
-use super::{PerfError, PerfOptions, ScalingRow, Target, io};
+use super::{PerfError, PerfOptions, ScalingRow, Target};
+
+/// What `byzlab perf` writes.
+const OURS: [&str; 4] = ["README.md", "targets.csv", "scaling.csv", "scaling.svg"];
+
+/// Claims the output folder before any measuring: new, empty, or
+/// `byzlab perf`'s own; `scripts/perf.sh` writes its `profile-*.txt` there
+/// first, which are left alone (and shown in the README).
+pub fn claim(out: &std::path::Path) -> Result<crate::folder::Folder, PerfError> {
+    let legacy = |root: &std::path::Path| -> Option<Vec<String>> {
+        let mut owned = Vec::new();
+        for e in std::fs::read_dir(root).ok()?.flatten() {
+            let name = e.file_name().to_string_lossy().into_owned();
+            if OURS.contains(&name.as_str()) {
+                owned.push(name);
+            } else if !(name.starts_with("profile-") && name.ends_with(".txt")) && name != crate::folder::LOCK {
+                return None;
+            }
+        }
+        let readme = std::fs::read_to_string(root.join("README.md")).unwrap_or_else(|_| "# Performance".into());
+        readme.starts_with("# Performance").then_some(owned)
+    };
+    Ok(crate::folder::Folder::claim(out, "perf", Some(&legacy))?)
+}
 
 /// Writes `README.md`, `targets.csv`, `scaling.csv` and `scaling.svg`.
-pub fn write(opts: &PerfOptions, targets: &[Target], rows: &[ScalingRow]) -> Result<(), PerfError> {
+pub fn write(
+    folder: &mut crate::folder::Folder,
+    opts: &PerfOptions,
+    targets: &[Target],
+    rows: &[ScalingRow],
+) -> Result<(), PerfError> {
     use std::fmt::Write as _;
     let out = &opts.out;
-    std::fs::create_dir_all(out).map_err(io(out))?;
     let mut w = csv::Writer::from_writer(Vec::new());
     for r in rows {
         w.serialize(r)?;
     }
-    let scaling = out.join("scaling.csv");
-    crate::files::write_atomic(&scaling, w.into_inner().unwrap_or_default()).map_err(io(&scaling))?;
+    folder.write("scaling.csv", w.into_inner().unwrap_or_default())?;
     let mut t = csv::Writer::from_writer(Vec::new());
     t.write_record(["target", "measured", "limit", "ratio", "met"])?;
     for x in targets {
@@ -25,15 +51,14 @@ pub fn write(opts: &PerfOptions, targets: &[Target], rows: &[ScalingRow]) -> Res
             x.met.to_string(),
         ])?;
     }
-    let table = out.join("targets.csv");
-    crate::files::write_atomic(&table, t.into_inner().unwrap_or_default()).map_err(io(&table))?;
+    folder.write("targets.csv", t.into_inner().unwrap_or_default())?;
 
     let mut series: crate::experiment::plots::Series = Default::default();
     for r in rows {
         series.entry((r.algorithm, r.m)).or_default().insert(r.n, r.messages);
     }
     crate::experiment::plots::messages_chart(
-        &out.join("scaling.svg"),
+        &folder.file("scaling.svg")?,
         "Messages per run, no traitors: measured points on the formula",
         &series,
     )?;
@@ -133,8 +158,7 @@ pub fn write(opts: &PerfOptions, targets: &[Target], rows: &[ScalingRow]) -> Res
                 .map_or("-".into(), |k| format!("{:.1}", k as f64 / 1024.0))
         );
     }
-    let readme = out.join("README.md");
-    crate::files::write_atomic(&readme, s).map_err(io(&readme))
+    Ok(folder.write("README.md", s)?)
 }
 
 /// Today's date (UTC) as YYYY-MM-DD, from the system clock: when a

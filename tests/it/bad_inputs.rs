@@ -17,6 +17,8 @@ enum Input {
     Cli(Vec<String>),
     /// `byzlab sweep FILE --out DIR` with FILE holding this text.
     Experiment(&'static str),
+    /// `byzlab detect-sweep FILE --out DIR` with FILE holding this text.
+    Detect(&'static str),
     /// `byzlab run --algorithm om --n 4 --f 1 --strategy FILE`.
     Script(String),
     /// `byzlab replay FILE`.
@@ -414,8 +416,47 @@ fn rows() -> Vec<Row> {
         let text: &'static str = Box::leak(format!("{OM4}{field} = {max}0\n").into_boxed_str());
         rows.push(row(Experiment(text), 2, "bad.toml"));
     }
-    // Issue 20, severe 1 and 2: axes counted before they are expanded.
     let leak = |s: String| -> &'static str { Box::leak(s.into_boxed_str()) };
+    // Issue 20, severe 5, 8 and 11: bounded repetitions, failed writes,
+    // the two generals' whole work.
+    rows.push(row(cli(&format!("perf --reps {max} --no-sweep --out p")), 2, "--reps"));
+    rows.push(row(
+        cli("run --algorithm om --n 4 --f 1 --repeat 4000000000"),
+        2,
+        "--repeat",
+    ));
+    rows.push(row(cli("two-generals --trials 100000000 --acks 1000"), 2, "messengers"));
+    rows.push(row(cli("two-generals --table t --trials 100000000"), 2, "messengers"));
+    rows.push(row(
+        cli("run --algorithm om --n 4 --f 1 --diagram /dev/full"),
+        2,
+        "/dev/full",
+    ));
+    rows.push(row(
+        cli("run --algorithm om --n 4 --f 1 --diagram /nonexistent/x.svg"),
+        2,
+        "does not exist",
+    ));
+    rows.push(row(
+        cli("run --algorithm om --n 4 --f 1 --diagram Cargo.toml"),
+        2,
+        "not written by byzlab",
+    ));
+    // Issue 20, severe 4: detect-sweep's count cannot wrap, and its cost is
+    // estimated before it starts.
+    let det = |timings: &str, seeds: &str, duration: &str| -> &'static str {
+        leak(format!(
+            "name = \"d\"\nn = 5\ncrashes = [\"2@1000\"]\nduration = {duration}\ninterval = 50\ndelta = 10\ngst = 0\n\
+             timings = [{timings}]\ntimeouts = [100]\nadaptive = [false]\nseeds = {seeds}\n"
+        ))
+    };
+    rows.push(row(
+        Detect(det("\"sync\", \"async\"", "9223372036854775809", "4000")),
+        2,
+        "runs: give 1 to",
+    ));
+    rows.push(row(Detect(det("\"sync\"", "100000", "1000000")), 2, "heartbeats"));
+    // Issue 20, severe 1 and 2: axes counted before they are expanded.
     let list = |k: usize| (1..=k).map(|i| i.to_string()).collect::<Vec<_>>().join(",");
     rows.push(row(
         Experiment("algorithms=[\"om\",\"sm\"]\nn={from=2,to=4096}\nf={from=5000,to=104999}\ntraitors=\"exactly-f\"\n"),
@@ -535,6 +576,12 @@ fn every_bad_input_gets_one_clear_error() {
                 })
                 .collect(),
             Input::Experiment(text) => vec!["sweep".into(), file("bad.toml", text), "--out".into(), "out".into()],
+            Input::Detect(text) => vec![
+                "detect-sweep".into(),
+                file("det.toml", text),
+                "--out".into(),
+                "out".into(),
+            ],
             Input::Script(text) => {
                 let p = file("strategy.toml", text);
                 ["run", "--algorithm", "om", "--n", "4", "--f", "1", "--strategy", &p]

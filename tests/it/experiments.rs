@@ -56,9 +56,9 @@ fn sorted(mut rows: Vec<RunRecord>) -> Vec<RunRecord> {
 fn small_bound_grid_matches_the_theory() {
     let dir = tmp("bound");
     let plan = load(&dir, SMALL_BOUND);
-    let res = runner::sweep(&plan, &opts(dir.join("out"), None, false)).unwrap();
+    let mut res = runner::sweep(&plan, &opts(dir.join("out"), None, false)).unwrap();
     assert_eq!(res.records.len(), plan.total_runs());
-    let cells = report::write_all(&dir.join("out"), &plan, &res.records, "test", None).unwrap();
+    let cells = report::write_all(&mut res.folder, &plan, &res.records, "test", None).unwrap();
     let mut checked = 0;
     for c in &cells {
         let (n, f) = (c.cell.n, c.cell.f);
@@ -118,8 +118,8 @@ fn lemma_1_holds_exactly_when_n_exceeds_2k_plus_m() {
         "name = \"lemma\"\nalgorithms = [\"om\"]\nn = { from = 3, to = 7 }\nf = { from = 0, to = 2 }\nm = [1, 2]\n\
          commander = \"loyal\"\nruntime = \"direct\"\nexhaustive_limit = 3000\n",
     );
-    let res = runner::sweep(&plan, &opts(dir.join("out"), None, false)).unwrap();
-    let cells = report::write_all(&dir.join("out"), &plan, &res.records, "test", None).unwrap();
+    let mut res = runner::sweep(&plan, &opts(dir.join("out"), None, false)).unwrap();
+    let cells = report::write_all(&mut res.folder, &plan, &res.records, "test", None).unwrap();
     assert_eq!(cells.len(), 30);
     for c in &cells {
         let (n, k, m) = (c.cell.n, c.cell.f, c.cell.m.unwrap());
@@ -149,8 +149,8 @@ fn sm_search_finds_the_late_reveal_by_itself() {
         "name = \"sm-search\"\nalgorithms = [\"sm\"]\nn = [4, 5]\nf = 2\nm = [\"f-1\", \"f\"]\n\
          runtime = \"direct\"\nsignatures = \"ideal\"\nstrategies = [\"silent\"]\n",
     );
-    let res = runner::sweep(&plan, &opts(dir.join("out"), None, false)).unwrap();
-    let cells = report::write_all(&dir.join("out"), &plan, &res.records, "test", None).unwrap();
+    let mut res = runner::sweep(&plan, &opts(dir.join("out"), None, false)).unwrap();
+    let cells = report::write_all(&mut res.folder, &plan, &res.records, "test", None).unwrap();
     for c in &cells {
         assert_eq!(c.cell.search, plan::Search::Exhaustive, "{}", c.cell.label());
         assert_eq!(c.agrees(), Some(true), "{}: {}", c.cell.label(), c.short());
@@ -224,8 +224,8 @@ fn witnesses_replay_and_tampered_ones_do_not() {
     let dir = tmp("witness");
     let plan = load(&dir, SMALL_BOUND);
     let out = dir.join("out");
-    let res = runner::sweep(&plan, &opts(out.clone(), None, false)).unwrap();
-    let cells = report::write_all(&out, &plan, &res.records, "test", None).unwrap();
+    let mut res = runner::sweep(&plan, &opts(out.clone(), None, false)).unwrap();
+    let cells = report::write_all(&mut res.folder, &plan, &res.records, "test", None).unwrap();
     let files: Vec<String> = cells.iter().filter_map(|c| c.witness_file()).collect();
     assert!(files.len() >= 4, "expected OM violations with n <= 3f");
     for f in &files {
@@ -269,15 +269,17 @@ fn resume_after_an_interrupted_sweep_neither_loses_nor_duplicates() {
     cut.push('\n');
     cut.push_str(&lines[keep][..lines[keep].len() / 2]);
     std::fs::write(out.join("runs.csv"), cut).unwrap();
-    let res = runner::sweep(&plan, &opts(out.clone(), None, true)).unwrap();
+    let mut res = runner::sweep(&plan, &opts(out.clone(), None, true)).unwrap();
     assert_eq!(res.resumed, keep - 1);
     assert_eq!(res.executed, full.len() - (keep - 1));
-    assert_eq!(sorted(res.records), sorted(full.clone()));
+    assert_eq!(sorted(std::mem::take(&mut res.records)), sorted(full.clone()));
     let on_disk = record::read_runs(&out.join("runs.csv")).unwrap();
     assert_eq!(on_disk.len(), full.len(), "duplicates or losses on disk");
+    drop(res.folder); // (the folder is locked while its sweep holds it)
     // Resuming a finished sweep runs nothing.
     let again = runner::sweep(&plan, &opts(out.clone(), None, true)).unwrap();
     assert_eq!(again.executed, 0);
+    drop(again);
     // Resuming with another plan is refused.
     let other = load(&dir, &SMALL_BOUND.replace("placements = 6", "placements = 5"));
     let err = runner::sweep(&other, &opts(out, None, true)).unwrap_err().to_string();
@@ -477,8 +479,8 @@ fn scripted_witness_replays_without_its_file() {
          exhaustive = false\nruntime = \"direct\"\n",
     );
     let out = dir.join("out");
-    let res = runner::sweep(&plan, &opts(out.clone(), None, false)).unwrap();
-    let cells = report::write_all(&out, &plan, &res.records, "test", None).unwrap();
+    let mut res = runner::sweep(&plan, &opts(out.clone(), None, false)).unwrap();
+    let cells = report::write_all(&mut res.folder, &plan, &res.records, "test", None).unwrap();
     let file = cells[0].witness_file().expect("OM n = 3 breaks under the liar");
     std::fs::remove_file(&script).unwrap();
     let (w, rep) = witness::replay(&out.join(file)).unwrap();
@@ -501,15 +503,17 @@ fn a_sweep_never_touches_files_it_did_not_write() {
     let err = runner::sweep(&plan, &opts(theirs.clone(), None, false))
         .unwrap_err()
         .to_string();
-    assert!(err.contains("no plan.json"), "{err}");
+    assert!(err.contains("holds no byzlab results"), "{err}");
     assert_eq!(std::fs::read_to_string(theirs.join("README.md")).unwrap(), "my notes");
     let ours = dir.join("ours");
-    let res = runner::sweep(&plan, &opts(ours.clone(), None, false)).unwrap();
-    report::write_all(&ours, &plan, &res.records, "test", None).unwrap();
+    let mut res = runner::sweep(&plan, &opts(ours.clone(), None, false)).unwrap();
+    report::write_all(&mut res.folder, &plan, &res.records, "test", None).unwrap();
+    let records = res.records.len();
+    drop(res);
     std::fs::write(ours.join("keep.svg"), "<svg/>").unwrap();
     std::fs::write(ours.join("witnesses").join("mine.txt"), "x").unwrap();
     let again = runner::sweep(&plan, &opts(ours.clone(), None, false)).unwrap();
-    assert_eq!(again.records.len(), res.records.len());
+    assert_eq!(again.records.len(), records);
     assert!(ours.join("keep.svg").exists() && ours.join("witnesses/mine.txt").exists());
     // No temporary file is left behind by the crash-safe writes.
     let leftovers: Vec<_> = std::fs::read_dir(&ours)
@@ -618,7 +622,10 @@ fn snapshot(dir: &Path) -> std::collections::BTreeMap<String, Vec<u8>> {
                 stack.push(p);
             } else {
                 let rel = p.strip_prefix(dir).unwrap().display().to_string();
-                out.insert(rel, std::fs::read(&p).unwrap());
+                // (The lock file holds the writer's pid: not a result.)
+                if rel != byzlab::folder::LOCK {
+                    out.insert(rel, std::fs::read(&p).unwrap());
+                }
             }
         }
     }
@@ -788,8 +795,8 @@ runtime = "direct""#,
         let dir = tmp(name);
         let text = text.replace("GRAPH", &graph.display().to_string());
         let plan = load(&dir, &text);
-        let res = runner::sweep(&plan, &opts(dir.join("out"), None, false)).unwrap();
-        let cells = report::write_all(&dir.join("out"), &plan, &res.records, "test", None).unwrap();
+        let mut res = runner::sweep(&plan, &opts(dir.join("out"), None, false)).unwrap();
+        let cells = report::write_all(&mut res.folder, &plan, &res.records, "test", None).unwrap();
         for c in &cells {
             assert_ne!(
                 c.check(),
@@ -831,8 +838,8 @@ strategies = ["honest"]
 exhaustive = false
 runtime = "direct""#,
     );
-    let res = runner::sweep(&plan, &opts(dir.join("out"), None, false)).unwrap();
-    let cells = report::write_all(&dir.join("out"), &plan, &res.records, "test", None).unwrap();
+    let mut res = runner::sweep(&plan, &opts(dir.join("out"), None, false)).unwrap();
+    let cells = report::write_all(&mut res.folder, &plan, &res.records, "test", None).unwrap();
     assert_eq!(cells[0].cell.theory, Theory::Fails);
     assert_eq!(cells[0].verdict, CellVerdict::Holds);
     assert_eq!(cells[0].check(), Check::Inconclusive);

@@ -10,6 +10,7 @@ mod bounds_small;
 mod cli;
 mod determinism;
 mod experiments;
+mod folders;
 mod fuzz_corpus;
 mod graphs;
 mod links;
