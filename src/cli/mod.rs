@@ -489,7 +489,8 @@ fn cmd_sweep(args: SweepArgs) -> Result<()> {
         }
         r => r?,
     };
-    let cells = report::write_all(&mut result.folder, &plan, &result.records, &command, args.shard)?;
+    let tally = crate::experiment::tally::Tally::of(&result.records);
+    let cells = report::write_all(&mut result.folder, &plan, &tally, &command, args.shard)?;
     print!("{}", render::verdict_table(&cells, &plan));
     println!(
         "{} runs ({} now, {} resumed) in {:.1} s; results in {}",

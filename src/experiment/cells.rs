@@ -4,9 +4,9 @@
 use super::plan::{Cell, ExperimentPlan, Theory};
 use super::record::RunRecord;
 use super::spec::MRule;
+use super::tally::{CellTally, Counts, Tally};
 use crate::timing::Timing;
 use crate::types::Algorithm;
-use std::collections::BTreeMap;
 
 /// A cell's verdict.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -126,34 +126,24 @@ impl CellResult {
     }
 }
 
-/// Joins rows to cells.
-pub fn cell_results(plan: &ExperimentPlan, records: &[RunRecord]) -> Vec<CellResult> {
-    let mut by_cell: BTreeMap<usize, Vec<&RunRecord>> = BTreeMap::new();
-    for r in records {
-        by_cell.entry(r.cell).or_default().push(r);
-    }
+/// Joins the rows' tally to the cells.
+pub fn cell_results(plan: &ExperimentPlan, tally: &Tally) -> Vec<CellResult> {
     plan.cells
         .iter()
         .map(|cell| {
-            let rows = by_cell.get(&cell.id).map(Vec::as_slice).unwrap_or(&[]);
-            let ic1 = rows.iter().filter(|r| !r.agreement).count();
-            let ic2 = rows.iter().filter(|r| !r.validity).count();
-            let violations = rows.iter().filter(|r| r.violation).count();
-            let witness = rows
-                .iter()
-                .filter(|r| r.violation)
-                .min_by_key(|r| (r.k, r.index))
-                .map(|r| (*r).clone());
-            // (violations, runs) per traitor count.
-            let mut per_k: BTreeMap<usize, (usize, usize)> = BTreeMap::new();
-            for r in rows {
-                let e = per_k.entry(r.k).or_default();
-                e.0 += usize::from(r.violation);
-                e.1 += 1;
-            }
+            let empty = CellTally::default();
+            let t = tally.cell(cell.id).unwrap_or(&empty);
+            let Counts {
+                runs,
+                ic1,
+                ic2,
+                violations,
+            } = t.counts;
+            let witness = t.witness.clone();
             // Largest share v/t first (compared as v * t' against v' * t),
             // then the smaller k.
-            let worst_k = per_k
+            let worst_k = t
+                .per_k
                 .iter()
                 .filter(|(_, (v, _))| *v > 0)
                 .max_by(|(ka, (va, ta)), (kb, (vb, tb))| (va * tb).cmp(&(vb * ta)).then(kb.cmp(ka)))
@@ -161,7 +151,7 @@ pub fn cell_results(plan: &ExperimentPlan, records: &[RunRecord]) -> Vec<CellRes
             let least_k = witness.as_ref().map(|w| w.k);
             let verdict = if cell.skip.is_some() {
                 CellVerdict::NotApplicable
-            } else if rows.is_empty() {
+            } else if runs == 0 {
                 CellVerdict::NotRun
             } else if violations > 0 {
                 CellVerdict::Violated
@@ -170,7 +160,7 @@ pub fn cell_results(plan: &ExperimentPlan, records: &[RunRecord]) -> Vec<CellRes
             };
             CellResult {
                 cell: cell.clone(),
-                runs: rows.len(),
+                runs,
                 ic1,
                 ic2,
                 violations,
@@ -202,28 +192,21 @@ pub struct StrategyResult {
 }
 
 /// Rows per (cell, strategy), cells in plan order, strategies by name.
-pub fn strategy_results(records: &[RunRecord]) -> Vec<StrategyResult> {
-    let mut by: BTreeMap<(usize, &str), StrategyResult> = BTreeMap::new();
-    for r in records {
-        let name = if r.traitors.is_empty() {
-            "none"
-        } else {
-            r.strategy.as_str()
-        };
-        let e = by.entry((r.cell, name)).or_insert_with(|| StrategyResult {
-            cell: r.cell,
-            strategy: name.to_string(),
-            runs: 0,
-            ic1: 0,
-            ic2: 0,
-            violations: 0,
-        });
-        e.runs += 1;
-        e.ic1 += usize::from(!r.agreement);
-        e.ic2 += usize::from(!r.validity);
-        e.violations += usize::from(r.violation);
+pub fn strategy_results(tally: &Tally) -> Vec<StrategyResult> {
+    let mut out = Vec::new();
+    for (&cell, t) in &tally.cells {
+        for (name, c) in &t.by_strategy {
+            out.push(StrategyResult {
+                cell,
+                strategy: name.clone(),
+                runs: c.runs,
+                ic1: c.ic1,
+                ic2: c.ic2,
+                violations: c.violations,
+            });
+        }
     }
-    by.into_values().collect()
+    out
 }
 
 /// Cells grouped into tables: one per (algorithm, link, graph, m rule, timing), in

@@ -109,6 +109,6 @@ pub fn merge(
         "plan.json",
         serde_json::to_string_pretty(&merged).map_err(|e| ExperimentError::io(out, e))?,
     )?;
-    let results = write_all(&mut folder, &plan, &records, command, None)?;
+    let results = write_all(&mut folder, &plan, &super::tally::Tally::of(&records), command, None)?;
     Ok((plan, records, results))
 }

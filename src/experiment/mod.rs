@@ -8,6 +8,7 @@
 //! * [`plan`]: cells and runs, exhaustive or sampled search.
 //! * [`theory`]: what the paper predicts for a cell, from the placements it runs.
 //! * [`record`]: rows of `runs.csv`.
+//! * [`tally`]: what a sweep keeps of its rows, per cell (counts, sums, a witness).
 //! * [`runner`]: the parallel sweep, with sharding, resume and progress.
 //! * [`cells`]: rows joined to cells, verdicts, the tables cells form.
 //! * [`witness`]: replayable witnesses of violations, and replay.
@@ -27,6 +28,7 @@ pub mod render;
 pub mod report;
 pub mod runner;
 pub mod spec;
+pub mod tally;
 pub mod theory;
 pub mod witness;
 

@@ -4,7 +4,7 @@
 
 use super::cells::{CellResult, CellVerdict, groups};
 use super::plan::ExperimentPlan;
-use super::record::RunRecord;
+use super::tally::Tally;
 use crate::protocol::om::message_count;
 use crate::types::Algorithm;
 use plotters::coord::ranged1d::{AsRangedCoord, ValueFormatter};
@@ -42,7 +42,7 @@ pub fn write_plots(
     out: &mut crate::folder::Folder,
     plan: &ExperimentPlan,
     results: &[CellResult],
-    records: &[RunRecord],
+    tally: &Tally,
 ) -> Result<Vec<String>, PlotError> {
     let mut files = Vec::new();
     let several_links = plan.spec.links.len() > 1;
@@ -136,7 +136,17 @@ pub fn write_plots(
         })?;
         files.insert(0, name);
     }
-    let lossy: Vec<&RunRecord> = records.iter().filter(|r| loss_of(&r.link).is_some()).collect();
+    // Every cell with rows, beside its tally.
+    let ran: Vec<(&super::plan::Cell, &super::tally::CellTally)> = plan
+        .cells
+        .iter()
+        .filter_map(|c| tally.cell(c.id).map(|t| (c, t)))
+        .collect();
+    let lossy: Vec<(&super::plan::Cell, &super::tally::CellTally)> = ran
+        .iter()
+        .copied()
+        .filter(|(c, _)| loss_of(&c.link.label()).is_some())
+        .collect();
     if plan.spec.links.len() > 1 && !lossy.is_empty() {
         for &alg in &plan.spec.algorithms {
             let name = format!("lossy-{alg}.svg");
@@ -150,15 +160,15 @@ pub fn write_plots(
     if several_timings {
         for &alg in &plan.spec.algorithms {
             let name = format!("timing-{alg}.svg");
-            timing_chart(&claim(out, &name)?, alg, records).map_err(|e| PlotError {
+            timing_chart(&claim(out, &name)?, alg, &ran).map_err(|e| PlotError {
                 file: name.clone(),
                 message: e.to_string(),
             })?;
             files.push(name);
         }
     }
-    if !records.is_empty() {
-        messages(&claim(out, "messages.svg")?, records).map_err(|e| PlotError {
+    if !ran.is_empty() {
+        messages(&claim(out, "messages.svg")?, &ran).map_err(|e| PlotError {
             file: "messages.svg".into(),
             message: e.to_string(),
         })?;
@@ -369,13 +379,14 @@ fn graphs_overview(path: &Path, results: &[CellResult]) -> PlotResult<()> {
     Ok(())
 }
 
-fn messages(path: &Path, records: &[RunRecord]) -> PlotResult<()> {
+fn messages(path: &Path, ran: &[(&super::plan::Cell, &super::tally::CellTally)]) -> PlotResult<()> {
     // Most messages seen per (algorithm, m, n): a run with traitors that
     // withhold sends fewer, and no traitor can make OM send more.
     let mut measured: Series = BTreeMap::new();
-    for r in records {
-        let e = measured.entry((r.algorithm, r.m)).or_default().entry(r.n).or_insert(0);
-        *e = (*e).max(r.counters.messages);
+    for (c, t) in ran {
+        let m = c.run_m().unwrap_or(0);
+        let e = measured.entry((c.algorithm, m)).or_default().entry(c.n).or_insert(0);
+        *e = (*e).max(t.max_messages);
     }
     draw_messages(path, "Messages per run against n (most seen per cell)", &measured)
 }
@@ -487,18 +498,18 @@ fn draw_messages(path: &Path, title: &str, measured: &Series) -> PlotResult<()> 
 /// The lecture's trade-off for one algorithm: against the round timeout,
 /// the share of runs that broke IC1 or IC2 (top) and the virtual time of
 /// the last loyal decision (bottom), one line per timing model (and GST).
-fn timing_chart(path: &Path, alg: Algorithm, records: &[RunRecord]) -> PlotResult<()> {
+fn timing_chart(path: &Path, alg: Algorithm, ran: &[(&super::plan::Cell, &super::tally::CellTally)]) -> PlotResult<()> {
     // (label) -> timeout -> (runs, violations, summed decision time)
     let mut lines: BTreeMap<String, BTreeMap<u64, (u64, u64, u64)>> = BTreeMap::new();
-    for r in records.iter().filter(|r| r.algorithm == alg) {
-        let label = match r.timing {
-            crate::timing::TimingModel::Partial => format!("partial, GST = {} ms", r.gst_ms),
-            other => format!("{other}, delta = {} ms", r.delta_ms),
+    for (c, t) in ran.iter().filter(|(c, _)| c.algorithm == alg) {
+        let label = match c.timing.model {
+            crate::timing::TimingModel::Partial => format!("partial, GST = {} ms", c.timing.gst),
+            other => format!("{other}, delta = {} ms", c.timing.delta),
         };
-        let e = lines.entry(label).or_default().entry(r.timeout_ms).or_default();
-        e.0 += 1;
-        e.1 += u64::from(r.violation);
-        e.2 += r.decision_time_ms;
+        let e = lines.entry(label).or_default().entry(c.timing.timeout).or_default();
+        e.0 += t.counts.runs as u64;
+        e.1 += t.counts.violations as u64;
+        e.2 += t.decision_time_ms;
     }
     let series: Vec<PanelSeries> = lines
         .into_iter()
@@ -651,12 +662,12 @@ pub fn loss_of(label: &str) -> Option<(f64, String)> {
 /// The lecture's lossy links for one algorithm: against the loss, the share
 /// of runs that kept IC1 and IC2 (top) and the frames put on the wire per
 /// loyal decision (bottom), one line per stack and timeout.
-fn lossy_chart(path: &Path, alg: Algorithm, records: &[&RunRecord]) -> PlotResult<()> {
+fn lossy_chart(path: &Path, alg: Algorithm, ran: &[(&super::plan::Cell, &super::tally::CellTally)]) -> PlotResult<()> {
     // label -> loss (in thousandths, for ordering) -> (runs, kept, frames, decisions)
     type Sums = (u64, u64, u64, u64);
     let mut lines: BTreeMap<String, BTreeMap<u64, Sums>> = BTreeMap::new();
-    for r in records.iter().filter(|r| r.algorithm == alg) {
-        let Some((loss, above)) = loss_of(&r.link) else {
+    for (c, t) in ran.iter().filter(|(c, _)| c.algorithm == alg) {
+        let Some((loss, above)) = loss_of(&c.link.label()) else {
             continue;
         };
         let stack = if above.is_empty() {
@@ -664,16 +675,16 @@ fn lossy_chart(path: &Path, alg: Algorithm, records: &[&RunRecord]) -> PlotResul
         } else {
             format!("fair-loss{above}")
         };
-        let label = format!("{stack}, timeout {} ms", r.timeout_ms);
+        let label = format!("{stack}, timeout {} ms", c.timing.timeout);
         let e = lines
             .entry(label)
             .or_default()
             .entry((loss * 1000.0).round() as u64)
             .or_default();
-        e.0 += 1;
-        e.1 += u64::from(!r.violation);
-        e.2 += r.counters.frames_sent;
-        e.3 += r.decisions.split(';').filter(|d| !d.is_empty()).count() as u64;
+        e.0 += t.counts.runs as u64;
+        e.1 += (t.counts.runs - t.counts.violations) as u64;
+        e.2 += t.counters.frames_sent;
+        e.3 += t.decisions;
     }
     let series: Vec<PanelSeries> = lines
         .into_iter()

@@ -4,7 +4,7 @@
 
 use super::cells::{CellResult, Check, Group, StrategyResult, groups};
 use super::plan::{ExperimentPlan, Search};
-use super::record::RunRecord;
+use super::tally::Tally;
 use crate::types::Algorithm;
 use std::fmt::Write as _;
 
@@ -61,7 +61,7 @@ fn grid(
 }
 
 /// The verdict tables of summary.md, one per group, as Markdown.
-fn markdown_tables(s: &mut String, plan: &ExperimentPlan, results: &[CellResult], records: &[RunRecord]) {
+fn markdown_tables(s: &mut String, plan: &ExperimentPlan, results: &[CellResult], tally: &Tally) {
     for group in groups(results) {
         let _ = writeln!(s, "## {}\n", group.title());
         let fs = &plan.spec.fs;
@@ -93,36 +93,40 @@ fn markdown_tables(s: &mut String, plan: &ExperimentPlan, results: &[CellResult]
             let _ = writeln!(s);
         }
         let _ = writeln!(s);
-        group_notes(s, &group, records);
+        group_notes(s, &group, tally);
     }
 }
 
 /// What the link adversary did and what signatures cost, for one group.
-fn group_notes(s: &mut String, group: &Group<'_>, records: &[RunRecord]) {
-    let ids: std::collections::BTreeSet<usize> = group.cells.iter().map(|c| c.cell.id).collect();
-    let rows: Vec<&RunRecord> = records.iter().filter(|r| ids.contains(&r.cell)).collect();
-    let sum = |f: fn(&RunRecord) -> u64| rows.iter().map(|r| f(r)).sum::<u64>();
-    let tampered = sum(|r| r.counters.link_tampered);
-    if tampered + sum(|r| r.counters.link_dropped) + sum(|r| r.counters.link_injected) > 0 {
+fn group_notes(s: &mut String, group: &Group<'_>, tally: &Tally) {
+    let mut total = crate::types::Counters::default();
+    for c in &group.cells {
+        if let Some(t) = tally.cell(c.cell.id) {
+            total.add(&t.counters);
+        }
+    }
+    let sum = |f: fn(&crate::types::Counters) -> u64| f(&total);
+    let tampered = sum(|c| c.link_tampered);
+    if tampered + sum(|c| c.link_dropped) + sum(|c| c.link_injected) > 0 {
         let _ = writeln!(
             s,
             "Link adversary: {} frames altered (bytes changed or sender spoofed), and receivers took an altered value \
              from {} of them; {} frames dropped; {} old frames replayed. Receivers refused {} frames and {} signed orders.\n",
             tampered,
-            sum(|r| r.counters.tampered_accepted),
-            sum(|r| r.counters.link_dropped),
-            sum(|r| r.counters.link_injected),
-            sum(|r| r.counters.frames_rejected),
-            sum(|r| r.counters.orders_rejected),
+            sum(|c| c.tampered_accepted),
+            sum(|c| c.link_dropped),
+            sum(|c| c.link_injected),
+            sum(|c| c.frames_rejected),
+            sum(|c| c.orders_rejected),
         );
     }
     if group.algorithm == Algorithm::Sm {
         let _ = writeln!(
             s,
             "Signatures: {} made, {} verified; forged signatures accepted (audited against the run's signature ledger): {}.\n",
-            sum(|r| r.counters.signatures_made),
-            sum(|r| r.counters.signatures_verified),
-            sum(|r| r.counters.forgeries_accepted),
+            sum(|c| c.signatures_made),
+            sum(|c| c.signatures_verified),
+            sum(|c| c.forgeries_accepted),
         );
     }
 }
@@ -133,7 +137,7 @@ pub(crate) fn summary_md(
     plan: &ExperimentPlan,
     results: &[CellResult],
     by_strategy: &[StrategyResult],
-    records: &[RunRecord],
+    tally: &Tally,
     command: &str,
     shard: Option<(usize, usize)>,
     svgs: &[String],
@@ -148,7 +152,7 @@ pub(crate) fn summary_md(
         "Made by `{command}` with byzlab {} (plan fingerprint `{}`): {} runs in {} cells{}{}.\n",
         env!("CARGO_PKG_VERSION"),
         plan.fingerprint,
-        records.len(),
+        tally.rows,
         results.len(),
         // As the console counts them: every cell, those with no run named.
         match results.iter().filter(|c| c.runs == 0).count() {
@@ -200,9 +204,9 @@ pub(crate) fn summary_md(
         graph_table(&mut s, plan);
     }
     if plan.spec.timings.len() > 1 {
-        timing_tables(&mut s, plan, records);
+        timing_tables(&mut s, plan, tally);
     }
-    markdown_tables(&mut s, plan, results, records);
+    markdown_tables(&mut s, plan, results, tally);
     let against: Vec<&CellResult> = results.iter().filter(|c| c.agrees() == Some(false)).collect();
     if against.is_empty() {
         let _ = writeln!(s, "Every cell the paper speaks to agrees with it.\n");
@@ -366,22 +370,28 @@ pub fn verdict_table(results: &[CellResult], plan: &ExperimentPlan) -> String {
 /// model (columns): violating runs and the mean time of the last loyal
 /// decision, over every cell of that timing (the numbers behind the
 /// timing plots).
-fn timing_tables(s: &mut String, plan: &ExperimentPlan, records: &[RunRecord]) {
+fn timing_tables(s: &mut String, plan: &ExperimentPlan, tally: &Tally) {
     use crate::timing::TimingModel;
-    let label = |r: &RunRecord| match r.timing {
-        TimingModel::Partial => format!("partial, GST {} ms", r.gst_ms),
-        other => format!("{other}, delta {} ms", r.delta_ms),
+    let label = |t: &crate::timing::Timing| match t.model {
+        TimingModel::Partial => format!("partial, GST {} ms", t.gst),
+        other => format!("{other}, delta {} ms", t.delta),
     };
     for &alg in &plan.spec.algorithms {
-        let rows: Vec<&RunRecord> = records.iter().filter(|r| r.algorithm == alg).collect();
+        // (cell, its tally) of this algorithm's cells that have rows.
+        let rows: Vec<(&super::plan::Cell, &super::tally::CellTally)> = plan
+            .cells
+            .iter()
+            .filter(|c| c.algorithm == alg)
+            .filter_map(|c| tally.cell(c.id).map(|t| (c, t)))
+            .collect();
         let mut columns: Vec<String> = Vec::new();
         let mut timeouts: Vec<u64> = Vec::new();
-        for r in &rows {
-            if !columns.contains(&label(r)) {
-                columns.push(label(r));
+        for (c, _) in &rows {
+            if !columns.contains(&label(&c.timing)) {
+                columns.push(label(&c.timing));
             }
-            if !timeouts.contains(&r.timeout_ms) {
-                timeouts.push(r.timeout_ms);
+            if !timeouts.contains(&c.timing.timeout) {
+                timeouts.push(c.timing.timeout);
             }
         }
         timeouts.sort_unstable();
@@ -396,11 +406,18 @@ fn timing_tables(s: &mut String, plan: &ExperimentPlan, records: &[RunRecord]) {
         for t in timeouts {
             let _ = write!(s, "| {t} |");
             for c in &columns {
-                let cell: Vec<&&RunRecord> = rows.iter().filter(|r| r.timeout_ms == t && label(r) == *c).collect();
-                let n = cell.len().max(1);
-                let bad = cell.iter().filter(|r| r.violation).count();
-                let time = cell.iter().map(|r| r.decision_time_ms).sum::<u64>() / n as u64;
-                let _ = write!(s, " {bad}/{} violated, {time} ms |", cell.len());
+                let (mut runs, mut bad, mut time) = (0usize, 0usize, 0u64);
+                for (cell, t) in rows
+                    .iter()
+                    .filter(|(cell, _)| cell.timing.timeout == t && label(&cell.timing) == *c)
+                {
+                    let _ = cell;
+                    runs += t.counts.runs;
+                    bad += t.counts.violations;
+                    time += t.decision_time_ms;
+                }
+                let time = time / runs.max(1) as u64;
+                let _ = write!(s, " {bad}/{runs} violated, {time} ms |");
             }
             let _ = writeln!(s);
         }

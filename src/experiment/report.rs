@@ -5,8 +5,8 @@ use super::ExperimentError;
 use super::cells::{CellResult, CellVerdict, cell_results, strategy_results};
 use super::plan::ExperimentPlan;
 use super::plots;
-use super::record::RunRecord;
 use super::render::summary_md;
+use super::tally::Tally;
 use super::witness::witness_for;
 
 /// Writes `cells.csv`, `summary.md`, `README.md`, witnesses and plots into
@@ -14,11 +14,11 @@ use super::witness::witness_for;
 pub fn write_all(
     out: &mut crate::folder::Folder,
     plan: &ExperimentPlan,
-    records: &[RunRecord],
+    tally: &Tally,
     command: &str,
     shard: Option<(usize, usize)>,
 ) -> Result<Vec<CellResult>, ExperimentError> {
-    let results = cell_results(plan, records);
+    let results = cell_results(plan, tally);
 
     let mut w = csv::Writer::from_writer(Vec::new());
     let _ = w.write_record([
@@ -89,7 +89,7 @@ pub fn write_all(
     out.write("cells.csv", w.into_inner().unwrap_or_default())?;
 
     // Which attack broke what: one row per (cell, strategy).
-    let by_strategy = strategy_results(records);
+    let by_strategy = strategy_results(tally);
     let mut w = csv::Writer::from_writer(Vec::new());
     let _ = w.write_record([
         "cell",
@@ -136,10 +136,10 @@ pub fn write_all(
         }
     }
 
-    let svgs = plots::write_plots(out, plan, &results, records)?;
+    let svgs = plots::write_plots(out, plan, &results, tally)?;
     out.write(
         "summary.md",
-        summary_md(plan, &results, &by_strategy, records, command, shard, &svgs),
+        summary_md(plan, &results, &by_strategy, tally, command, shard, &svgs),
     )?;
     out.write(
         "README.md",

@@ -58,7 +58,14 @@ fn small_bound_grid_matches_the_theory() {
     let plan = load(&dir, SMALL_BOUND);
     let mut res = runner::sweep(&plan, &opts(dir.join("out"), None, false)).unwrap();
     assert_eq!(res.records.len(), plan.total_runs());
-    let cells = report::write_all(&mut res.folder, &plan, &res.records, "test", None).unwrap();
+    let cells = report::write_all(
+        &mut res.folder,
+        &plan,
+        &byzlab::experiment::tally::Tally::of(&res.records),
+        "test",
+        None,
+    )
+    .unwrap();
     let mut checked = 0;
     for c in &cells {
         let (n, f) = (c.cell.n, c.cell.f);
@@ -119,7 +126,14 @@ fn lemma_1_holds_exactly_when_n_exceeds_2k_plus_m() {
          commander = \"loyal\"\nruntime = \"direct\"\nexhaustive_limit = 3000\n",
     );
     let mut res = runner::sweep(&plan, &opts(dir.join("out"), None, false)).unwrap();
-    let cells = report::write_all(&mut res.folder, &plan, &res.records, "test", None).unwrap();
+    let cells = report::write_all(
+        &mut res.folder,
+        &plan,
+        &byzlab::experiment::tally::Tally::of(&res.records),
+        "test",
+        None,
+    )
+    .unwrap();
     assert_eq!(cells.len(), 30);
     for c in &cells {
         let (n, k, m) = (c.cell.n, c.cell.f, c.cell.m.unwrap());
@@ -150,7 +164,14 @@ fn sm_search_finds_the_late_reveal_by_itself() {
          runtime = \"direct\"\nsignatures = \"ideal\"\nstrategies = [\"silent\"]\n",
     );
     let mut res = runner::sweep(&plan, &opts(dir.join("out"), None, false)).unwrap();
-    let cells = report::write_all(&mut res.folder, &plan, &res.records, "test", None).unwrap();
+    let cells = report::write_all(
+        &mut res.folder,
+        &plan,
+        &byzlab::experiment::tally::Tally::of(&res.records),
+        "test",
+        None,
+    )
+    .unwrap();
     for c in &cells {
         assert_eq!(c.cell.search, plan::Search::Exhaustive, "{}", c.cell.label());
         assert_eq!(c.agrees(), Some(true), "{}: {}", c.cell.label(), c.short());
@@ -225,7 +246,14 @@ fn witnesses_replay_and_tampered_ones_do_not() {
     let plan = load(&dir, SMALL_BOUND);
     let out = dir.join("out");
     let mut res = runner::sweep(&plan, &opts(out.clone(), None, false)).unwrap();
-    let cells = report::write_all(&mut res.folder, &plan, &res.records, "test", None).unwrap();
+    let cells = report::write_all(
+        &mut res.folder,
+        &plan,
+        &byzlab::experiment::tally::Tally::of(&res.records),
+        "test",
+        None,
+    )
+    .unwrap();
     let files: Vec<String> = cells.iter().filter_map(|c| c.witness_file()).collect();
     assert!(files.len() >= 4, "expected OM violations with n <= 3f");
     for f in &files {
@@ -480,7 +508,14 @@ fn scripted_witness_replays_without_its_file() {
     );
     let out = dir.join("out");
     let mut res = runner::sweep(&plan, &opts(out.clone(), None, false)).unwrap();
-    let cells = report::write_all(&mut res.folder, &plan, &res.records, "test", None).unwrap();
+    let cells = report::write_all(
+        &mut res.folder,
+        &plan,
+        &byzlab::experiment::tally::Tally::of(&res.records),
+        "test",
+        None,
+    )
+    .unwrap();
     let file = cells[0].witness_file().expect("OM n = 3 breaks under the liar");
     std::fs::remove_file(&script).unwrap();
     let (w, rep) = witness::replay(&out.join(file)).unwrap();
@@ -507,7 +542,14 @@ fn a_sweep_never_touches_files_it_did_not_write() {
     assert_eq!(std::fs::read_to_string(theirs.join("README.md")).unwrap(), "my notes");
     let ours = dir.join("ours");
     let mut res = runner::sweep(&plan, &opts(ours.clone(), None, false)).unwrap();
-    report::write_all(&mut res.folder, &plan, &res.records, "test", None).unwrap();
+    report::write_all(
+        &mut res.folder,
+        &plan,
+        &byzlab::experiment::tally::Tally::of(&res.records),
+        "test",
+        None,
+    )
+    .unwrap();
     let records = res.records.len();
     drop(res);
     std::fs::write(ours.join("keep.svg"), "<svg/>").unwrap();
@@ -796,7 +838,14 @@ runtime = "direct""#,
         let text = text.replace("GRAPH", &graph.display().to_string());
         let plan = load(&dir, &text);
         let mut res = runner::sweep(&plan, &opts(dir.join("out"), None, false)).unwrap();
-        let cells = report::write_all(&mut res.folder, &plan, &res.records, "test", None).unwrap();
+        let cells = report::write_all(
+            &mut res.folder,
+            &plan,
+            &byzlab::experiment::tally::Tally::of(&res.records),
+            "test",
+            None,
+        )
+        .unwrap();
         for c in &cells {
             assert_ne!(
                 c.check(),
@@ -839,7 +888,14 @@ exhaustive = false
 runtime = "direct""#,
     );
     let mut res = runner::sweep(&plan, &opts(dir.join("out"), None, false)).unwrap();
-    let cells = report::write_all(&mut res.folder, &plan, &res.records, "test", None).unwrap();
+    let cells = report::write_all(
+        &mut res.folder,
+        &plan,
+        &byzlab::experiment::tally::Tally::of(&res.records),
+        "test",
+        None,
+    )
+    .unwrap();
     assert_eq!(cells[0].cell.theory, Theory::Fails);
     assert_eq!(cells[0].verdict, CellVerdict::Holds);
     assert_eq!(cells[0].check(), Check::Inconclusive);

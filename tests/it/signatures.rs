@@ -38,7 +38,7 @@ fn sm_rows(signatures: Signatures) -> (Vec<RunRecord>, Vec<String>) {
     )
     .unwrap();
     let rows = res.records;
-    let cells = cells::cell_results(&p, &rows)
+    let cells = cells::cell_results(&p, &byzlab::experiment::tally::Tally::of(&rows))
         .iter()
         .map(|c| {
             format!(
