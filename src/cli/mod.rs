@@ -489,12 +489,11 @@ fn cmd_sweep(args: SweepArgs) -> Result<()> {
         }
         r => r?,
     };
-    let tally = crate::experiment::tally::Tally::of(&result.records);
-    let cells = report::write_all(&mut result.folder, &plan, &tally, &command, args.shard)?;
+    let cells = report::write_all(&mut result.folder, &plan, &result.tally, &command, args.shard)?;
     print!("{}", render::verdict_table(&cells, &plan));
     println!(
         "{} runs ({} now, {} resumed) in {:.1} s; results in {}",
-        result.records.len(),
+        result.rows,
         result.executed,
         result.resumed,
         result.elapsed.as_secs_f64(),

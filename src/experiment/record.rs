@@ -277,32 +277,64 @@ pub enum RecordError {
     },
 }
 
-/// Reads `runs.csv`. A last line cut short by an interrupted write is
-/// dropped (it is rerun on resume); any other bad row is an error.
+/// Reads every complete row of a `runs.csv` (a kill may leave a last line
+/// cut short: it does not count), all at once.
 pub fn read_runs(path: &Path) -> Result<Vec<RunRecord>, RecordError> {
+    let mut out = Vec::new();
+    for_each_run(path, |r| {
+        out.push(r);
+        Ok(())
+    })?;
+    Ok(out)
+}
+
+/// Reads the complete rows of a `runs.csv` one at a time, in file order,
+/// without holding them; returns the length in bytes of the complete part
+/// (what a resume keeps). `f` may stop the reading with its own error.
+pub fn for_each_run(path: &Path, mut f: impl FnMut(RunRecord) -> Result<(), RecordError>) -> Result<u64, RecordError> {
+    use std::io::{Read, Seek, SeekFrom};
     let shown = || path.display().to_string();
-    let text = std::fs::read_to_string(path).map_err(|source| RecordError::Io { path: shown(), source })?;
-    // Only complete lines count: a row is written with its newline in one go.
-    let complete = match text.rfind('\n') {
-        Some(i) => &text[..=i],
-        None => "",
-    };
-    let mut reader = csv::ReaderBuilder::new().from_reader(complete.as_bytes());
+    let io = |source| RecordError::Io { path: shown(), source };
+    let mut file = std::fs::File::open(path).map_err(io)?;
+    // Only complete lines count: a row is written with its newline in one
+    // go. Find the last newline from the end.
+    let len = file.metadata().map_err(io)?.len();
+    let mut complete = 0u64;
+    let mut end = len;
+    let mut buf = vec![0u8; 64 * 1024];
+    while end > 0 {
+        let start = end.saturating_sub(buf.len() as u64);
+        let n = (end - start) as usize;
+        file.seek(SeekFrom::Start(start)).map_err(io)?;
+        file.read_exact(&mut buf[..n]).map_err(io)?;
+        if let Some(i) = buf[..n].iter().rposition(|&b| b == b'\n') {
+            complete = start + i as u64 + 1;
+            break;
+        }
+        end = start;
+    }
+    file.seek(SeekFrom::Start(0)).map_err(io)?;
+    let body = std::io::BufReader::with_capacity(1 << 20, file.take(complete));
+    let mut reader = csv::ReaderBuilder::new().from_reader(body);
     let bad_row = |row: usize, message: String| RecordError::Row {
         path: shown(),
         row,
         message,
     };
     let head = reader.headers().map_err(|e| bad_row(1, e.to_string()))?;
-    if !complete.is_empty() && head.iter().ne(header()) {
+    if complete > 0 && head.iter().ne(header()) {
         return Err(RecordError::Header { path: shown() });
     }
-    let mut out = Vec::new();
-    for (i, row) in reader.records().enumerate() {
-        let row = row.map_err(|e| bad_row(i + 2, e.to_string()))?;
-        out.push(RunRecord::from_fields(&row).map_err(|e| bad_row(i + 2, e))?);
+    let mut row = csv::StringRecord::new();
+    let mut i = 0;
+    while reader
+        .read_record(&mut row)
+        .map_err(|e| bad_row(i + 2, e.to_string()))?
+    {
+        f(RunRecord::from_fields(&row).map_err(|e| bad_row(i + 2, e))?)?;
+        i += 1;
     }
-    Ok(out)
+    Ok(complete)
 }
 
 /// Writes rows as CSV text (with header when `header`).

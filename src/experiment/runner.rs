@@ -11,11 +11,12 @@ use super::ExperimentError;
 use super::plan::{ExperimentPlan, RunDesc};
 use super::record::{self, RunRecord};
 use super::spec::Spec;
+use super::tally::Tally;
 use crate::run::{RunFailure, RunSpec, RuntimeKind};
 use crate::runtime::actix::ActixRunner;
 use crate::runtime::{self, RunReport};
 use serde::{Deserialize, Serialize};
-use std::collections::{BTreeMap, HashSet};
+use std::collections::BTreeMap;
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
@@ -97,8 +98,10 @@ pub struct Manifest {
 /// A finished sweep.
 #[derive(Debug)]
 pub struct SweepResult {
-    /// All rows of the folder, sorted by (cell, index).
-    pub records: Vec<RunRecord>,
+    /// Rows in the folder's runs.csv (resumed and new).
+    pub rows: usize,
+    /// What the report needs of them, per cell.
+    pub tally: Tally,
     /// The results folder, still locked: the report goes into it.
     pub folder: crate::folder::Folder,
     /// Runs executed by this invocation.
@@ -234,19 +237,55 @@ struct Unit {
 type Row = (RunRecord, Vec<u8>);
 
 enum Msg {
-    Rows { rows: Vec<Row>, runs: usize, cost: u64 },
+    /// The rows of units[unit] (fewer than its runs when some were done
+    /// or skipped).
+    Rows {
+        unit: usize,
+        rows: Vec<Row>,
+        runs: usize,
+        cost: u64,
+    },
     Failed(ExperimentError),
 }
 
+/// Which runs of each cell are in `runs.csv`: a bit per run, so that a
+/// resume of 100 million runs keeps 12 MB, not their ids.
+struct Done(Vec<Vec<u64>>);
+
+impl Done {
+    fn new(plan: &ExperimentPlan) -> Done {
+        Done(plan.cells.iter().map(|c| vec![0; c.runs.len().div_ceil(64)]).collect())
+    }
+    fn has(&self, cell: usize, index: usize) -> bool {
+        self.0[cell][index / 64] >> (index % 64) & 1 == 1
+    }
+    /// Marks a run; false if it was marked already.
+    fn mark(&mut self, cell: usize, index: usize) -> bool {
+        let had = self.has(cell, index);
+        self.0[cell][index / 64] |= 1 << (index % 64);
+        !had
+    }
+}
+
+/// How many units may be finished ahead of the first unwritten one: rows
+/// are written in plan order, and a worker that runs too far ahead waits,
+/// so memory holds at most this many units' rows.
+const AHEAD: usize = 256;
+
 /// Runs the plan (or its shard) into `opts.out`.
+///
+/// Rows are appended to `runs.csv` in plan order (cell, then index) as the
+/// units that hold them finish, so the file is the plan's order whatever
+/// the scheduling, and only a small window of finished units waits in
+/// memory. What the report needs is folded into a [`Tally`] as rows are
+/// written; no row is kept. A resumed sweep reads its rows back once at the
+/// end (the same order, the same tally).
 pub fn sweep(plan: &ExperimentPlan, opts: &SweepOptions) -> Result<SweepResult, ExperimentError> {
     let start = Instant::now();
     let out = &opts.out;
     let mut folder = crate::folder::Folder::claim(out, "sweep", Some(&legacy_sweep))?;
     let runs_path = folder.file("runs.csv")?;
-    let mut done: HashSet<String> = HashSet::new();
-    // Every row of the folder, keyed by (cell, index): resumed ones and new.
-    let mut all: BTreeMap<(usize, usize), Row> = BTreeMap::new();
+    let mut done = Done::new(plan);
     let manifest = Manifest {
         name: plan.spec.name.clone(),
         fingerprint: plan.fingerprint.clone(),
@@ -258,6 +297,9 @@ pub fn sweep(plan: &ExperimentPlan, opts: &SweepOptions) -> Result<SweepResult, 
     remove_stale_temps(out);
     let manifest_path = folder.file("plan.json")?;
     let manifest_json = serde_json::to_string_pretty(&manifest).map_err(|e| ExperimentError::io(&manifest_path, e))?;
+    let mut resumed = 0usize;
+    // Each cell's first violating index on disk (stop_at_first_violation).
+    let mut resumed_violation: Vec<usize> = vec![usize::MAX; plan.cells.len()];
     if opts.resume && runs_path.exists() {
         let m = match read_manifest(out) {
             Ok(m) => m,
@@ -282,22 +324,44 @@ pub fn sweep(plan: &ExperimentPlan, opts: &SweepOptions) -> Result<SweepResult, 
                 opts.shard
             )));
         }
-        // Rewrite without a possibly truncated last line before appending.
-        for r in record::read_runs(&runs_path)? {
-            // A row the plan does not have (an edited file, another plan's
-            // row) would index past the plan: refuse it.
+        // Which runs are done; a row the plan does not have (an edited
+        // file, another plan's row) would index past the plan: refuse it.
+        let complete = record::for_each_run(&runs_path, |r| {
             if plan.cells.get(r.cell).is_none_or(|c| r.index >= c.runs.len()) {
-                return Err(ExperimentError::Mismatch(format!(
-                    "{}: row {} is not a run of this plan; sweep into another --out, or drop --resume to start over",
-                    runs_path.display(),
-                    r.run_id
-                )));
+                return Err(record::RecordError::Row {
+                    path: runs_path.display().to_string(),
+                    row: 0,
+                    message: format!(
+                        "{} is not a run of this plan; sweep into another --out, or drop --resume to start over",
+                        r.run_id
+                    ),
+                });
             }
-            let line = record::to_csv(std::slice::from_ref(&r), false);
-            all.insert((r.cell, r.index), (r, line));
+            resumed += usize::from(done.mark(r.cell, r.index));
+            if r.violation {
+                resumed_violation[r.cell] = resumed_violation[r.cell].min(r.index);
+            }
+            Ok(())
+        })
+        .map_err(|e| match e {
+            record::RecordError::Row { path, message, row: 0 } => {
+                ExperimentError::Mismatch(format!("{path}: row {message}"))
+            }
+            e => e.into(),
+        })?;
+        // Cut a last line a kill left short before appending.
+        let f = std::fs::OpenOptions::new()
+            .write(true)
+            .open(&runs_path)
+            .map_err(|e| ExperimentError::io(&runs_path, e))?;
+        if complete == 0 {
+            drop(f);
+            super::write_atomic(&runs_path, &record::to_csv(&[], true))?;
+        } else {
+            f.set_len(complete)
+                .and_then(|()| f.sync_all())
+                .map_err(|e| ExperimentError::io(&runs_path, e))?;
         }
-        write_rows(&runs_path, all.values())?;
-        done = all.values().map(|(r, _)| r.run_id.clone()).collect();
         super::write_atomic(&manifest_path, manifest_json.as_bytes())?;
     } else {
         // What an earlier sweep wrote here goes; nothing else.
@@ -315,10 +379,7 @@ pub fn sweep(plan: &ExperimentPlan, opts: &SweepOptions) -> Result<SweepResult, 
     for cell in plan.cells.iter().filter(|c| ExperimentPlan::in_shard(c.id, opts.shard)) {
         for lo in (0..cell.runs.len()).step_by(CHUNK) {
             let hi = (lo + CHUNK).min(cell.runs.len());
-            let pending = cell.runs[lo..hi]
-                .iter()
-                .filter(|r| !done.contains(&format!("{}-{}", cell.id, r.index)))
-                .count();
+            let pending = (lo..hi).filter(|&i| !done.has(cell.id, i)).count();
             if pending > 0 {
                 units.push(Unit { cell: cell.id, lo, hi });
                 todo += pending;
@@ -326,17 +387,13 @@ pub fn sweep(plan: &ExperimentPlan, opts: &SweepOptions) -> Result<SweepResult, 
             }
         }
     }
-    let resumed = done.len();
     let mut progress = Progress::new(opts.progress, todo, todo_cost);
     let next = AtomicUsize::new(0);
+    // Units written so far (all units before it are on disk).
+    let written = AtomicUsize::new(0);
     let abort = AtomicBool::new(false);
-    let first_violation: Vec<AtomicUsize> = plan.cells.iter().map(|_| AtomicUsize::new(usize::MAX)).collect();
     // Resumed violations count for stop-at-first-violation too.
-    if plan.spec.stop_at_first_violation {
-        for (r, _) in all.values().filter(|(r, _)| r.violation) {
-            first_violation[r.cell].fetch_min(r.index, Ordering::Relaxed);
-        }
-    }
+    let first_violation: Vec<AtomicUsize> = resumed_violation.iter().map(|&i| AtomicUsize::new(i)).collect();
     let stop_first = plan.spec.stop_at_first_violation;
     let mut file = std::fs::OpenOptions::new()
         .append(true)
@@ -344,16 +401,28 @@ pub fn sweep(plan: &ExperimentPlan, opts: &SweepOptions) -> Result<SweepResult, 
         .map_err(|e| ExperimentError::io(&runs_path, e))?;
     let mut executed = 0usize;
     let mut failure = None;
+    let mut tally = Tally::default();
+    // Cells cut at their first violation (stop_at_first_violation): the
+    // first violating index written for each.
+    let mut cut: Vec<Option<usize>> = vec![None; plan.cells.len()];
+    let done = &done;
     std::thread::scope(|scope| {
         let (tx, rx) = mpsc::channel::<Msg>();
         for _ in 0..opts.jobs.max(1) {
             let tx = tx.clone();
-            let (units, next, abort, first_violation, done) = (&units, &next, &abort, &first_violation, &done);
+            let (units, next, written, abort, first_violation) = (&units, &next, &written, &abort, &first_violation);
             scope.spawn(move || {
                 let actix = (plan.spec.runtime == RuntimeKind::Actix).then(ActixRunner::new);
                 while !abort.load(Ordering::Relaxed) && !INTERRUPT.load(Ordering::Relaxed) {
                     let u = next.fetch_add(1, Ordering::Relaxed);
                     let Some(unit) = units.get(u) else { break };
+                    // Not too far ahead of what is written.
+                    while u >= written.load(Ordering::Relaxed) + AHEAD
+                        && !abort.load(Ordering::Relaxed)
+                        && !INTERRUPT.load(Ordering::Relaxed)
+                    {
+                        std::thread::sleep(Duration::from_millis(1));
+                    }
                     let cell = &plan.cells[unit.cell];
                     let mut rows = Vec::new();
                     let mut runs = 0;
@@ -361,8 +430,7 @@ pub fn sweep(plan: &ExperimentPlan, opts: &SweepOptions) -> Result<SweepResult, 
                         if INTERRUPT.load(Ordering::Relaxed) {
                             break;
                         }
-                        let run_id = format!("{}-{}", cell.id, desc.index);
-                        if done.contains(&run_id) {
+                        if done.has(cell.id, desc.index) {
                             continue;
                         }
                         runs += 1;
@@ -381,13 +449,24 @@ pub fn sweep(plan: &ExperimentPlan, opts: &SweepOptions) -> Result<SweepResult, 
                             }
                             Err(source) => {
                                 abort.store(true, Ordering::Relaxed);
-                                let _ = tx.send(Msg::Failed(ExperimentError::Run { run_id, source }));
+                                let _ = tx.send(Msg::Failed(ExperimentError::Run {
+                                    run_id: format!("{}-{}", cell.id, desc.index),
+                                    source,
+                                }));
                                 return;
                             }
                         }
                     }
                     let cost = runs as u64 * run_cost(plan, cell);
-                    if tx.send(Msg::Rows { rows, runs, cost }).is_err() {
+                    if tx
+                        .send(Msg::Rows {
+                            unit: u,
+                            rows,
+                            runs,
+                            cost,
+                        })
+                        .is_err()
+                    {
                         return;
                     }
                 }
@@ -395,25 +474,44 @@ pub fn sweep(plan: &ExperimentPlan, opts: &SweepOptions) -> Result<SweepResult, 
         }
         drop(tx);
         let mut synced = Instant::now();
+        // Finished units waiting for the ones before them.
+        let mut waiting: BTreeMap<usize, Vec<Row>> = BTreeMap::new();
+        let mut next_unit = 0usize;
         for msg in rx {
             match msg {
-                Msg::Rows { rows, runs, cost } => {
-                    executed += rows.len();
-                    let chunk: Vec<u8> = rows.iter().flat_map(|(_, line)| line.iter().copied()).collect();
+                Msg::Rows { unit, rows, runs, cost } => {
+                    progress.advance(runs, cost);
+                    waiting.insert(unit, rows);
+                    let mut chunk: Vec<u8> = Vec::new();
+                    while let Some(rows) = waiting.remove(&next_unit) {
+                        for (row, line) in rows {
+                            // Cut at the cell's first violation, in plan order.
+                            if stop_first && cut[row.cell].is_some_and(|i| row.index > i) {
+                                continue;
+                            }
+                            if stop_first && row.violation && cut[row.cell].is_none() {
+                                cut[row.cell] = Some(row.index);
+                            }
+                            executed += 1;
+                            tally.add(&row);
+                            chunk.extend_from_slice(&line);
+                        }
+                        next_unit += 1;
+                    }
+                    if chunk.is_empty() && failure.is_some() {
+                        continue;
+                    }
                     // Appended, never truncated; forced to disk once a second.
-                    let mut written = crate::files::write_out(&mut file, &chunk).and_then(|()| file.flush());
-                    if written.is_ok() && synced.elapsed() >= SYNC_EVERY {
-                        written = file.sync_data();
+                    let mut w = crate::files::write_out(&mut file, &chunk).and_then(|()| file.flush());
+                    if w.is_ok() && synced.elapsed() >= SYNC_EVERY {
+                        w = file.sync_data();
                         synced = Instant::now();
                     }
-                    if let Err(e) = written {
+                    if let Err(e) = w {
                         abort.store(true, Ordering::Relaxed);
                         failure.get_or_insert(ExperimentError::io(&runs_path, e));
                     }
-                    for row in rows {
-                        all.insert((row.0.cell, row.0.index), row);
-                    }
-                    progress.advance(runs, cost);
+                    written.store(next_unit, Ordering::Relaxed);
                     if failure.is_none() {
                         pause_for_tests(&mut file, executed);
                     }
@@ -423,6 +521,8 @@ pub fn sweep(plan: &ExperimentPlan, opts: &SweepOptions) -> Result<SweepResult, 
                 }
             }
         }
+        // (After an interruption, units finished past a gap are dropped:
+        // the file stays in plan order, and a resume runs them again.)
     });
     progress.finish();
     let synced = file.sync_data().map_err(|e| ExperimentError::io(&runs_path, e));
@@ -432,24 +532,19 @@ pub fn sweep(plan: &ExperimentPlan, opts: &SweepOptions) -> Result<SweepResult, 
     synced?;
     if INTERRUPT.load(Ordering::Relaxed) {
         return Err(ExperimentError::Interrupted {
-            kept: all.len(),
+            kept: resumed + executed,
             total: resumed + todo,
             runs: runs_path.display().to_string(),
         });
     }
-    // Final form of runs.csv: sorted, de-duplicated, cut at each cell's first
-    // violation when asked; identical whatever the scheduling was.
-    if stop_first {
-        let mut first: BTreeMap<usize, usize> = BTreeMap::new();
-        for (r, _) in all.values().filter(|(r, _)| r.violation) {
-            first.entry(r.cell).or_insert(r.index);
-        }
-        all.retain(|&(cell, index), _| first.get(&cell).is_none_or(|&i| index <= i));
+    // A resumed folder: its rows read back once, in order, cut and
+    // counted; a fresh sweep's file is final as written.
+    if resumed > 0 {
+        tally = finish_resumed(&runs_path, plan, stop_first)?;
     }
-    write_rows(&runs_path, all.values())?;
-    let records: Vec<RunRecord> = all.into_values().map(|(r, _)| r).collect();
     Ok(SweepResult {
-        records,
+        rows: tally.rows,
+        tally,
         folder,
         executed,
         resumed,
@@ -457,15 +552,67 @@ pub fn sweep(plan: &ExperimentPlan, opts: &SweepOptions) -> Result<SweepResult, 
     })
 }
 
-/// Writes `runs.csv`: the header, then the rows' lines in the given order.
-fn write_rows<'a>(path: &Path, rows: impl Iterator<Item = &'a Row>) -> Result<(), ExperimentError> {
-    let mut bytes = record::to_csv(&[], true);
-    for (_, line) in rows {
-        bytes.extend_from_slice(line);
+/// The final form of a resumed sweep's `runs.csv`: every row once, in plan
+/// order, cut at each cell's first violation when asked, whatever order the
+/// rows were written in (an older byzlab appended them as they finished);
+/// rewritten crash-safely, and its tally. A file already in order is
+/// streamed through; one out of order (only older versions wrote those, of
+/// at most 2,000,000 runs) is sorted in memory.
+fn finish_resumed(path: &Path, plan: &ExperimentPlan, stop_first: bool) -> Result<Tally, ExperimentError> {
+    let mut sorted = true;
+    let mut last: Option<(usize, usize)> = None;
+    record::for_each_run(path, |r| {
+        let key = (r.cell, r.index);
+        sorted &= last.is_none_or(|l| l < key);
+        last = Some(key);
+        Ok(())
+    })?;
+    let mut tally = Tally::default();
+    let mut cut: Vec<Option<usize>> = vec![None; plan.cells.len()];
+    let mut keep = |r: &RunRecord, tally: &mut Tally| -> bool {
+        if stop_first && cut[r.cell].is_some_and(|i| r.index > i) {
+            return false;
+        }
+        if stop_first && r.violation && cut[r.cell].is_none() {
+            cut[r.cell] = Some(r.index);
+        }
+        tally.add(r);
+        true
+    };
+    let tmp = path.with_file_name(format!(".runs.csv.tmp-{}", std::process::id()));
+    let io = |e: std::io::Error| ExperimentError::io(path, e);
+    let mut w = std::io::BufWriter::new(std::fs::File::create(&tmp).map_err(io)?);
+    crate::files::write_out(&mut w, &record::to_csv(&[], true)).map_err(io)?;
+    if sorted {
+        let mut failed = None;
+        record::for_each_run(path, |r| {
+            if keep(&r, &mut tally)
+                && let Err(e) = crate::files::write_out(&mut w, &record::to_csv(std::slice::from_ref(&r), false))
+            {
+                failed.get_or_insert(e);
+            }
+            Ok(())
+        })?;
+        if let Some(e) = failed {
+            return Err(io(e));
+        }
+    } else {
+        let mut rows: BTreeMap<(usize, usize), RunRecord> = BTreeMap::new();
+        record::for_each_run(path, |r| {
+            rows.entry((r.cell, r.index)).or_insert(r);
+            Ok(())
+        })?;
+        for r in rows.values() {
+            if keep(r, &mut tally) {
+                crate::files::write_out(&mut w, &record::to_csv(std::slice::from_ref(r), false)).map_err(io)?;
+            }
+        }
     }
-    // Never truncated in place: a kill during this rewrite keeps the old
-    // file whole.
-    super::write_atomic(path, &bytes)
+    let f = w.into_inner().map_err(|e| io(e.into_error()))?;
+    f.sync_all().map_err(io)?;
+    drop(f);
+    std::fs::rename(&tmp, path).map_err(io)?;
+    Ok(tally)
 }
 
 /// What one run of `cell` is expected to cost, in rough nanoseconds: OM's

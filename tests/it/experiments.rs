@@ -47,6 +47,11 @@ fn opts(out: PathBuf, shard: Option<(usize, usize)>, resume: bool) -> SweepOptio
     }
 }
 
+/// The rows a sweep left in its folder's runs.csv.
+fn rows_of(res: &runner::SweepResult) -> Vec<RunRecord> {
+    record::read_runs(&res.folder.root().join("runs.csv")).unwrap()
+}
+
 fn sorted(mut rows: Vec<RunRecord>) -> Vec<RunRecord> {
     rows.sort();
     rows
@@ -57,15 +62,8 @@ fn small_bound_grid_matches_the_theory() {
     let dir = tmp("bound");
     let plan = load(&dir, SMALL_BOUND);
     let mut res = runner::sweep(&plan, &opts(dir.join("out"), None, false)).unwrap();
-    assert_eq!(res.records.len(), plan.total_runs());
-    let cells = report::write_all(
-        &mut res.folder,
-        &plan,
-        &byzlab::experiment::tally::Tally::of(&res.records),
-        "test",
-        None,
-    )
-    .unwrap();
+    assert_eq!(res.rows, plan.total_runs());
+    let cells = report::write_all(&mut res.folder, &plan, &res.tally, "test", None).unwrap();
     let mut checked = 0;
     for c in &cells {
         let (n, f) = (c.cell.n, c.cell.f);
@@ -126,14 +124,7 @@ fn lemma_1_holds_exactly_when_n_exceeds_2k_plus_m() {
          commander = \"loyal\"\nruntime = \"direct\"\nexhaustive_limit = 3000\n",
     );
     let mut res = runner::sweep(&plan, &opts(dir.join("out"), None, false)).unwrap();
-    let cells = report::write_all(
-        &mut res.folder,
-        &plan,
-        &byzlab::experiment::tally::Tally::of(&res.records),
-        "test",
-        None,
-    )
-    .unwrap();
+    let cells = report::write_all(&mut res.folder, &plan, &res.tally, "test", None).unwrap();
     assert_eq!(cells.len(), 30);
     for c in &cells {
         let (n, k, m) = (c.cell.n, c.cell.f, c.cell.m.unwrap());
@@ -164,14 +155,7 @@ fn sm_search_finds_the_late_reveal_by_itself() {
          runtime = \"direct\"\nsignatures = \"ideal\"\nstrategies = [\"silent\"]\n",
     );
     let mut res = runner::sweep(&plan, &opts(dir.join("out"), None, false)).unwrap();
-    let cells = report::write_all(
-        &mut res.folder,
-        &plan,
-        &byzlab::experiment::tally::Tally::of(&res.records),
-        "test",
-        None,
-    )
-    .unwrap();
+    let cells = report::write_all(&mut res.folder, &plan, &res.tally, "test", None).unwrap();
     for c in &cells {
         assert_eq!(c.cell.search, plan::Search::Exhaustive, "{}", c.cell.label());
         assert_eq!(c.agrees(), Some(true), "{}: {}", c.cell.label(), c.short());
@@ -200,19 +184,17 @@ fn sm_search_finds_the_late_reveal_by_itself() {
 fn three_shards_merged_equal_one_run() {
     let dir = tmp("shards");
     let plan = load(&dir, SMALL_BOUND);
-    let whole = runner::sweep(&plan, &opts(dir.join("whole"), None, false))
-        .unwrap()
-        .records;
+    let whole = rows_of(&runner::sweep(&plan, &opts(dir.join("whole"), None, false)).unwrap());
     let mut shard_dirs = Vec::new();
     let mut shard_rows = 0;
     for i in 0..3 {
         let d = dir.join(format!("shard{i}"));
         let r = runner::sweep(&plan, &opts(d.clone(), Some((i, 3)), false)).unwrap();
         assert!(
-            r.records.iter().all(|row| row.cell % 3 == i),
+            rows_of(&r).iter().all(|row| row.cell % 3 == i),
             "shard {i} ran another shard's cell"
         );
-        shard_rows += r.records.len();
+        shard_rows += r.rows;
         shard_dirs.push(d);
     }
     assert_eq!(shard_rows, whole.len(), "shards overlap or miss runs");
@@ -246,14 +228,7 @@ fn witnesses_replay_and_tampered_ones_do_not() {
     let plan = load(&dir, SMALL_BOUND);
     let out = dir.join("out");
     let mut res = runner::sweep(&plan, &opts(out.clone(), None, false)).unwrap();
-    let cells = report::write_all(
-        &mut res.folder,
-        &plan,
-        &byzlab::experiment::tally::Tally::of(&res.records),
-        "test",
-        None,
-    )
-    .unwrap();
+    let cells = report::write_all(&mut res.folder, &plan, &res.tally, "test", None).unwrap();
     let files: Vec<String> = cells.iter().filter_map(|c| c.witness_file()).collect();
     assert!(files.len() >= 4, "expected OM violations with n <= 3f");
     for f in &files {
@@ -284,9 +259,7 @@ fn witnesses_replay_and_tampered_ones_do_not() {
 fn resume_after_an_interrupted_sweep_neither_loses_nor_duplicates() {
     let dir = tmp("resume");
     let plan = load(&dir, SMALL_BOUND);
-    let full = runner::sweep(&plan, &opts(dir.join("full"), None, false))
-        .unwrap()
-        .records;
+    let full = rows_of(&runner::sweep(&plan, &opts(dir.join("full"), None, false)).unwrap());
     // Simulate a crash: keep the header and a third of the rows, then half a row.
     let out = dir.join("cut");
     runner::sweep(&plan, &opts(out.clone(), None, false)).unwrap();
@@ -300,7 +273,7 @@ fn resume_after_an_interrupted_sweep_neither_loses_nor_duplicates() {
     let mut res = runner::sweep(&plan, &opts(out.clone(), None, true)).unwrap();
     assert_eq!(res.resumed, keep - 1);
     assert_eq!(res.executed, full.len() - (keep - 1));
-    assert_eq!(sorted(std::mem::take(&mut res.records)), sorted(full.clone()));
+    assert_eq!(sorted(rows_of(&res)), sorted(full.clone()));
     let on_disk = record::read_runs(&out.join("runs.csv")).unwrap();
     assert_eq!(on_disk.len(), full.len(), "duplicates or losses on disk");
     drop(res.folder); // (the folder is locked while its sweep holds it)
@@ -471,12 +444,8 @@ fn stop_at_first_violation_cuts_each_cell_at_its_first_violation() {
     let dir = tmp("stop");
     let full = load(&dir, SMALL_BOUND);
     let stopped = load(&dir, &format!("{SMALL_BOUND}stop_at_first_violation = true\n"));
-    let a = runner::sweep(&full, &opts(dir.join("full"), None, false))
-        .unwrap()
-        .records;
-    let b = runner::sweep(&stopped, &opts(dir.join("stopped"), None, false))
-        .unwrap()
-        .records;
+    let a = rows_of(&runner::sweep(&full, &opts(dir.join("full"), None, false)).unwrap());
+    let b = rows_of(&runner::sweep(&stopped, &opts(dir.join("stopped"), None, false)).unwrap());
     let mut violated_cells = 0;
     for cell in &full.cells {
         let rows = |r: &[RunRecord]| sorted(r.iter().filter(|x| x.cell == cell.id).cloned().collect());
@@ -508,14 +477,7 @@ fn scripted_witness_replays_without_its_file() {
     );
     let out = dir.join("out");
     let mut res = runner::sweep(&plan, &opts(out.clone(), None, false)).unwrap();
-    let cells = report::write_all(
-        &mut res.folder,
-        &plan,
-        &byzlab::experiment::tally::Tally::of(&res.records),
-        "test",
-        None,
-    )
-    .unwrap();
+    let cells = report::write_all(&mut res.folder, &plan, &res.tally, "test", None).unwrap();
     let file = cells[0].witness_file().expect("OM n = 3 breaks under the liar");
     std::fs::remove_file(&script).unwrap();
     let (w, rep) = witness::replay(&out.join(file)).unwrap();
@@ -542,20 +504,13 @@ fn a_sweep_never_touches_files_it_did_not_write() {
     assert_eq!(std::fs::read_to_string(theirs.join("README.md")).unwrap(), "my notes");
     let ours = dir.join("ours");
     let mut res = runner::sweep(&plan, &opts(ours.clone(), None, false)).unwrap();
-    report::write_all(
-        &mut res.folder,
-        &plan,
-        &byzlab::experiment::tally::Tally::of(&res.records),
-        "test",
-        None,
-    )
-    .unwrap();
-    let records = res.records.len();
+    report::write_all(&mut res.folder, &plan, &res.tally, "test", None).unwrap();
+    let records = res.rows;
     drop(res);
     std::fs::write(ours.join("keep.svg"), "<svg/>").unwrap();
     std::fs::write(ours.join("witnesses").join("mine.txt"), "x").unwrap();
     let again = runner::sweep(&plan, &opts(ours.clone(), None, false)).unwrap();
-    assert_eq!(again.records.len(), records);
+    assert_eq!(again.rows, records);
     assert!(ours.join("keep.svg").exists() && ours.join("witnesses/mine.txt").exists());
     // No temporary file is left behind by the crash-safe writes.
     let leftovers: Vec<_> = std::fs::read_dir(&ours)
@@ -838,14 +793,7 @@ runtime = "direct""#,
         let text = text.replace("GRAPH", &graph.display().to_string());
         let plan = load(&dir, &text);
         let mut res = runner::sweep(&plan, &opts(dir.join("out"), None, false)).unwrap();
-        let cells = report::write_all(
-            &mut res.folder,
-            &plan,
-            &byzlab::experiment::tally::Tally::of(&res.records),
-            "test",
-            None,
-        )
-        .unwrap();
+        let cells = report::write_all(&mut res.folder, &plan, &res.tally, "test", None).unwrap();
         for c in &cells {
             assert_ne!(
                 c.check(),
@@ -888,14 +836,7 @@ exhaustive = false
 runtime = "direct""#,
     );
     let mut res = runner::sweep(&plan, &opts(dir.join("out"), None, false)).unwrap();
-    let cells = report::write_all(
-        &mut res.folder,
-        &plan,
-        &byzlab::experiment::tally::Tally::of(&res.records),
-        "test",
-        None,
-    )
-    .unwrap();
+    let cells = report::write_all(&mut res.folder, &plan, &res.tally, "test", None).unwrap();
     assert_eq!(cells[0].cell.theory, Theory::Fails);
     assert_eq!(cells[0].verdict, CellVerdict::Holds);
     assert_eq!(cells[0].check(), Check::Inconclusive);
@@ -904,4 +845,33 @@ runtime = "direct""#,
     assert!(summary.contains("Inconclusive cells"), "{summary}");
     let csv = std::fs::read_to_string(dir.join("out/cells.csv")).unwrap();
     assert!(csv.contains(",inconclusive,"), "{csv}");
+}
+
+/// Rows written in any order (older versions appended them as they
+/// finished) and resumed end as one file in plan order, byte for byte the
+/// file of a sweep never interrupted.
+#[test]
+fn resume_puts_rows_of_any_order_into_plan_order() {
+    let dir = tmp("any-order");
+    let plan = load(&dir, SMALL_BOUND);
+    let full_dir = dir.join("full");
+    drop(runner::sweep(&plan, &opts(full_dir.clone(), None, false)).unwrap());
+    let want = std::fs::read_to_string(full_dir.join("runs.csv")).unwrap();
+    let out = dir.join("shuffled");
+    drop(runner::sweep(&plan, &opts(out.clone(), None, false)).unwrap());
+    let mut lines: Vec<&str> = want.lines().collect();
+    let header = lines.remove(0);
+    // Every third row gone, the rest reversed.
+    let kept: Vec<&str> = lines
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| i % 3 != 0)
+        .map(|(_, l)| *l)
+        .rev()
+        .collect();
+    std::fs::write(out.join("runs.csv"), format!("{header}\n{}\n", kept.join("\n"))).unwrap();
+    let res = runner::sweep(&plan, &opts(out.clone(), None, true)).unwrap();
+    assert_eq!(res.resumed, kept.len());
+    assert_eq!(res.rows, lines.len());
+    assert_eq!(std::fs::read_to_string(out.join("runs.csv")).unwrap(), want);
 }

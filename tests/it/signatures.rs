@@ -37,7 +37,7 @@ fn sm_rows(signatures: Signatures) -> (Vec<RunRecord>, Vec<String>) {
         },
     )
     .unwrap();
-    let rows = res.records;
+    let rows = byzlab::experiment::record::read_runs(&res.folder.root().join("runs.csv")).unwrap();
     let cells = cells::cell_results(&p, &byzlab::experiment::tally::Tally::of(&rows))
         .iter()
         .map(|c| {
