@@ -23,9 +23,10 @@ fn sweeps(c: &mut Criterion) {
     };
     let messages: u64 = sweep(&plan, &opts(1))
         .expect("sweep")
-        .records
-        .iter()
-        .map(|r| r.counters.messages)
+        .tally
+        .cells
+        .values()
+        .map(|t| t.counters.messages)
         .sum();
     let mut g = c.benchmark_group("sweep_small");
     g.sample_size(10);

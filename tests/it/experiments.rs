@@ -270,7 +270,7 @@ fn resume_after_an_interrupted_sweep_neither_loses_nor_duplicates() {
     cut.push('\n');
     cut.push_str(&lines[keep][..lines[keep].len() / 2]);
     std::fs::write(out.join("runs.csv"), cut).unwrap();
-    let mut res = runner::sweep(&plan, &opts(out.clone(), None, true)).unwrap();
+    let res = runner::sweep(&plan, &opts(out.clone(), None, true)).unwrap();
     assert_eq!(res.resumed, keep - 1);
     assert_eq!(res.executed, full.len() - (keep - 1));
     assert_eq!(sorted(rows_of(&res)), sorted(full.clone()));
