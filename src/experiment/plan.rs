@@ -24,11 +24,41 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use std::collections::BTreeSet;
 
-/// Largest plan a sweep accepts, in runs. A sweep holds its plan (about
-/// 0.2 KB a run) and every finished row (about 1.5 KB) in memory until the
-/// report is written, so this bounds it at about 3.5 GB; a larger
-/// experiment is several files.
-pub const MAX_TOTAL_RUNS: u64 = 2_000_000;
+/// Largest plan a sweep accepts, in runs. A sweep keeps no row in memory
+/// (they stream to runs.csv and into a per-cell tally) and a sampled cell
+/// keeps its axes, not its runs, so a plan's size is bounded by disk (about
+/// 0.35 KB of runs.csv a run) and time, not memory.
+pub const MAX_TOTAL_RUNS: u64 = 100_000_000;
+
+/// Most work a plan may ask for, by [`run_cost`]'s estimate: 100 hours of
+/// one core (a sweep of millions of small runs takes minutes; this refuses
+/// the plans that would take months).
+pub const MAX_WORK_NS: u128 = 100 * 3_600 * 1_000_000_000;
+
+/// What one run of `cell` is expected to cost, in rough nanoseconds: OM's
+/// values relayed, SM's frames and signatures (ed25519 checks dominate
+/// where they are used), and a fixed cost per run. The ETA weighs runs by
+/// it (a sweep's cells differ in cost by orders of magnitude), and a plan
+/// past [`MAX_WORK_NS`] is refused with it.
+pub fn run_cost(signatures: crate::crypto::Signatures, cell: &Cell) -> u64 {
+    let (n, m) = (cell.n as u64, cell.run_m().unwrap_or(0) as u64);
+    let work = match cell.algorithm {
+        Algorithm::Om => 5 * crate::protocol::om::message_count(cell.n, cell.run_m().unwrap_or(0)),
+        Algorithm::Sm => {
+            let frames = 100 * (m + 1).min(2) * n * n.saturating_sub(1);
+            let signature = match signatures {
+                crate::crypto::Signatures::Ed25519 => 50_000,
+                crate::crypto::Signatures::Ideal => 500,
+            };
+            frames.saturating_add(2 * (m + 1) * n * signature)
+        }
+    };
+    work.saturating_add(10_000)
+}
+
+/// Most runs a plan lists one by one: the exhaustive searches and the
+/// benign-fault cells (about 0.2 KB a run), per cell and in all.
+pub const MAX_LISTED_RUNS: u64 = 2_000_000;
 
 /// Most cells a plan holds, skipped ones included: the product of the axes
 /// is counted against it before a cell is made (a cell that is not run
@@ -109,7 +139,137 @@ pub struct Cell {
     /// True when `max_runs_per_cell` cut the search down.
     pub capped: bool,
     /// Its runs, in order.
-    pub runs: Vec<RunDesc>,
+    pub runs: Runs,
+}
+
+/// A cell's runs: listed one by one (the exhaustive searches and benign
+/// faults, bounded by their limits), or, for the sampled portfolio, the
+/// axes they are drawn from, decoded one run at a time: a plan of 100
+/// million runs holds its cells' axes, not its runs.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Runs {
+    /// Every run.
+    Listed(Vec<RunDesc>),
+    /// Placements x strategies x values x seeds (seed fastest), evenly
+    /// strided down to `keep` runs when capped.
+    Sampled(Sampled),
+}
+
+/// The sampled portfolio of a cell, as axes.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Sampled {
+    placements: Vec<Vec<GeneralId>>,
+    strategies: Vec<StrategyRef>,
+    values: Vec<Value>,
+    seeds: u64,
+    /// Runs of the full product.
+    planned: u128,
+    /// Runs kept (at most `max_runs_per_cell`).
+    keep: u128,
+}
+
+impl Sampled {
+    /// Run `j` of the kept as (placement, strategy, value, seed) indices:
+    /// run j x planned / keep of the product, decoded.
+    fn indices(&self, j: u128) -> (usize, usize, usize, u64) {
+        let mut k = if self.keep < self.planned {
+            j * self.planned / self.keep
+        } else {
+            j
+        };
+        let s = (k % u128::from(self.seeds)) as u64;
+        k /= u128::from(self.seeds);
+        let v = (k % self.values.len() as u128) as usize;
+        k /= self.values.len() as u128;
+        let st = (k % self.strategies.len() as u128) as usize;
+        let p = (k / self.strategies.len() as u128) as usize;
+        (p, st, v, s)
+    }
+}
+
+impl Default for Runs {
+    fn default() -> Runs {
+        Runs::Listed(Vec::new())
+    }
+}
+
+impl Runs {
+    /// How many.
+    pub fn len(&self) -> usize {
+        match self {
+            Runs::Listed(v) => v.len(),
+            Runs::Sampled(s) => s.keep as usize,
+        }
+    }
+
+    /// Whether there are none.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Run `i`.
+    pub fn get(&self, i: usize) -> Option<RunDesc> {
+        match self {
+            Runs::Listed(v) => v.get(i).cloned(),
+            Runs::Sampled(s) if (i as u128) < s.keep => {
+                let (p, st, v, seed) = s.indices(i as u128);
+                Some(RunDesc {
+                    index: i,
+                    traitors: s.placements[p].clone(),
+                    strategy: s.strategies[st].clone(),
+                    value: s.values[v],
+                    seed,
+                    faults: Vec::new(),
+                })
+            }
+            Runs::Sampled(_) => None,
+        }
+    }
+
+    /// Runs `lo..hi`.
+    pub fn range(&self, lo: usize, hi: usize) -> impl Iterator<Item = RunDesc> + '_ {
+        (lo..hi.min(self.len())).filter_map(|i| self.get(i))
+    }
+
+    /// Every run, in order.
+    pub fn iter(&self) -> impl Iterator<Item = RunDesc> + '_ {
+        self.range(0, self.len())
+    }
+
+    /// The distinct traitor placements of the runs that use `strategy`
+    /// (every run with `None`), without decoding a sampled cell run by run
+    /// unless it is capped.
+    pub fn placements(&self, strategy: Option<&StrategyRef>) -> BTreeSet<Vec<GeneralId>> {
+        match self {
+            Runs::Listed(v) => v
+                .iter()
+                .filter(|r| strategy.is_none_or(|s| &r.strategy == s))
+                .map(|r| r.traitors.clone())
+                .collect(),
+            Runs::Sampled(s) => {
+                let wanted = |st: usize| strategy.is_none_or(|x| &s.strategies[st] == x);
+                if s.keep == s.planned {
+                    if (0..s.strategies.len()).any(wanted) {
+                        s.placements.iter().cloned().collect()
+                    } else {
+                        BTreeSet::new()
+                    }
+                } else {
+                    let mut seen = vec![false; s.placements.len()];
+                    for j in 0..s.keep {
+                        let (p, st, _, _) = s.indices(j);
+                        seen[p] |= wanted(st);
+                    }
+                    s.placements
+                        .iter()
+                        .zip(seen)
+                        .filter(|(_, hit)| *hit)
+                        .map(|(p, _)| p.clone())
+                        .collect()
+                }
+            }
+        }
+    }
 }
 
 impl Cell {
@@ -122,8 +282,12 @@ impl Cell {
         seed: u64,
         faults: Vec<(GeneralId, crate::run::NodeFault)>,
     ) {
-        self.runs.push(RunDesc {
-            index: self.runs.len(),
+        if !matches!(self.runs, Runs::Listed(_)) {
+            self.runs = Runs::Listed(Vec::new());
+        }
+        let Runs::Listed(runs) = &mut self.runs else { return };
+        runs.push(RunDesc {
+            index: runs.len(),
             traitors,
             strategy,
             value,
@@ -384,6 +548,7 @@ pub fn build_within(spec: &Spec, source: &str, limit: u64) -> Result<ExperimentP
     }
     let mut cells = Vec::new();
     let mut total: u64 = 0;
+    let mut listed: u64 = 0;
     for &algorithm in &spec.algorithms {
         for (link, graph) in spec.links.iter().flat_map(|l| spec.graphs.iter().map(move |g| (l, g))) {
             // Theorem 4's rule is SM's: no OM cell is made for it.
@@ -407,6 +572,17 @@ pub fn build_within(spec: &Spec, source: &str, limit: u64) -> Result<ExperimentP
                             let left = limit - total;
                             let cell = make_cell(spec, cells.len(), at, left).map_err(&too_big)?;
                             total += cell.runs.len() as u64;
+                            if let Runs::Listed(v) = &cell.runs {
+                                listed += v.len() as u64;
+                                if listed > MAX_LISTED_RUNS {
+                                    return Err(too_big(format!(
+                                        "exhaustive searches and benign-fault cells list their runs, at most \
+                                         {MAX_LISTED_RUNS} in a plan (reached at {}): lower exhaustive_limit, seeds or \
+                                         max_runs_per_cell",
+                                        cell.label()
+                                    )));
+                                }
+                            }
                             if total > limit {
                                 return Err(too_big(format!("more than {limit} runs (reached at {})", cell.label())));
                             }
@@ -416,6 +592,18 @@ pub fn build_within(spec: &Spec, source: &str, limit: u64) -> Result<ExperimentP
                 }
             }
         }
+    }
+    let work: u128 = cells
+        .iter()
+        .map(|c| c.runs.len() as u128 * u128::from(run_cost(spec.signatures, c)))
+        .sum();
+    if work > MAX_WORK_NS {
+        return Err(too_big(format!(
+            "the plan's {total} runs would take about {:.0} hours of one core by byzlab's estimate; a plan may ask for \
+             at most {} hours: lower seeds, placements, n or m, or split the file",
+            work as f64 / 3.6e12,
+            MAX_WORK_NS / 3_600_000_000_000
+        )));
     }
     check_scripts(spec, &cells, source)?;
     if total == 0 {
@@ -453,8 +641,8 @@ fn check_scripts(spec: &Spec, cells: &[Cell], source: &str) -> Result<(), SpecEr
         let mut runs = std::collections::BTreeSet::new();
         for c in cells {
             let Some(m) = c.run_m() else { continue };
-            for r in c.runs.iter().filter(|r| &r.strategy == strategy) {
-                runs.insert((c.algorithm, c.n, m, r.traitors.clone()));
+            for t in c.runs.placements(Some(strategy)) {
+                runs.insert((c.algorithm, c.n, m, t));
             }
         }
         let coalitions: Vec<(Algorithm, usize, usize, Coalition)> = runs
@@ -511,7 +699,7 @@ fn make_cell(spec: &Spec, id: usize, at: CellAt<'_>, left: u64) -> Result<Cell, 
         theory: Theory::Open,
         search: Search::None,
         capped: false,
-        runs: Vec::new(),
+        runs: Runs::default(),
     };
     match cell.run_m() {
         None => cell.skip = Some(format!("{} is negative", m_rule.label())),
@@ -527,10 +715,15 @@ fn make_cell(spec: &Spec, id: usize, at: CellAt<'_>, left: u64) -> Result<Cell, 
             memory::check_run(algorithm, n, m).map_err(|e| format!("{}: {e}", cell.label()))?;
             fill_runs(spec, &mut cell, m, left).map_err(|e| format!("{}: {e}", cell.label()))?;
             // The theorems speak of the placements the cell runs.
-            let placements = cell.runs.iter().map(|r| match cell.fault {
-                FaultKind::Byzantine => r.traitors.clone(),
-                _ => r.faults.iter().map(|(g, _)| *g).collect(),
-            });
+            let placements: Vec<Vec<GeneralId>> = match cell.fault {
+                FaultKind::Byzantine => cell.runs.placements(None).into_iter().collect(),
+                _ => cell
+                    .runs
+                    .iter()
+                    .map(|r| r.faults.iter().map(|(g, _)| *g).collect())
+                    .collect(),
+            };
+            let placements = placements.into_iter();
             let facts = super::theory::CellFacts {
                 algorithm,
                 link: &cell.link,
@@ -629,18 +822,16 @@ fn fill_runs(spec: &Spec, cell: &mut Cell, m: usize, left: u64) -> Result<(), St
         ));
     }
     cell.capped = keep < planned;
-    // Only the kept runs are visited: run j of the kept is run j x planned /
-    // keep of the plan, decoded into its indices.
-    for j in 0..keep {
-        let mut k = if cell.capped { j * planned / keep } else { j };
-        let s = (k % u128::from(spec.seeds)) as u64;
-        k /= u128::from(spec.seeds);
-        let value = spec.values[(k % n_values) as usize];
-        k /= n_values;
-        let strategy = &spec.strategies[(k % n_strategies) as usize];
-        let p = &placements[(k / n_strategies) as usize];
-        cell.push_run(p.clone(), strategy.clone(), value, s, Vec::new());
-    }
+    // Kept as axes; run j of the kept is run j x planned / keep of the
+    // product (even striding keeps every placement kind represented).
+    cell.runs = Runs::Sampled(Sampled {
+        placements,
+        strategies: spec.strategies.clone(),
+        values: spec.values.clone(),
+        seeds: spec.seeds,
+        planned,
+        keep,
+    });
     cell.search = Search::Sampled;
     Ok(())
 }
@@ -729,7 +920,7 @@ fn fill_faulty_runs(spec: &Spec, cell: &mut Cell, m: usize, seed: u64, left: u64
     for p in &placements {
         for &value in &spec.values {
             for s in 0..spec.seeds {
-                if cell.runs.len() as u64 >= spec.max_runs_per_cell {
+                if cell.runs.len() as u64 >= spec.max_runs_per_cell.min(MAX_LISTED_RUNS) {
                     cell.capped = true;
                     break;
                 }
@@ -822,7 +1013,7 @@ mod tests {
         assert!(
             p.cells
                 .iter()
-                .flat_map(|c| &c.runs)
+                .flat_map(|c| c.runs.iter())
                 .all(|r| !r.traitors.contains(&COMMANDER))
         );
     }

@@ -232,16 +232,25 @@ struct Unit {
     hi: usize,
 }
 
-/// A finished row and its CSV line (serialized by the worker, so the thread
-/// that writes the file only copies bytes).
-type Row = (RunRecord, Vec<u8>);
+/// A unit's finished rows and their CSV lines (serialized by the worker
+/// with one writer, so the thread that writes the file only copies bytes):
+/// row i's line is `text[ends[i-1]..ends[i]]`.
+/// Without `stop_at_first_violation` nothing is cut, and the worker folds
+/// its rows into `tally` itself (`rows` stays empty).
+#[derive(Default)]
+struct Rows {
+    rows: Vec<RunRecord>,
+    ends: Vec<usize>,
+    text: Vec<u8>,
+    tally: Tally,
+}
 
 enum Msg {
     /// The rows of units[unit] (fewer than its runs when some were done
     /// or skipped).
     Rows {
         unit: usize,
-        rows: Vec<Row>,
+        rows: Rows,
         runs: usize,
         cost: u64,
     },
@@ -377,8 +386,12 @@ pub fn sweep(plan: &ExperimentPlan, opts: &SweepOptions) -> Result<SweepResult, 
     let mut todo = 0usize;
     let mut todo_cost = 0u64;
     for cell in plan.cells.iter().filter(|c| ExperimentPlan::in_shard(c.id, opts.shard)) {
-        for lo in (0..cell.runs.len()).step_by(CHUNK) {
-            let hi = (lo + CHUNK).min(cell.runs.len());
+        // About a millisecond of work a unit (at least CHUNK runs): a unit
+        // is a message to the writer and a write, and small runs take a
+        // few microseconds.
+        let chunk = CHUNK.max((1_000_000 / run_cost(plan, cell).max(1)) as usize).min(4096);
+        for lo in (0..cell.runs.len()).step_by(chunk) {
+            let hi = (lo + chunk).min(cell.runs.len());
             let pending = (lo..hi).filter(|&i| !done.has(cell.id, i)).count();
             if pending > 0 {
                 units.push(Unit { cell: cell.id, lo, hi });
@@ -424,9 +437,11 @@ pub fn sweep(plan: &ExperimentPlan, opts: &SweepOptions) -> Result<SweepResult, 
                         std::thread::sleep(Duration::from_millis(1));
                     }
                     let cell = &plan.cells[unit.cell];
-                    let mut rows = Vec::new();
+                    let mut rows = Rows::default();
+                    let mut lines = record::Lines::default();
                     let mut runs = 0;
-                    for desc in &cell.runs[unit.lo..unit.hi] {
+                    for desc in cell.runs.range(unit.lo, unit.hi) {
+                        let desc = &desc;
                         if INTERRUPT.load(Ordering::Relaxed) {
                             break;
                         }
@@ -444,8 +459,12 @@ pub fn sweep(plan: &ExperimentPlan, opts: &SweepOptions) -> Result<SweepResult, 
                                 if row.violation {
                                     first_violation[cell.id].fetch_min(desc.index, Ordering::Relaxed);
                                 }
-                                let line = record::to_csv(std::slice::from_ref(&row), false);
-                                rows.push((row, line));
+                                rows.ends.push(lines.push(&row));
+                                if stop_first {
+                                    rows.rows.push(row);
+                                } else {
+                                    rows.tally.add(&row);
+                                }
                             }
                             Err(source) => {
                                 abort.store(true, Ordering::Relaxed);
@@ -457,6 +476,7 @@ pub fn sweep(plan: &ExperimentPlan, opts: &SweepOptions) -> Result<SweepResult, 
                             }
                         }
                     }
+                    rows.text = lines.into_bytes();
                     let cost = runs as u64 * run_cost(plan, cell);
                     if tx
                         .send(Msg::Rows {
@@ -475,7 +495,7 @@ pub fn sweep(plan: &ExperimentPlan, opts: &SweepOptions) -> Result<SweepResult, 
         drop(tx);
         let mut synced = Instant::now();
         // Finished units waiting for the ones before them.
-        let mut waiting: BTreeMap<usize, Vec<Row>> = BTreeMap::new();
+        let mut waiting: BTreeMap<usize, Rows> = BTreeMap::new();
         let mut next_unit = 0usize;
         for msg in rx {
             match msg {
@@ -483,8 +503,22 @@ pub fn sweep(plan: &ExperimentPlan, opts: &SweepOptions) -> Result<SweepResult, 
                     progress.advance(runs, cost);
                     waiting.insert(unit, rows);
                     let mut chunk: Vec<u8> = Vec::new();
-                    while let Some(rows) = waiting.remove(&next_unit) {
-                        for (row, line) in rows {
+                    while let Some(unit_rows) = waiting.remove(&next_unit) {
+                        let Rows {
+                            rows,
+                            ends,
+                            text,
+                            tally: folded,
+                        } = unit_rows;
+                        if !stop_first {
+                            executed += folded.rows;
+                            tally.merge(folded);
+                            chunk.extend_from_slice(&text);
+                            next_unit += 1;
+                            continue;
+                        }
+                        for (i, row) in rows.into_iter().enumerate() {
+                            let line = &text[if i == 0 { 0 } else { ends[i - 1] }..ends[i]];
                             // Cut at the cell's first violation, in plan order.
                             if stop_first && cut[row.cell].is_some_and(|i| row.index > i) {
                                 continue;
@@ -494,7 +528,7 @@ pub fn sweep(plan: &ExperimentPlan, opts: &SweepOptions) -> Result<SweepResult, 
                             }
                             executed += 1;
                             tally.add(&row);
-                            chunk.extend_from_slice(&line);
+                            chunk.extend_from_slice(line);
                         }
                         next_unit += 1;
                     }
@@ -615,25 +649,8 @@ fn finish_resumed(path: &Path, plan: &ExperimentPlan, stop_first: bool) -> Resul
     Ok(tally)
 }
 
-/// What one run of `cell` is expected to cost, in rough nanoseconds: OM's
-/// values relayed, SM's frames and signatures (ed25519 checks dominate
-/// where they are used), and a fixed cost per run. Only the ETA uses it: a
-/// sweep's cells differ in cost by orders of magnitude, so counting runs
-/// alone would promise a small-cell sweep's pace to its big cells.
 fn run_cost(plan: &ExperimentPlan, cell: &super::plan::Cell) -> u64 {
-    let (n, m) = (cell.n as u64, cell.run_m().unwrap_or(0) as u64);
-    let work = match cell.algorithm {
-        crate::types::Algorithm::Om => 5 * crate::protocol::om::message_count(cell.n, cell.run_m().unwrap_or(0)),
-        crate::types::Algorithm::Sm => {
-            let frames = 100 * (m + 1).min(2) * n * n.saturating_sub(1);
-            let signature = match plan.spec.signatures {
-                crate::crypto::Signatures::Ed25519 => 50_000,
-                crate::crypto::Signatures::Ideal => 500,
-            };
-            frames + 2 * (m + 1) * n * signature
-        }
-    };
-    work.saturating_add(10_000)
+    super::plan::run_cost(plan.spec.signatures, cell)
 }
 
 /// How a sweep shows its progress: a bar on a terminal, a plain line every

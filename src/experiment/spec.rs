@@ -851,17 +851,21 @@ fn signatures(src: &Source<'_>, raw: Option<Spanned<String>>) -> Result<crate::c
 }
 
 /// A count of runs or seeds: at least 1, and at most a whole plan's limit
-/// (a larger count could never be run, only mistaken for one that was).
+/// (a larger count could never be run, only mistaken for one that was);
+/// an exhaustive search lists its runs, so at most
+/// [`super::plan::MAX_LISTED_RUNS`] of them.
 fn positive(src: &Source<'_>, name: &'static str, v: Option<Spanned<u64>>, default: u64) -> Result<u64, SpecError> {
-    let most = super::plan::MAX_TOTAL_RUNS;
+    let (most, what) = if name == "exhaustive_limit" {
+        (super::plan::MAX_LISTED_RUNS, "the most runs a search may list")
+    } else {
+        (super::plan::MAX_TOTAL_RUNS, "the most runs a plan may hold")
+    };
     match v {
         None => Ok(default),
         Some(s) if *s.get_ref() == 0 => Err(src.field(name, s.span(), "must be at least 1".into())),
-        Some(s) if *s.get_ref() > most => Err(src.field(
-            name,
-            s.span(),
-            format!("{} exceeds {most}, the most runs a plan may hold", s.get_ref()),
-        )),
+        Some(s) if *s.get_ref() > most => {
+            Err(src.field(name, s.span(), format!("{} exceeds {most}, {what}", s.get_ref())))
+        }
         Some(s) => Ok(s.into_inner()),
     }
 }

@@ -90,6 +90,38 @@ impl Tally {
         c.decisions += r.decisions.split(';').filter(|d| !d.is_empty()).count() as u64;
     }
 
+    /// Folds another tally in (of other rows): as if its rows were added.
+    pub fn merge(&mut self, other: Tally) {
+        self.rows += other.rows;
+        for (id, o) in other.cells {
+            let c = self.cells.entry(id).or_default();
+            let sum = |a: &mut Counts, b: &Counts| {
+                a.runs += b.runs;
+                a.ic1 += b.ic1;
+                a.ic2 += b.ic2;
+                a.violations += b.violations;
+            };
+            sum(&mut c.counts, &o.counts);
+            if let Some(w) = o.witness
+                && c.witness.as_ref().is_none_or(|x| (w.k, w.index) < (x.k, x.index))
+            {
+                c.witness = Some(w);
+            }
+            for (k, (v, t)) in o.per_k {
+                let e = c.per_k.entry(k).or_default();
+                e.0 += v;
+                e.1 += t;
+            }
+            for (name, b) in o.by_strategy {
+                sum(c.by_strategy.entry(name).or_default(), &b);
+            }
+            c.counters.add(&o.counters);
+            c.max_messages = c.max_messages.max(o.max_messages);
+            c.decision_time_ms += o.decision_time_ms;
+            c.decisions += o.decisions;
+        }
+    }
+
     /// A tally of these rows.
     pub fn of<'a>(rows: impl IntoIterator<Item = &'a RunRecord>) -> Tally {
         let mut t = Tally::default();

@@ -85,7 +85,7 @@ pub fn witness_for(plan: &ExperimentPlan, r: &RunRecord) -> Result<Witness, Expe
         .and_then(|c| c.runs.get(r.index))
         .ok_or_else(|| ExperimentError::Mismatch(format!("run {} is not in the plan", r.run_id)))?;
     let cell = &plan.cells[r.cell];
-    let report = run_spec(plan, r.cell, desc, false)
+    let report = run_spec(plan, r.cell, &desc, false)
         .and_then(|spec| super::runner::execute(None, spec))
         .map_err(|source| ExperimentError::Run {
             run_id: r.run_id.clone(),

@@ -329,10 +329,10 @@ fn rows() -> Vec<Row> {
         ),
         row(
             Experiment(
-                "algorithms = [\"sm\"]\nn = 40\nf = 1\nm = 30\nseeds = 100000000\nmax_runs_per_cell = 100000000\n",
+                "algorithms = [\"sm\"]\nn = 40\nf = 1\nm = 30\nseeds = 100000001\nmax_runs_per_cell = 100000000\n",
             ),
             2,
-            "runs",
+            "exceeds 100000000",
         ),
         // Strategy scripts.
         row(Script("this is not toml".into()), 2, "strategy.toml"),
@@ -456,6 +456,14 @@ fn rows() -> Vec<Row> {
         "runs: give 1 to",
     ));
     rows.push(row(Detect(det("\"sync\"", "100000", "1000000")), 2, "heartbeats"));
+    // A plan within the run limit whose work would take months.
+    rows.push(row(
+        Experiment(
+            "algorithms = [\"sm\"]\nn = 40\nf = 1\nm = 30\nseeds = 10000000\nexhaustive = false\nmax_runs_per_cell = 100000000\n",
+        ),
+        2,
+        "hours of one core",
+    ));
     // Issue 20, severe 1 and 2: axes counted before they are expanded.
     let list = |k: usize| (1..=k).map(|i| i.to_string()).collect::<Vec<_>>().join(",");
     rows.push(row(

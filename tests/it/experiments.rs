@@ -549,7 +549,7 @@ fn hostile_plans_are_built_or_refused_at_once() {
     );
     refuse(
         "algorithms = [\"om\"]\nn = 16\nf = 3\nexhaustive_limit = 18446744073709551615\nmax_runs_per_cell = 18446744073709551615\nseeds = 18446744073709551615\n",
-        "exceeds 2000000",
+        "exceeds 100000000",
     );
     refuse(
         "algorithms = [\"om\"]\nn = { from = 3, to = 10000000000 }\nf = 1\n",
