@@ -574,11 +574,11 @@ fn cmd_merge(args: MergeArgs) -> Result<()> {
     let first = args.dirs.first().context("merge needs at least one folder")?;
     let name = runner::read_manifest(first)?.name;
     let out = args.out.unwrap_or_else(|| PathBuf::from("results").join(name));
-    let (plan, records, cells) = merge::merge(&args.dirs, &out, &command_line(), args.allow_partial)?;
+    let (plan, rows, cells) = merge::merge(&args.dirs, &out, &command_line(), args.allow_partial)?;
     print!("{}", render::verdict_table(&cells, &plan));
     println!(
         "{} runs merged from {} folders into {}",
-        records.len(),
+        rows,
         args.dirs.len(),
         out.display()
     );

@@ -341,49 +341,90 @@ pub fn read_runs(path: &Path) -> Result<Vec<RunRecord>, RecordError> {
 /// without holding them; returns the length in bytes of the complete part
 /// (what a resume keeps). `f` may stop the reading with its own error.
 pub fn for_each_run(path: &Path, mut f: impl FnMut(RunRecord) -> Result<(), RecordError>) -> Result<u64, RecordError> {
-    use std::io::{Read, Seek, SeekFrom};
-    let shown = || path.display().to_string();
-    let io = |source| RecordError::Io { path: shown(), source };
-    let mut file = std::fs::File::open(path).map_err(io)?;
-    // Only complete lines count: a row is written with its newline in one
-    // go. Find the last newline from the end.
-    let len = file.metadata().map_err(io)?.len();
-    let mut complete = 0u64;
-    let mut end = len;
-    let mut buf = vec![0u8; 64 * 1024];
-    while end > 0 {
-        let start = end.saturating_sub(buf.len() as u64);
-        let n = (end - start) as usize;
-        file.seek(SeekFrom::Start(start)).map_err(io)?;
-        file.read_exact(&mut buf[..n]).map_err(io)?;
-        if let Some(i) = buf[..n].iter().rposition(|&b| b == b'\n') {
-            complete = start + i as u64 + 1;
-            break;
+    let mut rows = RunReader::open(path)?;
+    while let Some(r) = rows.next_row()? {
+        f(r)?;
+    }
+    Ok(rows.complete)
+}
+
+/// A `runs.csv` read one complete row at a time (a kill may leave a last
+/// line cut short: it does not count).
+pub struct RunReader {
+    reader: csv::Reader<std::io::Take<std::io::BufReader<std::fs::File>>>,
+    row: csv::StringRecord,
+    line: usize,
+    path: String,
+    /// Bytes of the file up to its last complete line.
+    pub complete: u64,
+}
+
+impl RunReader {
+    /// Opens `path`, checking its header.
+    pub fn open(path: &Path) -> Result<RunReader, RecordError> {
+        use std::io::{Read, Seek, SeekFrom};
+        let shown = path.display().to_string();
+        let io = |source| RecordError::Io {
+            path: path.display().to_string(),
+            source,
+        };
+        let mut file = std::fs::File::open(path).map_err(io)?;
+        // Only complete lines count: a row is written with its newline in
+        // one go. Find the last newline from the end.
+        let len = file.metadata().map_err(io)?.len();
+        let mut complete = 0u64;
+        let mut end = len;
+        let mut buf = vec![0u8; 64 * 1024];
+        while end > 0 {
+            let start = end.saturating_sub(buf.len() as u64);
+            let n = (end - start) as usize;
+            file.seek(SeekFrom::Start(start)).map_err(io)?;
+            file.read_exact(&mut buf[..n]).map_err(io)?;
+            if let Some(i) = buf[..n].iter().rposition(|&b| b == b'\n') {
+                complete = start + i as u64 + 1;
+                break;
+            }
+            end = start;
         }
-        end = start;
+        file.seek(SeekFrom::Start(0)).map_err(io)?;
+        let body = std::io::BufReader::with_capacity(1 << 20, file).take(complete);
+        let mut reader = csv::ReaderBuilder::new().from_reader(body);
+        let head = reader.headers().map_err(|e| RecordError::Row {
+            path: shown.clone(),
+            row: 1,
+            message: e.to_string(),
+        })?;
+        if complete > 0 && head.iter().ne(header()) {
+            return Err(RecordError::Header { path: shown });
+        }
+        Ok(RunReader {
+            reader,
+            row: csv::StringRecord::new(),
+            line: 1,
+            path: shown,
+            complete,
+        })
     }
-    file.seek(SeekFrom::Start(0)).map_err(io)?;
-    let body = std::io::BufReader::with_capacity(1 << 20, file.take(complete));
-    let mut reader = csv::ReaderBuilder::new().from_reader(body);
-    let bad_row = |row: usize, message: String| RecordError::Row {
-        path: shown(),
-        row,
-        message,
-    };
-    let head = reader.headers().map_err(|e| bad_row(1, e.to_string()))?;
-    if complete > 0 && head.iter().ne(header()) {
-        return Err(RecordError::Header { path: shown() });
+
+    /// The next row, if any.
+    pub fn next_row(&mut self) -> Result<Option<RunRecord>, RecordError> {
+        self.line += 1;
+        let bad = |line: usize, message: String| RecordError::Row {
+            path: self.path.clone(),
+            row: line,
+            message,
+        };
+        if !self
+            .reader
+            .read_record(&mut self.row)
+            .map_err(|e| bad(self.line, e.to_string()))?
+        {
+            return Ok(None);
+        }
+        RunRecord::from_fields(&self.row)
+            .map(Some)
+            .map_err(|e| bad(self.line, e))
     }
-    let mut row = csv::StringRecord::new();
-    let mut i = 0;
-    while reader
-        .read_record(&mut row)
-        .map_err(|e| bad_row(i + 2, e.to_string()))?
-    {
-        f(RunRecord::from_fields(&row).map_err(|e| bad_row(i + 2, e))?)?;
-        i += 1;
-    }
-    Ok(complete)
 }
 
 /// Rows as CSV lines, one writer for all: a row's line is
