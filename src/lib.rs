@@ -37,11 +37,15 @@ pub mod detector;
 pub mod experiment;
 pub mod files;
 pub mod folder;
+// The fuzzers' entry points and the perf harness are public only for the
+// fuzz crate, the tests and `byzlab perf`; they are not the documented API.
 #[doc(hidden)]
 pub mod fuzzing;
 pub mod graph;
 pub mod link;
 pub mod memory;
+pub mod names;
+#[doc(hidden)]
 pub mod perf;
 pub mod protocol;
 pub mod registry;

@@ -595,20 +595,6 @@ fn topology(
     })))
 }
 
-/// Why a run asked for did not produce a report.
-#[derive(Debug, thiserror::Error)]
-pub enum RunFailure {
-    /// Its strategy could not be resolved.
-    #[error(transparent)]
-    Strategy(#[from] StrategyError),
-    /// Its spec does not validate.
-    #[error(transparent)]
-    Spec(#[from] RunSpecError),
-    /// The runtime failed.
-    #[error(transparent)]
-    Runtime(#[from] crate::runtime::RuntimeError),
-}
-
 /// f distinct traitors among `0..n` drawn from the seed, ascending.
 pub fn place_traitors(seed: u64, n: usize, f: usize) -> Vec<GeneralId> {
     place_traitors_among(seed, n, f, &[])

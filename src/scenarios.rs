@@ -51,7 +51,7 @@ pub enum ScenarioError {
     Work(u128),
     /// A run of the book shop failed.
     #[error(transparent)]
-    Run(#[from] crate::run::RunFailure),
+    Run(#[from] crate::runtime::RunFailure),
     /// The output folder is not byzlab's, or another byzlab writes it.
     #[error(transparent)]
     Folder(#[from] crate::folder::FolderError),
@@ -281,19 +281,19 @@ pub fn book_shop(
     order: Value,
     seed: u64,
 ) -> Result<BookShop, ScenarioError> {
-    let mut spec = RunSpec::new(algorithm, 3, 1).map_err(crate::run::RunFailure::from)?;
+    let mut spec = RunSpec::new(algorithm, 3, 1).map_err(crate::runtime::RunFailure::from)?;
     spec.traitors = Some(byzantine.map(Party::id).into_iter().collect());
     let strategy = match byzantine {
         Some(Party::Customer) => "split-brain",
         _ => "flip",
     };
-    spec.strategy = crate::traitor::resolve(strategy).map_err(crate::run::RunFailure::from)?;
+    spec.strategy = crate::traitor::resolve(strategy).map_err(crate::runtime::RunFailure::from)?;
     spec.value = order;
     spec.seed = seed;
     spec.runtime = RuntimeKind::Direct;
-    let plan = spec.validate().map_err(crate::run::RunFailure::from)?;
+    let plan = spec.validate().map_err(crate::runtime::RunFailure::from)?;
     let o = crate::runtime::execute(&plan)
-        .map_err(crate::run::RunFailure::from)?
+        .map_err(crate::runtime::RunFailure::from)?
         .outcome;
     let decided = |p: Party| o.decisions.get(&p.id()).map(|v| *v == Value::Attack);
     Ok(BookShop {

@@ -63,13 +63,13 @@ impl fmt::Display for TimingModel {
 }
 
 impl FromStr for TimingModel {
-    type Err = crate::types::UnknownName;
+    type Err = crate::names::UnknownName;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         match s {
             "sync" => Ok(TimingModel::Sync),
             "partial" => Ok(TimingModel::Partial),
             "async" => Ok(TimingModel::Async),
-            other => Err(crate::types::UnknownName {
+            other => Err(crate::names::UnknownName {
                 kind: "timing model",
                 got: other.to_string(),
                 expected: "sync, partial or async",

@@ -73,18 +73,7 @@ impl fmt::Display for Value {
     }
 }
 
-/// A name that is not one of those expected (a value, an algorithm, a
-/// runtime, ...).
-#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-#[error("unknown {kind} `{got}` (expected {expected})")]
-pub struct UnknownName {
-    /// What was being named.
-    pub kind: &'static str,
-    /// The name given.
-    pub got: String,
-    /// The names that exist.
-    pub expected: &'static str,
-}
+pub use crate::names::UnknownName;
 
 impl FromStr for Value {
     type Err = UnknownName;

@@ -55,7 +55,7 @@ pub enum ExperimentError {
         /// Which run.
         run_id: String,
         /// What failed.
-        source: crate::run::RunFailure,
+        source: crate::runtime::RunFailure,
     },
     /// A witness that does not reproduce or does not parse.
     #[error("{0}")]

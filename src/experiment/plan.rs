@@ -24,12 +24,6 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use std::collections::BTreeSet;
 
-/// Largest plan a sweep accepts, in runs. A sweep keeps no row in memory
-/// (they stream to runs.csv and into a per-cell tally) and a sampled cell
-/// keeps its axes, not its runs, so a plan's size is bounded by disk (about
-/// 0.35 KB of runs.csv a run) and time, not memory.
-pub const MAX_TOTAL_RUNS: u64 = 100_000_000;
-
 /// Most work a plan may ask for, by [`run_cost`]'s estimate: 100 hours of
 /// one core (a sweep of millions of small runs takes minutes; this refuses
 /// the plans that would take months).
@@ -56,15 +50,7 @@ pub fn run_cost(signatures: crate::crypto::Signatures, cell: &Cell) -> u64 {
     work.saturating_add(10_000)
 }
 
-/// Most runs a plan lists one by one: the exhaustive searches and the
-/// benign-fault cells (about 0.2 KB a run), per cell and in all.
-pub const MAX_LISTED_RUNS: u64 = 2_000_000;
-
-/// Most cells a plan holds, skipped ones included: the product of the axes
-/// is counted against it before a cell is made (a cell that is not run
-/// still costs its label, its reason and a row of every table).
-pub const MAX_CELLS: u64 = 20_000;
-
+pub use super::spec::{MAX_CELLS, MAX_LISTED_RUNS, MAX_TOTAL_RUNS};
 pub use super::theory::Theory;
 
 /// How a cell was searched.

@@ -13,6 +13,21 @@ use serde::{Deserialize, Serialize};
 use std::path::Path;
 use toml::Spanned;
 
+/// Largest plan a sweep accepts, in runs. A sweep keeps no row in memory
+/// (they stream to runs.csv and into a per-cell tally) and a sampled cell
+/// keeps its axes, not its runs, so a plan's size is bounded by disk (about
+/// 0.35 KB of runs.csv a run) and time, not memory.
+pub const MAX_TOTAL_RUNS: u64 = 100_000_000;
+
+/// Most cells a plan holds, skipped ones included: the product of the axes
+/// is counted against it before a cell is made (a cell that is not run
+/// still costs its label, its reason and a row of every table).
+pub const MAX_CELLS: u64 = 20_000;
+
+/// Most runs a plan lists one by one: the exhaustive searches and the
+/// benign-fault cells (about 0.2 KB a run), per cell and in all.
+pub const MAX_LISTED_RUNS: u64 = 2_000_000;
+
 /// A problem with an experiment file.
 #[derive(Debug, thiserror::Error)]
 pub enum SpecError {
@@ -540,7 +555,7 @@ fn timings(
     let product = deltas.len() as u128
         * ((models.len() - partial) as u128 + partial as u128 * gsts.len() as u128)
         * timeouts.len() as u128;
-    if product > super::plan::MAX_CELLS as u128 {
+    if product > MAX_CELLS as u128 {
         // Blame the longest axis given.
         let (field, span) = [
             ("deltas", deltas.len(), delta_span.clone()),
@@ -557,7 +572,7 @@ fn timings(
             span,
             format!(
                 "timings x deltas x gsts x timeouts make {product} timings; a plan holds at most {} cells",
-                super::plan::MAX_CELLS
+                MAX_CELLS
             ),
         ));
     }
@@ -853,12 +868,12 @@ fn signatures(src: &Source<'_>, raw: Option<Spanned<String>>) -> Result<crate::c
 /// A count of runs or seeds: at least 1, and at most a whole plan's limit
 /// (a larger count could never be run, only mistaken for one that was);
 /// an exhaustive search lists its runs, so at most
-/// [`super::plan::MAX_LISTED_RUNS`] of them.
+/// [`MAX_LISTED_RUNS`] of them.
 fn positive(src: &Source<'_>, name: &'static str, v: Option<Spanned<u64>>, default: u64) -> Result<u64, SpecError> {
     let (most, what) = if name == "exhaustive_limit" {
-        (super::plan::MAX_LISTED_RUNS, "the most runs a search may list")
+        (MAX_LISTED_RUNS, "the most runs a search may list")
     } else {
-        (super::plan::MAX_TOTAL_RUNS, "the most runs a plan may hold")
+        (MAX_TOTAL_RUNS, "the most runs a plan may hold")
     };
     match v {
         None => Ok(default),

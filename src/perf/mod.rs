@@ -6,7 +6,8 @@
 
 use crate::crypto::{ChainHasher, OwnKey, Signatures, keys_for};
 use crate::experiment::ExperimentError;
-use crate::run::{RunFailure, RunPlan, RunSpec, RuntimeKind};
+use crate::run::{RunPlan, RunSpec, RuntimeKind};
+use crate::runtime::RunFailure;
 use crate::runtime::actix::ActixRunner;
 use crate::runtime::{self, RunReport};
 use crate::types::{Algorithm, GeneralId, Value};

@@ -14,6 +14,7 @@ pub(crate) mod algorithms;
 pub(crate) mod audit;
 pub(crate) mod clock;
 pub(crate) mod direct;
+pub(crate) mod general;
 pub mod network;
 pub(crate) mod node;
 pub(crate) mod process;
@@ -67,6 +68,20 @@ pub enum RuntimeError {
     /// The plan's link cannot be built.
     #[error(transparent)]
     Link(#[from] crate::link::LinkError),
+}
+
+/// Why a run asked for did not produce a report.
+#[derive(Debug, thiserror::Error)]
+pub enum RunFailure {
+    /// Its strategy could not be resolved.
+    #[error(transparent)]
+    Strategy(#[from] crate::traitor::StrategyError),
+    /// Its spec does not validate.
+    #[error(transparent)]
+    Spec(#[from] crate::run::RunSpecError),
+    /// The runtime failed.
+    #[error(transparent)]
+    Runtime(#[from] RuntimeError),
 }
 
 /// Runs a plan on the runtime it names.

@@ -8,7 +8,8 @@
 
 use super::GeneralReport;
 use super::algorithms::Hooks;
-use crate::protocol::{Dispatch, Message, Taken, TraceMsg};
+pub(crate) use super::general::{General, OutFrame};
+use crate::protocol::{Dispatch, Message, Taken};
 use crate::rng::RunRng;
 use crate::traitor::{Coalition, Strategy, TraitorCtx};
 use crate::types::{Algorithm, Counters, Envelope, GeneralId, Round};
@@ -17,30 +18,6 @@ use std::sync::Arc;
 
 /// A shared message and its bytes.
 type Encoded<M> = (Arc<M>, Arc<Vec<u8>>);
-
-/// A frame leaving a general.
-#[derive(Clone, Debug)]
-pub(crate) struct OutFrame {
-    /// The round the frame belongs to (0 outside agreement rounds).
-    pub(crate) round: Round,
-    pub(crate) to: GeneralId,
-    pub(crate) bytes: Arc<Vec<u8>>,
-    /// Logical messages in it, when the run is traced.
-    pub(crate) trace: Vec<TraceMsg>,
-}
-
-/// A general as a runtime drives it, whatever its algorithm.
-pub(crate) trait General {
-    /// The start of `round`: the frames it sends, receivers ascending.
-    fn on_round(&mut self, round: Round) -> Vec<OutFrame>;
-    /// A frame arrived. Returns what the protocol took when the audit must
-    /// see it (see `runtime::audit`); anything refused is counted here.
-    fn accept(&mut self, env: &Envelope) -> Option<Taken>;
-    /// The general's final state.
-    fn report(&self) -> GeneralReport;
-    /// It comes back from a crash with its memory lost.
-    fn reset(&mut self);
-}
 
 /// A traitor's strategy and what its hooks are given.
 pub(crate) struct Traitor {

@@ -1,0 +1,341 @@
+//! `byzlab run`: one agreement, its console summary, trace and diagram.
+
+use super::*;
+
+/// Checks a `--diagram` file before the run: its folder exists, and it is
+/// new or a diagram byzlab drew (a witness, a user's file, a device or a
+/// link is never written over).
+pub(super) fn check_diagram(file: &Path) -> Result<()> {
+    let dir = match file.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    if !dir.is_dir() {
+        anyhow::bail!(
+            "--diagram {}: the folder {} does not exist",
+            file.display(),
+            dir.display()
+        );
+    }
+    crate::folder::check_new_or_ours_svg(file).with_context(|| format!("--diagram {}", file.display()))
+}
+
+#[derive(clap::Args)]
+pub(super) struct RunArgs {
+    /// Algorithm: om (oral messages) or sm (signed messages).
+    #[arg(long, value_parser = parse_from_str::<Algorithm>)]
+    pub(super) algorithm: Algorithm,
+    /// Number of generals, the commander (general 0) included.
+    #[arg(long, allow_negative_numbers = true)]
+    pub(super) n: usize,
+    /// Number of traitors to tolerate (and to place, unless --traitors is given).
+    #[arg(long, allow_negative_numbers = true)]
+    pub(super) f: usize,
+    /// Rounds of relaying, the m of OM(m)/SM(m) [default: f].
+    #[arg(long, allow_negative_numbers = true)]
+    pub(super) m: Option<usize>,
+    /// Traitor ids, comma separated (e.g. 0,3); "none" for no traitors [default: f ids drawn from the seed].
+    #[arg(long)]
+    pub(super) traitors: Option<String>,
+    /// Traitor strategy: a built-in name (see `byzlab strategies`) or a .toml script [default: split-brain].
+    #[arg(long)]
+    pub(super) strategy: Option<String>,
+    /// The commander's order.
+    #[arg(long, default_value = "attack", value_parser = parse_from_str::<Value>)]
+    pub(super) value: Value,
+    /// Link: authenticated, or a channel (arbitrary, fair-loss) with layers
+    /// on it, bottom first, joined by + (stubborn, dedup, auth); presets
+    /// reliable = fair-loss+stubborn+dedup, secure =
+    /// arbitrary+auth+stubborn+dedup. With stubborn and no --timeout, rounds
+    /// last long enough for 20 tries of a frame (6385 ms at the defaults).
+    #[arg(long, default_value = "authenticated")]
+    pub(super) link: String,
+    /// Adversary of an arbitrary channel (see `byzlab strategies`) [default: chaos].
+    #[arg(long)]
+    pub(super) adversary: Option<String>,
+    /// Fraction of frames the arbitrary channel's adversary acts on [default: 0.25].
+    #[arg(long, allow_negative_numbers = true, value_parser = parse_probability)]
+    pub(super) link_rate: Option<f64>,
+    /// Probability that a fair-loss channel loses a frame [default: 0.1].
+    #[arg(long, allow_negative_numbers = true, value_parser = parse_probability)]
+    pub(super) loss: Option<f64>,
+    /// Probability that a fair-loss channel delivers a frame twice [default: 0].
+    #[arg(long, allow_negative_numbers = true, value_parser = parse_probability)]
+    pub(super) dup: Option<f64>,
+    /// First retransmission timeout of a stubborn layer, in virtual ms (doubles, capped at 16x) [default: 20].
+    #[arg(long, allow_negative_numbers = true)]
+    pub(super) rto: Option<u64>,
+    /// A general that crashes (crash-stop) at a virtual time, as ID@MS; repeat for more.
+    #[arg(long, value_parser = parse_crash)]
+    pub(super) crash: Vec<(GeneralId, u64)>,
+    /// A general that is down from one time to another and loses its memory (crash-recovery), as ID@MS:MS; repeatable.
+    #[arg(long, value_parser = parse_recover)]
+    pub(super) recover: Vec<(GeneralId, u64, u64)>,
+    /// A general that drops each frame it should send with probability P (send omission), as ID:P; repeatable.
+    #[arg(long, value_parser = parse_omission)]
+    pub(super) omission: Vec<(GeneralId, f64)>,
+    /// Runtime: actix (generals as actors) or direct (in-process reference).
+    #[arg(long, default_value = "actix", value_parser = parse_from_str::<RuntimeKind>)]
+    pub(super) runtime: RuntimeKind,
+    /// SM's signatures: ed25519, or ideal (unforgeable by construction, checked against the run's ledger; same outcomes, no curve arithmetic).
+    #[arg(long, default_value = "ed25519", value_parser = parse_from_str::<Signatures>)]
+    pub(super) signatures: Signatures,
+    /// Seed for keys, traitor placement and choices, link faults and delays.
+    #[arg(long, allow_negative_numbers = true, default_value_t = 0)]
+    pub(super) seed: u64,
+    #[command(flatten)]
+    pub(super) timing: TimingArgs,
+    /// Who can send to whom (section 5): complete, ring, regular:P (a circulant graph checked to be P-regular
+    /// in the paper's sense, Definition 1), or FILE.toml with `edges = [[0, 1], ...]`. On another graph than
+    /// the complete one OM runs as OM(m, p) (Theorem 3) and SM sends to neighbours only (Theorem 4).
+    #[arg(long, default_value = "complete", value_parser = parse_graph)]
+    pub(super) graph: GraphSpec,
+    /// Run even where the graph breaks the algorithm's precondition (Theorem 3 or 4, Definition 1, Dolev's bound).
+    #[arg(long)]
+    pub(super) force: bool,
+    /// Print one JSON object instead of a summary.
+    #[arg(long)]
+    pub(super) json: bool,
+    /// Print every message in order (round, from, to, path or chain, value, link action, t = virtual ms of delivery, late).
+    #[arg(long)]
+    pub(super) trace: bool,
+    /// Draw the run's space-time (Lamport) diagram into this SVG file: a lane per general, an arrow per message.
+    #[arg(long)]
+    pub(super) diagram: Option<PathBuf>,
+    /// Also report the run's wall time and the process's peak memory (wall_ms, peak_rss_kib).
+    #[arg(long)]
+    pub(super) measure: bool,
+    /// Run the same plan this many times (1 to 10000) and report the last (for profiling; wall_ms is the mean).
+    #[arg(long, allow_negative_numbers = true, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=10_000))]
+    pub(super) repeat: u32,
+}
+
+/// One line per flag given that the run's link does not use: a flag with no
+/// effect is a mistake to point out, not to ignore silently.
+pub(super) fn unused_link_flags(args: &RunArgs, link: &LinkSpec) -> Vec<String> {
+    use crate::link::Layer;
+    let layers: &[Layer] = match link {
+        LinkSpec::Stack { layers } => layers,
+        _ => &[],
+    };
+    let has = |f: fn(&Layer) -> bool| layers.iter().any(f);
+    let arbitrary = matches!(link, LinkSpec::Arbitrary { .. }) || has(|l| matches!(l, Layer::Arbitrary { .. }));
+    let lossy = has(|l| matches!(l, Layer::FairLoss { .. }));
+    let stubborn = has(|l| matches!(l, Layer::Stubborn { .. }));
+    let mut out = Vec::new();
+    let mut flag = |given: bool, used: bool, name: &str, needs: &str| {
+        if given && !used {
+            out.push(format!("{name} has no effect: --link {} has no {needs}", args.link));
+        }
+    };
+    flag(args.adversary.is_some(), arbitrary, "--adversary", "arbitrary channel");
+    flag(args.link_rate.is_some(), arbitrary, "--link-rate", "arbitrary channel");
+    flag(args.loss.is_some(), lossy, "--loss", "fair-loss channel");
+    flag(args.dup.is_some(), lossy, "--dup", "fair-loss channel");
+    flag(args.rto.is_some(), stubborn, "--rto", "stubborn layer");
+    out
+}
+
+pub(super) fn cmd_run(args: RunArgs) -> Result<()> {
+    if let Some(file) = &args.diagram {
+        check_diagram(file)?;
+    }
+    let strategy = traitor::resolve(args.strategy.as_deref().unwrap_or("split-brain"))?;
+    let defaults = LinkDefaults {
+        loss: args.loss.unwrap_or(0.1),
+        dup: args.dup.unwrap_or(0.0),
+        rto: args.rto.unwrap_or(20),
+        adversary: args.adversary.clone().unwrap_or_else(|| "chaos".into()),
+        rate: args.link_rate.unwrap_or(0.25),
+    };
+    let link = LinkSpec::parse_with(&args.link, &defaults).with_context(|| format!("--link {}", args.link))?;
+    for warning in unused_link_flags(&args, &link) {
+        eprintln!("warning: {warning}");
+    }
+    let mut faults: Vec<(GeneralId, NodeFault)> = Vec::new();
+    faults.extend(args.crash.iter().map(|&(g, at)| (g, NodeFault::Crash { at })));
+    faults.extend(
+        args.recover
+            .iter()
+            .map(|&(g, down, up)| (g, NodeFault::Recover { down, up })),
+    );
+    faults.extend(args.omission.iter().map(|&(g, p)| (g, NodeFault::Omission { p })));
+    let traitors = args.traitors.as_deref().map(parse_traitors).transpose()?;
+    let spec = RunSpec {
+        algorithm: args.algorithm,
+        n: args.n,
+        f: args.f,
+        m: args.m,
+        traitors,
+        strategy,
+        value: args.value,
+        link,
+        runtime: args.runtime,
+        signatures: args.signatures,
+        seed: args.seed,
+        trace: args.trace || args.diagram.is_some(),
+        timing: args.timing.model.timing,
+        delta: args.timing.model.delta,
+        gst: args.timing.model.gst,
+        timeout: args.timing.timeout,
+        faults,
+        graph: args.graph.clone(),
+        force: args.force,
+    };
+    let raised = spec.timeout.is_none() && spec.link.default_timeout(spec.delta).is_some();
+    let plan = spec.validate()?;
+    if let Some(t) = &plan.topology {
+        for broken in &t.broken {
+            eprintln!("warning (--force): {broken}");
+        }
+        for note in &t.notes {
+            eprintln!("note: {note}");
+        }
+    }
+    if plan.traitors.is_empty()
+        && let Some(s) = &args.strategy
+    {
+        eprintln!("warning: --strategy {s} has no effect: the run has no traitor");
+    }
+    if let Some((script, source)) = &plan.strategy.script {
+        let coalition = traitor::Coalition::new(plan.n, &plan.traitors, plan.value);
+        script.check_run(plan.algorithm, plan.n, plan.m, &coalition, source)?;
+    }
+    // Repeated under actix, the runs share one system and its actors, as a
+    // sweep's do (a system a run would time its own start-up).
+    let actix = (args.repeat > 1 && plan.runtime == crate::run::RuntimeKind::Actix)
+        .then(crate::runtime::actix::ActixRunner::new);
+    let execute = || match &actix {
+        Some(runner) => runner.run(&plan),
+        None => runtime::execute(&plan),
+    };
+    let started = std::time::Instant::now();
+    let mut report = execute()?;
+    for _ in 1..args.repeat {
+        report = execute()?;
+    }
+    let wall_ms = started.elapsed().as_secs_f64() * 1e3 / f64::from(args.repeat);
+    let peak = crate::perf::peak_rss_kib();
+    if args.json {
+        let mut json = serde_json::to_value(&report.outcome)?;
+        if args.measure
+            && let Some(obj) = json.as_object_mut()
+        {
+            obj.insert("wall_ms".into(), serde_json::json!(wall_ms));
+            obj.insert("peak_rss_kib".into(), serde_json::json!(peak));
+        }
+        if args.trace
+            && let Some(obj) = json.as_object_mut()
+        {
+            // One object per message: round, t, late, attempt, from, to,
+            // path (OM path or SM chain signers), value, link, claimed.
+            obj.insert("trace".into(), serde_json::to_value(&report.trace)?);
+        }
+        println!("{}", serde_json::to_string(&json)?);
+    } else {
+        if args.trace {
+            for t in &report.trace {
+                println!("{t}");
+            }
+        }
+        print_summary(&report, raised);
+        if args.measure {
+            let peak = peak.map_or("unknown".to_string(), |k| format!("{:.1} MiB", k as f64 / 1024.0));
+            println!("wall time {wall_ms:.2} ms, peak memory {peak}");
+        }
+    }
+    if let Some(file) = &args.diagram {
+        crate::experiment::diagram::draw(file, &report)?;
+        eprintln!("diagram of the run in {}", file.display());
+    }
+    Ok(())
+}
+
+pub(super) fn holds(b: bool) -> &'static str {
+    if b { "holds" } else { "VIOLATED" }
+}
+
+/// The console summary of a run; `raised` says the round timeout is the
+/// link's default (a `stubborn` stack's room for retransmissions).
+pub(super) fn print_summary(r: &RunReport, raised: bool) {
+    let o = &r.outcome;
+    let alg = format!("{}({})", o.algorithm.as_str().to_uppercase(), o.m);
+    let traitors = if o.traitors.is_empty() {
+        "none".to_string()
+    } else {
+        o.traitors.iter().map(|t| t.to_string()).collect::<Vec<_>>().join(",")
+    };
+    // A traitor commander's order is what it sent, not --value.
+    let order = if o.commander_loyal {
+        format!("commander loyal  order={}", o.value)
+    } else {
+        let sent: Vec<String> = o
+            .commander_sent
+            .iter()
+            .map(|(g, vs)| {
+                let vs: Vec<&str> = vs.iter().map(|v| v.as_str()).collect();
+                format!("{g}:{}", if vs.is_empty() { "nothing".into() } else { vs.join("+") })
+            })
+            .collect();
+        format!("commander traitor  sent {}", sent.join(" "))
+    };
+    // No traitor, no strategy to name.
+    let strategy = if o.traitors.is_empty() {
+        String::new()
+    } else {
+        format!(" ({})", o.strategy)
+    };
+    println!("{alg}  n={} f={}  traitors={traitors}{strategy}  {order}", o.n, o.f);
+    let signatures = if o.signatures.is_empty() {
+        String::new()
+    } else {
+        format!("  signatures={}", o.signatures)
+    };
+    let graph = if o.graph == "complete" {
+        String::new()
+    } else {
+        format!("  graph={}", o.graph)
+    };
+    println!(
+        "link={}{graph}  runtime={}{signatures}  seed={}",
+        o.link, o.runtime, o.seed
+    );
+    let gst = if o.timing == TimingModel::Partial {
+        format!(" gst={}", o.gst_ms)
+    } else {
+        String::new()
+    };
+    let raised = if raised { " (raised for stubborn)" } else { "" };
+    println!(
+        "timing={} delta={}{gst} timeout={}{raised} (virtual ms)  decided at t={}",
+        o.timing, o.delta_ms, o.timeout_ms, o.decision_time_ms
+    );
+    // Benign failures, which IC1 and IC2 leave out.
+    if !o.failed.is_empty() {
+        println!("failed  {} (not counted in IC1/IC2)", o.failed.join(" "));
+    }
+    let decisions: Vec<String> = o.decisions.iter().map(|(g, v)| format!("{g}:{v}")).collect();
+    println!(
+        "decisions  {}",
+        if decisions.is_empty() {
+            "(no loyal lieutenants)".into()
+        } else {
+            decisions.join(" ")
+        }
+    );
+    // IC2 speaks of a loyal commander only.
+    let ic2 = if o.commander_loyal {
+        format!("IC2 validity {}", holds(o.validity))
+    } else {
+        "IC2 not applicable (traitor commander)".into()
+    };
+    println!("IC1 agreement {}   {ic2}", holds(o.agreement));
+    // Every counter of the table that is not zero; messages and bytes always.
+    let counters: Vec<String> = Counters::NAMES
+        .iter()
+        .zip(o.counters.values())
+        .filter(|(name, v)| *v != 0 || matches!(**name, "messages" | "bytes"))
+        .map(|(name, v)| format!("{name}={v}"))
+        .collect();
+    println!("rounds={} {}", o.rounds, counters.join(" "));
+}

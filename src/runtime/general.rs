@@ -1,0 +1,33 @@
+//! What a runtime sees of a general, whatever its algorithm: the frames it
+//! sends at the start of a round, what it does with a frame that arrives,
+//! its report, and its reset after a crash. `node.rs` implements it for
+//! every protocol state machine.
+
+use super::GeneralReport;
+use crate::protocol::{Taken, TraceMsg};
+use crate::types::{Envelope, GeneralId, Round};
+use std::sync::Arc;
+
+/// A frame leaving a general.
+#[derive(Clone, Debug)]
+pub(crate) struct OutFrame {
+    /// The round the frame belongs to (0 outside agreement rounds).
+    pub(crate) round: Round,
+    pub(crate) to: GeneralId,
+    pub(crate) bytes: Arc<Vec<u8>>,
+    /// Logical messages in it, when the run is traced.
+    pub(crate) trace: Vec<TraceMsg>,
+}
+
+/// A general as a runtime drives it, whatever its algorithm.
+pub(crate) trait General {
+    /// The start of `round`: the frames it sends, receivers ascending.
+    fn on_round(&mut self, round: Round) -> Vec<OutFrame>;
+    /// A frame arrived. Returns what the protocol took when the audit must
+    /// see it (see `runtime::audit`); anything refused is counted here.
+    fn accept(&mut self, env: &Envelope) -> Option<Taken>;
+    /// The general's final state.
+    fn report(&self) -> GeneralReport;
+    /// It comes back from a crash with its memory lost.
+    fn reset(&mut self);
+}
