@@ -289,6 +289,19 @@ pub enum RunSpecError {
     /// Bad timing settings.
     #[error(transparent)]
     Timing(#[from] TimingError),
+    /// A stubborn link could resend more frames than a run may take.
+    #[error(
+        "a stubborn link could resend up to {events} frames and acknowledgements in this run (rounds of {timeout} \
+         ms, retransmission timeout {rto} ms); a run may take at most {MAX_RESENDS}: lower --timeout or raise --rto"
+    )]
+    Resends {
+        /// The estimate.
+        events: u128,
+        /// The round timeout.
+        timeout: u64,
+        /// The retransmission timeout.
+        rto: u64,
+    },
     /// A fault of a general that does not exist.
     #[error("{fault} of general {id}: there is no such general (ids are 0..{})", n - 1)]
     FaultyOutOfRange {
@@ -417,6 +430,21 @@ impl RunSpec {
         self.link.validate()?;
         let timeout = self.timeout.or_else(|| self.link.default_timeout(self.delta));
         let timing = Timing::new(self.timing, self.delta, self.gst, timeout)?;
+        // Retransmissions, bounded before the run: a stubborn link resends a
+        // frame until its round's deadline, its waits doubling from rto to
+        // 16 rto; every frame of every round may need them all.
+        if let Some(rto) = self.link.stubborn_rto() {
+            let tries = 5 + u128::from(timing.timeout) / (16 * u128::from(rto.max(1)));
+            let frames = (n as u128) * (n as u128 - 1) * (m as u128 + 1);
+            let events = 2 * frames * tries;
+            if events > MAX_RESENDS {
+                return Err(RunSpecError::Resends {
+                    events,
+                    timeout: timing.timeout,
+                    rto,
+                });
+            }
+        }
         let topology = topology(&self, m, &traitors, &faulty)?;
         // A script's rules are checked against the run by its caller: every
         // rule must fire in `byzlab run` (`Script::check_run`), some run of
@@ -594,6 +622,10 @@ fn topology(
         notes,
     })))
 }
+
+/// Most frames and acknowledgements a stubborn link may send in one run, as
+/// estimated before it starts (tens of seconds of events).
+pub const MAX_RESENDS: u128 = 50_000_000;
 
 /// f distinct traitors among `0..n` drawn from the seed, ascending.
 pub fn place_traitors(seed: u64, n: usize, f: usize) -> Vec<GeneralId> {

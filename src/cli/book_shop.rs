@@ -7,7 +7,7 @@ pub(super) struct BookShopArgs {
     /// Algorithm: om or sm.
     #[arg(long, default_value = "om", value_parser = parse_from_str::<Algorithm>)]
     pub(super) algorithm: Algorithm,
-    /// The Byzantine party: customer, shop or payment [default: none].
+    /// The Byzantine party: customer, shop or payment (none when left out).
     #[arg(long, value_parser = parse_party)]
     pub(super) byzantine: Option<crate::scenarios::Party>,
     /// What the customer orders: buy or cancel.

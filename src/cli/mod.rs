@@ -96,7 +96,7 @@ fn one_line(rendered: &str) -> String {
         .map(str::trim)
         .filter(|l| !l.is_empty())
         .collect();
-    format!("{} (see --help)", message.join(" "))
+    shown(&format!("{} (see --help)", message.join(" ")))
 }
 
 /// An error and its causes on one line, each cause once: a cause whose
@@ -113,7 +113,31 @@ fn error_line(e: &anyhow::Error) -> String {
             line.push_str(&text);
         }
     }
-    line
+    shown(&line)
+}
+
+/// Most characters of an error line: an input echoed in an error (a
+/// 100 KB strategy name, a flag given twice) is cut here.
+const MAX_ERROR_CHARS: usize = 900;
+
+/// A line as it may reach a terminal: control characters (a NUL, a line
+/// break, the right-to-left override U+202E) escaped, cut at
+/// [`MAX_ERROR_CHARS`].
+fn shown(line: &str) -> String {
+    let mut out = String::new();
+    for (i, c) in line.chars().enumerate() {
+        if i >= MAX_ERROR_CHARS {
+            out.push_str(" [...]");
+            break;
+        }
+        let bidi = matches!(c, '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}');
+        if c.is_control() || bidi {
+            out.extend(c.escape_unicode());
+        } else {
+            out.push(c);
+        }
+    }
+    out
 }
 
 /// Runs the `byzlab` command line with `registry`'s strategies and link

@@ -7,6 +7,7 @@
 //! * [`spec`]: the experiment file, parsed then validated, field by field.
 //! * [`plan`]: cells and runs, exhaustive or sampled search.
 //! * [`theory`]: what the paper predicts for a cell, from the placements it runs.
+//! * [`search`]: the exhaustive searches, as the runs to list.
 //! * [`record`]: rows of `runs.csv`.
 //! * [`tally`]: what a sweep keeps of its rows, per cell (counts, sums, a witness).
 //! * [`runner`]: the parallel sweep, with sharding, resume and progress.
@@ -27,6 +28,7 @@ pub mod record;
 pub mod render;
 pub mod report;
 pub mod runner;
+pub mod search;
 pub mod spec;
 pub mod tally;
 pub mod theory;

@@ -17,7 +17,6 @@ use crate::memory;
 use crate::rng::{Purpose, stream};
 use crate::timing::Timing;
 use crate::traitor::StrategyRef;
-use crate::traitor::enumerated::{self, Choices, om_slots};
 use crate::types::{Algorithm, COMMANDER, GeneralId, Value};
 use rand::RngExt;
 use serde::{Deserialize, Serialize};
@@ -743,45 +742,12 @@ fn fill_runs(spec: &Spec, cell: &mut Cell, m: usize, left: u64) -> Result<(), St
     // (OM(m) on the complete graph: the enumeration follows its tree.)
     if spec.exhaustive && cell.algorithm == Algorithm::Om && cell.graph.is_complete() {
         let all = placements_for(n, spec.traitors.counts(n, f), spec.commander, None, seed)?;
-        let mut count: u64 = 0;
-        for p in &all {
-            let slots: u64 = p.iter().map(|&t| om_slots(n, m, t)).sum();
-            let combos = if slots >= 40 {
-                u64::MAX
-            } else {
-                3u64.saturating_pow(slots as u32)
-            };
-            count = count.saturating_add(combos.saturating_mul(spec.values.len() as u64 * link_seeds));
-        }
         // The search must also fit the plan's own limit, whatever the
         // file's limits say (a saturated count never passes).
-        if count <= spec.exhaustive_limit && count <= spec.max_runs_per_cell && count <= left {
-            for p in &all {
-                let sizes: Vec<usize> = p.iter().map(|&t| om_slots(n, m, t) as usize).collect();
-                let slots: usize = sizes.iter().sum();
-                let combos = 3u64.pow(slots as u32);
-                for &value in &spec.values {
-                    for c in 0..combos {
-                        let mut digits = Vec::with_capacity(slots);
-                        let mut x = c;
-                        for _ in 0..slots {
-                            digits.push((x % 3) as u8);
-                            x /= 3;
-                        }
-                        let mut choices = Choices::new();
-                        let mut rest = &digits[..];
-                        for (&t, &size) in p.iter().zip(&sizes) {
-                            choices.insert(t, rest[..size].to_vec());
-                            rest = &rest[size..];
-                        }
-                        let strategy = StrategyRef::Enumerated {
-                            choices: enumerated::encode(&choices),
-                        };
-                        for s in 0..link_seeds {
-                            cell.push_run(p.clone(), strategy.clone(), value, s, Vec::new());
-                        }
-                    }
-                }
+        let fits = |count: u64| count <= spec.exhaustive_limit && count <= spec.max_runs_per_cell && count <= left;
+        if let Some(runs) = super::search::om(&all, n, m, &spec.values, link_seeds, fits) {
+            for (p, strategy, value, s) in runs {
+                cell.push_run(p, strategy, value, s, Vec::new());
             }
             cell.search = Search::Exhaustive;
             return Ok(());
@@ -822,64 +788,33 @@ fn fill_runs(spec: &Spec, cell: &mut Cell, m: usize, left: u64) -> Result<(), St
     Ok(())
 }
 
-/// SM's exhaustive search (see `traitor::enumerated_sm` for why this space
-/// is all a coalition can do, as far as decisions go): for every traitor
-/// placement with a traitor commander, every assignment of first-delivery
-/// rounds to the loyal lieutenants up to their permutation; a loyal
-/// commander's placements (and the placement without traitors) one run per
-/// order, since nothing traitors do changes a decision there. Only where
-/// the argument holds: authenticated links, synchronous rounds, the
-/// complete graph. Returns whether the cell was filled (false: the search
-/// does not apply or does not fit, sample instead).
+/// SM's exhaustive search (`search::sm`), where its argument holds:
+/// authenticated links, synchronous rounds, the complete graph. Returns
+/// whether the cell was filled (false: the search does not apply or does
+/// not fit, sample instead).
 fn fill_sm_search(spec: &Spec, cell: &mut Cell, m: usize, seed: u64, left: u64) -> Result<bool, String> {
-    use crate::traitor::enumerated_sm::{self, Deliveries};
     let synchronous = cell.timing.model == crate::timing::TimingModel::Sync && cell.timing.timeout >= cell.timing.delta;
     if cell.link != LinkSpec::Authenticated || !synchronous || !cell.graph.is_complete() {
         return Ok(false);
     }
-    let n = cell.n;
+    let (n, f) = (cell.n, cell.f);
     // Every placement is at least one run: too many placements, no search
     // (and no list of them built).
     let placements: u64 = spec
         .traitors
-        .counts(n, cell.f)
+        .counts(n, f)
         .map(|k| binomial(n - 1, k).saturating_add(if k >= 1 { binomial(n - 1, k - 1) } else { 0 }))
         .fold(0u64, u64::saturating_add);
     if placements > spec.exhaustive_limit {
         return Ok(false);
     }
-    let all = placements_for(n, spec.traitors.counts(n, cell.f), spec.commander, None, seed)?;
-    let latest = |p: &[GeneralId]| p.len().min(m + 1) as crate::types::Round;
-    let mut count: u64 = 0;
-    for p in &all {
-        count = count.saturating_add(if p.contains(&COMMANDER) {
-            enumerated_sm::count(n - p.len(), latest(p))
-        } else {
-            spec.values.len() as u64
-        });
-    }
-    if count > spec.exhaustive_limit || count > spec.max_runs_per_cell || count > left {
+    let all = placements_for(n, spec.traitors.counts(n, f), spec.commander, None, seed)?;
+    let fits = |count: u64| count <= spec.exhaustive_limit && count <= spec.max_runs_per_cell && count <= left;
+    let Some(runs) = super::search::sm(&all, n, m, &spec.values, fits) else {
         return Ok(false);
-    }
-    for p in &all {
-        if p.contains(&COMMANDER) {
-            let loyal: Vec<GeneralId> = (1..n as GeneralId).filter(|g| !p.contains(g)).collect();
-            // The order is the coalition's to choose: the run's value is moot.
-            let value = spec.values[0];
-            for a in enumerated_sm::assignments(&loyal, latest(p)) {
-                let strategy = StrategyRef::Enumerated {
-                    choices: enumerated_sm::encode(&a),
-                };
-                cell.push_run(p.clone(), strategy, value, 0, Vec::new());
-            }
-        } else {
-            let none = StrategyRef::Enumerated {
-                choices: enumerated_sm::encode(&Deliveries::new()),
-            };
-            for &value in &spec.values {
-                cell.push_run(p.clone(), none.clone(), value, 0, Vec::new());
-            }
-        }
+    };
+    for (p, strategy, value, s) in runs {
+        cell.push_run(p, strategy, value, s, Vec::new());
     }
     cell.search = Search::Exhaustive;
     Ok(true)

@@ -219,6 +219,15 @@ impl Default for LinkDefaults {
 pub const DEFAULT_TRIES: u32 = 20;
 
 impl LinkSpec {
+    /// The retransmission timeout of a `stubborn` layer, if the stack has one.
+    pub fn stubborn_rto(&self) -> Option<u64> {
+        let LinkSpec::Stack { layers } = self else { return None };
+        layers.iter().find_map(|l| match l {
+            Layer::Stubborn { rto } => Some(*rto),
+            _ => None,
+        })
+    }
+
     /// The round timeout a run over this link gets when none is given:
     /// `None` (the timing default, delta) unless a `stubborn` layer
     /// retransmits; then delta plus the time by which the sender has made
@@ -227,11 +236,7 @@ impl LinkSpec {
     /// reliable link is reliable at its defaults: 6385 ms at rto 20 and
     /// delta 10.
     pub fn default_timeout(&self, delta: u64) -> Option<u64> {
-        let LinkSpec::Stack { layers } = self else { return None };
-        let rto = layers.iter().find_map(|l| match l {
-            Layer::Stubborn { rto } => Some(*rto),
-            _ => None,
-        })?;
+        let rto = self.stubborn_rto()?;
         let waits: u64 = (0..DEFAULT_TRIES - 1).map(|i| 1u64 << i.min(4)).sum();
         Some(delta.saturating_add(rto.saturating_mul(waits).saturating_mul(5) / 4))
     }

@@ -464,6 +464,46 @@ fn rows() -> Vec<Row> {
         2,
         "hours of one core",
     ));
+    // Issue 20, severe 12: retransmissions bounded before the run.
+    rows.push(row(
+        cli("run --algorithm om --n 7 --f 2 --link reliable --loss 1 --timeout 1000000000"),
+        2,
+        "could resend",
+    ));
+    rows.push(row(
+        cli("run --algorithm sm --n 4 --f 1 --link secure --timing async --delta 1000000000 --timeout 1000000000"),
+        2,
+        "could resend",
+    ));
+    // Issue 20, unclear: errors that echo input are cut and escaped.
+    rows.push(row(
+        Input::Cli(vec![
+            "run".into(),
+            "--algorithm".into(),
+            "om".into(),
+            "--n".into(),
+            "4".into(),
+            "--f".into(),
+            "1".into(),
+            "--strategy".into(),
+            "x".repeat(100_000),
+        ]),
+        2,
+        "[...]",
+    ));
+    rows.push(row(
+        Input::Cli(vec![
+            "run".into(),
+            "--algorithm".into(),
+            "om\u{202e}\u{7}x".into(),
+            "--n".into(),
+            "4".into(),
+            "--f".into(),
+            "1".into(),
+        ]),
+        2,
+        "\\u{202e}",
+    ));
     // Issue 20, severe 1 and 2: axes counted before they are expanded.
     let list = |k: usize| (1..=k).map(|i| i.to_string()).collect::<Vec<_>>().join(",");
     rows.push(row(
@@ -625,6 +665,11 @@ fn every_bad_input_gets_one_clear_error() {
             Some("repeats the OS error".into())
         } else if line.len() >= 1000 {
             Some(format!("a {} byte error line", line.len()))
+        } else if line
+            .chars()
+            .any(|c| c.is_control() || ('\u{202a}'..='\u{202e}').contains(&c))
+        {
+            Some("a raw control or bidi character".into())
         } else if !line.contains(r.says) {
             Some(format!("lacks {:?}", r.says))
         } else if peak.is_some_and(|kib| kib >= 200 * 1024) {

@@ -12,6 +12,11 @@ fn tmp(name: &str) -> PathBuf {
     d
 }
 
+/// The words of a command line.
+fn words(line: &str) -> Vec<&str> {
+    line.split(' ').collect()
+}
+
 fn byzlab(dir: &Path, args: &[&str]) -> (i32, String) {
     let out = Command::new(env!("CARGO_BIN_EXE_byzlab"))
         .args(args)
@@ -38,11 +43,7 @@ fn every_writer_leaves_user_files_alone() {
     std::fs::write(dir.join("exp.toml"), SMALL).unwrap();
     std::fs::write(dir.join("det.toml"), DETECT).unwrap();
     assert_eq!(
-        byzlab(
-            &dir,
-            &["sweep", "exp.toml", "--out", "shard0", "--shard", "0/1", "--quiet"]
-        )
-        .0,
+        byzlab(&dir, &words("sweep exp.toml --out shard0 --shard 0/1 --quiet")).0,
         0
     );
     let commands: Vec<(&str, Vec<&str>)> = vec![
@@ -118,37 +119,14 @@ fn every_writer_leaves_user_files_alone() {
     let (code, err) = byzlab(&dir, &["replay", w, "--diagram", w]);
     assert_eq!((code, std::fs::read(&witness).unwrap() == before), (2, true), "{err}");
     std::fs::write(dir.join("mine.svg"), "<svg>mine</svg>").unwrap();
-    let (code, _) = byzlab(
-        &dir,
-        &[
-            "run",
-            "--algorithm",
-            "om",
-            "--n",
-            "4",
-            "--f",
-            "1",
-            "--diagram",
-            "mine.svg",
-        ],
-    );
+    let (code, _) = byzlab(&dir, &words("run --algorithm om --n 4 --f 1 --diagram mine.svg"));
     assert_eq!(code, 2);
     assert_eq!(
         std::fs::read_to_string(dir.join("mine.svg")).unwrap(),
         "<svg>mine</svg>"
     );
     // ... and a diagram byzlab drew may be drawn again.
-    let run = [
-        "run",
-        "--algorithm",
-        "om",
-        "--n",
-        "4",
-        "--f",
-        "1",
-        "--diagram",
-        "ours.svg",
-    ];
+    let run = words("run --algorithm om --n 4 --f 1 --diagram ours.svg");
     assert_eq!(byzlab(&dir, &run).0, 0);
     assert_eq!(byzlab(&dir, &run).0, 0);
     // A write that fails is an error, not a success.
