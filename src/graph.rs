@@ -117,7 +117,7 @@ impl GraphSpec {
         #[derive(Deserialize)]
         #[serde(deny_unknown_fields)]
         struct File {
-            edges: Vec<(u64, u64)>,
+            edges: Vec<Vec<u64>>,
         }
         let file: File = toml::from_str(body).map_err(|e| {
             GraphError::Spec(format!(
@@ -126,7 +126,14 @@ impl GraphSpec {
             ))
         })?;
         let mut edges = Vec::with_capacity(file.edges.len());
-        for (a, b) in file.edges {
+        for edge in file.edges {
+            // An edge joins two generals: `[0, 1, 2]` is not an edge.
+            let &[a, b] = &edge[..] else {
+                return Err(GraphError::Spec(format!(
+                    "{source}: an edge joins two generals, as [0, 1]; {edge:?} has {}",
+                    edge.len()
+                )));
+            };
             let too_big = |x: u64| x as usize >= MAX_GRAPH_NODES;
             if too_big(a) || too_big(b) {
                 return Err(GraphError::Spec(format!(
@@ -677,6 +684,17 @@ impl<'a> Fan<'a> {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn an_edge_joins_exactly_two_generals() {
+        let e = GraphSpec::parse_edges("edges = [[0, 1, 2]]", "x", "x.toml")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("an edge joins two generals"), "{e}");
+        assert!(GraphSpec::parse_edges("edges = [[0]]", "x", "x.toml").is_err());
+        assert!(GraphSpec::parse_edges("edges = [[0, 1], [1, 2]]", "x", "x.toml").is_ok());
+    }
+
     use super::*;
 
     fn build(spec: &str, n: usize) -> Graph {

@@ -23,6 +23,15 @@ pub const SWEEP_MEMORY_BUDGET: u64 = 12 << 30;
 /// about 45 us an ed25519 check on the reference machine, 12.5 hours).
 pub const MAX_SM_SIGNATURE_CHECKS: u128 = 1_000_000_000;
 
+/// Bytes a run keeps per (sender, receiver) pair in one round: the frame,
+/// its envelope and event, and the receiver's buffers. Measured: OM(1) at
+/// n = 4096 peaks at 3.4 GB, 202 bytes a pair; SM(1) at 86.
+pub const PAIR_BYTES: u64 = 200;
+
+/// Most memory one run's frames and buffers may take, in bytes (n up to
+/// about 2,300): a run past it is refused with the estimate.
+pub const MAX_RUN_FRAME_BYTES: u64 = 1 << 30;
+
 /// A run or a sweep that would not fit in memory or time.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum MemoryError {
@@ -49,6 +58,16 @@ pub enum MemoryError {
         checks: u128,
         /// Worst-case frames.
         frames: u128,
+    },
+    /// One run's frames and buffers are over the limit.
+    #[error("a run among n = {n} generals keeps about {} of frames and buffers ({} sender-receiver pairs, about {PAIR_BYTES} bytes each); the limit is {} MiB: lower n", magnitude_bytes(*bytes), magnitude(*pairs), MAX_RUN_FRAME_BYTES >> 20)]
+    Frames {
+        /// Generals.
+        n: usize,
+        /// Sender-receiver pairs.
+        pairs: u128,
+        /// Estimated bytes.
+        bytes: u128,
     },
     /// The sweep's workers together are over the budget.
     #[error("{jobs} jobs x {} MiB of OM trees exceeds {} MiB; lower --jobs or the largest n/m", worst >> 20, SWEEP_MEMORY_BUDGET >> 20)]
@@ -128,6 +147,16 @@ pub fn check_run(algorithm: Algorithm, n: usize, m: usize) -> Result<(), MemoryE
     if bytes > MAX_OM_TREE_BYTES {
         let (bytes, messages) = om_exact(n, m);
         return Err(MemoryError::Run { n, m, bytes, messages });
+    }
+    // Every general may send every other a frame in a round.
+    let pairs = (n as u128) * (n as u128).saturating_sub(1);
+    let frame_bytes = pairs * u128::from(PAIR_BYTES);
+    if frame_bytes > u128::from(MAX_RUN_FRAME_BYTES) {
+        return Err(MemoryError::Frames {
+            n,
+            pairs,
+            bytes: frame_bytes,
+        });
     }
     Ok(())
 }

@@ -677,6 +677,15 @@ fn int_axis(src: &Source<'_>, name: &'static str, a: Spanned<IntAxis>, min: usiz
     Ok(v)
 }
 
+/// K of "f-K" or "f+K": a whole number written in digits, at most a
+/// million (m beyond n - 2 runs as n - 2 anyway).
+fn digits(d: &str) -> Option<i64> {
+    if d.is_empty() || d.len() > 7 || !d.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    d.parse::<i64>().ok().filter(|&k| k <= 1_000_000)
+}
+
 /// `m`: a number, "f", "f-K", "f+K", or a list of them (one table each).
 fn m_rules(src: &Source<'_>, raw: Option<Spanned<MAxis>>) -> Result<Vec<MRule>, SpecError> {
     let Some(s) = raw else {
@@ -702,9 +711,10 @@ fn m_rules(src: &Source<'_>, raw: Option<Spanned<MAxis>>) -> Result<Vec<MRule>, 
                 let offset = if r == "f" {
                     Some(0)
                 } else if let Some(d) = r.strip_prefix("f-") {
-                    d.parse::<i64>().ok().map(|d| -d)
+                    // Digits only: "f--5" is no rule (it once ran as f+5).
+                    digits(d).map(|d| -d)
                 } else if let Some(d) = r.strip_prefix("f+") {
-                    d.parse::<i64>().ok()
+                    digits(d)
                 } else {
                     None
                 };

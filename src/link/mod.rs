@@ -157,11 +157,21 @@ pub enum Layer {
     Auth,
 }
 
+/// A probability as a label shows it: as written for ordinary values
+/// (`0.1`), in exponent form below 1e-4 (`1e-300`, not 300 digits).
+fn share(p: f64) -> String {
+    if p != 0.0 && p.abs() < 1e-4 {
+        format!("{p:e}")
+    } else {
+        format!("{p}")
+    }
+}
+
 impl Layer {
     fn label(&self) -> String {
         match self {
-            Layer::Arbitrary { adversary, rate } => format!("arbitrary({adversary}@{rate})"),
-            Layer::FairLoss { loss, dup } => format!("fair-loss({loss}/{dup})"),
+            Layer::Arbitrary { adversary, rate } => format!("arbitrary({adversary}@{})", share(*rate)),
+            Layer::FairLoss { loss, dup } => format!("fair-loss({}/{})", share(*loss), share(*dup)),
             Layer::Stubborn { rto } => format!("stubborn({rto})"),
             Layer::Dedup => "dedup".into(),
             Layer::Auth => "auth".into(),
@@ -254,7 +264,7 @@ impl LinkSpec {
     pub fn label(&self) -> String {
         match self {
             LinkSpec::Authenticated => "authenticated".into(),
-            LinkSpec::Arbitrary { adversary, rate } => format!("arbitrary({adversary}@{rate})"),
+            LinkSpec::Arbitrary { adversary, rate } => format!("arbitrary({adversary}@{})", share(*rate)),
             LinkSpec::Stack { layers } => layers.iter().map(Layer::label).collect::<Vec<_>>().join("+"),
         }
     }

@@ -464,6 +464,15 @@ fn rows() -> Vec<Row> {
         2,
         "hours of one core",
     ));
+    // Issue 20, unclear: "f--5" is no rule.
+    rows.push(row(
+        Experiment("algorithms = [\"om\"]\nn = 4\nf = 1\nm = \"f--5\"\n"),
+        2,
+        "f--5",
+    ));
+    // Issue 20, severe 13: memory for large n estimated before the run.
+    rows.push(row(cli("run --algorithm om --n 4096 --f 1"), 2, "frames and buffers"));
+    rows.push(row(cli("run --algorithm sm --n 4096 --f 1"), 2, "frames and buffers"));
     // Issue 20, severe 12: retransmissions bounded before the run.
     rows.push(row(
         cli("run --algorithm om --n 7 --f 2 --link reliable --loss 1 --timeout 1000000000"),
