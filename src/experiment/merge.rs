@@ -4,11 +4,8 @@
 use super::ExperimentError;
 use super::cells::CellResult;
 use super::plan::ExperimentPlan;
-use super::record::{self, RunRecord};
 use super::report::write_all;
 use super::runner::{Manifest, read_manifest};
-use super::tally::Tally;
-use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 /// Combines shard folders into `out`: the same outputs as one unsharded run.
@@ -81,9 +78,12 @@ pub fn merge(
     let inputs: Vec<PathBuf> = dirs.iter().map(|d| d.join("runs.csv")).collect();
     let runs_path = folder.file("runs.csv")?;
     let tmp = runs_path.with_file_name(format!(".runs.csv.merge-{}", std::process::id()));
-    let merged = merge_rows(&inputs, &tmp);
+    let merged = super::tally::rewrite_in_plan_order(&inputs, &tmp, false);
     let (tally, rows) = match merged {
-        Ok(x) => x,
+        Ok(t) => {
+            let rows = t.rows;
+            (t, rows)
+        }
         Err(e) => {
             let _ = std::fs::remove_file(&tmp);
             return Err(e);
@@ -112,82 +112,4 @@ pub fn merge(
     )?;
     let results = write_all(&mut folder, &plan, &tally, command, None)?;
     Ok((plan, rows, results))
-}
-
-/// Merges the rows of `inputs` (each a runs.csv) into `out`, in plan order,
-/// each run once (a run in two folders must be the same row); returns their
-/// tally and count. Files in plan order are merged as streams; if one is
-/// not (an older byzlab wrote rows as they finished), all are sorted in
-/// memory.
-fn merge_rows(inputs: &[PathBuf], out: &Path) -> Result<(Tally, usize), ExperimentError> {
-    use std::io::Write;
-    let mut in_order = true;
-    for p in inputs {
-        let mut last: Option<(usize, usize)> = None;
-        record::for_each_run(p, |r| {
-            in_order &= last.is_none_or(|l| l < (r.cell, r.index));
-            last = Some((r.cell, r.index));
-            Ok(())
-        })?;
-    }
-    let io = |e: std::io::Error| ExperimentError::io(out, e);
-    let mut w = std::io::BufWriter::new(std::fs::File::create(out).map_err(io)?);
-    w.write_all(&record::to_csv(&[], true)).map_err(io)?;
-    let mut tally = Tally::default();
-    let mut lines = record::Lines::default();
-    let mut last: Option<RunRecord> = None;
-    let mut emit = |r: RunRecord, w: &mut std::io::BufWriter<std::fs::File>| -> Result<(), ExperimentError> {
-        if let Some(prev) = &last
-            && (prev.cell, prev.index) == (r.cell, r.index)
-        {
-            if *prev != r {
-                return Err(ExperimentError::Mismatch(format!(
-                    "run {} differs between shards",
-                    r.run_id
-                )));
-            }
-            return Ok(());
-        }
-        tally.add(&r);
-        let end = lines.push(&r);
-        if end > 1 << 20 {
-            let text = std::mem::take(&mut lines).into_bytes();
-            w.write_all(&text).map_err(io)?;
-        }
-        last = Some(r);
-        Ok(())
-    };
-    if in_order {
-        let mut readers = inputs
-            .iter()
-            .map(|p| record::RunReader::open(p))
-            .collect::<Result<Vec<_>, _>>()?;
-        let mut heads: Vec<Option<RunRecord>> = readers.iter_mut().map(|r| r.next_row()).collect::<Result<_, _>>()?;
-        while let Some(i) = (0..heads.len())
-            .filter(|&i| heads[i].is_some())
-            .min_by_key(|&i| heads[i].as_ref().map(|r| (r.cell, r.index)))
-        {
-            let Some(row) = heads[i].take() else { break };
-            heads[i] = readers[i].next_row()?;
-            emit(row, &mut w)?;
-        }
-    } else {
-        let mut rows: BTreeMap<(usize, usize), Vec<RunRecord>> = BTreeMap::new();
-        for p in inputs {
-            record::for_each_run(p, |r| {
-                rows.entry((r.cell, r.index)).or_default().push(r);
-                Ok(())
-            })?;
-        }
-        for same in rows.into_values() {
-            for r in same {
-                emit(r, &mut w)?;
-            }
-        }
-    }
-    w.write_all(&lines.into_bytes()).map_err(io)?;
-    let f = w.into_inner().map_err(|e| io(e.into_error()))?;
-    f.sync_all().map_err(io)?;
-    let rows = tally.rows;
-    Ok((tally, rows))
 }

@@ -575,7 +575,7 @@ pub fn sweep(plan: &ExperimentPlan, opts: &SweepOptions) -> Result<SweepResult, 
     // A resumed folder: its rows read back once, in order, cut and
     // counted; a fresh sweep's file is final as written.
     if resumed > 0 {
-        tally = finish_resumed(&runs_path, plan, stop_first)?;
+        tally = finish_resumed(&runs_path, stop_first)?;
     }
     Ok(SweepResult {
         rows: tally.rows,
@@ -589,64 +589,17 @@ pub fn sweep(plan: &ExperimentPlan, opts: &SweepOptions) -> Result<SweepResult, 
 
 /// The final form of a resumed sweep's `runs.csv`: every row once, in plan
 /// order, cut at each cell's first violation when asked, whatever order the
-/// rows were written in (an older byzlab appended them as they finished);
-/// rewritten crash-safely, and its tally. A file already in order is
-/// streamed through; one out of order (only older versions wrote those, of
-/// at most 2,000,000 runs) is sorted in memory.
-fn finish_resumed(path: &Path, plan: &ExperimentPlan, stop_first: bool) -> Result<Tally, ExperimentError> {
-    let mut sorted = true;
-    let mut last: Option<(usize, usize)> = None;
-    record::for_each_run(path, |r| {
-        let key = (r.cell, r.index);
-        sorted &= last.is_none_or(|l| l < key);
-        last = Some(key);
-        Ok(())
-    })?;
-    let mut tally = Tally::default();
-    let mut cut: Vec<Option<usize>> = vec![None; plan.cells.len()];
-    let mut keep = |r: &RunRecord, tally: &mut Tally| -> bool {
-        if stop_first && cut[r.cell].is_some_and(|i| r.index > i) {
-            return false;
-        }
-        if stop_first && r.violation && cut[r.cell].is_none() {
-            cut[r.cell] = Some(r.index);
-        }
-        tally.add(r);
-        true
-    };
+/// rows were written in; rewritten crash-safely; and its tally.
+fn finish_resumed(path: &Path, stop_first: bool) -> Result<Tally, ExperimentError> {
     let tmp = path.with_file_name(format!(".runs.csv.tmp-{}", std::process::id()));
-    let io = |e: std::io::Error| ExperimentError::io(path, e);
-    let mut w = std::io::BufWriter::new(std::fs::File::create(&tmp).map_err(io)?);
-    crate::files::write_out(&mut w, &record::to_csv(&[], true)).map_err(io)?;
-    if sorted {
-        let mut failed = None;
-        record::for_each_run(path, |r| {
-            if keep(&r, &mut tally)
-                && let Err(e) = crate::files::write_out(&mut w, &record::to_csv(std::slice::from_ref(&r), false))
-            {
-                failed.get_or_insert(e);
-            }
-            Ok(())
-        })?;
-        if let Some(e) = failed {
-            return Err(io(e));
+    let tally = match super::tally::rewrite_in_plan_order(&[path.to_path_buf()], &tmp, stop_first) {
+        Ok(t) => t,
+        Err(e) => {
+            let _ = std::fs::remove_file(&tmp);
+            return Err(e);
         }
-    } else {
-        let mut rows: BTreeMap<(usize, usize), RunRecord> = BTreeMap::new();
-        record::for_each_run(path, |r| {
-            rows.entry((r.cell, r.index)).or_insert(r);
-            Ok(())
-        })?;
-        for r in rows.values() {
-            if keep(r, &mut tally) {
-                crate::files::write_out(&mut w, &record::to_csv(std::slice::from_ref(r), false)).map_err(io)?;
-            }
-        }
-    }
-    let f = w.into_inner().map_err(|e| io(e.into_error()))?;
-    f.sync_all().map_err(io)?;
-    drop(f);
-    std::fs::rename(&tmp, path).map_err(io)?;
+    };
+    std::fs::rename(&tmp, path).map_err(|e| ExperimentError::io(path, e))?;
     Ok(tally)
 }
 

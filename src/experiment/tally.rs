@@ -3,7 +3,8 @@
 //! dropped, so a sweep's memory grows with its cells, not with its runs
 //! (the rows themselves are on disk, in `runs.csv`).
 
-use super::record::RunRecord;
+use super::ExperimentError;
+use super::record::{self, RunRecord};
 use crate::types::Counters;
 use std::collections::BTreeMap;
 
@@ -135,4 +136,95 @@ impl Tally {
     pub fn cell(&self, id: usize) -> Option<&CellTally> {
         self.cells.get(&id)
     }
+}
+
+/// Writes the rows of `inputs` (each a runs.csv) into `out` as one file in
+/// plan order, each run once (a run found twice must be the same row), and
+/// cut at each cell's first violation when `cut`; returns their tally.
+/// Files already in plan order (all this version writes) are merged as
+/// streams; if one is not (an older byzlab appended rows as they finished,
+/// at most 2,000,000 of them), all are sorted in memory. Used by a resumed
+/// sweep (one input) and by `merge` (its shards).
+pub fn rewrite_in_plan_order(
+    inputs: &[std::path::PathBuf],
+    out: &std::path::Path,
+    cut: bool,
+) -> Result<Tally, ExperimentError> {
+    use std::io::Write;
+    let mut in_order = true;
+    for p in inputs {
+        let mut last: Option<(usize, usize)> = None;
+        record::for_each_run(p, |r| {
+            in_order &= last.is_none_or(|l| l < (r.cell, r.index));
+            last = Some((r.cell, r.index));
+            Ok(())
+        })?;
+    }
+    let io = |e: std::io::Error| ExperimentError::io(out, e);
+    let mut w = std::io::BufWriter::new(std::fs::File::create(out).map_err(io)?);
+    w.write_all(&record::to_csv(&[], true)).map_err(io)?;
+    let mut tally = Tally::default();
+    let mut lines = record::Lines::default();
+    let mut last: Option<RunRecord> = None;
+    // Each cell's first violating index, once seen (when cutting).
+    let mut first_violation: BTreeMap<usize, usize> = BTreeMap::new();
+    let mut emit = |r: RunRecord, w: &mut std::io::BufWriter<std::fs::File>| -> Result<(), ExperimentError> {
+        if let Some(prev) = &last
+            && (prev.cell, prev.index) == (r.cell, r.index)
+        {
+            if *prev != r {
+                return Err(ExperimentError::Mismatch(format!(
+                    "run {} is in two different rows",
+                    r.run_id
+                )));
+            }
+            return Ok(());
+        }
+        if cut {
+            if first_violation.get(&r.cell).is_some_and(|&i| r.index > i) {
+                return Ok(());
+            }
+            if r.violation {
+                first_violation.entry(r.cell).or_insert(r.index);
+            }
+        }
+        tally.add(&r);
+        if lines.push(&r) > 1 << 20 {
+            w.write_all(&std::mem::take(&mut lines).into_bytes()).map_err(io)?;
+        }
+        last = Some(r);
+        Ok(())
+    };
+    if in_order {
+        let mut readers = inputs
+            .iter()
+            .map(|p| record::RunReader::open(p))
+            .collect::<Result<Vec<_>, _>>()?;
+        let mut heads: Vec<Option<RunRecord>> = readers.iter_mut().map(|r| r.next_row()).collect::<Result<_, _>>()?;
+        while let Some(i) = (0..heads.len())
+            .filter(|&i| heads[i].is_some())
+            .min_by_key(|&i| heads[i].as_ref().map(|r| (r.cell, r.index)))
+        {
+            let Some(row) = heads[i].take() else { break };
+            heads[i] = readers[i].next_row()?;
+            emit(row, &mut w)?;
+        }
+    } else {
+        let mut rows: BTreeMap<(usize, usize), Vec<RunRecord>> = BTreeMap::new();
+        for p in inputs {
+            record::for_each_run(p, |r| {
+                rows.entry((r.cell, r.index)).or_default().push(r);
+                Ok(())
+            })?;
+        }
+        for same in rows.into_values() {
+            for r in same {
+                emit(r, &mut w)?;
+            }
+        }
+    }
+    w.write_all(&lines.into_bytes()).map_err(io)?;
+    let f = w.into_inner().map_err(|e| io(e.into_error()))?;
+    f.sync_all().map_err(io)?;
+    Ok(tally)
 }
