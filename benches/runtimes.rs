@@ -17,8 +17,7 @@ fn runtimes(c: &mut Criterion) {
         let mut g = c.benchmark_group(format!("{alg}{m}_n{n}_runtime"));
         g.sample_size(10);
         let direct = byzlab::perf::plan(alg, n, m, &[], "honest", RuntimeKind::Direct).expect("plan");
-        let mut actix = direct.clone();
-        actix.runtime = RuntimeKind::Actix;
+        let actix = direct.vary(|s| s.runtime = RuntimeKind::Actix).unwrap();
         g.throughput(Throughput::Elements(common::messages(&direct)));
         g.bench_with_input(BenchmarkId::from_parameter("direct"), &direct, |b, p| {
             b.iter(|| black_box(byzlab::runtime::execute(p)))
@@ -35,8 +34,7 @@ fn small_runs(c: &mut Criterion) {
     for alg in [Algorithm::Om, Algorithm::Sm] {
         let mut g = c.benchmark_group(format!("{alg}1_n4_small_runs"));
         let direct = byzlab::perf::plan(alg, 4, 1, &[], "honest", RuntimeKind::Direct).expect("plan");
-        let mut actix = direct.clone();
-        actix.runtime = RuntimeKind::Actix;
+        let actix = direct.vary(|s| s.runtime = RuntimeKind::Actix).unwrap();
         g.bench_with_input(BenchmarkId::from_parameter("direct"), &direct, |b, p| {
             b.iter(|| black_box(byzlab::runtime::execute(p)))
         });

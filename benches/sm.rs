@@ -36,8 +36,7 @@ fn signatures(c: &mut Criterion) {
         let ed = byzlab::perf::plan(Algorithm::Sm, 128, 3, traitors, strategy, RuntimeKind::Direct).expect("plan");
         g.throughput(Throughput::Elements(common::messages(&ed)));
         for scheme in [Signatures::Ed25519, Signatures::Ideal] {
-            let mut plan = ed.clone();
-            plan.signatures = scheme;
+            let plan = ed.vary(|s| s.signatures = scheme).unwrap();
             g.bench_with_input(BenchmarkId::from_parameter(scheme), &plan, |b, p| {
                 b.iter(|| black_box(byzlab::runtime::execute(p).expect("run")))
             });

@@ -5,13 +5,14 @@
 use byzlab::experiment::plan;
 use byzlab::experiment::runner::{SweepOptions, sweep};
 use byzlab::experiment::spec;
+use byzlab::registry::Registry;
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use std::path::Path;
 
 fn sweeps(c: &mut Criterion) {
     let file = Path::new(env!("CARGO_MANIFEST_DIR")).join("experiments/small.toml");
-    let spec = spec::load(&file).expect("experiments/small.toml");
-    let plan = plan::build(&spec, "small.toml").expect("plan");
+    let spec = spec::load(&file, &Registry::builtin()).expect("experiments/small.toml");
+    let plan = plan::build(&spec, "small.toml", &Registry::builtin()).expect("plan");
     let out = std::env::temp_dir().join(format!("byzlab-bench-sweep-{}", std::process::id()));
     let opts = |jobs| SweepOptions {
         out: out.clone(),

@@ -111,8 +111,9 @@ pub fn seed_frames() -> Vec<Vec<u8>> {
 /// limit allows). Returns the plan's size when it is one.
 pub fn experiment(data: &[u8]) -> Option<usize> {
     let text = std::str::from_utf8(data).ok()?;
-    let spec = spec::parse(text, "fuzz.toml", "fuzz", None).ok()?;
-    plan::build_within(&spec, "fuzz.toml", 100_000)
+    let registry = crate::registry::Registry::builtin();
+    let spec = spec::parse(text, "fuzz.toml", "fuzz", None, &registry).ok()?;
+    plan::build_within(&spec, "fuzz.toml", 100_000, &registry)
         .ok()
         .map(|p| p.total_runs())
 }
@@ -139,7 +140,7 @@ pub fn script(data: &[u8]) -> bool {
 pub fn witness(data: &[u8]) -> bool {
     std::str::from_utf8(data)
         .ok()
-        .is_some_and(|t| witness::load(t, "fuzz.json").is_ok())
+        .is_some_and(|t| witness::load(t, "fuzz.json", &crate::registry::Registry::builtin()).is_ok())
 }
 
 /// Why a general of the frame target's run of `alg` refuses `bytes` as a

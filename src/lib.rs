@@ -26,6 +26,9 @@
 //! assert!(report.outcome.agreement && report.outcome.validity);
 //! assert_eq!(report.outcome.decisions[&1], Value::Attack);
 //! assert_eq!(report.outcome.counters.messages, 9);
+//! // The same run under actix: a plan is varied through its spec.
+//! let actix = plan.vary(|s| s.runtime = byzlab::run::RuntimeKind::Actix).unwrap();
+//! assert_eq!(runtime::execute(&actix).unwrap().outcome.decisions, report.outcome.decisions);
 //! ```
 
 #![deny(missing_docs)]

@@ -3,47 +3,33 @@
 //! registers from their own crate.
 //!
 //! A user's crate builds a [`Registry`] from [`Registry::builtin`], adds its
-//! own strategies and adversaries, and hands it to
-//! [`crate::cli::main_with`]: its binary is then `byzlab` with its additions
-//! known to `run`, `sweep`, `replay`, `merge` and `strategies`, in the CLI,
-//! in experiment files and in witnesses (see `examples/my_lab.rs`). The
-//! registry is the process's: installed once, before anything is resolved,
-//! and read by every thread of a sweep.
+//! own strategies and adversaries, and hands it to `byzlab::cli::main_with`:
+//! its binary is then `byzlab` with its additions known to `run`, `sweep`,
+//! `replay`, `merge` and `strategies`, in the CLI, in experiment files and
+//! in witnesses (see `examples/my_lab.rs`). There is no process-wide
+//! registry: the one given is passed to whatever resolves a name (the
+//! experiment file's reader, the plan, each run's link), so two registries
+//! can live in one process (a test, a library user).
 
-use crate::link::adversary::{self, Adversary};
-use crate::traitor::{self, Strategy, StrategyFactory};
-use std::sync::{Arc, OnceLock};
+use crate::link::adversary::{Adversaries, Adversary, AdversaryFactory};
+use crate::names::{Entry, Table};
+use crate::traitor::{Strategies, Strategy, StrategyFactory};
+use std::sync::Arc;
 
-/// Makes a fresh adversary for one link; shared across threads in sweeps.
-pub type AdversaryFactory = Arc<dyn Fn() -> Box<dyn Adversary> + Send + Sync>;
-
-/// One named entry: a strategy or an adversary.
-#[derive(Clone)]
-pub struct Entry<F> {
-    /// The name used on the command line and in experiment files.
-    pub name: String,
-    /// One line for `byzlab strategies`.
-    pub about: String,
-    /// Built in, or registered by the user.
-    pub builtin: bool,
-    make: F,
+/// Strategies and adversaries by name.
+#[derive(Clone, Debug)]
+pub struct Registry {
+    strategies: Strategies,
+    adversaries: Adversaries,
 }
 
-impl<F> Entry<F> {
-    /// The factory.
-    pub fn make(&self) -> &F {
-        &self.make
+impl Default for Registry {
+    fn default() -> Registry {
+        Registry::builtin()
     }
 }
 
-/// Strategies and adversaries by name.
-#[derive(Clone)]
-pub struct Registry {
-    strategies: Vec<Entry<StrategyFactory>>,
-    adversaries: Vec<Entry<AdversaryFactory>>,
-}
-
-/// A name that cannot be registered, or a second registry.
+/// A name that cannot be registered.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum RegistryError {
     /// Already taken by a built-in or an earlier registration.
@@ -59,37 +45,32 @@ pub enum RegistryError {
         "`{0}` cannot be a name: use 1 to 40 letters, digits and `-` or `_` (a name ending in .toml would read as a script)"
     )]
     BadName(String),
-    /// A registry is installed already (only one per process).
-    #[error("a registry is installed already: install one, once, before anything is resolved")]
-    Installed,
 }
 
 fn valid(name: &str) -> bool {
     (1..=40).contains(&name.len()) && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
 }
 
+/// `name` checked for `table`: a valid name nobody took.
+fn free<F: Clone>(table: &Table<F>, kind: &'static str, name: &str) -> Result<(), RegistryError> {
+    if !valid(name) {
+        return Err(RegistryError::BadName(name.into()));
+    }
+    if table.get(name).is_some() {
+        return Err(RegistryError::Taken {
+            kind,
+            name: name.into(),
+        });
+    }
+    Ok(())
+}
+
 impl Registry {
     /// The built-in strategies and adversaries.
     pub fn builtin() -> Registry {
         Registry {
-            strategies: traitor::builtins()
-                .iter()
-                .map(|s| Entry {
-                    name: s.name.to_string(),
-                    about: s.about.to_string(),
-                    builtin: true,
-                    make: s.factory(),
-                })
-                .collect(),
-            adversaries: adversary::builtins()
-                .iter()
-                .map(|&(name, about, make)| Entry {
-                    name: name.to_string(),
-                    about: about.to_string(),
-                    builtin: true,
-                    make: Arc::new(make) as AdversaryFactory,
-                })
-                .collect(),
+            strategies: Strategies::builtin(),
+            adversaries: Adversaries::builtin(),
         }
     }
 
@@ -99,21 +80,9 @@ impl Registry {
         S: Strategy + 'static,
         F: Fn() -> S + Send + Sync + 'static,
     {
-        if !valid(name) {
-            return Err(RegistryError::BadName(name.into()));
-        }
-        if self.strategy(name).is_some() {
-            return Err(RegistryError::Taken {
-                kind: "strategy",
-                name: name.into(),
-            });
-        }
-        self.strategies.push(Entry {
-            name: name.into(),
-            about: about.into(),
-            builtin: false,
-            make: Arc::new(move || Box::new(make()) as Box<dyn Strategy>),
-        });
+        free(&self.strategies, "strategy", name)?;
+        let make: StrategyFactory = Arc::new(move || Box::new(make()) as Box<dyn Strategy>);
+        self.strategies = self.strategies.with(Entry::new(name, about, false, make));
         Ok(self)
     }
 
@@ -124,57 +93,23 @@ impl Registry {
         A: Adversary + 'static,
         F: Fn() -> A + Send + Sync + 'static,
     {
-        if !valid(name) {
-            return Err(RegistryError::BadName(name.into()));
-        }
-        if self.adversary(name).is_some() {
-            return Err(RegistryError::Taken {
-                kind: "adversary",
-                name: name.into(),
-            });
-        }
-        self.adversaries.push(Entry {
-            name: name.into(),
-            about: about.into(),
-            builtin: false,
-            make: Arc::new(move || Box::new(make()) as Box<dyn Adversary>),
-        });
+        free(&self.adversaries, "adversary", name)?;
+        let make: AdversaryFactory = Arc::new(move || Box::new(make()) as Box<dyn Adversary>);
+        self.adversaries = self.adversaries.with(Entry::new(name, about, false, make));
         Ok(self)
     }
 
-    /// Every strategy, built-ins first, in registration order.
-    pub fn strategies(&self) -> &[Entry<StrategyFactory>] {
+    /// The strategies, built-ins first, in registration order: what
+    /// experiment files, `--strategy` and witnesses may name.
+    pub fn strategies(&self) -> &Strategies {
         &self.strategies
     }
 
-    /// Every adversary, built-ins first, in registration order.
-    pub fn adversaries(&self) -> &[Entry<AdversaryFactory>] {
+    /// The adversaries, built-ins first, in registration order: what
+    /// `arbitrary:NAME` links may name.
+    pub fn adversaries(&self) -> &Adversaries {
         &self.adversaries
     }
-
-    /// The strategy named `name`.
-    pub fn strategy(&self, name: &str) -> Option<&Entry<StrategyFactory>> {
-        self.strategies.iter().find(|e| e.name == name)
-    }
-
-    /// The adversary named `name`.
-    pub fn adversary(&self, name: &str) -> Option<&Entry<AdversaryFactory>> {
-        self.adversaries.iter().find(|e| e.name == name)
-    }
-
-    /// Makes this the process's registry. Once only, and before anything
-    /// was resolved (which would have fixed the built-in one).
-    pub fn install(self) -> Result<(), RegistryError> {
-        INSTALLED.set(self).map_err(|_| RegistryError::Installed)
-    }
-}
-
-static INSTALLED: OnceLock<Registry> = OnceLock::new();
-
-/// The process's registry: the one installed, or the built-ins (which are
-/// then fixed for the rest of the process).
-pub fn current() -> &'static Registry {
-    INSTALLED.get_or_init(Registry::builtin)
 }
 
 #[cfg(test)]
@@ -197,10 +132,16 @@ mod tests {
             .unwrap()
             .with_adversary("nothing", "lets frames be", || Nothing)
             .unwrap();
-        assert!(r.strategy("quiet").is_some_and(|e| !e.builtin));
-        assert!(r.strategy("split-brain").is_some_and(|e| e.builtin));
-        assert!(r.adversary("nothing").is_some());
-        assert_eq!(r.adversaries().last().map(|e| e.name.as_str()), Some("nothing"));
+        assert!(r.strategies().get("quiet").is_some_and(|e| !e.builtin));
+        assert!(r.strategies().get("split-brain").is_some_and(|e| e.builtin));
+        assert!(r.adversaries().find("nothing").is_ok());
+        assert_eq!(
+            r.adversaries().entries().last().map(|e| e.name.as_str()),
+            Some("nothing")
+        );
+        // Registering in one registry leaves another (and the built-ins)
+        // as they were.
+        assert!(Registry::builtin().strategies().get("quiet").is_none());
         let taken = r.clone().with_strategy("flip", "", || Quiet).err();
         assert_eq!(
             taken,

@@ -5,7 +5,7 @@
 
 pub use crate::crypto::Signatures;
 use crate::graph::{Graph, GraphError, GraphSpec};
-use crate::link::{LinkError, LinkSpec};
+use crate::link::{Adversaries, LinkError, LinkSpec};
 use crate::memory::{self, MemoryError};
 use crate::protocol::om_graph::Schedule;
 use crate::rng::{Purpose, stream};
@@ -81,6 +81,9 @@ pub struct RunSpec {
     pub value: Value,
     /// Link model.
     pub link: LinkSpec,
+    /// The adversaries `link` may name (`arbitrary:NAME`): the built-in
+    /// ones, or a registry's ([`crate::registry::Registry::adversaries`]).
+    pub adversaries: Adversaries,
     /// Runtime.
     pub runtime: RuntimeKind,
     /// SM's signature scheme (OM signs nothing).
@@ -158,6 +161,7 @@ impl RunSpec {
             strategy: crate::traitor::resolve("split-brain")?,
             value: Value::Attack,
             link: LinkSpec::Authenticated,
+            adversaries: Adversaries::builtin(),
             runtime: RuntimeKind::Actix,
             signatures: Signatures::Ed25519,
             seed: 0,
@@ -173,42 +177,171 @@ impl RunSpec {
     }
 }
 
-/// A validated run.
+/// A validated run: made only by [`RunSpec::validate`], so every plan a
+/// runtime is handed was checked. Read it through its accessors; to vary a
+/// run, change its spec ([`RunPlan::to_spec`]) and validate again.
 #[derive(Clone, Debug)]
 pub struct RunPlan {
     /// OM or SM.
-    pub algorithm: Algorithm,
+    pub(crate) algorithm: Algorithm,
     /// Number of generals.
-    pub n: usize,
+    pub(crate) n: usize,
     /// Traitors tolerated.
-    pub f: usize,
+    pub(crate) f: usize,
     /// Rounds of relaying.
-    pub m: usize,
+    pub(crate) m: usize,
     /// Traitor ids, ascending, distinct, at most f.
-    pub traitors: Vec<GeneralId>,
+    pub(crate) traitors: Vec<GeneralId>,
     /// Strategy.
-    pub strategy: NamedStrategy,
+    pub(crate) strategy: NamedStrategy,
     /// The commander's order.
-    pub value: Value,
+    pub(crate) value: Value,
     /// Link model.
-    pub link: LinkSpec,
+    pub(crate) link: LinkSpec,
+    /// What the link's adversary is made from.
+    pub(crate) adversaries: Adversaries,
     /// Runtime.
-    pub runtime: RuntimeKind,
+    pub(crate) runtime: RuntimeKind,
     /// SM's signature scheme.
-    pub signatures: Signatures,
+    pub(crate) signatures: Signatures,
     /// Seed.
-    pub seed: u64,
+    pub(crate) seed: u64,
     /// Record every message.
-    pub trace: bool,
+    pub(crate) trace: bool,
     /// Timing: model, delta, GST and the round timeout.
-    pub timing: Timing,
+    pub(crate) timing: Timing,
     /// Generals that fail benignly, ascending by id; none is a traitor.
-    pub faults: Vec<(GeneralId, NodeFault)>,
+    pub(crate) faults: Vec<(GeneralId, NodeFault)>,
     /// The graph as asked for.
-    pub graph: GraphSpec,
+    pub(crate) graph: GraphSpec,
     /// The graph and what the algorithm fixed on it; `None` for the
     /// complete graph (the paper's sections 3 and 4).
-    pub topology: Option<Arc<Topology>>,
+    pub(crate) topology: Option<Arc<Topology>>,
+    /// Validated with `force` (a broken precondition allowed).
+    pub(crate) force: bool,
+}
+
+impl RunPlan {
+    /// OM or SM.
+    pub fn algorithm(&self) -> Algorithm {
+        self.algorithm
+    }
+
+    /// Number of generals.
+    pub fn n(&self) -> usize {
+        self.n
+    }
+
+    /// Traitors tolerated.
+    pub fn f(&self) -> usize {
+        self.f
+    }
+
+    /// Rounds of relaying.
+    pub fn m(&self) -> usize {
+        self.m
+    }
+
+    /// Traitor ids, ascending, distinct, at most f.
+    pub fn traitors(&self) -> &[GeneralId] {
+        &self.traitors
+    }
+
+    /// Strategy.
+    pub fn strategy(&self) -> &NamedStrategy {
+        &self.strategy
+    }
+
+    /// The commander's order.
+    pub fn value(&self) -> Value {
+        self.value
+    }
+
+    /// Link model.
+    pub fn link(&self) -> &LinkSpec {
+        &self.link
+    }
+
+    /// What the link's adversary is made from.
+    pub fn adversaries(&self) -> &Adversaries {
+        &self.adversaries
+    }
+
+    /// Runtime.
+    pub fn runtime(&self) -> RuntimeKind {
+        self.runtime
+    }
+
+    /// SM's signature scheme.
+    pub fn signatures(&self) -> Signatures {
+        self.signatures
+    }
+
+    /// Seed.
+    pub fn seed(&self) -> u64 {
+        self.seed
+    }
+
+    /// Record every message.
+    pub fn trace(&self) -> bool {
+        self.trace
+    }
+
+    /// Timing: model, delta, GST and the round timeout.
+    pub fn timing(&self) -> &Timing {
+        &self.timing
+    }
+
+    /// Generals that fail benignly, ascending by id; none is a traitor.
+    pub fn faults(&self) -> &[(GeneralId, NodeFault)] {
+        &self.faults
+    }
+
+    /// The graph as asked for.
+    pub fn graph(&self) -> &GraphSpec {
+        &self.graph
+    }
+
+    /// The graph and what the algorithm fixed on it; `None` for the
+    /// complete graph (the paper's sections 3 and 4).
+    pub fn topology(&self) -> Option<&Topology> {
+        self.topology.as_deref()
+    }
+
+    /// This run with `change` made to its spec, validated again: the one
+    /// way to vary a plan (another seed, runtime or timing).
+    pub fn vary(&self, change: impl FnOnce(&mut RunSpec)) -> Result<RunPlan, RunSpecError> {
+        let mut spec = self.to_spec();
+        change(&mut spec);
+        spec.validate()
+    }
+
+    /// The spec this plan validates: change a field and validate it again
+    /// to vary the run (`to_spec().validate()` gives this plan back).
+    pub fn to_spec(&self) -> RunSpec {
+        RunSpec {
+            algorithm: self.algorithm,
+            n: self.n,
+            f: self.f,
+            m: Some(self.m),
+            traitors: Some(self.traitors.clone()),
+            strategy: self.strategy.clone(),
+            value: self.value,
+            link: self.link.clone(),
+            adversaries: self.adversaries.clone(),
+            runtime: self.runtime,
+            signatures: self.signatures,
+            seed: self.seed,
+            trace: self.trace,
+            timing: self.timing.model,
+            delta: self.timing.delta,
+            gst: self.timing.gst,
+            timeout: Some(self.timing.timeout),
+            faults: self.faults.clone(),
+            graph: self.graph.clone(),
+            force: self.force,
+        }
+    }
 }
 
 /// A run's graph other than the complete one, and what its algorithm fixed
@@ -428,6 +561,7 @@ impl RunSpec {
             });
         }
         self.link.validate()?;
+        self.link.check_adversaries(&self.adversaries)?;
         let timeout = self.timeout.or_else(|| self.link.default_timeout(self.delta));
         let timing = Timing::new(self.timing, self.delta, self.gst, timeout)?;
         // Retransmissions, bounded before the run: a stubborn link resends a
@@ -459,6 +593,7 @@ impl RunSpec {
             strategy: self.strategy,
             value: self.value,
             link: self.link,
+            adversaries: self.adversaries,
             runtime: self.runtime,
             signatures: self.signatures,
             seed: self.seed,
@@ -467,6 +602,7 @@ impl RunSpec {
             faults,
             graph: self.graph,
             topology,
+            force: self.force,
         })
     }
 }

@@ -16,11 +16,11 @@ pub(super) struct MergeArgs {
     pub(super) allow_partial: bool,
 }
 
-pub(super) fn cmd_merge(args: MergeArgs) -> Result<()> {
+pub(super) fn cmd_merge(args: MergeArgs, registry: &Registry) -> Result<()> {
     let first = args.dirs.first().context("merge needs at least one folder")?;
     let name = runner::read_manifest(first)?.name;
     let out = args.out.unwrap_or_else(|| PathBuf::from("results").join(name));
-    let (plan, rows, cells) = merge::merge(&args.dirs, &out, &command_line(), args.allow_partial)?;
+    let (plan, rows, cells) = merge::merge(&args.dirs, &out, &command_line(), args.allow_partial, registry)?;
     print!("{}", render::verdict_table(&cells, &plan));
     println!(
         "{} runs merged from {} folders into {}",

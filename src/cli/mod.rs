@@ -160,10 +160,6 @@ where
     I: IntoIterator<Item = T>,
     T: Into<std::ffi::OsString> + Clone,
 {
-    if let Err(e) = registry.install() {
-        eprintln!("error: {e}");
-        return ExitCode::from(2);
-    }
     let cli = match Cli::try_parse_from(args) {
         Ok(c) => c,
         Err(e) => {
@@ -177,14 +173,14 @@ where
         }
     };
     let result = match cli.command {
-        Command::Run(args) => cmd_run(*args),
+        Command::Run(args) => cmd_run(*args, &registry),
         Command::Strategies => {
-            cmd_strategies();
+            cmd_strategies(&registry);
             Ok(())
         }
-        Command::Sweep(args) => cmd_sweep(args),
-        Command::Replay(args) => cmd_replay(args),
-        Command::Merge(args) => cmd_merge(args),
+        Command::Sweep(args) => abandonable(args, &registry),
+        Command::Replay(args) => cmd_replay(args, &registry),
+        Command::Merge(args) => cmd_merge(args, &registry),
         Command::Perf(args) => cmd_perf(args),
         Command::Detect(args) => cmd_detect(args),
         Command::DetectSweep(args) => cmd_detect_sweep(args),

@@ -11,11 +11,11 @@ pub(super) struct ReplayArgs {
     pub(super) diagram: Option<PathBuf>,
 }
 
-pub(super) fn cmd_replay(args: ReplayArgs) -> Result<()> {
+pub(super) fn cmd_replay(args: ReplayArgs, registry: &Registry) -> Result<()> {
     if let Some(file) = &args.diagram {
         check_diagram(file)?;
     }
-    let (w, report) = witness::replay(&args.witness)?;
+    let (w, report) = witness::replay(&args.witness, registry)?;
     if let Some(file) = &args.diagram {
         crate::experiment::diagram::draw(file, &report)?;
         eprintln!("diagram of the run in {}", file.display());

@@ -136,11 +136,13 @@ pub(super) fn unused_link_flags(args: &RunArgs, link: &LinkSpec) -> Vec<String> 
     out
 }
 
-pub(super) fn cmd_run(args: RunArgs) -> Result<()> {
+pub(super) fn cmd_run(args: RunArgs, registry: &Registry) -> Result<()> {
     if let Some(file) = &args.diagram {
         check_diagram(file)?;
     }
-    let strategy = traitor::resolve(args.strategy.as_deref().unwrap_or("split-brain"))?;
+    let strategy = registry
+        .strategies()
+        .resolve(args.strategy.as_deref().unwrap_or("split-brain"))?;
     let defaults = LinkDefaults {
         loss: args.loss.unwrap_or(0.1),
         dup: args.dup.unwrap_or(0.0),
@@ -170,6 +172,7 @@ pub(super) fn cmd_run(args: RunArgs) -> Result<()> {
         strategy,
         value: args.value,
         link,
+        adversaries: registry.adversaries().clone(),
         runtime: args.runtime,
         signatures: args.signatures,
         seed: args.seed,

@@ -1,6 +1,8 @@
 //! `byzlab sweep`: an experiment file swept into a results folder.
 
 use super::*;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::RecvTimeoutError;
 
 #[derive(clap::Args)]
 pub(super) struct SweepArgs {
@@ -35,9 +37,46 @@ pub(super) fn parse_shard(s: &str) -> Result<(usize, usize), String> {
     Ok((i, n))
 }
 
-pub(super) fn cmd_sweep(args: SweepArgs) -> Result<()> {
-    let spec = spec::load(&args.file)?;
-    let plan = plan::build(&spec, &args.file.display().to_string())?;
+/// Set by a second Ctrl-C: the sweep is abandoned where it stands.
+static ABANDON: AtomicBool = AtomicBool::new(false);
+
+/// Runs `cmd_sweep` on a thread of its own while this one waits for it or
+/// for a second Ctrl-C: then the command returns exit code 130 at once, and
+/// `main`, returning, ends the process and the sweep's threads with it (the
+/// rows on disk stay; `--resume` continues). So no exit happens outside
+/// `main`: a signal handler cannot return to it, but this thread can.
+pub(super) fn abandonable(args: SweepArgs, registry: &Registry) -> Result<()> {
+    let (tx, rx) = std::sync::mpsc::channel();
+    let registry = registry.clone();
+    // The main thread's stack size: a run's recursion is not bounded by
+    // a spawned thread's 2 MiB default.
+    let sweep = std::thread::Builder::new()
+        .name("sweep".into())
+        .stack_size(8 << 20)
+        .spawn(move || {
+            let _ = tx.send(cmd_sweep(args, &registry));
+        })
+        .context("cannot start the sweep's thread")?;
+    loop {
+        match rx.recv_timeout(std::time::Duration::from_millis(50)) {
+            Ok(result) => return result,
+            Err(RecvTimeoutError::Timeout) if ABANDON.load(Ordering::SeqCst) => {
+                eprintln!("abandoned at the second Ctrl-C: the rows on disk are kept; --resume continues");
+                return Err(ExitWith(130).into());
+            }
+            Err(RecvTimeoutError::Timeout) => {}
+            // It panicked: the panic goes on here, as if it had run here.
+            Err(RecvTimeoutError::Disconnected) => match sweep.join() {
+                Err(panic) => std::panic::resume_unwind(panic),
+                Ok(()) => anyhow::bail!("the sweep's thread ended without a result"),
+            },
+        }
+    }
+}
+
+fn cmd_sweep(args: SweepArgs, registry: &Registry) -> Result<()> {
+    let spec = spec::load(&args.file, registry)?;
+    let plan = plan::build(&spec, &args.file.display().to_string(), registry)?;
     let jobs = args
         .jobs
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
@@ -70,11 +109,10 @@ pub(super) fn cmd_sweep(args: SweepArgs) -> Result<()> {
     // The results are those of the command without --resume: record that.
     let command = command_line().replace(" --resume", "");
     // Ctrl-C: the workers stop after their current run and every finished
-    // row is kept; a second Ctrl-C exits at once (rows on disk stay). That
-    // exit is the one outside `main`: a signal handler cannot return to it.
+    // row is kept; a second Ctrl-C abandons the sweep (see `abandonable`).
     let _ = ctrlc::set_handler(|| {
-        if runner::INTERRUPT.swap(true, std::sync::atomic::Ordering::SeqCst) {
-            std::process::exit(130);
+        if runner::INTERRUPT.swap(true, Ordering::SeqCst) {
+            ABANDON.store(true, Ordering::SeqCst);
         }
     });
     let opts = SweepOptions {

@@ -295,9 +295,10 @@ pub fn detect(spec: &DetectSpec) -> Result<DetectReport, DetectError> {
             seq: 0,
         })
         .collect();
-    // Heartbeats are a few bytes; the link is authenticated, so the limit is moot.
+    // Heartbeats are a few bytes; the link is authenticated (no adversary
+    // to make), so the limit is moot.
     let link = LinkSpec::Authenticated
-        .build(spec.seed, n, 64)
+        .build(&crate::link::Adversaries::new(Vec::new()), spec.seed, n, 64)
         .map_err(RuntimeError::from)?;
     let audit = Box::new(Auditor::<Heartbeat>::new(Default::default()));
     let net = Network::new(link, audit, timing, spec.seed, false, false);

@@ -11,12 +11,13 @@ use std::path::{Path, PathBuf};
 /// Combines shard folders into `out`: the same outputs as one unsharded run.
 /// Shards that are missing, or runs of the plan that no folder holds (a
 /// shard that did not finish), are an error naming them, unless
-/// `allow_partial`.
+/// `allow_partial`. The plan's names are looked up in `registry`.
 pub fn merge(
     dirs: &[PathBuf],
     out: &Path,
     command: &str,
     allow_partial: bool,
+    registry: &crate::registry::Registry,
 ) -> Result<(ExperimentPlan, usize, Vec<CellResult>), ExperimentError> {
     let first = dirs
         .first()
@@ -55,7 +56,7 @@ pub fn merge(
             )));
         }
     }
-    let plan = super::plan::build(&manifest.spec, "plan.json")?;
+    let plan = super::plan::build(&manifest.spec, "plan.json", registry)?;
     if !allow_partial {
         let missing: Vec<String> = count
             .map(|n| {

@@ -14,6 +14,7 @@ use super::theory::binomial;
 use crate::graph::GraphSpec;
 use crate::link::LinkSpec;
 use crate::memory;
+use crate::registry::Registry;
 use crate::rng::{Purpose, stream};
 use crate::timing::Timing;
 use crate::traitor::StrategyRef;
@@ -326,6 +327,8 @@ pub struct ExperimentPlan {
     pub fingerprint: String,
     /// Cells, in id order.
     pub cells: Vec<Cell>,
+    /// Where the runs' strategies and link adversaries are looked up.
+    pub registry: Registry,
 }
 
 impl ExperimentPlan {
@@ -501,17 +504,31 @@ fn placements_of(
 }
 
 /// Builds the plan of a spec; refuses plans of more than [`MAX_TOTAL_RUNS`].
-pub fn build(spec: &Spec, source: &str) -> Result<ExperimentPlan, SpecError> {
-    build_within(spec, source, MAX_TOTAL_RUNS)
+pub fn build(spec: &Spec, source: &str, registry: &Registry) -> Result<ExperimentPlan, SpecError> {
+    build_within(spec, source, MAX_TOTAL_RUNS, registry)
 }
 
 /// Builds the plan of a spec; refuses plans of more than `limit` runs
 /// before it holds them: no cell is built past what the limit leaves.
-pub fn build_within(spec: &Spec, source: &str, limit: u64) -> Result<ExperimentPlan, SpecError> {
+pub fn build_within(spec: &Spec, source: &str, limit: u64, registry: &Registry) -> Result<ExperimentPlan, SpecError> {
     let too_big = |message: String| SpecError::TooBig {
         path: source.to_string(),
         message,
     };
+    // A spec read back from plan.json (resume, merge) was checked against
+    // the registry of the binary that wrote it: check it against this one.
+    let unknown = |field: &str, message: String| SpecError::Parse {
+        path: source.to_string(),
+        message: format!("{field}: {message}"),
+    };
+    for s in &spec.strategies {
+        s.resolve(registry.strategies())
+            .map_err(|e| unknown("strategies", e.to_string()))?;
+    }
+    for l in &spec.links {
+        l.check_adversaries(registry.adversaries())
+            .map_err(|e| unknown("links", e.to_string()))?;
+    }
     let m_rules = |a: Algorithm| {
         spec.m
             .iter()
@@ -605,6 +622,7 @@ pub fn build_within(spec: &Spec, source: &str, limit: u64) -> Result<ExperimentP
         spec: spec.clone(),
         fingerprint: fingerprint(spec),
         cells,
+        registry: registry.clone(),
     })
 }
 
@@ -879,8 +897,8 @@ mod tests {
     use super::*;
 
     fn plan(text: &str) -> ExperimentPlan {
-        let spec = parse(text, "t.toml", "t", None).unwrap();
-        build(&spec, "t.toml").unwrap()
+        let spec = parse(text, "t.toml", "t", None, &Registry::builtin()).unwrap();
+        build(&spec, "t.toml", &Registry::builtin()).unwrap()
     }
 
     #[test]
@@ -975,9 +993,10 @@ mod tests {
             "t.toml",
             "t",
             None,
+            &Registry::builtin(),
         )
         .unwrap();
-        let e = build(&spec, "t.toml").unwrap_err().to_string();
+        let e = build(&spec, "t.toml", &Registry::builtin()).unwrap_err().to_string();
         assert!(e.contains("the plan has no run") && e.contains("negative"), "{e}");
     }
 
@@ -1006,8 +1025,15 @@ mod tests {
 
     #[test]
     fn huge_plans_are_refused_with_an_estimate() {
-        let spec = parse("algorithms=[\"om\"]\nn=60\nf=25\nm=2\n", "t.toml", "t", None).unwrap();
-        let e = build(&spec, "t.toml").unwrap_err().to_string();
+        let spec = parse(
+            "algorithms=[\"om\"]\nn=60\nf=25\nm=2\n",
+            "t.toml",
+            "t",
+            None,
+            &Registry::builtin(),
+        )
+        .unwrap();
+        let e = build(&spec, "t.toml", &Registry::builtin()).unwrap_err().to_string();
         assert!(e.contains("too big") && e.contains("placements"), "{e}");
     }
 }

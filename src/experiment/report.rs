@@ -128,7 +128,7 @@ pub fn write_all(
             let json =
                 serde_json::to_string_pretty(&witness_for(plan, r)?).map_err(|e| ExperimentError::io(&wdir, e))?;
             // Its space-time diagram beside it: the run again, traced.
-            let (_, traced) = super::witness::load(&json, &file)?;
+            let (_, traced) = super::witness::load(&json, &file, &plan.registry)?;
             let report = crate::runtime::execute(&traced).map_err(|e| ExperimentError::Witness(e.to_string()))?;
             let svg = out.file(&file.replace(".json", ".svg"))?;
             super::diagram::draw(&svg, &report).map_err(|e| ExperimentError::io(&svg, e))?;

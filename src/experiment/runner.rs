@@ -37,15 +37,17 @@ pub static INTERRUPT: AtomicBool = AtomicBool::new(false);
 /// line, and holds still until it is killed or interrupted (Ctrl-C then
 /// stops it as usual). A test that kills or interrupts a sweep mid-way waits
 /// for that line instead of polling runs.csv against the clock, so it knows
-/// exactly how the sweep stands when it strikes.
+/// exactly how the sweep stands when it strikes. `N,deaf` holds still
+/// through Ctrl-C too, as a run that never ends would: only a kill or a
+/// second Ctrl-C (which abandons the sweep) ends it.
 fn pause_for_tests(file: &mut std::fs::File, executed: usize) {
     use std::sync::OnceLock;
-    static AT: OnceLock<Option<usize>> = OnceLock::new();
+    static AT: OnceLock<Option<(usize, bool)>> = OnceLock::new();
     static PAUSED: AtomicBool = AtomicBool::new(false);
-    let Some(at) = *AT.get_or_init(|| {
-        std::env::var("BYZLAB_PAUSE_AFTER_ROWS")
-            .ok()
-            .and_then(|v| v.parse().ok())
+    let Some((at, deaf)) = *AT.get_or_init(|| {
+        let v = std::env::var("BYZLAB_PAUSE_AFTER_ROWS").ok()?;
+        let (n, deaf) = v.strip_suffix(",deaf").map_or((v.as_str(), false), |n| (n, true));
+        Some((n.parse().ok()?, deaf))
     }) else {
         return;
     };
@@ -54,7 +56,7 @@ fn pause_for_tests(file: &mut std::fs::File, executed: usize) {
     }
     let _ = file.sync_data();
     eprintln!("byzlab test hook: paused after {executed} rows");
-    while !INTERRUPT.load(Ordering::Relaxed) {
+    while deaf || !INTERRUPT.load(Ordering::Relaxed) {
         std::thread::sleep(Duration::from_millis(5));
     }
 }
@@ -199,9 +201,10 @@ pub fn run_spec(plan: &ExperimentPlan, cell_id: usize, desc: &RunDesc, trace: bo
         f: cell.f,
         m: cell.run_m(),
         traitors: Some(desc.traitors.clone()),
-        strategy: desc.strategy.resolve()?,
+        strategy: desc.strategy.resolve(plan.registry.strategies())?,
         value: desc.value,
         link: cell.link.clone(),
+        adversaries: plan.registry.adversaries().clone(),
         runtime: plan.spec.runtime,
         signatures: plan.spec.signatures,
         seed: desc.seed,

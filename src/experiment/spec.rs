@@ -5,6 +5,7 @@
 //! Field by field documentation lives in `experiments/README.md`.
 
 use crate::link::LinkSpec;
+use crate::registry::Registry;
 use crate::run::RuntimeKind;
 use crate::timing::{Timing, TimingModel};
 use crate::traitor::{StrategyRef, builtins};
@@ -373,9 +374,10 @@ impl Source<'_> {
     }
 }
 
-/// Reads and validates an experiment file. Scripted strategies are read
-/// relative to the experiment file's folder, then the current folder.
-pub fn load(path: &Path) -> Result<Spec, SpecError> {
+/// Reads and validates an experiment file, its strategy and adversary names
+/// looked up in `registry`. Scripted strategies are read relative to the
+/// experiment file's folder, then the current folder.
+pub fn load(path: &Path, registry: &Registry) -> Result<Spec, SpecError> {
     let display = path.display().to_string();
     let text = crate::files::read_limited(path).map_err(|source| SpecError::Io {
         path: display.clone(),
@@ -385,11 +387,18 @@ pub fn load(path: &Path) -> Result<Spec, SpecError> {
         .file_stem()
         .map(|s| s.to_string_lossy().into_owned())
         .unwrap_or_else(|| "experiment".into());
-    parse(&text, &display, &stem, path.parent())
+    parse(&text, &display, &stem, path.parent(), registry)
 }
 
-/// Validates the text of an experiment file; `path` names it in errors.
-pub fn parse(text: &str, path: &str, default_name: &str, base: Option<&Path>) -> Result<Spec, SpecError> {
+/// Validates the text of an experiment file; `path` names it in errors,
+/// names are looked up in `registry`.
+pub fn parse(
+    text: &str,
+    path: &str,
+    default_name: &str,
+    base: Option<&Path>,
+    registry: &Registry,
+) -> Result<Spec, SpecError> {
     let raw: Raw = toml::from_str(text).map_err(|e| SpecError::Parse {
         path: path.to_string(),
         message: crate::files::one_line(&e.to_string()),
@@ -402,7 +411,7 @@ pub fn parse(text: &str, path: &str, default_name: &str, base: Option<&Path>) ->
             message: format!("n = {big} exceeds {} generals", crate::run::MAX_GENERALS),
         });
     }
-    let links = links(&src, raw.links)?;
+    let links = links(&src, raw.links, registry)?;
     let m_span = raw.m.as_ref().map_or(0..0, |m| m.span());
     let m = m_rules(&src, raw.m)?;
     // m > n - 2 runs as n - 2 (no longer chain exists); a fixed m beyond
@@ -427,7 +436,7 @@ pub fn parse(text: &str, path: &str, default_name: &str, base: Option<&Path>) ->
         m,
         link_timeouts: raw.timeouts.is_none() && links.iter().any(|l| l.default_timeout(0).is_some()),
         links,
-        strategies: strategies(&src, raw.strategies, base)?,
+        strategies: strategies(&src, raw.strategies, base, registry)?,
         placements: placements(&src, raw.placements)?,
         commander: commander(&src, raw.commander)?,
         traitors: traitor_count(&src, raw.traitors)?,
@@ -738,7 +747,7 @@ fn m_rules(src: &Source<'_>, raw: Option<Spanned<MAxis>>) -> Result<Vec<MRule>, 
 }
 
 /// `links`: in the grammar of [`LinkSpec`]'s `FromStr`.
-fn links(src: &Source<'_>, raw: Option<Spanned<Vec<String>>>) -> Result<Vec<LinkSpec>, SpecError> {
+fn links(src: &Source<'_>, raw: Option<Spanned<Vec<String>>>, registry: &Registry) -> Result<Vec<LinkSpec>, SpecError> {
     let Some(l) = raw else {
         return Ok(vec![LinkSpec::Authenticated]);
     };
@@ -749,8 +758,12 @@ fn links(src: &Source<'_>, raw: Option<Spanned<Vec<String>>>) -> Result<Vec<Link
     }
     once(v)
         .iter()
-        .map(|s| s.parse::<LinkSpec>())
-        .collect::<Result<Vec<_>, _>>()
+        .map(|s| {
+            let link = s.parse::<LinkSpec>()?;
+            link.check_adversaries(registry.adversaries())?;
+            Ok(link)
+        })
+        .collect::<Result<Vec<_>, crate::link::LinkError>>()
         .map_err(|e| src.field("links", span, e.to_string()))
 }
 
@@ -760,6 +773,7 @@ fn strategies(
     src: &Source<'_>,
     raw: Option<Spanned<Vec<String>>>,
     base: Option<&Path>,
+    registry: &Registry,
 ) -> Result<Vec<StrategyRef>, SpecError> {
     let Some(s) = raw else {
         return Ok(portfolio());
@@ -773,9 +787,9 @@ fn strategies(
         }
         let resolved = match base {
             Some(dir) if name.ends_with(".toml") && dir.join(&name).exists() => {
-                StrategyRef::from_spec(&dir.join(&name).to_string_lossy())
+                StrategyRef::from_spec(&dir.join(&name).to_string_lossy(), registry.strategies())
             }
-            _ => StrategyRef::from_spec(&name),
+            _ => StrategyRef::from_spec(&name, registry.strategies()),
         };
         out.push(resolved.map_err(|e| src.field("strategies", span.clone(), e.to_string()))?);
     }
@@ -913,11 +927,13 @@ mod tests {
     use super::*;
 
     fn ok(text: &str) -> Spec {
-        parse(text, "t.toml", "t", None).unwrap()
+        parse(text, "t.toml", "t", None, &Registry::builtin()).unwrap()
     }
 
     fn err(text: &str) -> String {
-        parse(text, "t.toml", "t", None).unwrap_err().to_string()
+        parse(text, "t.toml", "t", None, &Registry::builtin())
+            .unwrap_err()
+            .to_string()
     }
 
     #[test]

@@ -8,6 +8,7 @@ use super::plan::ExperimentPlan;
 use super::record::RunRecord;
 use super::runner::run_spec;
 use crate::link::LinkSpec;
+use crate::registry::Registry;
 use crate::run::{RunPlan, RunSpec};
 use crate::runtime;
 use crate::timing::Timing;
@@ -123,10 +124,11 @@ pub fn witness_for(plan: &ExperimentPlan, r: &RunRecord) -> Result<Witness, Expe
     })
 }
 
-/// Reruns a witness with a trace; errors if it does not show the recorded outcome.
-pub fn replay(path: &Path) -> Result<(Witness, runtime::RunReport), ExperimentError> {
+/// Reruns a witness with a trace, its strategy and link adversary looked up
+/// in `registry`; errors if it does not show the recorded outcome.
+pub fn replay(path: &Path, registry: &Registry) -> Result<(Witness, runtime::RunReport), ExperimentError> {
     let text = crate::files::read_limited(path).map_err(|e| ExperimentError::io(path, e))?;
-    let (w, plan) = load(&text, &path.display().to_string())?;
+    let (w, plan) = load(&text, &path.display().to_string(), registry)?;
     let report = runtime::execute(&plan).map_err(|e| ExperimentError::Witness(e.to_string()))?;
     let o = &report.outcome;
     if o.decisions != w.decisions || o.agreement != w.agreement || o.validity != w.validity {
@@ -145,8 +147,9 @@ pub fn replay(path: &Path) -> Result<(Witness, runtime::RunReport), ExperimentEr
 }
 
 /// Parses a witness (`source` names it in errors) and validates the run it
-/// describes, with a trace, as `replay` will run it.
-pub fn load(text: &str, source: &str) -> Result<(Witness, RunPlan), ExperimentError> {
+/// describes, with a trace, as `replay` will run it (names looked up in
+/// `registry`).
+pub fn load(text: &str, source: &str, registry: &Registry) -> Result<(Witness, RunPlan), ExperimentError> {
     let w: Witness = serde_json::from_str(text)
         .map_err(|e| ExperimentError::Witness(format!("{source}: not a byzlab witness: {e}")))?;
     let spec = RunSpec {
@@ -157,10 +160,11 @@ pub fn load(text: &str, source: &str) -> Result<(Witness, RunPlan), ExperimentEr
         traitors: Some(w.traitors.clone()),
         strategy: w
             .strategy
-            .resolve()
+            .resolve(registry.strategies())
             .map_err(|e| ExperimentError::Witness(e.to_string()))?,
         value: w.value,
         link: w.link.clone(),
+        adversaries: registry.adversaries().clone(),
         runtime: w.runtime,
         signatures: w.signatures,
         seed: w.seed,

@@ -11,9 +11,11 @@
 //! * `passive`: the adversary watches and does nothing.
 
 use super::{Carried, LinkAction};
+use crate::names::{Entry, Table};
 use crate::rng::RunRng;
 use crate::types::{Envelope, GeneralId};
 use rand::RngExt;
+use std::sync::Arc;
 
 /// What an adversary may use: the link's seeded generator, the number of
 /// generals and frames seen earlier.
@@ -222,25 +224,33 @@ static BUILTINS: &[(&str, &str, MakeAdversary)] = &[
     ),
 ];
 
-/// Built-in adversaries: (name, one line, constructor).
-pub fn builtins() -> &'static [(&'static str, &'static str, MakeAdversary)] {
-    BUILTINS
-}
+/// Makes a fresh adversary for one link; shared across threads in sweeps.
+pub type AdversaryFactory = Arc<dyn Fn() -> Box<dyn Adversary> + Send + Sync>;
 
-/// Finds an adversary by name: built in, or registered by the user's
-/// binary (see [`crate::registry`]).
-pub fn find(name: &str) -> Result<crate::registry::AdversaryFactory, super::LinkError> {
-    let registry = crate::registry::current();
-    registry
-        .adversary(name)
-        .map(|e| e.make().clone())
-        .ok_or_else(|| super::LinkError::UnknownAdversary {
-            name: name.to_string(),
-            known: registry
-                .adversaries()
+/// Link adversaries by name: the built-in ones and any a user's crate
+/// registered (see the `registry` module). A run carries its table
+/// ([`crate::run::RunSpec::adversaries`]), so its link is built from it.
+pub type Adversaries = Table<AdversaryFactory>;
+
+impl Table<AdversaryFactory> {
+    /// The built-in adversaries.
+    pub fn builtin() -> Adversaries {
+        Table::new(
+            BUILTINS
                 .iter()
-                .map(|e| e.name.as_str())
-                .collect::<Vec<_>>()
-                .join(", "),
-        })
+                .map(|&(name, about, make)| Entry::new(name, about, true, Arc::new(make) as AdversaryFactory))
+                .collect(),
+        )
+    }
+
+    /// The adversary named `name`; an unknown name is an error that lists
+    /// the known ones, never a silent stand-in.
+    pub fn find(&self, name: &str) -> Result<AdversaryFactory, super::LinkError> {
+        self.get(name)
+            .map(|e| e.make().clone())
+            .ok_or_else(|| super::LinkError::UnknownAdversary {
+                name: name.to_string(),
+                known: self.names(),
+            })
+    }
 }

@@ -42,6 +42,7 @@ pub mod authenticated;
 pub mod fair_loss;
 
 use crate::types::{Envelope, GeneralId};
+pub use adversary::Adversaries;
 use serde::{Deserialize, Serialize};
 
 /// What the link did to a frame.
@@ -275,7 +276,8 @@ impl LinkSpec {
         *self == LinkSpec::Authenticated
     }
 
-    /// Checks the adversary, the rates and that the stack makes sense.
+    /// Checks the rates and that the stack makes sense (the adversaries'
+    /// names are checked against a table by [`LinkSpec::check_adversaries`]).
     pub fn validate(&self) -> Result<(), LinkError> {
         let rate = |what: &'static str, r: f64| {
             if (0.0..=1.0).contains(&r) {
@@ -289,10 +291,7 @@ impl LinkSpec {
         };
         match self {
             LinkSpec::Authenticated => Ok(()),
-            LinkSpec::Arbitrary { adversary, rate: r } => {
-                rate("link rate", *r)?;
-                adversary::find(adversary).map(|_| ())
-            }
+            LinkSpec::Arbitrary { rate: r, .. } => rate("link rate", *r),
             LinkSpec::Stack { layers } => {
                 let Some(first) = layers.first().filter(|l| l.is_channel()) else {
                     return Err(LinkError::Stack(format!(
@@ -312,10 +311,7 @@ impl LinkSpec {
                         return Err(LinkError::Stack(format!("`{}` repeats {}", self.label(), l.label())));
                     }
                     match l {
-                        Layer::Arbitrary { adversary, rate: r } => {
-                            rate("link rate", *r)?;
-                            adversary::find(adversary)?;
-                        }
+                        Layer::Arbitrary { rate: r, .. } => rate("link rate", *r)?,
                         Layer::FairLoss { loss, dup } => {
                             rate("loss", *loss)?;
                             rate("dup", *dup)?;
@@ -337,9 +333,36 @@ impl LinkSpec {
         }
     }
 
-    /// Builds the link for a run of `n` generals under `seed`; an unknown
-    /// adversary is an error, never a silent stand-in.
-    pub fn build(&self, seed: u64, n: usize, frame_limit: usize) -> Result<Channel, LinkError> {
+    /// The adversary this link names, if it has one.
+    pub fn adversary(&self) -> Option<&str> {
+        match self {
+            LinkSpec::Authenticated => None,
+            LinkSpec::Arbitrary { adversary, .. } => Some(adversary),
+            LinkSpec::Stack { layers } => layers.iter().find_map(|l| match l {
+                Layer::Arbitrary { adversary, .. } => Some(adversary.as_str()),
+                _ => None,
+            }),
+        }
+    }
+
+    /// Checks that the adversary this link names is in `adversaries`.
+    pub fn check_adversaries(&self, adversaries: &Adversaries) -> Result<(), LinkError> {
+        match self.adversary() {
+            Some(name) => adversaries.find(name).map(|_| ()),
+            None => Ok(()),
+        }
+    }
+
+    /// Builds the link for a run of `n` generals under `seed`, its
+    /// adversary made from `adversaries`; an unknown adversary is an error,
+    /// never a silent stand-in.
+    pub fn build(
+        &self,
+        adversaries: &Adversaries,
+        seed: u64,
+        n: usize,
+        frame_limit: usize,
+    ) -> Result<Channel, LinkError> {
         self.validate()?;
         let plain = |bottom: Box<dyn Link>| Channel {
             bottom,
@@ -350,7 +373,7 @@ impl LinkSpec {
         Ok(match self {
             LinkSpec::Authenticated => plain(Box::new(authenticated::Authenticated)),
             LinkSpec::Arbitrary { adversary, rate } => {
-                let adv = adversary::find(adversary)?();
+                let adv = adversaries.find(adversary)?();
                 plain(Box::new(arbitrary::ArbitraryLink::new(
                     adv,
                     *rate,
@@ -362,7 +385,7 @@ impl LinkSpec {
             LinkSpec::Stack { layers } => {
                 let bottom: Box<dyn Link> = match &layers[0] {
                     Layer::Arbitrary { adversary, rate } => Box::new(arbitrary::ArbitraryLink::new(
-                        adversary::find(adversary)?(),
+                        adversaries.find(adversary)?(),
                         *rate,
                         seed,
                         n,
@@ -570,7 +593,6 @@ mod tests {
         );
         let bad = [
             ("pigeon", "is not a link layer"),
-            ("arbitrary:gremlin", "unknown link adversary `gremlin`"),
             ("arbitrary:drop@2", "`2` is outside [0, 1]"),
             ("arbitrary:drop@x", "`x`"),
             ("authenticated:drop", "link of its own"),
@@ -583,9 +605,19 @@ mod tests {
             ("authenticated+auth", "link of its own"),
         ];
         for (text, want) in bad {
-            let e = text.parse::<LinkSpec>().unwrap_err().to_string();
+            let e = text
+                .parse::<LinkSpec>()
+                .and_then(|l| l.check_adversaries(&Adversaries::builtin()))
+                .unwrap_err()
+                .to_string();
             assert!(e.contains(want), "{text}: {e}");
         }
+        let e = "arbitrary:gremlin"
+            .parse::<LinkSpec>()
+            .and_then(|l| l.check_adversaries(&Adversaries::builtin()))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("unknown link adversary `gremlin`"), "{e}");
     }
 
     #[test]
@@ -594,6 +626,16 @@ mod tests {
             adversary: "gremlin".into(),
             rate: 1.0,
         };
-        assert!(matches!(spec.build(1, 4, 64), Err(LinkError::UnknownAdversary { .. })));
+        let builtin = Adversaries::builtin();
+        assert!(matches!(
+            spec.build(&builtin, 1, 4, 64),
+            Err(LinkError::UnknownAdversary { .. })
+        ));
+        assert!(matches!(
+            spec.check_adversaries(&builtin),
+            Err(LinkError::UnknownAdversary { .. })
+        ));
+        // Parsing checks the grammar; the name is checked against a table.
+        assert!("arbitrary:gremlin@0.5".parse::<LinkSpec>().is_ok());
     }
 }

@@ -301,8 +301,9 @@ fn target(name: &str, measured: String, limit: String, ratio: f64, met: bool) ->
 /// seconds a run).
 fn actix_vs_direct(alg: Algorithm, n: usize, m: usize, batch: u32, reps: usize) -> Result<(f64, f64, f64), PerfError> {
     let direct = plan(alg, n, m, &[], "honest", RuntimeKind::Direct)?;
-    let mut actix = direct.clone();
-    actix.runtime = RuntimeKind::Actix;
+    let actix = direct
+        .vary(|s| s.runtime = RuntimeKind::Actix)
+        .map_err(RunFailure::from)?;
     let runner = ActixRunner::new();
     let per_run = |f: &mut dyn FnMut()| {
         let t = Instant::now();
@@ -456,8 +457,9 @@ pub fn targets(opts: &PerfOptions) -> Result<Vec<Target>, PerfError> {
     // Ideal signatures against ed25519 on the same run.
     for (label, traitors, strategy) in SM128_CASES {
         let ed = plan(Algorithm::Sm, 128, 3, traitors, strategy, RuntimeKind::Direct)?;
-        let mut ideal = ed.clone();
-        ideal.signatures = Signatures::Ideal;
+        let ideal = ed
+            .vary(|s| s.signatures = Signatures::Ideal)
+            .map_err(RunFailure::from)?;
         let (ri, re) = (time_plan(&ideal, 1)?.1, time_plan(&ed, 1)?.1);
         let same = ri.outcome.decisions == re.outcome.decisions && ri.outcome.counters == re.outcome.counters;
         let (r, ti, te) = interleaved(
@@ -530,8 +532,9 @@ pub fn targets(opts: &PerfOptions) -> Result<Vec<Target>, PerfError> {
 
     // Sweeps on 1 and 2 workers.
     if let Some(file) = &opts.sweep_file {
-        let spec = crate::experiment::spec::load(file).map_err(|e| Box::new(ExperimentError::from(e)))?;
-        let xplan = crate::experiment::plan::build(&spec, &file.display().to_string())
+        let registry = crate::registry::Registry::builtin();
+        let spec = crate::experiment::spec::load(file, &registry).map_err(|e| Box::new(ExperimentError::from(e)))?;
+        let xplan = crate::experiment::plan::build(&spec, &file.display().to_string(), &registry)
             .map_err(|e| Box::new(ExperimentError::from(e)))?;
         let sweep_once = |jobs: usize| -> Result<f64, PerfError> {
             let dir = std::env::temp_dir().join(format!("byzlab-perf-sweep-{}-{jobs}", std::process::id()));

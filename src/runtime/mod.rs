@@ -112,7 +112,9 @@ fn agreement(plan: &RunPlan) -> Result<(Vec<Agreement>, Network), RuntimeError> 
             Agreement::new(g, plan.timing, rounds, fault, rng)
         })
         .collect();
-    let link = plan.link.build(plan.seed, plan.n, algorithms::frame_limit(plan))?;
+    let link = plan
+        .link
+        .build(&plan.adversaries, plan.seed, plan.n, algorithms::frame_limit(plan))?;
     let net = Network::new(link, audit, plan.timing, plan.seed, true, plan.trace);
     Ok((procs, net))
 }

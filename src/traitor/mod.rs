@@ -30,7 +30,9 @@ use crate::protocol::sm::{ChainLink, SignedOrder};
 use crate::rng::RunRng;
 use crate::types::{Algorithm, COMMANDER, GeneralId, Round, Value};
 
-pub use registry::{NamedStrategy, StrategyError, StrategyFactory, StrategyInfo, StrategyRef, builtins, resolve};
+pub use registry::{
+    NamedStrategy, Strategies, StrategyError, StrategyFactory, StrategyInfo, StrategyRef, builtins, resolve,
+};
 
 /// What every traitor knows about the plot: who is in it, who is not, and
 /// what the commander ordered.

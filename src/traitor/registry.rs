@@ -4,6 +4,7 @@
 use super::enumerated::{self, Enumerated};
 use super::scripted::{Script, Scripted};
 use super::{Strategy, flip, flood, forge, honest, late_reveal, random, silent, split_brain, two_faced};
+use crate::names::{Entry, Table};
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 
@@ -159,31 +160,48 @@ pub enum StrategyError {
     },
 }
 
-/// Finds a strategy: a built-in name, or a path to a `.toml` script.
-pub fn resolve(spec: &str) -> Result<NamedStrategy, StrategyError> {
-    if is_script_path(spec) {
-        let text = crate::files::read_limited(spec).map_err(|source| StrategyError::Io {
-            path: spec.to_string(),
-            source,
-        })?;
-        return Ok(NamedStrategy::scripted(Script::parse(&text, spec)?, spec));
+/// Strategies by name: the built-in ones and any a user's crate registered
+/// (see the `registry` module). Whoever resolves a name is handed the table.
+pub type Strategies = Table<StrategyFactory>;
+
+impl Table<StrategyFactory> {
+    /// The built-in strategies.
+    pub fn builtin() -> Strategies {
+        Table::new(
+            BUILTINS
+                .iter()
+                .map(|s| Entry::new(s.name, s.about, true, s.factory()))
+                .collect(),
+        )
     }
-    // Built in, or registered by the user's binary (crate::registry).
-    let registry = crate::registry::current();
-    let entry = registry.strategy(spec).ok_or_else(|| StrategyError::Unknown {
-        name: spec.to_string(),
-        known: registry
-            .strategies()
-            .iter()
-            .map(|s| s.name.as_str())
-            .collect::<Vec<_>>()
-            .join(", "),
-    })?;
-    Ok(NamedStrategy {
-        name: entry.name.clone(),
-        factory: entry.make().clone(),
-        script: None,
-    })
+
+    /// Finds a strategy: a name in this table, or a path to a `.toml`
+    /// script.
+    pub fn resolve(&self, spec: &str) -> Result<NamedStrategy, StrategyError> {
+        if is_script_path(spec) {
+            let text = crate::files::read_limited(spec).map_err(|source| StrategyError::Io {
+                path: spec.to_string(),
+                source,
+            })?;
+            return Ok(NamedStrategy::scripted(Script::parse(&text, spec)?, spec));
+        }
+        let entry = self.get(spec).ok_or_else(|| StrategyError::Unknown {
+            name: spec.to_string(),
+            known: self.names(),
+        })?;
+        Ok(NamedStrategy {
+            name: entry.name.clone(),
+            factory: entry.make().clone(),
+            script: None,
+        })
+    }
+}
+
+/// Finds a built-in strategy by name, or reads a `.toml` script. A
+/// strategy a user's crate registered is found by [`Strategies::resolve`]
+/// on its registry's table.
+pub fn resolve(spec: &str) -> Result<NamedStrategy, StrategyError> {
+    Strategies::builtin().resolve(spec)
 }
 
 /// A strategy as data: what experiment files, result rows and witnesses
@@ -211,8 +229,9 @@ pub enum StrategyRef {
 }
 
 impl StrategyRef {
-    /// Reads a name or a `.toml` path (the script's text is kept).
-    pub fn from_spec(spec: &str) -> Result<StrategyRef, StrategyError> {
+    /// Reads a name of `strategies` or a `.toml` path (the script's text is
+    /// kept).
+    pub fn from_spec(spec: &str, strategies: &Strategies) -> Result<StrategyRef, StrategyError> {
         if is_script_path(spec) {
             let text = crate::files::read_limited(spec).map_err(|source| StrategyError::Io {
                 path: spec.to_string(),
@@ -224,14 +243,14 @@ impl StrategyRef {
                 text,
             });
         }
-        resolve(spec)?;
+        strategies.resolve(spec)?;
         Ok(StrategyRef::Builtin { name: spec.to_string() })
     }
 
-    /// The strategy itself.
-    pub fn resolve(&self) -> Result<NamedStrategy, StrategyError> {
+    /// The strategy itself, a name looked up in `strategies`.
+    pub fn resolve(&self, strategies: &Strategies) -> Result<NamedStrategy, StrategyError> {
         match self {
-            StrategyRef::Builtin { name } => resolve(name),
+            StrategyRef::Builtin { name } => strategies.resolve(name),
             StrategyRef::Script { path, text } => Ok(NamedStrategy::scripted(Script::parse(text, path)?, path)),
             StrategyRef::Enumerated { choices } if choices.starts_with(super::enumerated_sm::PREFIX) => {
                 let plan =

@@ -6,6 +6,7 @@
 //! nothing on stdout (no verdict), never panic, and (where GNU time is
 //! installed to measure it) stay under 200 MB.
 
+use byzlab::registry::Registry;
 use byzlab::types::Algorithm;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -725,8 +726,8 @@ fn a_foreign_out_folder_is_refused_and_left_alone() {
 fn huge_search_limits_build_bounded_plans() {
     use byzlab::experiment::{plan, spec};
     let text = "algorithms = [\"om\"]\nn = 16\nf = 5\nexhaustive_limit = 2000000\nmax_runs_per_cell = 2000000\n";
-    let s = spec::parse(text, "t.toml", "t", None).unwrap();
-    let p = plan::build(&s, "t.toml").unwrap();
+    let s = spec::parse(text, "t.toml", "t", None, &Registry::builtin()).unwrap();
+    let p = plan::build(&s, "t.toml", &Registry::builtin()).unwrap();
     assert!(p.total_runs() as u64 <= plan::MAX_TOTAL_RUNS);
     assert!(p.cells.iter().all(|c| c.search != plan::Search::Exhaustive));
 }

@@ -43,8 +43,9 @@ fn every_run(
                 } else {
                     1
                 } {
-                    let mut p = plan(alg, n, f, &traitors, s.name, value);
-                    p.seed = seed;
+                    let p = (plan(alg, n, f, &traitors, s.name, value))
+                        .vary(|s| s.seed = seed)
+                        .unwrap();
                     let r = run(&p);
                     check(s.name, &traitors, value, &r);
                     runs += 1;
@@ -133,8 +134,9 @@ fn om3_holds_at_n10_on_sampled_placements() {
         let traitors = byzlab::run::place_traitors(seed, 10, 3);
         for s in builtins() {
             for value in Value::ALL {
-                let mut p = plan(Algorithm::Om, 10, 3, &traitors, s.name, value);
-                p.seed = seed;
+                let p = (plan(Algorithm::Om, 10, 3, &traitors, s.name, value))
+                    .vary(|s| s.seed = seed)
+                    .unwrap();
                 let r = run(&p);
                 assert!(
                     r.outcome.agreement && r.outcome.validity,
@@ -158,16 +160,14 @@ fn om3_holds_at_n10_on_sampled_placements() {
 #[test]
 fn sm_with_m_below_the_traitor_count_breaks() {
     for n in [5usize, 6] {
-        let mut p = plan(Algorithm::Sm, n, 2, &[0, 1], "late-reveal", Value::Attack);
-        p.m = 1;
-        let r = run(&p);
+        let p = plan(Algorithm::Sm, n, 2, &[0, 1], "late-reveal", Value::Attack);
+        let r = run(&p.vary(|s| s.m = Some(1)).unwrap());
         assert!(
             !r.outcome.agreement,
             "SM(1) n={n} with two traitors held: {:?}",
             r.outcome.decisions
         );
-        p.m = 2;
-        let r = run(&p);
+        let r = run(&p.vary(|s| s.m = Some(2)).unwrap());
         assert!(r.outcome.agreement, "SM(2) n={n}: {:?}", r.outcome.decisions);
     }
 }

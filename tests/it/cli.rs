@@ -169,8 +169,10 @@ fn strategies_lists_every_builtin() {
     let out = byzlab(&["strategies"]);
     let text = String::from_utf8_lossy(&out.stdout);
     let strategies = byzlab::traitor::builtins().iter().map(|s| s.name);
-    let adversaries = byzlab::link::adversary::builtins().iter().map(|(name, _, _)| *name);
-    let names: Vec<&str> = strategies.chain(adversaries).collect();
+    let adversaries = byzlab::link::Adversaries::builtin();
+    let names: Vec<&str> = strategies
+        .chain(adversaries.entries().iter().map(|e| e.name.as_str()))
+        .collect();
     assert!(names.contains(&"late-reveal") && names.contains(&"replay"));
     for name in names {
         // Each listed on a line of its own, with its description.

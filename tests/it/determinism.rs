@@ -6,7 +6,7 @@ use crate::common::{plan, run};
 use byzlab::link::LinkSpec;
 use byzlab::run::{RunPlan, RuntimeKind};
 use byzlab::runtime::RunReport;
-use byzlab::timing::{Timing, TimingModel};
+use byzlab::timing::TimingModel;
 use byzlab::types::{Algorithm, Value};
 
 /// sync (the default), partial synchrony with GST inside the run, and async
@@ -20,9 +20,10 @@ fn timings() -> Vec<(TimingModel, u64, Option<u64>)> {
 }
 
 fn timed(p: &RunPlan, (model, gst, timeout): (TimingModel, u64, Option<u64>)) -> RunPlan {
-    let mut q = p.clone();
-    q.timing = Timing::new(model, 10, gst, timeout).unwrap();
-    q
+    p.vary(|s| {
+        (s.timing, s.delta, s.gst, s.timeout) = (model, 10, gst, timeout);
+    })
+    .unwrap()
 }
 
 fn traced(alg: Algorithm, n: usize, f: usize, strategy: &str, link: LinkSpec, seed: u64) -> RunPlan {
@@ -69,8 +70,7 @@ fn same_seed_twice_gives_identical_json_and_trace() {
                     let b = run(&p);
                     assert!(!a.trace.is_empty());
                     assert_eq!(json(&a), json(&b), "{alg} {strategy} {link:?} {timing:?}");
-                    let mut q = p.clone();
-                    q.runtime = RuntimeKind::Actix;
+                    let q = p.vary(|s| s.runtime = RuntimeKind::Actix).unwrap();
                     assert_eq!(
                         json(&run(&q)),
                         json(&run(&q)),
@@ -98,8 +98,7 @@ fn actix_and_direct_agree_on_many_seeds_and_specs() {
                 for link in links() {
                     for (seed, timing) in timings().into_iter().enumerate() {
                         let direct = timed(&traced(alg, n, f, strategy, link.clone(), seed as u64), timing);
-                        let mut actix = direct.clone();
-                        actix.runtime = RuntimeKind::Actix;
+                        let actix = direct.vary(|s| s.runtime = RuntimeKind::Actix).unwrap();
                         let (d, a) = (run(&direct), run(&actix));
                         assert_eq!(a.outcome.runtime, "actix");
                         assert_eq!(
@@ -139,16 +138,16 @@ fn async_timestamps_are_reproducible_and_frames_can_be_late() {
         .map(|t| (t.round, t.from, t.to))
         .collect();
     assert_eq!(late.len() as u64, a.outcome.counters.late_frames);
-    let mut q = p.clone();
-    q.runtime = RuntimeKind::Actix;
+    let q = p.vary(|s| s.runtime = RuntimeKind::Actix).unwrap();
     assert_eq!(json(&without_runtime(a)), json(&without_runtime(run(&q))));
 }
 
 #[test]
 fn one_actix_system_serves_many_runs() {
     let runner = byzlab::runtime::actix::ActixRunner::new();
-    let mut p = plan(Algorithm::Om, 4, 1, &[3], "flip", Value::Attack);
-    p.runtime = RuntimeKind::Actix;
+    let p = (plan(Algorithm::Om, 4, 1, &[3], "flip", Value::Attack))
+        .vary(|s| s.runtime = RuntimeKind::Actix)
+        .unwrap();
     for _ in 0..20 {
         let r = runner.run(&p).unwrap();
         assert!(r.outcome.agreement && r.outcome.validity);

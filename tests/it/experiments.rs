@@ -8,6 +8,7 @@ use byzlab::experiment::record::{self, RunRecord};
 use byzlab::experiment::runner::{self, SweepOptions};
 use byzlab::experiment::spec;
 use byzlab::experiment::{merge, report, witness};
+use byzlab::registry::Registry;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -32,8 +33,8 @@ exhaustive_limit = 2000
 fn load(dir: &Path, text: &str) -> ExperimentPlan {
     let file = dir.join("exp.toml");
     std::fs::write(&file, text).unwrap();
-    let s = spec::load(&file).unwrap();
-    plan::build(&s, "exp.toml").unwrap()
+    let s = spec::load(&file, &Registry::builtin()).unwrap();
+    plan::build(&s, "exp.toml", &Registry::builtin()).unwrap()
 }
 
 fn opts(out: PathBuf, shard: Option<(usize, usize)>, resume: bool) -> SweepOptions {
@@ -199,13 +200,19 @@ fn three_shards_merged_equal_one_run() {
     }
     assert_eq!(shard_rows, whole.len(), "shards overlap or miss runs");
     // Two shards of three: refused, naming the missing one, unless partial.
-    let err = merge::merge(&shard_dirs[..2], &dir.join("part"), "merge", false)
-        .unwrap_err()
-        .to_string();
+    let err = merge::merge(
+        &shard_dirs[..2],
+        &dir.join("part"),
+        "merge",
+        false,
+        &Registry::builtin(),
+    )
+    .unwrap_err()
+    .to_string();
     assert!(err.contains("missing shards: 2/3"), "{err}");
-    let (_, part, _) = merge::merge(&shard_dirs[..2], &dir.join("part"), "merge", true).unwrap();
+    let (_, part, _) = merge::merge(&shard_dirs[..2], &dir.join("part"), "merge", true, &Registry::builtin()).unwrap();
     assert!(part < whole.len());
-    let (_, merged, _) = merge::merge(&shard_dirs, &dir.join("merged"), "merge", false).unwrap();
+    let (_, merged, _) = merge::merge(&shard_dirs, &dir.join("merged"), "merge", false, &Registry::builtin()).unwrap();
     assert_eq!(merged, whole.len());
     // The merged runs.csv is the unsharded sweep's, byte for byte.
     assert_eq!(
@@ -220,6 +227,7 @@ fn three_shards_merged_equal_one_run() {
         &dir.join("bad"),
         "merge",
         true,
+        &Registry::builtin(),
     )
     .unwrap_err();
     assert!(err.to_string().contains("another plan"), "{err}");
@@ -235,7 +243,7 @@ fn witnesses_replay_and_tampered_ones_do_not() {
     let files: Vec<String> = cells.iter().filter_map(|c| c.witness_file()).collect();
     assert!(files.len() >= 4, "expected OM violations with n <= 3f");
     for f in &files {
-        let (w, rep) = witness::replay(&out.join(f)).unwrap();
+        let (w, rep) = witness::replay(&out.join(f), &Registry::builtin()).unwrap();
         assert!(!(w.agreement && w.validity), "a witness must show a violation");
         assert_eq!(rep.outcome.decisions, w.decisions);
         assert!(!rep.trace.is_empty());
@@ -247,11 +255,11 @@ fn witnesses_replay_and_tampered_ones_do_not() {
     w["validity"] = serde_json::Value::Bool(true);
     let forged = dir.join("forged.json");
     std::fs::write(&forged, w.to_string()).unwrap();
-    let err = witness::replay(&forged).unwrap_err().to_string();
+    let err = witness::replay(&forged, &Registry::builtin()).unwrap_err().to_string();
     assert!(err.contains("did not reproduce"), "{err}");
     std::fs::write(&forged, "{\"not\": \"a witness\"}").unwrap();
     assert!(
-        witness::replay(&forged)
+        witness::replay(&forged, &Registry::builtin())
             .unwrap_err()
             .to_string()
             .contains("not a byzlab witness")
@@ -291,7 +299,7 @@ fn resume_after_an_interrupted_sweep_neither_loses_nor_duplicates() {
 }
 
 /// Starts `byzlab sweep FILE --out OUT --jobs JOBS --quiet` with the test
-/// hook `BYZLAB_PAUSE_AFTER_ROWS=20` and returns it once it has said that
+/// hook `BYZLAB_PAUSE_AFTER_ROWS=HOOK` (`20`, or `20,deaf`) and returns it once it has said that
 /// rows are on disk and it is holding still (still running, so a test about
 /// stopping it proves something), with the rest of its stderr. No clock: the
 /// test blocks on the sweep's own line.
@@ -299,6 +307,7 @@ fn sweep_until_rows(
     file: &Path,
     out: &Path,
     jobs: &str,
+    hook: &str,
 ) -> (std::process::Child, std::io::BufReader<std::process::ChildStderr>) {
     use std::io::BufRead;
     let mut child = Command::new(env!("CARGO_BIN_EXE_byzlab"))
@@ -311,7 +320,7 @@ fn sweep_until_rows(
             jobs,
             "--quiet",
         ])
-        .env("BYZLAB_PAUSE_AFTER_ROWS", "20")
+        .env("BYZLAB_PAUSE_AFTER_ROWS", hook)
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::piped())
         .spawn()
@@ -343,13 +352,17 @@ fn killed_cli_sweep_resumes_to_the_same_rows() {
          placements = 6\nseeds = 8\nruntime = \"actix\"\n",
     )
     .unwrap();
-    let total = plan::build(&spec::load(&file).unwrap(), "exp.toml")
-        .unwrap()
-        .total_runs();
+    let total = plan::build(
+        &spec::load(&file, &Registry::builtin()).unwrap(),
+        "exp.toml",
+        &Registry::builtin(),
+    )
+    .unwrap()
+    .total_runs();
     let bin = env!("CARGO_BIN_EXE_byzlab");
     let out = dir.join("out");
     let runs = out.join("runs.csv");
-    let (mut child, _) = sweep_until_rows(&file, &out, "2");
+    let (mut child, _) = sweep_until_rows(&file, &out, "2", "20");
     child.kill().unwrap();
     child.wait().unwrap();
     let at_kill = record::read_runs(&runs).unwrap().len();
@@ -483,7 +496,7 @@ fn scripted_witness_replays_without_its_file() {
     let cells = report::write_all(&mut res.folder, &plan, &res.tally, "test", None).unwrap();
     let file = cells[0].witness_file().expect("OM n = 3 breaks under the liar");
     std::fs::remove_file(&script).unwrap();
-    let (w, rep) = witness::replay(&out.join(file)).unwrap();
+    let (w, rep) = witness::replay(&out.join(file), &Registry::builtin()).unwrap();
     assert!(matches!(w.strategy, byzlab::traitor::StrategyRef::Script { .. }));
     assert_eq!(rep.outcome.strategy, "scripted:liar");
     assert!(!(rep.outcome.agreement && rep.outcome.validity));
@@ -540,9 +553,11 @@ fn hostile_plans_are_built_or_refused_at_once() {
     let refuse = |text: &str, want: &str| {
         let file = dir.join("bad.toml");
         std::fs::write(&file, text).unwrap();
-        let err = match spec::load(&file) {
+        let err = match spec::load(&file, &Registry::builtin()) {
             Err(e) => e.to_string(),
-            Ok(s) => plan::build(&s, "bad.toml").unwrap_err().to_string(),
+            Ok(s) => plan::build(&s, "bad.toml", &Registry::builtin())
+                .unwrap_err()
+                .to_string(),
         };
         assert!(err.contains(want), "{text}: {err}");
     };
@@ -721,7 +736,7 @@ fn ctrl_c_keeps_the_rows_and_says_how_to_resume() {
     let bin = env!("CARGO_BIN_EXE_byzlab");
     let out = dir.join("out");
     let runs = out.join("runs.csv");
-    let (mut child, mut rest) = sweep_until_rows(&file, &out, "1");
+    let (mut child, mut rest) = sweep_until_rows(&file, &out, "1", "20");
     let sent = Command::new("kill")
         .args(["-INT", &child.id().to_string()])
         .status()
@@ -739,6 +754,46 @@ fn ctrl_c_keeps_the_rows_and_says_how_to_resume() {
     let st = Command::new(bin).args(&words).output().unwrap();
     assert!(st.status.success(), "{}", String::from_utf8_lossy(&st.stderr));
     assert!(String::from_utf8_lossy(&st.stdout).contains(&format!("{kept} resumed")));
+}
+
+/// A second Ctrl-C abandons a sweep whose run does not end (the hook holds
+/// through the first): exit 130 from `main`, no `process::exit`, the rows on
+/// disk kept, and `--resume` finishes them.
+#[test]
+fn a_second_ctrl_c_abandons_a_sweep_stuck_in_a_run() {
+    let dir = tmp("sigint2");
+    let file = dir.join("exp.toml");
+    std::fs::write(&file, SMALL_BOUND).unwrap();
+    let out = dir.join("out");
+    let (mut child, mut rest) = sweep_until_rows(&file, &out, "1", "20,deaf");
+    let int = || {
+        let sent = Command::new("kill")
+            .args(["-INT", &child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(sent.success());
+    };
+    int();
+    int();
+    let mut err = String::new();
+    std::io::Read::read_to_string(&mut rest, &mut err).unwrap();
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), Some(130), "{err}");
+    assert!(err.contains("abandoned at the second Ctrl-C"), "{err}");
+    let kept = record::read_runs(&out.join("runs.csv")).unwrap().len();
+    assert!(kept >= 20, "{kept} rows kept");
+    let st = Command::new(env!("CARGO_BIN_EXE_byzlab"))
+        .args([
+            "sweep",
+            file.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+            "--quiet",
+            "--resume",
+        ])
+        .output()
+        .unwrap();
+    assert!(st.status.success(), "{}", String::from_utf8_lossy(&st.stderr));
 }
 
 /// Issue 19's reproducers: the theory column is quantified as the paper

@@ -2,6 +2,7 @@
 //! deletes a file it did not write, follows a link, or shares a folder with
 //! another byzlab process writing it.
 
+use byzlab::registry::Registry;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -203,8 +204,10 @@ fn a_second_sweep_into_a_busy_folder_is_refused() {
     assert_eq!(code, 0, "{msg}");
     let plan = std::fs::read_to_string(dir.join("same/plan.json")).unwrap();
     assert!(plan.contains("\"name\": \"a\""), "{plan}");
-    let spec = byzlab::experiment::spec::load(&dir.join("a.toml")).unwrap();
-    let total = byzlab::experiment::plan::build(&spec, "a.toml").unwrap().total_runs();
+    let spec = byzlab::experiment::spec::load(&dir.join("a.toml"), &Registry::builtin()).unwrap();
+    let total = byzlab::experiment::plan::build(&spec, "a.toml", &Registry::builtin())
+        .unwrap()
+        .total_runs();
     let rows = byzlab::experiment::record::read_runs(&dir.join("same/runs.csv")).unwrap();
     assert_eq!(rows.len(), total);
 }

@@ -120,7 +120,7 @@ fn a_traitor_at_a_cut_is_refused_and_forced_breaks_it() {
     let mut forced = s;
     forced.force = true;
     let plan = forced.validate().unwrap();
-    let topology = plan.topology.as_ref().unwrap();
+    let topology = plan.topology().unwrap();
     assert!(!topology.broken.is_empty());
     assert!(
         topology
@@ -131,8 +131,7 @@ fn a_traitor_at_a_cut_is_refused_and_forced_breaks_it() {
         topology.notes
     );
     let broke = (0..4).any(|seed| {
-        let mut p = plan.clone();
-        p.seed = seed;
+        let p = plan.vary(|s| s.seed = seed).unwrap();
         let o = run(&p).outcome;
         !(o.agreement && o.validity)
     });

@@ -202,7 +202,7 @@ fn secure_is_reliable_at_its_default_timeout() {
         spec.seed = seed;
         spec.runtime = RuntimeKind::Direct;
         let plan = spec.validate().unwrap();
-        assert_eq!(plan.timing.timeout, plan.link.default_timeout(10).unwrap_or(10));
+        assert_eq!(plan.timing().timeout, plan.link().default_timeout(10).unwrap_or(10));
         run(&plan)
     };
     let mut broken_without_retries = 0;

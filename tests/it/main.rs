@@ -15,6 +15,7 @@ mod fuzz_corpus;
 mod graphs;
 mod links;
 mod message_counts;
+mod my_lab;
 mod paper_figures;
 mod readme;
 mod signatures;

@@ -22,8 +22,9 @@ fn om_counts_match_the_formula() {
 
 #[test]
 fn om_counts_match_in_the_actix_runtime() {
-    let mut p = plan(Algorithm::Om, 7, 2, &[], "honest", Value::Retreat);
-    p.runtime = RuntimeKind::Actix;
+    let p = (plan(Algorithm::Om, 7, 2, &[], "honest", Value::Retreat))
+        .vary(|s| s.runtime = RuntimeKind::Actix)
+        .unwrap();
     assert_eq!(run(&p).outcome.counters.messages, 156);
 }
 

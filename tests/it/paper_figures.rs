@@ -20,8 +20,9 @@ fn seen_by(trace: &[TraceEntry], g: u16) -> Vec<(Vec<u16>, Option<Value>)> {
 /// the default: it RETREATs, and IC2 is broken.
 #[test]
 fn fig1_n3_traitor_lieutenant_breaks_ic2() {
-    let mut p = plan(Algorithm::Om, 3, 1, &[2], "flip", A);
-    p.trace = true;
+    let p = (plan(Algorithm::Om, 3, 1, &[2], "flip", A))
+        .vary(|s| s.trace = true)
+        .unwrap();
     let r = run(&p);
     assert_eq!(r.outcome.decisions[&1], R);
     assert!(!r.outcome.validity, "IC2 must fail in Fig. 1");
@@ -33,8 +34,9 @@ fn fig1_n3_traitor_lieutenant_breaks_ic2() {
 /// so it must decide the same.
 #[test]
 fn fig2_n3_traitor_commander_is_indistinguishable_from_fig1() {
-    let mut fig1 = plan(Algorithm::Om, 3, 1, &[2], "flip", A);
-    fig1.trace = true;
+    let fig1 = (plan(Algorithm::Om, 3, 1, &[2], "flip", A))
+        .vary(|s| s.trace = true)
+        .unwrap();
     let fig2_script = script(
         r#"
         [[rule]]
@@ -47,8 +49,9 @@ fn fig2_n3_traitor_commander_is_indistinguishable_from_fig1() {
         send = "retreat"
         "#,
     );
-    let mut fig2 = plan_with(Algorithm::Om, 3, 1, &[0], fig2_script, A);
-    fig2.trace = true;
+    let fig2 = (plan_with(Algorithm::Om, 3, 1, &[0], fig2_script, A))
+        .vary(|s| s.trace = true)
+        .unwrap();
     let (r1, r2) = (run(&fig1), run(&fig2));
     assert_eq!(
         seen_by(&r1.trace, 1),

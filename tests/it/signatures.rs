@@ -6,6 +6,7 @@ use byzlab::experiment::record::RunRecord;
 use byzlab::experiment::runner::{self, SweepOptions};
 use byzlab::experiment::spec;
 use byzlab::experiment::{cells, plan};
+use byzlab::registry::Registry;
 use byzlab::run::{RuntimeKind, Signatures};
 use byzlab::types::Algorithm;
 use std::path::Path;
@@ -17,12 +18,12 @@ use std::path::Path;
 /// outcome.
 fn sm_rows(signatures: Signatures) -> (Vec<RunRecord>, Vec<String>) {
     let file = Path::new(env!("CARGO_MANIFEST_DIR")).join("experiments/bound.toml");
-    let mut s = spec::load(&file).unwrap();
+    let mut s = spec::load(&file, &Registry::builtin()).unwrap();
     s.algorithms = vec![Algorithm::Sm];
     s.runtime = RuntimeKind::Direct;
     s.signatures = signatures;
     s.exhaustive = false;
-    let p = plan::build(&s, "bound.toml").unwrap();
+    let p = plan::build(&s, "bound.toml", &Registry::builtin()).unwrap();
     let out = std::env::temp_dir().join(format!("byzlab-sig-{}-{signatures}", std::process::id()));
     let _ = std::fs::remove_dir_all(&out);
     let res = runner::sweep(
@@ -187,7 +188,9 @@ fn sm_search_space_equals_a_brute_force_over_every_send() {
         let mut searched = BTreeSet::new();
         for a in enumerated_sm::assignments(&loyal, latest) {
             let choices = enumerated_sm::encode(&a);
-            let strategy = byzlab::traitor::StrategyRef::Enumerated { choices }.resolve().unwrap();
+            let strategy = byzlab::traitor::StrategyRef::Enumerated { choices }
+                .resolve(&byzlab::traitor::Strategies::builtin())
+                .unwrap();
             searched.insert(v_config(n, m, &traitors, strategy));
         }
         assert_eq!(searched, brute, "n={n} m={m} traitors={traitors:?}");

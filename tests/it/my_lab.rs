@@ -1,9 +1,9 @@
-//! examples/my_lab.rs as a user's binary would run it: its registry
-//! installed in this process (a test binary of its own, since a process has
-//! one registry), then the command line on a small plan that names its
-//! strategy and its adversary. Every command must know them.
+//! examples/my_lab.rs as a user's binary would run it: the command line
+//! with its registry on a small plan that names its strategy and its
+//! adversary. Every command must know them, and a registry is passed, not
+//! installed: the built-in one, in the same process, does not.
 
-#[path = "../examples/my_lab.rs"]
+#[path = "../../examples/my_lab.rs"]
 mod lab;
 
 use std::process::ExitCode;
@@ -58,10 +58,36 @@ exhaustive = false
     {
         assert!(row.ends_with(",0,0,0"), "even-liar broke an authenticated cell: {row}");
     }
-    // The registry is the process's: a second one is refused.
-    assert_ne!(
-        byzlab::cli::main_with_args(lab::registry(), ["byzlab", "strategies"]),
-        ExitCode::SUCCESS
+    // No registry is the process's: the built-in one, in this same
+    // process, knows neither name and refuses the file, saying why.
+    let builtin = std::process::Command::new(env!("CARGO_BIN_EXE_byzlab"))
+        .args(["sweep", file.to_str().unwrap(), "--out"])
+        .arg(dir.join("builtin"))
+        .output()
+        .unwrap();
+    let said = String::from_utf8_lossy(&builtin.stderr);
+    assert!(!builtin.status.success() && said.contains("drop-to-odd"), "{said}");
+    let sweep = |registry, out: &str| {
+        let out = dir.join(out);
+        let args = [
+            "byzlab",
+            "sweep",
+            file.to_str().unwrap(),
+            "--quiet",
+            "--out",
+            out.to_str().unwrap(),
+        ];
+        (
+            byzlab::cli::main_with_args(registry, args),
+            out.join("runs.csv").exists(),
+        )
+    };
+    assert_eq!(
+        sweep(byzlab::registry::Registry::builtin(), "b"),
+        (ExitCode::from(2), false)
     );
+    // The lab's registry, used after the built-in one in this process,
+    // still knows its names.
+    assert_eq!(sweep(lab::registry(), "again"), (ExitCode::SUCCESS, true));
     let _ = std::fs::remove_dir_all(&dir);
 }
