@@ -21,6 +21,7 @@ fn sweeps(c: &mut Criterion) {
         resume: false,
         progress: false,
         command: "bench".into(),
+        header: None,
     };
     let messages: u64 = sweep(&plan, &opts(1))
         .expect("sweep")

@@ -26,6 +26,42 @@ pub fn one_line(message: &str) -> String {
     }
 }
 
+/// A JSON or TOML parser's message in the words of the file, not of the
+/// Rust types it fills: `expected u64` reads `expected a whole number`,
+/// `expected internally tagged enum GraphSpec` reads `expected an object
+/// with a "kind"`. On one line, as [`one_line`].
+pub fn plain_parse_error(message: &str) -> String {
+    let mut out = one_line(message);
+    for (rust, plain) in [
+        ("expected internally tagged enum ", "expected an object with a \"kind\""),
+        ("expected struct ", "expected an object"),
+        ("expected enum ", "expected a known name"),
+    ] {
+        while let Some(at) = out.find(rust) {
+            // The type's name goes with it.
+            let name = at + rust.len();
+            let end = out[name..]
+                .find(|c: char| !c.is_alphanumeric() && c != '_')
+                .map_or(out.len(), |e| name + e);
+            out.replace_range(at..end, plain);
+        }
+    }
+    for (rust, plain) in [
+        ("expected usize", "expected a whole number"),
+        ("expected u64", "expected a whole number"),
+        ("expected u32", "expected a whole number"),
+        ("expected u16", "expected a whole number"),
+        ("expected u8", "expected a whole number"),
+        ("expected i64", "expected an integer"),
+        ("expected f64", "expected a number"),
+        ("expected a sequence", "expected a list"),
+        ("expected a map", "expected an object"),
+    ] {
+        out = out.replace(rust, plain);
+    }
+    out
+}
+
 /// Reads a text file of at most [`MAX_FILE_BYTES`].
 pub fn read_limited(path: impl AsRef<Path>) -> std::io::Result<String> {
     let mut bytes = Vec::new();
@@ -98,6 +134,19 @@ mod tests {
         let err = super::read_limited("/dev/zero").unwrap_err().to_string();
         assert!(err.contains("too large"), "{err}");
         assert!(super::read_limited("/no/such/file").is_err());
+    }
+
+    #[test]
+    fn parser_messages_speak_of_the_file_not_of_rust_types() {
+        let plain = super::plain_parse_error(
+            "invalid type: string \"x\", expected internally tagged enum GraphSpec at line 1; \
+             invalid value: integer `-1`, expected usize; expected struct Witness",
+        );
+        assert_eq!(
+            plain,
+            "invalid type: string \"x\", expected an object with a \"kind\" at line 1; \
+             invalid value: integer `-1`, expected a whole number; expected an object"
+        );
     }
 
     #[test]

@@ -43,6 +43,9 @@ pub enum FolderError {
     /// `--out` names a file, a device, or something else than a folder.
     #[error("{0} exists and is not a folder: choose a new or empty folder")]
     NotAFolder(String),
+    /// A single file to write (a diagram) names something else.
+    #[error("{0} exists and is not a file (a folder or a device): give a new file name, such as run.svg")]
+    NotAFile(String),
     /// The folder holds files byzlab did not write.
     #[error(
         "{0} is not empty and holds no byzlab results: choose a new or empty folder, so that no file of yours is \
@@ -361,7 +364,7 @@ pub fn check_new_or_ours_svg(path: &Path) -> Result<(), FolderError> {
     match std::fs::symlink_metadata(path) {
         Err(_) => Ok(()),
         Ok(m) if m.file_type().is_symlink() => Err(FolderError::Link(path.display().to_string())),
-        Ok(m) if !m.is_file() => Err(FolderError::NotOurs(path.display().to_string())),
+        Ok(m) if !m.is_file() => Err(FolderError::NotAFile(path.display().to_string())),
         Ok(_) => {
             let mut head = [0u8; 512];
             let n = File::open(path).and_then(|mut f| f.read(&mut head)).map_err(io(path))?;

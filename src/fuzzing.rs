@@ -26,7 +26,7 @@ fn frame_plan(alg: Algorithm) -> RunPlan {
 /// frame, and hands `inject` the chance to add frames to each round.
 fn drive(alg: Algorithm, mut inject: impl FnMut(Round) -> Vec<Envelope>, mut seen: impl FnMut(&Envelope)) {
     let plan = frame_plan(alg);
-    let (mut generals, _audit) = algorithms::build(&plan);
+    let (mut generals, _audit) = algorithms::build(&plan, false);
     for round in 1..=plan.m as Round + 1 {
         let mut frames = inject(round);
         for (from, g) in generals.iter_mut().enumerate() {

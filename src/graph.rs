@@ -122,7 +122,7 @@ impl GraphSpec {
         let file: File = toml::from_str(body).map_err(|e| {
             GraphError::Spec(format!(
                 "{source}: not a graph file (want `edges = [[0, 1], [1, 2], ...]`): {}",
-                crate::files::one_line(&e.to_string())
+                crate::files::plain_parse_error(&e.to_string())
             ))
         })?;
         let mut edges = Vec::with_capacity(file.edges.len());
@@ -179,6 +179,13 @@ impl GraphSpec {
             }
             GraphSpec::Regular { p } => {
                 let p = *p;
+                // A spec read from a witness or plan.json was not parsed:
+                // checked here, where every run's graph is built.
+                if p == 0 {
+                    return Err(GraphError::Spec(
+                        "regular:0: P in regular:P must be a whole number >= 1".into(),
+                    ));
+                }
                 if p >= n {
                     return Err(GraphError::Spec(format!(
                         "regular:{p}: a node of n = {n} generals has at most {} neighbours",
@@ -208,6 +215,9 @@ impl GraphSpec {
             }
             GraphSpec::Edges { name, edges } => {
                 for &(a, b) in edges {
+                    if a == b {
+                        return Err(GraphError::Spec(format!("file:{name}: edge [{a}, {b}] is a loop")));
+                    }
                     if usize::from(a) >= n || usize::from(b) >= n {
                         return Err(GraphError::Spec(format!(
                             "file:{name}: edge [{a}, {b}] names a general beyond n - 1 = {}",

@@ -6,7 +6,7 @@ use super::*;
 pub(super) struct DetectSweepArgs {
     /// The sweep file (see experiments/detector.toml).
     pub(super) file: PathBuf,
-    /// Output folder [default: results/<name>].
+    /// Output folder [default: results/<the file's name without .toml>].
     #[arg(long)]
     pub(super) out: Option<PathBuf>,
 }

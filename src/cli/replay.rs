@@ -15,13 +15,22 @@ pub(super) fn cmd_replay(args: ReplayArgs, registry: &Registry) -> Result<()> {
     if let Some(file) = &args.diagram {
         check_diagram(file)?;
     }
-    let (w, report) = witness::replay(&args.witness, registry)?;
+    // Checked first, untraced, so that a witness that does not reproduce
+    // prints nothing; then run again, its trace printed and sketched as it
+    // goes (never held whole).
+    let text = crate::files::read_limited(&args.witness)
+        .map_err(|e| crate::experiment::ExperimentError::io(&args.witness, e))?;
+    let (w, plan) = witness::load(&text, &args.witness.display().to_string(), registry)?;
+    let quiet = plan.vary(|s| s.trace = false)?;
+    witness::reproduces(&w, &runtime::execute(&quiet)?, &args.witness)?;
+    let sketch = crate::experiment::diagram::SharedSketch::new(plan.traitors());
+    let printer = TracePrinter::new(false);
+    let sinks: Vec<Box<dyn crate::runtime::TraceSink>> = vec![Box::new(sketch.clone()), Box::new(printer.clone())];
+    let report = runtime::execute_into(&plan, Box::new(crate::runtime::network::Tee(sinks)))?;
+    printer.finish_text()?;
     if let Some(file) = &args.diagram {
-        crate::experiment::diagram::draw(file, &report)?;
+        crate::experiment::diagram::draw_sketch(file, &report.outcome, &sketch.take())?;
         eprintln!("diagram of the run in {}", file.display());
-    }
-    for t in &report.trace {
-        println!("{t}");
     }
     let o = &report.outcome;
     let broken: Vec<&str> = [

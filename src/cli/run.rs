@@ -1,6 +1,9 @@
 //! `byzlab run`: one agreement, its console summary, trace and diagram.
 
 use super::*;
+use crate::experiment::diagram::SharedSketch;
+use crate::runtime::network::{Tee, TraceEntry, TraceSink};
+use std::io::Write;
 
 /// Checks a `--diagram` file before the run: its folder exists, and it is
 /// new or a diagram byzlab drew (a witness, a user's file, a device or a
@@ -136,9 +139,57 @@ pub(super) fn unused_link_flags(args: &RunArgs, link: &LinkSpec) -> Vec<String> 
     out
 }
 
+/// One line per other flag the run does not use, or uses otherwise than
+/// its name suggests.
+fn unused_run_flags(args: &RunArgs) -> Vec<String> {
+    let mut out = Vec::new();
+    if args.signatures == Signatures::Ideal && args.algorithm == Algorithm::Om {
+        out.push("--signatures ideal has no effect: OM signs nothing".to_string());
+    }
+    if args.timing.model.gst != 0 && args.timing.model.timing != TimingModel::Partial {
+        out.push(format!(
+            "--gst has no effect: --timing {} has no stabilisation time (only partial does)",
+            args.timing.model.timing
+        ));
+    }
+    if args.f >= args.n {
+        out.push(format!(
+            "--f {} is not below --n {}: f here only bounds the traitors and failed generals{}",
+            args.f,
+            args.n,
+            if args.m.is_none() { " and sets m" } else { "" }
+        ));
+    }
+    out
+}
+
+/// Failures that come after the run decided: they change no message, yet
+/// leave the general out of IC1 and IC2 as a failed one.
+fn late_faults(plan: &crate::run::RunPlan, decided: u64) -> Vec<String> {
+    plan.faults()
+        .iter()
+        .filter_map(|&(g, fault)| {
+            let at = match fault {
+                NodeFault::Crash { at } => at,
+                NodeFault::Recover { down, .. } => down,
+                NodeFault::Omission { .. } => return None,
+            };
+            (at > decided).then(|| {
+                format!(
+                    "general {g} fails at t={at}, after the run decided at t={decided}: it ran correctly throughout, \
+                     yet counts as failed (left out of IC1 and IC2)"
+                )
+            })
+        })
+        .collect()
+}
+
 pub(super) fn cmd_run(args: RunArgs, registry: &Registry) -> Result<()> {
     if let Some(file) = &args.diagram {
         check_diagram(file)?;
+    }
+    if args.repeat > 1 && (args.trace || args.diagram.is_some()) {
+        anyhow::bail!("--repeat times many runs; --trace and --diagram show one: drop one of them");
     }
     let strategy = registry
         .strategies()
@@ -151,9 +202,10 @@ pub(super) fn cmd_run(args: RunArgs, registry: &Registry) -> Result<()> {
         rate: args.link_rate.unwrap_or(0.25),
     };
     let link = LinkSpec::parse_with(&args.link, &defaults).with_context(|| format!("--link {}", args.link))?;
-    for warning in unused_link_flags(&args, &link) {
-        eprintln!("warning: {warning}");
-    }
+    let unused: Vec<String> = unused_link_flags(&args, &link)
+        .into_iter()
+        .chain(unused_run_flags(&args))
+        .collect();
     let mut faults: Vec<(GeneralId, NodeFault)> = Vec::new();
     faults.extend(args.crash.iter().map(|&(g, at)| (g, NodeFault::Crash { at })));
     faults.extend(
@@ -176,7 +228,9 @@ pub(super) fn cmd_run(args: RunArgs, registry: &Registry) -> Result<()> {
         runtime: args.runtime,
         signatures: args.signatures,
         seed: args.seed,
-        trace: args.trace || args.diagram.is_some(),
+        // A trace asked for is streamed to its printer and the diagram's
+        // sketch as the run goes, never kept whole.
+        trace: false,
         timing: args.timing.model.timing,
         delta: args.timing.model.delta,
         gst: args.timing.model.gst,
@@ -187,6 +241,10 @@ pub(super) fn cmd_run(args: RunArgs, registry: &Registry) -> Result<()> {
     };
     let raised = spec.timeout.is_none() && spec.link.default_timeout(spec.delta).is_some();
     let plan = spec.validate()?;
+    // Said once the run is known to be valid: an error is then the only line.
+    for warning in unused {
+        eprintln!("warning: {warning}");
+    }
     if let Some(t) = &plan.topology {
         for broken in &t.broken {
             eprintln!("warning (--force): {broken}");
@@ -202,7 +260,9 @@ pub(super) fn cmd_run(args: RunArgs, registry: &Registry) -> Result<()> {
     }
     if let Some((script, source)) = &plan.strategy.script {
         let coalition = traitor::Coalition::new(plan.n, &plan.traitors, plan.value);
-        script.check_run(plan.algorithm, plan.n, plan.m, &coalition, source)?;
+        for warning in script.check_run(plan.algorithm, plan.n, plan.m, &coalition, source)? {
+            eprintln!("warning: {warning}");
+        }
     }
     // Repeated under actix, the runs share one system and its actors, as a
     // sweep's do (a system a run would time its own start-up).
@@ -212,13 +272,29 @@ pub(super) fn cmd_run(args: RunArgs, registry: &Registry) -> Result<()> {
         Some(runner) => runner.run(&plan),
         None => runtime::execute(&plan),
     };
+    let sketch = args.diagram.as_ref().map(|_| SharedSketch::new(&plan.traitors));
+    let printer = args.trace.then(|| TracePrinter::new(args.json));
+    let sinks: Vec<Box<dyn TraceSink>> = [
+        sketch.clone().map(|s| Box::new(s) as Box<dyn TraceSink>),
+        printer.clone().map(|p| Box::new(p) as Box<dyn TraceSink>),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
     let started = std::time::Instant::now();
-    let mut report = execute()?;
+    let mut report = if sinks.is_empty() {
+        execute()?
+    } else {
+        runtime::execute_into(&plan, Box::new(Tee(sinks)))?
+    };
     for _ in 1..args.repeat {
         report = execute()?;
     }
     let wall_ms = started.elapsed().as_secs_f64() * 1e3 / f64::from(args.repeat);
     let peak = crate::perf::peak_rss_kib();
+    for warning in late_faults(&plan, report.outcome.decision_time_ms) {
+        eprintln!("warning: {warning}");
+    }
     if args.json {
         let mut json = serde_json::to_value(&report.outcome)?;
         if args.measure
@@ -227,19 +303,14 @@ pub(super) fn cmd_run(args: RunArgs, registry: &Registry) -> Result<()> {
             obj.insert("wall_ms".into(), serde_json::json!(wall_ms));
             obj.insert("peak_rss_kib".into(), serde_json::json!(peak));
         }
-        if args.trace
-            && let Some(obj) = json.as_object_mut()
-        {
-            // One object per message: round, t, late, attempt, from, to,
-            // path (OM path or SM chain signers), value, link, claimed.
-            obj.insert("trace".into(), serde_json::to_value(&report.trace)?);
+        match &printer {
+            // The trace went out first, as the run made it.
+            Some(p) => p.finish_json(&json)?,
+            None => println!("{}", serde_json::to_string(&json)?),
         }
-        println!("{}", serde_json::to_string(&json)?);
     } else {
-        if args.trace {
-            for t in &report.trace {
-                println!("{t}");
-            }
+        if let Some(p) = &printer {
+            p.finish_text()?;
         }
         print_summary(&report, raised);
         if args.measure {
@@ -247,11 +318,99 @@ pub(super) fn cmd_run(args: RunArgs, registry: &Registry) -> Result<()> {
             println!("wall time {wall_ms:.2} ms, peak memory {peak}");
         }
     }
-    if let Some(file) = &args.diagram {
-        crate::experiment::diagram::draw(file, &report)?;
+    if let (Some(file), Some(sketch)) = (&args.diagram, &sketch) {
+        crate::experiment::diagram::draw_sketch(file, &report.outcome, &sketch.take())?;
         eprintln!("diagram of the run in {}", file.display());
     }
     Ok(())
+}
+
+/// A run's trace on stdout as the run makes it: a line per message, or
+/// with `--json` the `trace` array of the one JSON object, opened before
+/// the run and closed with the outcome's other fields after it. A write
+/// that fails (a closed pipe, a full disk) is kept and reported at the end.
+#[derive(Clone)]
+pub(super) struct TracePrinter(std::sync::Arc<std::sync::Mutex<PrinterState>>);
+
+pub(super) struct PrinterState {
+    out: std::io::BufWriter<std::io::Stdout>,
+    json: bool,
+    lines: u64,
+    error: Option<std::io::Error>,
+}
+
+impl TracePrinter {
+    pub(super) fn new(json: bool) -> TracePrinter {
+        let mut state = PrinterState {
+            out: std::io::BufWriter::new(std::io::stdout()),
+            json,
+            lines: 0,
+            error: None,
+        };
+        if json {
+            // One object per message: round, t, sent, late, attempt, from,
+            // to, path (OM path or SM chain signers), value, link, claimed.
+            state.write(|w| w.write_all(b"{\"trace\":["));
+        }
+        TracePrinter(std::sync::Arc::new(std::sync::Mutex::new(state)))
+    }
+
+    fn with<T>(&self, f: impl FnOnce(&mut PrinterState) -> T) -> Result<T> {
+        let mut state = self.0.lock().map_err(|_| anyhow::anyhow!("the trace printer failed"))?;
+        Ok(f(&mut state))
+    }
+
+    /// The end of a line-per-message trace.
+    pub(super) fn finish_text(&self) -> Result<()> {
+        self.with(PrinterState::flush)?
+    }
+
+    /// Closes the trace array and writes `outcome`'s fields after it.
+    pub(super) fn finish_json(&self, outcome: &serde_json::Value) -> Result<()> {
+        let rest = serde_json::to_string(outcome)?;
+        let rest = rest.strip_prefix('{').unwrap_or(&rest);
+        self.with(|s| {
+            s.write(|w| writeln!(w, "],{rest}"));
+            s.flush()
+        })?
+    }
+}
+
+impl PrinterState {
+    fn write(&mut self, f: impl FnOnce(&mut std::io::BufWriter<std::io::Stdout>) -> std::io::Result<()>) {
+        if self.error.is_none()
+            && let Err(e) = f(&mut self.out)
+        {
+            self.error = Some(e);
+        }
+    }
+
+    fn flush(&mut self) -> Result<()> {
+        self.write(std::io::Write::flush);
+        match self.error.take() {
+            Some(e) => Err(anyhow::Error::from(e).context("cannot write the trace to stdout")),
+            None => Ok(()),
+        }
+    }
+}
+
+impl TraceSink for TracePrinter {
+    fn push(&mut self, entry: TraceEntry) {
+        if let Ok(mut s) = self.0.lock() {
+            let first = s.lines == 0;
+            s.lines += 1;
+            if s.json {
+                s.write(|w| {
+                    if !first {
+                        w.write_all(b",")?;
+                    }
+                    serde_json::to_writer(&mut *w, &entry).map_err(std::io::Error::other)
+                });
+            } else {
+                s.write(|w| writeln!(w, "{entry}"));
+            }
+        }
+    }
 }
 
 pub(super) fn holds(b: bool) -> &'static str {
@@ -269,8 +428,14 @@ pub(super) fn print_summary(r: &RunReport, raised: bool) {
         o.traitors.iter().map(|t| t.to_string()).collect::<Vec<_>>().join(",")
     };
     // A traitor commander's order is what it sent, not --value.
+    let crashed = o.failed.iter().find_map(|f| f.strip_prefix("0:"));
     let order = if o.commander_loyal {
         format!("commander loyal  order={}", o.value)
+    } else if let Some(how) = crashed {
+        // A benign failure: it ran the protocol, with --value, until it failed.
+        format!("commander faulty ({how})  order={}", o.value)
+    } else if o.commander_sent.is_empty() {
+        "commander traitor  sent nothing".to_string()
     } else {
         let sent: Vec<String> = o
             .commander_sent

@@ -37,6 +37,9 @@ pub(super) fn parse_shard(s: &str) -> Result<(usize, usize), String> {
     Ok((i, n))
 }
 
+/// Most worker threads a sweep starts.
+const MAX_JOBS: usize = 1024;
+
 /// Set by a second Ctrl-C: the sweep is abandoned where it stands.
 static ABANDON: AtomicBool = AtomicBool::new(false);
 
@@ -80,8 +83,8 @@ fn cmd_sweep(args: SweepArgs, registry: &Registry) -> Result<()> {
     let jobs = args
         .jobs
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
-    if jobs == 0 {
-        anyhow::bail!("--jobs must be at least 1");
+    if !(1..=MAX_JOBS).contains(&jobs) {
+        anyhow::bail!("--jobs {jobs}: give 1 to {MAX_JOBS} worker threads");
     }
     let largest = plan
         .cells
@@ -99,13 +102,6 @@ fn cmd_sweep(args: SweepArgs, registry: &Registry) -> Result<()> {
         .iter()
         .filter(|c| ExperimentPlan::in_shard(c.id, args.shard))
         .collect();
-    eprintln!(
-        "{}: {} cells, {} runs, {jobs} jobs -> {}",
-        spec.name,
-        in_shard.len(),
-        in_shard.iter().map(|c| c.runs.len()).sum::<usize>(),
-        out.display()
-    );
     // The results are those of the command without --resume: record that.
     let command = command_line().replace(" --resume", "");
     // Ctrl-C: the workers stop after their current run and every finished
@@ -115,6 +111,13 @@ fn cmd_sweep(args: SweepArgs, registry: &Registry) -> Result<()> {
             ABANDON.store(true, Ordering::SeqCst);
         }
     });
+    let header = format!(
+        "{}: {} cells, {} runs, {jobs} jobs -> {}",
+        spec.name,
+        in_shard.len(),
+        in_shard.iter().map(|c| c.runs.len()).sum::<usize>(),
+        out.display()
+    );
     let opts = SweepOptions {
         out: out.clone(),
         jobs,
@@ -122,6 +125,7 @@ fn cmd_sweep(args: SweepArgs, registry: &Registry) -> Result<()> {
         resume: args.resume,
         progress: !args.quiet,
         command: command.clone(),
+        header: Some(header),
     };
     let mut result = match runner::sweep(&plan, &opts) {
         Err(crate::experiment::ExperimentError::Interrupted { kept, total, runs }) => {

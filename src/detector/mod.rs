@@ -81,6 +81,9 @@ pub enum DetectError {
     /// The same node crashing twice.
     #[error("node {0} is listed to crash twice")]
     CrashedTwice(GeneralId),
+    /// No node is left to suspect anyone.
+    #[error("all {0} nodes crash: the detector needs a correct node to watch the others (crash at most n - 1)")]
+    AllCrash(usize),
     /// A zero interval or timeout.
     #[error("{0} must be at least 1 ms")]
     Zero(&'static str),
@@ -205,7 +208,7 @@ impl Process for Watcher {
                         round: 0,
                         to,
                         bytes: bytes.clone(),
-                        trace: Vec::new(),
+                        trace: None,
                     });
                     let p = usize::from(to);
                     if self.suspected_since[p].is_none() && now.saturating_sub(self.last_heard[p]) > self.timeout[p] {
@@ -262,6 +265,16 @@ pub fn detect(spec: &DetectSpec) -> Result<DetectReport, DetectError> {
         if slot.replace(at).is_some() {
             return Err(DetectError::CrashedTwice(id));
         }
+        if at > crate::timing::MAX_MILLIS {
+            return Err(TimingError::TooLong {
+                what: "crash time",
+                value: at,
+            }
+            .into());
+        }
+    }
+    if crash_at.iter().all(Option::is_some) {
+        return Err(DetectError::AllCrash(n));
     }
     let timing = Timing::new(spec.timing, spec.delta, spec.gst, None)?;
     if spec.duration > crate::timing::MAX_MILLIS {
@@ -301,7 +314,7 @@ pub fn detect(spec: &DetectSpec) -> Result<DetectReport, DetectError> {
         .build(&crate::link::Adversaries::new(Vec::new()), spec.seed, n, 64)
         .map_err(RuntimeError::from)?;
     let audit = Box::new(Auditor::<Heartbeat>::new(Default::default()));
-    let net = Network::new(link, audit, timing, spec.seed, false, false);
+    let net = Network::new(link, audit, timing, spec.seed, false, None);
     let watches = match spec.runtime {
         RuntimeKind::Direct => {
             let (mut procs, mut net) = (procs, net);

@@ -97,7 +97,7 @@ pub fn run(file: &Path, out: &Path, command: &str) -> Result<String, SweepError>
         message,
     };
     let text = crate::files::read_limited(file).map_err(|e| bad(e.to_string()))?;
-    let raw: Raw = toml::from_str(&text).map_err(|e| bad(crate::files::one_line(&e.to_string())))?;
+    let raw: Raw = toml::from_str(&text).map_err(|e| bad(crate::files::plain_parse_error(&e.to_string())))?;
     let crashes = raw
         .crashes
         .iter()

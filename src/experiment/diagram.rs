@@ -14,10 +14,13 @@
 
 use crate::link::LinkAction;
 use crate::runtime::RunReport;
-use crate::types::{Algorithm, COMMANDER, GeneralId};
+use crate::runtime::network::{TraceEntry, TraceSink};
+use crate::timing::Millis;
+use crate::types::{Algorithm, COMMANDER, GeneralId, Outcome};
 use plotters::prelude::*;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
+use std::sync::{Arc, Mutex};
 
 /// Written into every diagram (an SVG comment), so that `--diagram` can
 /// tell a diagram it may replace from a file it must not.
@@ -42,17 +45,108 @@ pub struct DiagramError {
     pub message: String,
 }
 
-/// Draws `report` (a run with its trace) into `path`.
+/// What a diagram needs of a run's trace, gathered a line at a time as the
+/// run goes (so a trace of millions of messages is never held): the lines
+/// themselves while there are at most [`MAX_ARROWS`] (an arrow each),
+/// counts per round always, and whom each traitor sent to in each round
+/// (to mark what it withheld).
+#[derive(Debug, Default)]
+pub struct Sketch {
+    traitors: BTreeSet<GeneralId>,
+    arrows: Vec<TraceEntry>,
+    lines: u64,
+    t_max: Millis,
+    /// round -> (transmissions, from traitors, dropped, late)
+    rounds: BTreeMap<u32, (u64, u64, u64, u64)>,
+    /// (traitor, round, receiver) of every traitor's transmission.
+    heard: BTreeSet<(GeneralId, u32, GeneralId)>,
+}
+
+impl Sketch {
+    /// An empty sketch of a run with these traitors.
+    pub fn new(traitors: &[GeneralId]) -> Sketch {
+        Sketch {
+            traitors: traitors.iter().copied().collect(),
+            ..Sketch::default()
+        }
+    }
+
+    /// The sketch of a run whose report kept its trace.
+    pub fn of(report: &RunReport) -> Sketch {
+        let mut s = Sketch::new(&report.outcome.traitors);
+        for e in &report.trace {
+            s.add(e.clone());
+        }
+        s
+    }
+
+    /// One line of the trace.
+    pub fn add(&mut self, e: TraceEntry) {
+        self.lines += 1;
+        self.t_max = self.t_max.max(e.t);
+        let c = self.rounds.entry(e.round).or_default();
+        c.0 += 1;
+        c.1 += u64::from(self.traitors.contains(&e.from));
+        c.2 += u64::from(matches!(e.link, LinkAction::Dropped | LinkAction::Lost));
+        c.3 += u64::from(e.late);
+        if self.traitors.contains(&e.from) {
+            self.heard.insert((e.from, e.round, e.to));
+        }
+        if self.lines <= MAX_ARROWS as u64 {
+            self.arrows.push(e);
+        } else if !self.arrows.is_empty() {
+            // Too many to draw one by one: the summaries take over.
+            self.arrows = Vec::new();
+        }
+    }
+
+    /// Whether the diagram shows summaries per round instead of arrows.
+    fn summarised(&self) -> bool {
+        self.lines > MAX_ARROWS as u64
+    }
+}
+
+/// A sketch a run fills as it goes (its trace sink) while the caller keeps
+/// a handle to draw it after.
+#[derive(Clone, Debug, Default)]
+pub struct SharedSketch(Arc<Mutex<Sketch>>);
+
+impl SharedSketch {
+    /// An empty sketch of a run with these traitors.
+    pub fn new(traitors: &[GeneralId]) -> SharedSketch {
+        SharedSketch(Arc::new(Mutex::new(Sketch::new(traitors))))
+    }
+
+    /// The sketch so far.
+    pub fn take(&self) -> Sketch {
+        self.0.lock().map(|mut s| std::mem::take(&mut *s)).unwrap_or_default()
+    }
+}
+
+impl TraceSink for SharedSketch {
+    fn push(&mut self, entry: TraceEntry) {
+        if let Ok(mut s) = self.0.lock() {
+            s.add(entry);
+        }
+    }
+}
+
+/// Draws `report` (a run with its trace kept) into `path`.
 pub fn draw(path: &Path, report: &RunReport) -> Result<(), DiagramError> {
+    draw_sketch(path, &report.outcome, &Sketch::of(report))
+}
+
+/// Draws the run of `outcome`, its trace sketched in `sketch`, into `path`.
+pub fn draw_sketch(path: &Path, outcome: &Outcome, sketch: &Sketch) -> Result<(), DiagramError> {
     let fail = |message: String| DiagramError {
         file: path.display().to_string(),
         message,
     };
-    if report.trace.is_empty() && report.outcome.counters.messages > 0 {
+    if sketch.lines == 0 && outcome.counters.messages > 0 {
         return Err(fail("the run has no trace (run it with --trace)".into()));
     }
     let mut svg = String::new();
-    render(&mut svg, report).map_err(|e| fail(e.to_string()))?;
+    render(&mut svg, outcome, sketch).map_err(|e| fail(e.to_string()))?;
     // The mark after the opening tag; then written crash-safely, every
     // failure an error (a full disk, a folder that is not there).
     let at = svg.find('>').map_or(0, |i| i + 1);
@@ -60,20 +154,13 @@ pub fn draw(path: &Path, report: &RunReport) -> Result<(), DiagramError> {
     crate::files::write_atomic(path, svg).map_err(|e| fail(e.to_string()))
 }
 
-fn render(out: &mut String, report: &RunReport) -> Result<(), Box<dyn std::error::Error>> {
-    let o = &report.outcome;
+fn render(out: &mut String, o: &Outcome, sketch: &Sketch) -> Result<(), Box<dyn std::error::Error>> {
     let n = o.n;
     let traitors: BTreeSet<GeneralId> = o.traitors.iter().copied().collect();
     let rounds = o.rounds;
     let round_len = o.timeout_ms.max(1) as f64;
-    let t_end = report
-        .trace
-        .iter()
-        .map(|e| e.t)
-        .max()
-        .unwrap_or(0)
-        .max(u64::from(rounds) * o.timeout_ms) as f64;
-    let summary = report.trace.len() > MAX_ARROWS;
+    let t_end = sketch.t_max.max(u64::from(rounds) * o.timeout_ms) as f64;
+    let summary = sketch.summarised();
     let (width, height) = (1100u32, 110 + 56 * n as u32);
     let root = SVGBackend::with_string(out, (width, height)).into_drawing_area();
     root.fill(&WHITE)?;
@@ -98,7 +185,7 @@ fn render(out: &mut String, report: &RunReport) -> Result<(), Box<dyn std::error
         verdict(o.agreement)
     );
     if summary {
-        title += &format!("  [{} transmissions: one summary per round]", report.trace.len());
+        title += &format!("  [{} messages sent: one summary per round]", sketch.lines);
     }
     // Lane of general g: the commander on top.
     let lane = |g: GeneralId| (n - 1 - g as usize) as f64;
@@ -152,23 +239,19 @@ fn render(out: &mut String, report: &RunReport) -> Result<(), Box<dyn std::error
         )))?;
     }
     if summary {
-        per_round(&mut chart, report, &traitors, round_len)?;
+        per_round(&mut chart, o, sketch, round_len)?;
     } else {
-        arrows(&mut chart, report, &traitors, &lane)?;
+        arrows(&mut chart, &sketch.arrows, &traitors, &lane)?;
     }
     // Withheld (OM): a traitor's sending round in which a receiver got
     // nothing from it at all.
     if o.algorithm == Algorithm::Om {
-        let mut got: BTreeMap<(GeneralId, u32), BTreeSet<GeneralId>> = BTreeMap::new();
-        for e in &report.trace {
-            got.entry((e.from, e.round)).or_default().insert(e.to);
-        }
         for &t in &traitors {
             for r in 1..=rounds {
                 let expected = crate::protocol::recipients(n, o.m, t, r);
                 let missing: Vec<String> = expected
                     .iter()
-                    .filter(|x| !got.get(&(t, r)).is_some_and(|s| s.contains(x)))
+                    .filter(|&&x| !sketch.heard.contains(&(t, r, x)))
                     .map(|x| x.to_string())
                     .collect();
                 if !missing.is_empty() {
@@ -213,11 +296,11 @@ type Chart<'a, 'b> = ChartContext<
 /// An arrow per message: sender to receiver, value at the head.
 fn arrows(
     chart: &mut Chart<'_, '_>,
-    report: &RunReport,
+    trace: &[TraceEntry],
     traitors: &BTreeSet<GeneralId>,
     lane: &dyn Fn(GeneralId) -> f64,
 ) -> Result<(), Box<dyn std::error::Error>> {
-    for e in &report.trace {
+    for e in trace {
         let (x0, y0) = (e.sent as f64, lane(e.from));
         let dropped = matches!(e.link, LinkAction::Dropped | LinkAction::Lost);
         let altered = matches!(
@@ -280,24 +363,16 @@ fn arrows(
 /// One line of counts per round, where the arrows would be.
 fn per_round(
     chart: &mut Chart<'_, '_>,
-    report: &RunReport,
-    traitors: &BTreeSet<GeneralId>,
+    o: &Outcome,
+    sketch: &Sketch,
     round_len: f64,
 ) -> Result<(), Box<dyn std::error::Error>> {
-    // round -> (messages, from traitors, dropped, late)
-    let mut rounds: BTreeMap<u32, (u64, u64, u64, u64)> = BTreeMap::new();
-    for e in &report.trace {
-        let c = rounds.entry(e.round).or_default();
-        c.0 += 1;
-        c.1 += u64::from(traitors.contains(&e.from));
-        c.2 += u64::from(matches!(e.link, LinkAction::Dropped | LinkAction::Lost));
-        c.3 += u64::from(e.late);
-    }
-    let n = report.outcome.n as f64;
-    for (r, (all, bad, dropped, late)) in rounds {
+    let n = o.n as f64;
+    for (&r, &(all, bad, dropped, late)) in &sketch.rounds {
         let x = f64::from(r - 1) * round_len + round_len * 0.05;
         for (k, line) in [
-            format!("round {r}: {all} transmissions"),
+            format!("round {r}:"),
+            format!("{all} messages"),
             format!("{bad} from traitors"),
             format!("{dropped} dropped, {late} late"),
         ]
@@ -309,7 +384,7 @@ fn per_round(
                 (x, n / 2.0 - k as f64 * 0.35),
                 ("sans-serif", 12)
                     .into_font()
-                    .color(if k == 1 { &TRAITOR } else { &LOYAL }),
+                    .color(if k == 2 { &TRAITOR } else { &LOYAL }),
             )))?;
         }
     }

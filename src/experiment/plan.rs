@@ -612,6 +612,13 @@ pub fn build_within(spec: &Spec, source: &str, limit: u64, registry: &Registry) 
         let why = cells
             .iter()
             .find_map(|c| c.skip.as_ref().map(|s| format!(" (as {}: {s})", c.label())))
+            .or_else(|| {
+                // No cell at all: every m rule was SM's alone.
+                (cells.is_empty() && spec.m.iter().all(|&r| r == MRule::Diameter)).then(|| {
+                    " (m = \"f+d-1\" is Theorem 4's rule, SM's on a graph: it makes no OM cell; give OM a number, \"f\" or \"f+K\")"
+                        .to_string()
+                })
+            })
             .unwrap_or_default();
         return Err(SpecError::Empty {
             path: source.to_string(),

@@ -202,82 +202,87 @@ fn heatmap(
     let width = 300 + 110 * fs.len() as u32;
     let height = 140 + 34 * ns.len() as u32;
     let width = width.max(title.len() as u32 * 9 + 190);
-    let root = SVGBackend::new(path, (width, height)).into_drawing_area();
-    root.fill(&WHITE)?;
-    // The legend on the right: what each colour means.
-    let (area, key) = root.split_horizontally(width - 150);
-    let swatches = [
-        (RGBColor(134, 201, 134), "holds: 0/N"),
-        (RGBColor(225, 150, 150), "violated: few runs"),
-        (RGBColor(225, 40, 40), "violated: every run"),
-        (RGBColor(225, 225, 225), "n/a: no run applies"),
-    ];
-    for (i, (colour, text)) in swatches.iter().enumerate() {
-        let y = 60 + 26 * i as i32;
-        key.draw(&Rectangle::new([(4, y), (20, y + 16)], colour.filled()))?;
-        key.draw(&Text::new(*text, (26, y + 2), ("sans-serif", 12)))?;
-    }
-    if let Some((label, _)) = &line {
-        let y = 60 + 26 * swatches.len() as i32 + 8;
-        key.draw(&PathElement::new(vec![(4, y), (20, y)], BLUE.stroke_width(3)))?;
-        key.draw(&Text::new(label.to_string(), (26, y - 6), ("sans-serif", 12)))?;
-    }
-    let mut chart = ChartBuilder::on(&area)
-        .caption(title, ("sans-serif", 16))
-        .margin(12)
-        .x_label_area_size(36)
-        .y_label_area_size(50)
-        .build_cartesian_2d(-0.5..fs.len() as f64 - 0.5, -0.5..ns.len() as f64 - 0.5)?;
-    // Positions are indices into fs and ns; labels are the values.
-    let label = |values: &[usize], v: f64| {
-        let i = v.round();
-        if (v - i).abs() < 1e-6 && i >= 0.0 {
-            values.get(i as usize).map_or(String::new(), |x| x.to_string())
-        } else {
-            String::new()
+    // Drawn into memory and written whole: a full disk leaves no truncated file.
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, (width, height)).into_drawing_area();
+        root.fill(&WHITE)?;
+        // The legend on the right: what each colour means.
+        let (area, key) = root.split_horizontally(width - 150);
+        let swatches = [
+            (RGBColor(134, 201, 134), "holds: 0/N"),
+            (RGBColor(225, 150, 150), "violated: few runs"),
+            (RGBColor(225, 40, 40), "violated: every run"),
+            (RGBColor(225, 225, 225), "n/a: no run applies"),
+        ];
+        for (i, (colour, text)) in swatches.iter().enumerate() {
+            let y = 60 + 26 * i as i32;
+            key.draw(&Rectangle::new([(4, y), (20, y + 16)], colour.filled()))?;
+            key.draw(&Text::new(*text, (26, y + 2), ("sans-serif", 12)))?;
         }
-    };
-    chart
-        .configure_mesh()
-        .disable_mesh()
-        .x_desc(x_desc)
-        .y_desc("n (generals)")
-        .x_labels(fs.len() * 2 + 1)
-        .y_labels(ns.len() * 2 + 1)
-        .x_label_formatter(&|v| label(fs, *v))
-        .y_label_formatter(&|v| label(ns, *v))
-        .draw()?;
-    for c in cells {
-        let (Some(fi), Some(ni)) = (
-            fs.iter().position(|&f| f == c.cell.f),
-            ns.iter().position(|&n| n == c.cell.n),
-        ) else {
-            continue;
+        if let Some((label, _)) = &line {
+            let y = 60 + 26 * swatches.len() as i32 + 8;
+            key.draw(&PathElement::new(vec![(4, y), (20, y)], BLUE.stroke_width(3)))?;
+            key.draw(&Text::new(label.to_string(), (26, y - 6), ("sans-serif", 12)))?;
+        }
+        let mut chart = ChartBuilder::on(&area)
+            .caption(title, ("sans-serif", 16))
+            .margin(12)
+            .x_label_area_size(36)
+            .y_label_area_size(50)
+            .build_cartesian_2d(-0.5..fs.len() as f64 - 0.5, -0.5..ns.len() as f64 - 0.5)?;
+        // Positions are indices into fs and ns; labels are the values.
+        let label = |values: &[usize], v: f64| {
+            let i = v.round();
+            if (v - i).abs() < 1e-6 && i >= 0.0 {
+                values.get(i as usize).map_or(String::new(), |x| x.to_string())
+            } else {
+                String::new()
+            }
         };
-        let (f, n) = (fi as f64, ni as f64);
-        let (fill, text) = cell_colour(c);
-        chart.draw_series(std::iter::once(Rectangle::new(
-            [(f - 0.48, n - 0.48), (f + 0.48, n + 0.48)],
-            fill.filled(),
-        )))?;
-        chart.draw_series(std::iter::once(Text::new(
-            text,
-            (f - 0.4, n + 0.25),
-            ("sans-serif", 11),
-        )))?;
-    }
-    if let Some((_, first_holding)) = line {
-        // Between the last row predicted to fail and the first to hold.
-        let mut stair = Vec::new();
-        for (fi, first) in first_holding.iter().enumerate() {
-            let Some(first) = *first else { continue };
-            let y = ns.iter().filter(|&&n| n < first).count() as f64 - 0.5;
-            stair.push((fi as f64 - 0.5, y));
-            stair.push((fi as f64 + 0.5, y));
+        chart
+            .configure_mesh()
+            .disable_mesh()
+            .x_desc(x_desc)
+            .y_desc("n (generals)")
+            .x_labels(fs.len() * 2 + 1)
+            .y_labels(ns.len() * 2 + 1)
+            .x_label_formatter(&|v| label(fs, *v))
+            .y_label_formatter(&|v| label(ns, *v))
+            .draw()?;
+        for c in cells {
+            let (Some(fi), Some(ni)) = (
+                fs.iter().position(|&f| f == c.cell.f),
+                ns.iter().position(|&n| n == c.cell.n),
+            ) else {
+                continue;
+            };
+            let (f, n) = (fi as f64, ni as f64);
+            let (fill, text) = cell_colour(c);
+            chart.draw_series(std::iter::once(Rectangle::new(
+                [(f - 0.48, n - 0.48), (f + 0.48, n + 0.48)],
+                fill.filled(),
+            )))?;
+            chart.draw_series(std::iter::once(Text::new(
+                text,
+                (f - 0.4, n + 0.25),
+                ("sans-serif", 11),
+            )))?;
         }
-        chart.draw_series(LineSeries::new(stair, BLUE.stroke_width(3)))?;
+        if let Some((_, first_holding)) = line {
+            // Between the last row predicted to fail and the first to hold.
+            let mut stair = Vec::new();
+            for (fi, first) in first_holding.iter().enumerate() {
+                let Some(first) = *first else { continue };
+                let y = ns.iter().filter(|&&n| n < first).count() as f64 - 0.5;
+                stair.push((fi as f64 - 0.5, y));
+                stair.push((fi as f64 + 0.5, y));
+            }
+            chart.draw_series(LineSeries::new(stair, BLUE.stroke_width(3)))?;
+        }
+        root.present()?;
     }
-    root.present()?;
+    crate::files::write_atomic(path, svg)?;
     Ok(())
 }
 
@@ -331,51 +336,56 @@ fn graphs_overview(path: &Path, results: &[CellResult]) -> PlotResult<()> {
     let (cw, rh, left, top) = (96i32, 22i32, 230i32, 96i32);
     let width = (left + cw * columns.len() as i32 + 20).max(700) as u32;
     let height = (top + rh * rows.len() as i32 + 80) as u32;
-    let root = SVGBackend::new(path, (width, height)).into_drawing_area();
-    root.fill(&WHITE)?;
-    root.draw(&Text::new(
+    // Drawn into memory and written whole: a full disk leaves no truncated file.
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, (width, height)).into_drawing_area();
+        root.fill(&WHITE)?;
+        root.draw(&Text::new(
         "Every cell on every graph: violated runs / runs (x: no algorithm copes: connectivity <= 2f for OM, Dolev; <= f for SM)",
         (10, 10),
         ("sans-serif", 16),
     ))?;
-    for (i, (alg, rule, f)) in columns.iter().enumerate() {
-        let x = left + cw * i as i32;
-        let head = format!(
-            "{}({})",
-            alg.as_str().to_uppercase(),
-            rule.label().trim_start_matches("m = ")
-        );
-        root.draw(&Text::new(head, (x + 4, top - 40), ("sans-serif", 12)))?;
-        root.draw(&Text::new(format!("f = {f}"), (x + 4, top - 22), ("sans-serif", 12)))?;
+        for (i, (alg, rule, f)) in columns.iter().enumerate() {
+            let x = left + cw * i as i32;
+            let head = format!(
+                "{}({})",
+                alg.as_str().to_uppercase(),
+                rule.label().trim_start_matches("m = ")
+            );
+            root.draw(&Text::new(head, (x + 4, top - 40), ("sans-serif", 12)))?;
+            root.draw(&Text::new(format!("f = {f}"), (x + 4, top - 22), ("sans-serif", 12)))?;
+        }
+        for (j, (label, _)) in row_labels.iter().enumerate() {
+            let y = top + rh * j as i32;
+            root.draw(&Text::new(label.clone(), (8, y + 5), ("sans-serif", 12)))?;
+        }
+        for c in results {
+            let (Some(i), Some(j)) = (
+                columns
+                    .iter()
+                    .position(|col| *col == (c.cell.algorithm, c.cell.m_rule, c.cell.f)),
+                rows.iter().position(|r| r.0 == c.cell.graph && r.1 == c.cell.n),
+            ) else {
+                continue;
+            };
+            let (x, y) = (left + cw * i as i32, top + rh * j as i32);
+            let (fill, text) = cell_colour(c);
+            root.draw(&Rectangle::new(
+                [(x + 1, y + 1), (x + cw - 1, y + rh - 1)],
+                fill.filled(),
+            ))?;
+            let bound = match c.cell.algorithm {
+                Algorithm::Om => 2 * c.cell.f,
+                Algorithm::Sm => c.cell.f,
+            };
+            let dolev = row_labels[j].1.is_some_and(|kappa| kappa <= bound);
+            let mark = if dolev { " x" } else { "" };
+            root.draw(&Text::new(format!("{text}{mark}"), (x + 4, y + 5), ("sans-serif", 11)))?;
+        }
+        root.present()?;
     }
-    for (j, (label, _)) in row_labels.iter().enumerate() {
-        let y = top + rh * j as i32;
-        root.draw(&Text::new(label.clone(), (8, y + 5), ("sans-serif", 12)))?;
-    }
-    for c in results {
-        let (Some(i), Some(j)) = (
-            columns
-                .iter()
-                .position(|col| *col == (c.cell.algorithm, c.cell.m_rule, c.cell.f)),
-            rows.iter().position(|r| r.0 == c.cell.graph && r.1 == c.cell.n),
-        ) else {
-            continue;
-        };
-        let (x, y) = (left + cw * i as i32, top + rh * j as i32);
-        let (fill, text) = cell_colour(c);
-        root.draw(&Rectangle::new(
-            [(x + 1, y + 1), (x + cw - 1, y + rh - 1)],
-            fill.filled(),
-        ))?;
-        let bound = match c.cell.algorithm {
-            Algorithm::Om => 2 * c.cell.f,
-            Algorithm::Sm => c.cell.f,
-        };
-        let dolev = row_labels[j].1.is_some_and(|kappa| kappa <= bound);
-        let mark = if dolev { " x" } else { "" };
-        root.draw(&Text::new(format!("{text}{mark}"), (x + 4, y + 5), ("sans-serif", 11)))?;
-    }
-    root.present()?;
+    crate::files::write_atomic(path, svg)?;
     Ok(())
 }
 
@@ -413,85 +423,90 @@ fn draw_messages(path: &Path, title: &str, measured: &Series) -> PlotResult<()> 
             y_max = y_max.max(message_count(n_max, m) as f64);
         }
     }
-    let root = SVGBackend::new(path, (760, 480)).into_drawing_area();
-    root.fill(&WHITE)?;
-    let mut chart = ChartBuilder::on(&root)
-        .caption(title, ("sans-serif", 16))
-        .margin(12)
-        .x_label_area_size(36)
-        .y_label_area_size(60)
-        // Both axes logarithmic: n spans 3 to hundreds, messages many decades;
-        // the headroom above the data keeps the legend off the points.
-        .build_cartesian_2d(
-            (n_min as f64 * 0.92..n_max as f64 * 1.08).log_scale(),
-            (1f64..y_max * 300.0).log_scale(),
-        )?;
-    chart
-        .configure_mesh()
-        .x_desc("n (generals, log scale)")
-        .y_desc("messages (log scale)")
-        // The axis's own labels would be powers of ten only: every swept n
-        // gets its label below instead (drawn after the mesh).
-        .x_labels(0)
-        .x_label_formatter(&|_| String::new())
-        .y_label_formatter(&|v| {
-            if *v >= 1e4 {
-                format!("{v:.0e}")
-            } else {
-                format!("{v:.0}")
+    // Drawn into memory and written whole: a full disk leaves no truncated file.
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, (760, 480)).into_drawing_area();
+        root.fill(&WHITE)?;
+        let mut chart = ChartBuilder::on(&root)
+            .caption(title, ("sans-serif", 16))
+            .margin(12)
+            .x_label_area_size(36)
+            .y_label_area_size(60)
+            // Both axes logarithmic: n spans 3 to hundreds, messages many decades;
+            // the headroom above the data keeps the legend off the points.
+            .build_cartesian_2d(
+                (n_min as f64 * 0.92..n_max as f64 * 1.08).log_scale(),
+                (1f64..y_max * 300.0).log_scale(),
+            )?;
+        chart
+            .configure_mesh()
+            .x_desc("n (generals, log scale)")
+            .y_desc("messages (log scale)")
+            // The axis's own labels would be powers of ten only: every swept n
+            // gets its label below instead (drawn after the mesh).
+            .x_labels(0)
+            .x_label_formatter(&|_| String::new())
+            .y_label_formatter(&|v| {
+                if *v >= 1e4 {
+                    format!("{v:.0e}")
+                } else {
+                    format!("{v:.0}")
+                }
+            })
+            .draw()?;
+        let swept: std::collections::BTreeSet<usize> = ns().collect();
+        // Thin out the labels where n is dense (at most about 24 of them).
+        let step = swept.len().div_ceil(24).max(1);
+        for (k, &n) in swept.iter().enumerate() {
+            if k % step == 0 || k + 1 == swept.len() {
+                chart.draw_series(std::iter::once(Text::new(
+                    n.to_string(),
+                    (n as f64, 1.3),
+                    TextStyle::from(("sans-serif", 11).into_font()).pos(plotters::style::text_anchor::Pos::new(
+                        plotters::style::text_anchor::HPos::Center,
+                        plotters::style::text_anchor::VPos::Bottom,
+                    )),
+                )))?;
             }
-        })
-        .draw()?;
-    let swept: std::collections::BTreeSet<usize> = ns().collect();
-    // Thin out the labels where n is dense (at most about 24 of them).
-    let step = swept.len().div_ceil(24).max(1);
-    for (k, &n) in swept.iter().enumerate() {
-        if k % step == 0 || k + 1 == swept.len() {
-            chart.draw_series(std::iter::once(Text::new(
-                n.to_string(),
-                (n as f64, 1.3),
-                TextStyle::from(("sans-serif", 11).into_font()).pos(plotters::style::text_anchor::Pos::new(
-                    plotters::style::text_anchor::HPos::Center,
-                    plotters::style::text_anchor::VPos::Bottom,
-                )),
-            )))?;
         }
-    }
-    for (i, (&(alg, m), points)) in measured.iter().enumerate() {
-        let color = PALETTE[i % PALETTE.len()];
-        if alg == Algorithm::Om {
-            let lo = points.keys().next().copied().unwrap_or(n_min).max(m + 2);
-            let hi = points.keys().next_back().copied().unwrap_or(n_max);
-            let formula: Vec<(f64, f64)> = (lo..=hi).map(|n| (n as f64, message_count(n, m) as f64)).collect();
-            chart
-                .draw_series(LineSeries::new(formula, color.stroke_width(2)))?
-                .label(format!("OM({m}) formula: sum of (n-1)...(n-1-k)"))
-                .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 18, y)], color.stroke_width(2)));
-        }
-        let pts: Vec<(f64, f64)> = points.iter().map(|(&n, &v)| (n as f64, (v.max(1)) as f64)).collect();
-        let label = format!("{}({m}) measured", alg.as_str().to_uppercase());
-        match alg {
-            Algorithm::Om => {
+        for (i, (&(alg, m), points)) in measured.iter().enumerate() {
+            let color = PALETTE[i % PALETTE.len()];
+            if alg == Algorithm::Om {
+                let lo = points.keys().next().copied().unwrap_or(n_min).max(m + 2);
+                let hi = points.keys().next_back().copied().unwrap_or(n_max);
+                let formula: Vec<(f64, f64)> = (lo..=hi).map(|n| (n as f64, message_count(n, m) as f64)).collect();
                 chart
-                    .draw_series(pts.into_iter().map(|p| Circle::new(p, 5, color.filled())))?
-                    .label(label)
-                    .legend(move |(x, y)| Circle::new((x + 9, y), 5, color.filled()));
+                    .draw_series(LineSeries::new(formula, color.stroke_width(2)))?
+                    .label(format!("OM({m}) formula: sum of (n-1)...(n-1-k)"))
+                    .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 18, y)], color.stroke_width(2)));
             }
-            Algorithm::Sm => {
-                chart
-                    .draw_series(pts.into_iter().map(|p| TriangleMarker::new(p, 6, color.filled())))?
-                    .label(label)
-                    .legend(move |(x, y)| TriangleMarker::new((x + 9, y), 6, color.filled()));
+            let pts: Vec<(f64, f64)> = points.iter().map(|(&n, &v)| (n as f64, (v.max(1)) as f64)).collect();
+            let label = format!("{}({m}) measured", alg.as_str().to_uppercase());
+            match alg {
+                Algorithm::Om => {
+                    chart
+                        .draw_series(pts.into_iter().map(|p| Circle::new(p, 5, color.filled())))?
+                        .label(label)
+                        .legend(move |(x, y)| Circle::new((x + 9, y), 5, color.filled()));
+                }
+                Algorithm::Sm => {
+                    chart
+                        .draw_series(pts.into_iter().map(|p| TriangleMarker::new(p, 6, color.filled())))?
+                        .label(label)
+                        .legend(move |(x, y)| TriangleMarker::new((x + 9, y), 6, color.filled()));
+                }
             }
         }
+        chart
+            .configure_series_labels()
+            .position(SeriesLabelPosition::UpperLeft)
+            .background_style(WHITE.mix(0.85))
+            .border_style(BLACK)
+            .draw()?;
+        root.present()?;
     }
-    chart
-        .configure_series_labels()
-        .position(SeriesLabelPosition::UpperLeft)
-        .background_style(WHITE.mix(0.85))
-        .border_style(BLACK)
-        .draw()?;
-    root.present()?;
+    crate::files::write_atomic(path, svg)?;
     Ok(())
 }
 
@@ -551,29 +566,34 @@ pub fn two_panels(
     let xs = || series.iter().flat_map(|(_, p)| p.iter().map(|q| q.0));
     let x_lo = xs().fold(f64::INFINITY, f64::min);
     let x_hi = xs().fold(f64::NEG_INFINITY, f64::max);
-    let root = SVGBackend::new(path, (860, 680)).into_drawing_area();
-    root.fill(&WHITE)?;
-    let root = root.titled(title, ("sans-serif", 18))?;
-    let (upper_area, lower_area) = root.split_vertically(320);
-    for (i, (area, panel)) in [(&upper_area, top), (&lower_area, bottom)].into_iter().enumerate() {
-        if x_lo >= 1.0 {
-            let (lo, hi) = (x_lo, x_hi.max(x_lo * 2.0));
-            let x_desc = format!("{x_desc} (log scale)");
-            draw_panel(
-                area,
-                (lo * 0.85..hi * 1.15).log_scale(),
-                &x_desc,
-                i,
-                panel,
-                series,
-                &legend,
-            )?;
-        } else {
-            let pad = ((x_hi - x_lo) * 0.05).max(0.01);
-            draw_panel(area, x_lo - pad..x_hi + pad, x_desc, i, panel, series, &legend)?;
+    // Drawn into memory and written whole: a full disk leaves no truncated file.
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, (860, 680)).into_drawing_area();
+        root.fill(&WHITE)?;
+        let root = root.titled(title, ("sans-serif", 18))?;
+        let (upper_area, lower_area) = root.split_vertically(320);
+        for (i, (area, panel)) in [(&upper_area, top), (&lower_area, bottom)].into_iter().enumerate() {
+            if x_lo >= 1.0 {
+                let (lo, hi) = (x_lo, x_hi.max(x_lo * 2.0));
+                let x_desc = format!("{x_desc} (log scale)");
+                draw_panel(
+                    area,
+                    (lo * 0.85..hi * 1.15).log_scale(),
+                    &x_desc,
+                    i,
+                    panel,
+                    series,
+                    &legend,
+                )?;
+            } else {
+                let pad = ((x_hi - x_lo) * 0.05).max(0.01);
+                draw_panel(area, x_lo - pad..x_hi + pad, x_desc, i, panel, series, &legend)?;
+            }
         }
+        root.present()?;
     }
-    root.present()?;
+    crate::files::write_atomic(path, svg)?;
     Ok(())
 }
 

@@ -19,6 +19,18 @@ pub fn write_all(
     shard: Option<(usize, usize)>,
 ) -> Result<Vec<CellResult>, ExperimentError> {
     let results = cell_results(plan, tally);
+    // Each witness first, before any file: making one reruns its run and
+    // refuses a row the run does not reproduce (an edited runs.csv), and
+    // then nothing here may have been rewritten from that row.
+    let wdir = out.root().join("witnesses");
+    let mut witnesses = Vec::new();
+    for c in &results {
+        if let (Some(r), Some(file)) = (&c.witness, c.witness_file()) {
+            let json =
+                serde_json::to_string_pretty(&witness_for(plan, r)?).map_err(|e| ExperimentError::io(&wdir, e))?;
+            witnesses.push((file, json));
+        }
+    }
 
     let mut w = csv::Writer::from_writer(Vec::new());
     let _ = w.write_record([
@@ -122,18 +134,17 @@ pub fn write_all(
     }
     out.write("strategies.csv", w.into_inner().unwrap_or_default())?;
 
-    let wdir = out.root().join("witnesses");
-    for c in &results {
-        if let (Some(r), Some(file)) = (&c.witness, c.witness_file()) {
-            let json =
-                serde_json::to_string_pretty(&witness_for(plan, r)?).map_err(|e| ExperimentError::io(&wdir, e))?;
-            // Its space-time diagram beside it: the run again, traced.
-            let (_, traced) = super::witness::load(&json, &file, &plan.registry)?;
-            let report = crate::runtime::execute(&traced).map_err(|e| ExperimentError::Witness(e.to_string()))?;
-            let svg = out.file(&file.replace(".json", ".svg"))?;
-            super::diagram::draw(&svg, &report).map_err(|e| ExperimentError::io(&svg, e))?;
-            out.write(&file, json + "\n")?;
-        }
+    for (file, json) in witnesses {
+        // Its space-time diagram beside it: the run again, traced.
+        // Sketched as it runs: a witness of millions of messages is never
+        // held whole.
+        let (_, traced) = super::witness::load(&json, &file, &plan.registry)?;
+        let sketch = super::diagram::SharedSketch::new(traced.traitors());
+        let report = crate::runtime::execute_into(&traced, Box::new(sketch.clone()))
+            .map_err(|e| ExperimentError::Witness(e.to_string()))?;
+        let svg = out.file(&file.replace(".json", ".svg"))?;
+        super::diagram::draw_sketch(&svg, &report.outcome, &sketch.take()).map_err(|e| ExperimentError::io(&svg, e))?;
+        out.write(&file, json + "\n")?;
     }
 
     let svgs = plots::write_plots(out, plan, &results, tally)?;

@@ -79,6 +79,10 @@ pub struct SweepOptions {
     pub progress: bool,
     /// The command line, recorded in the results.
     pub command: String,
+    /// A line for stderr once the folder is claimed and a resumed one
+    /// checked (the command line's summary of the plan): an error before
+    /// the start is then the only line.
+    pub header: Option<String>,
 }
 
 /// What `plan.json` in an output folder records.
@@ -189,7 +193,47 @@ fn is_our_witness(name: &str) -> bool {
 pub fn read_manifest(dir: &Path) -> Result<Manifest, ExperimentError> {
     let p = dir.join("plan.json");
     let text = crate::files::read_limited(&p).map_err(|e| ExperimentError::io(&p, e))?;
-    serde_json::from_str(&text).map_err(|e| ExperimentError::io(&p, format!("not a byzlab plan.json: {e}")))
+    serde_json::from_str(&text).map_err(|e| {
+        let e = crate::files::plain_parse_error(&e.to_string());
+        ExperimentError::io(&p, format!("not a byzlab plan.json: {e}"))
+    })
+}
+
+/// What a kept row says about its run that the plan's run of that id does
+/// not (an edited runs.csv): the first such column, or `None`. Its outcome
+/// is checked where it matters, when its cell's witness is rerun.
+fn row_differs(cell: &super::plan::Cell, desc: &super::plan::RunDesc, r: &RunRecord) -> Option<String> {
+    let behaviour = match &desc.strategy {
+        crate::traitor::StrategyRef::Enumerated { choices } => choices.as_str(),
+        _ => "",
+    };
+    let traitors = desc
+        .traitors
+        .iter()
+        .map(|t| t.to_string())
+        .collect::<Vec<_>>()
+        .join(";");
+    let checks: [(&str, bool); 13] = [
+        ("algorithm", r.algorithm == cell.algorithm),
+        ("n", r.n == cell.n),
+        ("f", r.f == cell.f),
+        ("m", Some(r.m) == cell.run_m()),
+        ("link", r.link == cell.link.label()),
+        ("search", r.search == cell.search.as_str()),
+        ("traitors", r.traitors == traitors),
+        ("value", r.value == desc.value),
+        ("seed", r.seed == desc.seed),
+        ("timing", r.timing == cell.timing.model),
+        ("delta_ms", r.delta_ms == cell.timing.delta),
+        ("gst_ms", r.gst_ms == cell.timing.gst),
+        ("behaviour", r.behaviour == behaviour),
+    ];
+    let timeout = r.timeout_ms == cell.timing.timeout;
+    checks
+        .iter()
+        .chain([("timeout_ms", timeout)].iter())
+        .find(|(_, same)| !same)
+        .map(|(col, _)| format!("its {col} is not the plan's"))
 }
 
 /// Builds the run of `desc` in `cell`.
@@ -340,12 +384,17 @@ pub fn sweep(plan: &ExperimentPlan, opts: &SweepOptions) -> Result<SweepResult, 
         // Which runs are done; a row the plan does not have (an edited
         // file, another plan's row) would index past the plan: refuse it.
         let complete = record::for_each_run(&runs_path, |r| {
-            if plan.cells.get(r.cell).is_none_or(|c| r.index >= c.runs.len()) {
+            let desc = plan.cells.get(r.cell).and_then(|c| c.runs.get(r.index).map(|d| (c, d)));
+            let differs = match &desc {
+                None => Some("no such run".to_string()),
+                Some((cell, desc)) => row_differs(cell, desc, &r),
+            };
+            if let Some(what) = differs {
                 return Err(record::RecordError::Row {
                     path: runs_path.display().to_string(),
                     row: 0,
                     message: format!(
-                        "{} is not a run of this plan; sweep into another --out, or drop --resume to start over",
+                        "{} is not a run of this plan ({what}); sweep into another --out, or drop --resume to start over",
                         r.run_id
                     ),
                 });
@@ -384,6 +433,10 @@ pub fn sweep(plan: &ExperimentPlan, opts: &SweepOptions) -> Result<SweepResult, 
         // plan.json first: a folder with a runs.csv always says which plan.
         super::write_atomic(&manifest_path, manifest_json.as_bytes())?;
         super::write_atomic(&runs_path, &record::to_csv(&[], true))?;
+    }
+    // The folder is ours and what it held checked: the sweep starts.
+    if let Some(line) = &opts.header {
+        eprintln!("{line}");
     }
 
     let mut units = Vec::new();

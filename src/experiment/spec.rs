@@ -401,7 +401,7 @@ pub fn parse(
 ) -> Result<Spec, SpecError> {
     let raw: Raw = toml::from_str(text).map_err(|e| SpecError::Parse {
         path: path.to_string(),
-        message: crate::files::one_line(&e.to_string()),
+        message: crate::files::plain_parse_error(&e.to_string()),
     })?;
     let src = Source { text, path };
     let ns = int_axis(&src, "n", raw.n, 2)?;
@@ -731,7 +731,12 @@ fn m_rules(src: &Source<'_>, raw: Option<Spanned<MAxis>>) -> Result<Vec<MRule>, 
                     src.field(
                         "m",
                         span.clone(),
-                        format!("`{r}` is not a number, \"f\", \"f-K\", \"f+K\" or \"f+d-1\""),
+                        match r.strip_prefix("f+").or_else(|| r.strip_prefix("f-")) {
+                            Some(k) if !k.is_empty() && k.bytes().all(|b| b.is_ascii_digit()) => {
+                                format!("`{r}`: K = {k} is more than 1000000 (m past n - 2 runs as n - 2 anyway)")
+                            }
+                            _ => format!("`{r}` is not a number, \"f\", \"f-K\", \"f+K\" or \"f+d-1\""),
+                        },
                     )
                 })?)
             }

@@ -124,12 +124,20 @@ pub fn witness_for(plan: &ExperimentPlan, r: &RunRecord) -> Result<Witness, Expe
     })
 }
 
-/// Reruns a witness with a trace, its strategy and link adversary looked up
-/// in `registry`; errors if it does not show the recorded outcome.
+/// Reruns a witness with a trace kept in the report, its strategy and link
+/// adversary looked up in `registry`; errors if it does not show the
+/// recorded outcome.
 pub fn replay(path: &Path, registry: &Registry) -> Result<(Witness, runtime::RunReport), ExperimentError> {
     let text = crate::files::read_limited(path).map_err(|e| ExperimentError::io(path, e))?;
     let (w, plan) = load(&text, &path.display().to_string(), registry)?;
     let report = runtime::execute(&plan).map_err(|e| ExperimentError::Witness(e.to_string()))?;
+    reproduces(&w, &report, path)?;
+    Ok((w, report))
+}
+
+/// Errors unless `report` shows what witness `w` (read from `path`)
+/// recorded: the same decisions and conditions.
+pub fn reproduces(w: &Witness, report: &runtime::RunReport, path: &Path) -> Result<(), ExperimentError> {
     let o = &report.outcome;
     if o.decisions != w.decisions || o.agreement != w.agreement || o.validity != w.validity {
         return Err(ExperimentError::Witness(format!(
@@ -143,15 +151,19 @@ pub fn replay(path: &Path, registry: &Registry) -> Result<(Witness, runtime::Run
             path = path.display(),
         )));
     }
-    Ok((w, report))
+    Ok(())
 }
 
 /// Parses a witness (`source` names it in errors) and validates the run it
 /// describes, with a trace, as `replay` will run it (names looked up in
 /// `registry`).
 pub fn load(text: &str, source: &str, registry: &Registry) -> Result<(Witness, RunPlan), ExperimentError> {
-    let w: Witness = serde_json::from_str(text)
-        .map_err(|e| ExperimentError::Witness(format!("{source}: not a byzlab witness: {e}")))?;
+    let w: Witness = serde_json::from_str(text).map_err(|e| {
+        ExperimentError::Witness(format!(
+            "{source}: not a byzlab witness: {}",
+            crate::files::plain_parse_error(&e.to_string())
+        ))
+    })?;
     let spec = RunSpec {
         algorithm: w.algorithm,
         n: w.n,
@@ -181,5 +193,35 @@ pub fn load(text: &str, source: &str, registry: &Registry) -> Result<(Witness, R
     let plan = spec
         .validate()
         .map_err(|e| ExperimentError::Witness(format!("{source}: {e}")))?;
+    check_choices(&w, &plan).map_err(|e| ExperimentError::Witness(format!("{source}: {e}")))?;
     Ok((w, plan))
+}
+
+/// An OM search point's choices fit its run: one digit per message each
+/// traitor sends (`enumerated::om_slots`), for traitors of the run only.
+fn check_choices(w: &Witness, plan: &RunPlan) -> Result<(), String> {
+    let StrategyRef::Enumerated { choices } = &w.strategy else {
+        return Ok(());
+    };
+    if choices.starts_with(crate::traitor::enumerated_sm::PREFIX) || !plan.graph().is_complete() {
+        return Ok(());
+    }
+    let table = crate::traitor::enumerated::decode(choices).map_err(|e| e.to_string())?;
+    for (&t, digits) in &table {
+        if !plan.traitors().contains(&t) {
+            return Err(format!(
+                "the enumerated choices name general {t}, no traitor of the run"
+            ));
+        }
+        let want = crate::traitor::enumerated::om_slots(plan.n(), plan.m(), t);
+        if digits.len() as u64 != want {
+            return Err(format!(
+                "the enumerated choices give traitor {t} {} digits; it sends {want} messages in OM({}) with n = {}",
+                digits.len(),
+                plan.m(),
+                plan.n()
+            ));
+        }
+    }
+    Ok(())
 }

@@ -300,6 +300,8 @@ impl LinkSpec {
                     )));
                 };
                 let _ = first;
+                // What is there twice first: `reliable+stubborn` repeats
+                // stubborn, whatever order the copies leave.
                 for (i, l) in layers.iter().enumerate() {
                     if i > 0 && l.is_channel() {
                         return Err(LinkError::Stack(format!("`{}` has two channels", self.label())));
@@ -310,14 +312,16 @@ impl LinkSpec {
                     {
                         return Err(LinkError::Stack(format!("`{}` repeats {}", self.label(), l.label())));
                     }
+                }
+                for (i, l) in layers.iter().enumerate() {
                     match l {
                         Layer::Arbitrary { rate: r, .. } => rate("link rate", *r)?,
                         Layer::FairLoss { loss, dup } => {
                             rate("loss", *loss)?;
                             rate("dup", *dup)?;
                         }
-                        Layer::Stubborn { rto } if *rto == 0 => {
-                            return Err(LinkError::Stack("stubborn needs an rto of at least 1 ms".into()));
+                        Layer::Stubborn { rto } if *rto == 0 || *rto > crate::timing::MAX_MILLIS => {
+                            return Err(LinkError::Rto(rto.to_string()));
                         }
                         Layer::Dedup if layers[i + 1..].iter().any(|u| matches!(u, Layer::Stubborn { .. })) => {
                             return Err(LinkError::Stack(format!(
@@ -464,7 +468,7 @@ impl LinkSpec {
                 ("stubborn", p) => layers.push(Layer::Stubborn {
                     rto: match p {
                         None => defaults.rto,
-                        Some(t) => t.parse().map_err(|_| LinkError::Syntax(format!("stubborn:{t}")))?,
+                        Some(t) => t.parse().map_err(|_| LinkError::Rto(t.to_string()))?,
                     },
                 }),
                 ("dedup", None) => layers.push(Layer::Dedup),
@@ -500,6 +504,12 @@ pub enum LinkError {
         "`{0}` is not a link layer: authenticated, arbitrary[:ADV[@RATE]], fair-loss[:LOSS[/DUP]], stubborn[:RTO], dedup, auth, reliable, secure"
     )]
     Syntax(String),
+    /// A retransmission timeout that is no number of ms in range.
+    #[error(
+        "stubborn's rto `{0}` is not a number of ms from 1 to {max} (`stubborn:RTO`, or --rto)",
+        max = crate::timing::MAX_MILLIS
+    )]
+    Rto(String),
     /// A probability that is not a number in [0, 1].
     #[error("{what} `{value}` is outside [0, 1] or not a number")]
     Probability {

@@ -545,6 +545,7 @@ pub fn targets(opts: &PerfOptions) -> Result<Vec<Target>, PerfError> {
                 resume: false,
                 progress: false,
                 command: "byzlab perf".into(),
+                header: None,
             };
             let t = Instant::now();
             crate::experiment::runner::sweep(&xplan, &o).map_err(Box::new)?;

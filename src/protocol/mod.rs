@@ -118,6 +118,12 @@ pub struct TraceMsg {
     pub value: Value,
 }
 
+/// Describes a message for a trace: given the round, the receiver and the
+/// message, its logical messages. Cloned into each frame of a traced run,
+/// so that a frame is described only when it goes on the wire, and a
+/// round's frames in flight do not hold their descriptions at once.
+pub type Describer<M> = Arc<dyn Fn(Round, GeneralId, &M) -> Vec<TraceMsg> + Send + Sync>;
+
 /// One general running one of the paper's algorithms.
 pub trait Protocol: 'static {
     /// What it sends another general in one round.
@@ -146,8 +152,9 @@ pub trait Protocol: 'static {
     /// The decision, once no more messages will come.
     fn decide(&self) -> Value;
 
-    /// The logical messages inside `msg` sent to `to` in `round`, for traces.
-    fn describe(&self, round: Round, to: GeneralId, msg: &Self::Msg) -> Vec<TraceMsg>;
+    /// What tells, for traces, the logical messages inside a message this
+    /// general sends (to `to` in `round`).
+    fn describer(&self) -> Describer<Self::Msg>;
 
     /// Counters the state machine keeps itself (signatures, rejected orders).
     fn counters(&self) -> Counters {

@@ -27,7 +27,7 @@
 //!
 //! This module is a pure state machine: no IO, clock or randomness.
 
-use super::{Dispatch, Message, Protocol, Sink, Source, Taken, TraceMsg};
+use super::{Describer, Dispatch, Message, Protocol, Sink, Source, Taken, TraceMsg};
 use crate::protocol::majority::majority_of_counts;
 use crate::types::{COMMANDER, GeneralId, Round, Value};
 use std::sync::Arc;
@@ -747,19 +747,22 @@ impl Protocol for OmGeneral {
         self.seen.fill(false);
     }
 
-    fn describe(&self, round: Round, to: GeneralId, msg: &Relays) -> Vec<TraceMsg> {
-        let mut out = Vec::new();
-        let mut k = 0;
-        for_each_relay(self.n, round, self.me, to, |path, _, _| {
-            if let Some(value) = msg.get(k) {
-                out.push(TraceMsg {
-                    path: path.to_vec(),
-                    value,
-                });
-            }
-            k += 1;
-        });
-        out
+    fn describer(&self) -> Describer<Relays> {
+        let (n, me) = (self.n, self.me);
+        Arc::new(move |round, to, msg: &Relays| {
+            let mut out = Vec::new();
+            let mut k = 0;
+            for_each_relay(n, round, me, to, |path, _, _| {
+                if let Some(value) = msg.get(k) {
+                    out.push(TraceMsg {
+                        path: path.to_vec(),
+                        value,
+                    });
+                }
+                k += 1;
+            });
+            out
+        })
     }
 }
 

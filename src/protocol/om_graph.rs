@@ -42,7 +42,7 @@
 
 use super::majority::majority;
 use super::om::{OmReject, Relays};
-use super::{Dispatch, Protocol, Taken, TraceMsg};
+use super::{Describer, Dispatch, Protocol, Taken, TraceMsg};
 use crate::graph::{Graph, GraphError};
 use crate::types::{COMMANDER, GeneralId, Round, Value};
 use std::collections::{BTreeMap, HashMap};
@@ -473,18 +473,21 @@ impl Protocol for OmGraphGeneral {
         self.resolve(0)
     }
 
-    fn describe(&self, round: Round, to: GeneralId, msg: &Relays) -> Vec<TraceMsg> {
-        self.schedule
-            .meanings(round, self.me, to)
-            .into_iter()
-            .enumerate()
-            .filter_map(|(i, (path, _))| {
-                msg.get(i).map(|value| TraceMsg {
-                    path: path.to_vec(),
-                    value,
+    fn describer(&self) -> Describer<Relays> {
+        let (schedule, me) = (self.schedule.clone(), self.me);
+        Arc::new(move |round, to, msg: &Relays| {
+            schedule
+                .meanings(round, me, to)
+                .into_iter()
+                .enumerate()
+                .filter_map(|(i, (path, _))| {
+                    msg.get(i).map(|value| TraceMsg {
+                        path: path.to_vec(),
+                        value,
+                    })
                 })
-            })
-            .collect()
+                .collect()
+        })
     }
 
     /// What it had received is gone: relayed as withheld, decided as RETREAT.

@@ -19,7 +19,7 @@
 //!
 //! Pure state machine: keys are handed in, no IO, clock or randomness.
 
-use super::{Dispatch, Findings, Message, Protocol, Sink, Source, Taken, TraceMsg};
+use super::{Describer, Dispatch, Findings, Message, Protocol, Sink, Source, Taken, TraceMsg};
 use crate::crypto::{ChainHasher, Keyring, OwnKey, PendingCheck, SignatureLedger, VerifyCache};
 pub use crate::crypto::{SIG_LEN, VerifyError};
 use crate::protocol::majority::choice;
@@ -455,14 +455,16 @@ impl Protocol for SmGeneral {
         }
     }
 
-    fn describe(&self, _: Round, _: GeneralId, msg: &Orders) -> Vec<TraceMsg> {
-        msg.0
-            .iter()
-            .map(|o| TraceMsg {
-                path: o.chain.iter().map(|l| l.signer).collect(),
-                value: o.value,
-            })
-            .collect()
+    fn describer(&self) -> Describer<Orders> {
+        Arc::new(|_, _, msg: &Orders| {
+            msg.0
+                .iter()
+                .map(|o| TraceMsg {
+                    path: o.chain.iter().map(|l| l.signer).collect(),
+                    value: o.value,
+                })
+                .collect()
+        })
     }
 
     fn counters(&self) -> Counters {

@@ -28,7 +28,7 @@
 //! a run is under way.
 
 use super::clock::Event;
-use super::network::{Network, TraceEntry};
+use super::network::{Network, TraceEntry, TraceSink};
 use super::process::{Effects, Process};
 use super::{RunReport, RuntimeError};
 use crate::run::RunPlan;
@@ -368,9 +368,15 @@ impl ActixRunner {
         }
     }
 
-    /// Runs one plan to completion on the runner's actors.
+    /// Runs one plan to completion on the runner's actors (its trace, if it
+    /// asks for one, kept in the report, as [`super::execute`] keeps it).
     pub fn run(&self, plan: &RunPlan) -> Result<RunReport, RuntimeError> {
-        let (procs, net) = super::agreement(plan)?;
+        self.run_with(plan, super::kept_trace(plan)?)
+    }
+
+    /// [`ActixRunner::run`] with the trace going to `sink`.
+    pub fn run_with(&self, plan: &RunPlan, sink: Option<Box<dyn TraceSink>>) -> Result<RunReport, RuntimeError> {
+        let (procs, net) = super::agreement(plan, sink)?;
         let network = self
             .agreement
             .borrow_mut()
@@ -395,11 +401,6 @@ impl ActixRunner {
             result
         })
     }
-}
-
-/// Runs one plan in its own actix `System`.
-pub(crate) fn run(plan: &RunPlan) -> Result<RunReport, RuntimeError> {
-    ActixRunner::new().run(plan)
 }
 
 #[cfg(test)]

@@ -74,26 +74,27 @@ pub(crate) fn frame_limit(plan: &RunPlan) -> usize {
     }
 }
 
-/// Builds every general of a plan and the run's audit.
-pub(crate) fn build(plan: &RunPlan) -> Generals {
+/// Builds every general of a plan (recording what it sends when `trace`)
+/// and the run's audit.
+pub(crate) fn build(plan: &RunPlan, trace: bool) -> Generals {
     let (n, m, value) = (plan.n, plan.m, plan.value);
     let ledger = SignatureLedger::default();
     if let Some(s) = schedule(plan) {
         // Section 5: OM(m, p) on the run's graph.
-        return assemble(plan, ledger, frame_limit(plan), |id| {
+        return assemble(plan, trace, ledger, frame_limit(plan), |id| {
             OmGraphGeneral::new(s.clone(), id, value)
         });
     }
     let graph = plan.topology.as_ref().map(|t| t.graph.clone());
     match plan.algorithm {
-        Algorithm::Om => assemble(plan, ledger, frame_limit(plan), |id| match id {
+        Algorithm::Om => assemble(plan, trace, ledger, frame_limit(plan), |id| match id {
             COMMANDER => OmGeneral::commander(n, m, value),
             _ => OmGeneral::lieutenant(n, m, id),
         }),
         Algorithm::Sm => {
             let keys = run_keys(plan.seed, n, plan.signatures);
             let signing = ledger.clone();
-            assemble(plan, ledger, frame_limit(plan), move |id| {
+            assemble(plan, trace, ledger, frame_limit(plan), move |id| {
                 // run_keys derives exactly n keys, so every id has one.
                 let own = keys.own(id).unwrap_or_else(|| OwnKey::derive(plan.seed, id));
                 let general = SmGeneral::new(n, m, id, value, keys.ring(), own.with_ledger(signing.clone()));
@@ -108,6 +109,7 @@ pub(crate) fn build(plan: &RunPlan) -> Generals {
 
 fn assemble<P: Hooks>(
     plan: &RunPlan,
+    trace: bool,
     ledger: SignatureLedger,
     frame_limit: usize,
     mut make: impl FnMut(GeneralId) -> P,
@@ -123,7 +125,7 @@ fn assemble<P: Hooks>(
                 m: plan.m,
                 algorithm: plan.algorithm,
             });
-            Box::new(Node::new(make(id), traitor, frame_limit, plan.trace)) as Box<dyn General>
+            Box::new(Node::new(make(id), traitor, frame_limit, trace)) as Box<dyn General>
         })
         .collect();
     (generals, Box::new(Auditor::<P::Msg>::new(ledger)))

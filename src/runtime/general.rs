@@ -9,15 +9,19 @@ use crate::types::{Envelope, GeneralId, Round};
 use std::sync::Arc;
 
 /// A frame leaving a general.
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub(crate) struct OutFrame {
     /// The round the frame belongs to (0 outside agreement rounds).
     pub(crate) round: Round,
     pub(crate) to: GeneralId,
     pub(crate) bytes: Arc<Vec<u8>>,
-    /// Logical messages in it, when the run is traced.
-    pub(crate) trace: Vec<TraceMsg>,
+    /// Its logical messages, told when the frame goes on the wire of a
+    /// traced run (`None` untraced).
+    pub(crate) trace: Option<Described>,
 }
+
+/// The logical messages of one frame, described when asked.
+pub(crate) type Described = Arc<dyn Fn() -> Vec<TraceMsg> + Send + Sync>;
 
 /// A general as a runtime drives it, whatever its algorithm.
 pub(crate) trait General {

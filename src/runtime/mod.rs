@@ -21,6 +21,7 @@ pub(crate) mod process;
 
 use crate::run::{RunPlan, RuntimeKind};
 use crate::types::{COMMANDER, Counters, GeneralId, Outcome, Value, check_conditions};
+pub use network::TraceSink;
 use network::{Network, TraceEntry};
 use process::{Agreement, Process};
 use serde::{Deserialize, Serialize};
@@ -68,6 +69,9 @@ pub enum RuntimeError {
     /// The plan's link cannot be built.
     #[error(transparent)]
     Link(#[from] crate::link::LinkError),
+    /// The trace asked for could not be kept in memory.
+    #[error(transparent)]
+    Memory(#[from] crate::memory::MemoryError),
 }
 
 /// Why a run asked for did not produce a report.
@@ -84,23 +88,47 @@ pub enum RunFailure {
     Runtime(#[from] RuntimeError),
 }
 
-/// Runs a plan on the runtime it names.
+/// Runs a plan on the runtime it names; a plan with `trace` keeps every
+/// line of its trace in the report (refused up front when that could not
+/// fit in memory: [`execute_into`] streams it instead).
 pub fn execute(plan: &RunPlan) -> Result<RunReport, RuntimeError> {
+    execute_with(plan, kept_trace(plan)?)
+}
+
+/// Runs a plan with its trace going to `sink` a line at a time, as frames
+/// travel, whatever the plan's `trace` says: the report's `trace` holds
+/// what the sink kept (nothing, but for a `Vec`).
+pub fn execute_into(plan: &RunPlan, sink: Box<dyn TraceSink>) -> Result<RunReport, RuntimeError> {
+    execute_with(plan, Some(sink))
+}
+
+fn execute_with(plan: &RunPlan, sink: Option<Box<dyn TraceSink>>) -> Result<RunReport, RuntimeError> {
     match plan.runtime {
         RuntimeKind::Direct => {
-            let (mut procs, mut net) = agreement(plan)?;
+            let (mut procs, mut net) = agreement(plan, sink)?;
             direct::drive(&mut procs, &mut net);
             let reports = procs.iter().map(Process::report).collect();
             let (counters, trace) = net.finish();
             Ok(assemble(plan, reports, counters, trace))
         }
-        RuntimeKind::Actix => actix::run(plan),
+        RuntimeKind::Actix => actix::ActixRunner::new().run_with(plan, sink),
     }
 }
 
-/// The timed generals of a plan and the network between them.
-fn agreement(plan: &RunPlan) -> Result<(Vec<Agreement>, Network), RuntimeError> {
-    let (generals, audit) = algorithms::build(plan);
+/// The sink of a plan that asks for its trace in the report: a `Vec`, once
+/// the trace is known to fit ([`crate::memory::check_trace`]).
+fn kept_trace(plan: &RunPlan) -> Result<Option<Box<dyn TraceSink>>, RuntimeError> {
+    if !plan.trace {
+        return Ok(None);
+    }
+    crate::memory::check_trace(plan.algorithm, plan.n, plan.m)?;
+    Ok(Some(Box::new(Vec::new())))
+}
+
+/// The timed generals of a plan and the network between them, its trace
+/// going to `sink`.
+fn agreement(plan: &RunPlan, sink: Option<Box<dyn TraceSink>>) -> Result<(Vec<Agreement>, Network), RuntimeError> {
+    let (generals, audit) = algorithms::build(plan, sink.is_some());
     let rounds = plan.rounds();
     let procs = generals
         .into_iter()
@@ -115,7 +143,7 @@ fn agreement(plan: &RunPlan) -> Result<(Vec<Agreement>, Network), RuntimeError> 
     let link = plan
         .link
         .build(&plan.adversaries, plan.seed, plan.n, algorithms::frame_limit(plan))?;
-    let net = Network::new(link, audit, plan.timing, plan.seed, true, plan.trace);
+    let net = Network::new(link, audit, plan.timing, plan.seed, true, sink);
     Ok((procs, net))
 }
 

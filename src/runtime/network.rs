@@ -8,9 +8,9 @@
 
 use super::audit::Audit;
 use super::clock::{Clock, Event};
+use super::general::Described;
 use super::process::Effects;
 use crate::link::{Carried, Channel, LinkAction};
-use crate::protocol::TraceMsg;
 use crate::rng::{Purpose, RunRng, stream};
 use crate::timing::{Delays, Millis, Timing};
 use crate::types::{Counters, Envelope, GeneralId, LinkHeader, Original, Round, Value};
@@ -87,10 +87,48 @@ impl fmt::Display for TraceEntry {
 /// Bytes of an `auth` tag.
 const TAG: usize = 16;
 
+/// Where a run's trace goes, a line at a time as frames travel: kept whole
+/// (a `Vec`, for a caller that wants the lines back), printed as it comes,
+/// or summarised (a diagram's sketch), so a long trace need not fit in
+/// memory.
+pub trait TraceSink: Send {
+    /// One line, in the order frames were put on the link.
+    fn push(&mut self, entry: TraceEntry);
+    /// The lines kept whole, for the run's report (none, unless a `Vec`).
+    fn into_kept(self: Box<Self>) -> Vec<TraceEntry> {
+        Vec::new()
+    }
+}
+
+impl TraceSink for Vec<TraceEntry> {
+    fn push(&mut self, entry: TraceEntry) {
+        Vec::push(self, entry);
+    }
+
+    fn into_kept(self: Box<Self>) -> Vec<TraceEntry> {
+        *self
+    }
+}
+
+/// Every line to each of several sinks (a printed trace and a diagram's
+/// sketch of one run).
+pub struct Tee(pub Vec<Box<dyn TraceSink>>);
+
+impl TraceSink for Tee {
+    fn push(&mut self, entry: TraceEntry) {
+        if let Some((last, rest)) = self.0.split_last_mut() {
+            for sink in rest {
+                sink.push(entry.clone());
+            }
+            last.push(entry);
+        }
+    }
+}
+
 /// A frame a stubborn layer keeps sending until it is acknowledged.
 struct Pending {
     env: Envelope,
-    trace: Vec<TraceMsg>,
+    trace: Option<Described>,
     attempt: u32,
     /// Give up after this: the frame would be late anyway.
     until: Millis,
@@ -104,7 +142,7 @@ pub(crate) struct Network {
     delays: Delays,
     /// The rounds' deadlines, for late marks and for giving up resending.
     deadlines: Option<Timing>,
-    trace: Option<Vec<TraceEntry>>,
+    trace: Option<Box<dyn TraceSink>>,
     counters: Counters,
     scratch: Vec<Carried>,
     /// Per (sender, receiver): the next sequence number.
@@ -128,7 +166,7 @@ impl Network {
         timing: Timing,
         seed: u64,
         rounds: bool,
-        trace: bool,
+        trace: Option<Box<dyn TraceSink>>,
     ) -> Network {
         let mut auth_key = [0u8; 32];
         stream(seed, Purpose::Link, 3).fill_bytes(&mut auth_key);
@@ -139,7 +177,7 @@ impl Network {
             clock: Clock::default(),
             delays: Delays::new(timing, seed),
             deadlines: rounds.then_some(timing),
-            trace: trace.then(Vec::new),
+            trace,
             counters: Counters::default(),
             scratch: Vec::new(),
             next_seq: BTreeMap::new(),
@@ -233,7 +271,7 @@ impl Network {
                 };
                 self.pending.insert((from, out.to, seq), pending);
             }
-            self.wire(now, from, env, &out.trace, 0);
+            self.wire(now, from, env, out.trace.as_ref(), 0);
         }
     }
 
@@ -246,7 +284,7 @@ impl Network {
     }
 
     /// Puts one frame on the channel.
-    fn wire(&mut self, now: Millis, from: GeneralId, env: Envelope, messages: &[TraceMsg], attempt: u32) {
+    fn wire(&mut self, now: Millis, from: GeneralId, env: Envelope, messages: Option<&Described>, attempt: u32) {
         self.counters.frames_sent += 1;
         if self.as_sent {
             self.arrive(now, from, env, LinkAction::Delivered, messages, attempt);
@@ -276,7 +314,7 @@ impl Network {
         from: GeneralId,
         env: Envelope,
         action: LinkAction,
-        messages: &[TraceMsg],
+        messages: Option<&Described>,
         attempt: u32,
     ) {
         match action {
@@ -313,8 +351,11 @@ impl Network {
             };
             if action == LinkAction::Replayed {
                 trace.push(entry(Vec::new(), None));
-            } else {
-                trace.extend(messages.iter().map(|m| entry(m.path.clone(), Some(m.value))));
+            } else if let Some(describe) = messages {
+                // Described now, one frame at a time, and let go.
+                for m in describe() {
+                    trace.push(entry(m.path, Some(m.value)));
+                }
             }
         }
         if !lost {
@@ -377,7 +418,7 @@ impl Network {
                 original: None,
                 link: Some(Box::new(LinkHeader { seq, ack: true })),
             };
-            self.wire(now, env.to, ack, &[], 0);
+            self.wire(now, env.to, ack, None, 0);
         }
         if self.channel.dedup
             && let Some(seq) = seq
@@ -405,13 +446,13 @@ impl Network {
         } else {
             self.pending.remove(&(from, to, seq));
         }
-        self.wire(now, from, env, &trace, attempt);
+        self.wire(now, from, env, trace.as_ref(), attempt);
     }
 
     /// Counters (the link's and the audit's) and trace at the end of the run.
     pub(crate) fn finish(self) -> (Counters, Vec<TraceEntry>) {
         let mut counters = self.counters;
         counters.add(&self.audit.counters());
-        (counters, self.trace.unwrap_or_default())
+        (counters, self.trace.map(TraceSink::into_kept).unwrap_or_default())
     }
 }

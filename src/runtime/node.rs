@@ -8,8 +8,8 @@
 
 use super::GeneralReport;
 use super::algorithms::Hooks;
-pub(crate) use super::general::{General, OutFrame};
-use crate::protocol::{Dispatch, Message, Taken};
+pub(crate) use super::general::{Described, General, OutFrame};
+use crate::protocol::{Describer, Dispatch, Message, Taken};
 use crate::rng::RunRng;
 use crate::traitor::{Coalition, Strategy, TraitorCtx};
 use crate::types::{Algorithm, Counters, Envelope, GeneralId, Round};
@@ -30,12 +30,13 @@ pub(crate) struct Traitor {
 }
 
 /// A protocol state machine, a strategy if the general is a traitor, frames.
-pub(crate) struct Node<P> {
+pub(crate) struct Node<P: crate::protocol::Protocol> {
     proto: P,
     traitor: Option<Traitor>,
     counters: Counters,
     frame_limit: usize,
-    trace: bool,
+    /// Set when the run is traced.
+    describer: Option<Describer<P::Msg>>,
     /// A traitor commander's round-1 values, by lieutenant.
     sent: std::collections::BTreeMap<GeneralId, Vec<crate::types::Value>>,
 }
@@ -43,11 +44,11 @@ pub(crate) struct Node<P> {
 impl<P: Hooks> Node<P> {
     pub(crate) fn new(proto: P, traitor: Option<Traitor>, frame_limit: usize, trace: bool) -> Node<P> {
         Node {
+            describer: trace.then(|| proto.describer()),
             proto,
             traitor,
             counters: Counters::default(),
             frame_limit,
-            trace,
             sent: Default::default(),
         }
     }
@@ -86,13 +87,9 @@ impl<P: Hooks> Node<P> {
             .collect();
         self.counters.signatures_made += signatures;
         if round == 1 && self.proto.id() == crate::types::COMMANDER {
+            let describe = self.proto.describer();
             for d in &out {
-                let values = self
-                    .proto
-                    .describe(round, d.to, &d.msg)
-                    .iter()
-                    .map(|m| m.value)
-                    .collect();
+                let values = describe(round, d.to, &d.msg).iter().map(|m| m.value).collect();
                 self.sent.insert(d.to, values);
             }
         }
@@ -127,11 +124,10 @@ impl<P: Hooks> General for Node<P> {
                 Some(t) => t.rewrite(self.proto.id(), round, to, bytes),
                 None => bytes,
             };
-            let trace = if self.trace {
-                self.proto.describe(round, to, &msg)
-            } else {
-                Vec::new()
-            };
+            let trace = self.describer.clone().map(|describe| {
+                let msg = msg.clone();
+                Arc::new(move || describe(round, to, &msg)) as Described
+            });
             self.counters.messages += count;
             self.counters.frames += 1;
             self.counters.bytes += bytes.len() as u64;

@@ -126,6 +126,10 @@ impl NamedStrategy {
 /// Why a strategy could not be found or loaded.
 #[derive(Debug, thiserror::Error)]
 pub enum StrategyError {
+    /// The choices of an exhaustive search's point (in a witness) are not
+    /// one.
+    #[error("the enumerated strategy's choices: {0}")]
+    Choices(String),
     /// No built-in strategy has this name.
     #[error("unknown strategy `{name}`; known: {known} (or a path to a .toml script)")]
     Unknown {
@@ -253,13 +257,7 @@ impl StrategyRef {
             StrategyRef::Builtin { name } => strategies.resolve(name),
             StrategyRef::Script { path, text } => Ok(NamedStrategy::scripted(Script::parse(text, path)?, path)),
             StrategyRef::Enumerated { choices } if choices.starts_with(super::enumerated_sm::PREFIX) => {
-                let plan =
-                    Arc::new(
-                        super::enumerated_sm::decode(choices).map_err(|message| StrategyError::Invalid {
-                            path: "enumerated choices".into(),
-                            message,
-                        })?,
-                    );
+                let plan = Arc::new(super::enumerated_sm::decode(choices).map_err(StrategyError::Choices)?);
                 Ok(NamedStrategy {
                     name: "enumerated".into(),
                     factory: Arc::new(move || Box::new(super::enumerated_sm::EnumeratedSm::new(plan.clone()))),
@@ -267,10 +265,7 @@ impl StrategyRef {
                 })
             }
             StrategyRef::Enumerated { choices } => {
-                let table = Arc::new(enumerated::decode(choices).map_err(|e| StrategyError::Invalid {
-                    path: "enumerated choices".into(),
-                    message: e.to_string(),
-                })?);
+                let table = Arc::new(enumerated::decode(choices).map_err(|e| StrategyError::Choices(e.to_string()))?);
                 Ok(NamedStrategy {
                     name: "enumerated".into(),
                     factory: Arc::new(move || Box::new(Enumerated::new(table.clone()))),

@@ -254,7 +254,7 @@ impl Script {
     pub fn parse(text: &str, source: &str) -> Result<Script, StrategyError> {
         let raw: RawScript = toml::from_str(text).map_err(|e| StrategyError::Parse {
             path: source.to_string(),
-            message: crate::files::one_line(&e.to_string()),
+            message: crate::files::plain_parse_error(&e.to_string()),
         })?;
         let invalid = |message: String| StrategyError::Invalid {
             path: source.to_string(),
@@ -413,12 +413,24 @@ impl Script {
                     "path {p:?} is no relay path of a traitor in OM({m}) with n = {n}"
                 ));
             }
+            // A path of k generals is sent in round k.
+            if let Some(w) = &r.round
+                && !w.contains(p.len() as u32, m)
+            {
+                return Some(format!(
+                    "path {p:?} is sent in round {}, which round = {} excludes",
+                    p.len(),
+                    w.text()
+                ));
+            }
         }
         None
     }
 
-    /// Fails if a rule can never fire in this run (`byzlab run`: every
-    /// rule of a script given for one run is meant to act in it).
+    /// The rules that can never fire in this run, one warning each
+    /// (`byzlab run`: a script written for several runs, a traitor
+    /// commander's rules beside a lieutenant's, may have rules another run
+    /// needs); an error if none of them can (the run would be honest).
     pub fn check_run(
         &self,
         algorithm: Algorithm,
@@ -426,16 +438,26 @@ impl Script {
         m: usize,
         c: &Coalition,
         source: &str,
-    ) -> Result<(), StrategyError> {
-        for i in 0..self.rules.len() {
-            if let Some(why) = self.dead(i, algorithm, n, m, c) {
-                return Err(StrategyError::Invalid {
-                    path: source.to_string(),
-                    message: format!("rule {} never fires in this run: {why}", i + 1),
-                });
-            }
+    ) -> Result<Vec<String>, StrategyError> {
+        let dead: Vec<String> = (0..self.rules.len())
+            .filter_map(|i| {
+                self.dead(i, algorithm, n, m, c)
+                    .map(|why| format!("rule {} never fires in this run: {why}", i + 1))
+            })
+            .collect();
+        if !dead.is_empty() && dead.len() == self.rules.len() {
+            return Err(StrategyError::Invalid {
+                path: source.to_string(),
+                message: format!(
+                    "no rule fires in this run, so every traitor would be honest ({})",
+                    dead[0]
+                ),
+            });
         }
-        Ok(())
+        Ok(dead
+            .into_iter()
+            .map(|w| format!("strategy file {source}: {w}"))
+            .collect())
     }
 
     /// Fails if a rule fires in none of `runs` (algorithm, n, m, coalition):
@@ -682,7 +704,24 @@ mod tests {
         let dead = |alg, n, m, t: &[GeneralId]| s.check_run(alg, n, m, &c(t, n), "lie.toml").unwrap_err().to_string();
         assert!(dead(Algorithm::Om, 5, 0, &[2]).contains("rule 1 never fires in this run: round = 2 names no round"));
         assert!(dead(Algorithm::Om, 5, 1, &[3]).contains("from = 2 names no traitor of the run (traitors [3])"));
-        assert!(dead(Algorithm::Sm, 5, 1, &[2]).contains("never fires under SM"));
+        // One rule dead, one alive: a warning, and the run goes on.
+        let warned = s.check_run(Algorithm::Sm, 5, 1, &c(&[2], 5), "lie.toml").unwrap();
+        assert_eq!(warned.len(), 1, "{warned:?}");
+        assert!(warned[0].contains("rule 2 never fires in this run") && warned[0].contains("never fires under SM"));
+        // A path of two generals is sent in round 2, never in the last of OM(2).
+        let last = Script::parse(
+            "[[rule]]\npath = [0, 2]\nround = \"last\"\nsend = \"silent\"\n",
+            "p.toml",
+        )
+        .unwrap();
+        let e = last
+            .check_run(Algorithm::Om, 5, 2, &c(&[2], 5), "p.toml")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("path [0, 2] is sent in round 2, which round = \"last\" excludes"),
+            "{e}"
+        );
     }
 
     #[test]

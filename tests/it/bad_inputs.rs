@@ -535,6 +535,82 @@ fn rows() -> Vec<Row> {
         2,
         "field `deltas`",
     ));
+    // Issue 20, unclear: messages that name the real mistake.
+    rows.push(row(om4("--link reliable+stubborn"), 2, "repeats stubborn"));
+    rows.push(row(
+        om4("--link fair-loss+stubborn:99999999999999999999"),
+        2,
+        "stubborn's rto",
+    ));
+    rows.push(row(om4(&format!("--link reliable --rto {max}")), 2, "stubborn's rto"));
+    rows.push(row(
+        cli(&format!("sweep experiments/bound.toml --jobs {max} --out o")),
+        2,
+        "--jobs",
+    ));
+    rows.push(row(
+        Experiment("algorithms = [\"om\"]\nn = 4\nf = 1\nm = \"f+9223372036854775807\"\n"),
+        2,
+        "is more than 1000000",
+    ));
+    rows.push(row(
+        Experiment("algorithms = [\"om\"]\nn = 4\nf = 1\nm = \"f+d-1\"\n"),
+        2,
+        "Theorem 4's rule",
+    ));
+    rows.push(row(
+        cli("sweep experiments/links.toml --out Cargo.toml"),
+        2,
+        "is not a folder",
+    ));
+    rows.push(row(
+        cli("sweep experiments/links.toml --out /dev/null"),
+        2,
+        "is not a folder",
+    ));
+    rows.push(row(om4("--diagram experiments"), 2, "is not a file"));
+    rows.push(row(om4("--repeat 2 --trace"), 2, "--repeat"));
+    // Issue 20, unclear: accepted silently before.
+    rows.push(row(
+        cli("detect --n 3 --crash 0@5 --crash 1@5 --crash 2@5"),
+        2,
+        "all 3 nodes crash",
+    ));
+    rows.push(row(cli("detect --n 3 --crash 0@5000000000"), 2, "crash time"));
+    rows.push(row(
+        Input::Witness(witness(&|w| {
+            w["graph"] = serde_json::json!({"kind": "regular", "p": 0})
+        })),
+        2,
+        "regular:0",
+    ));
+    rows.push(row(
+        Input::Witness(witness(
+            &|w| {
+                w["graph"] =
+                    serde_json::json!({"kind": "edges", "name": "g", "edges": [[0, 0], [0, 1], [1, 2], [2, 0]]})
+            },
+        )),
+        2,
+        "is a loop",
+    ));
+    rows.push(row(
+        Input::Witness(witness(&|w| {
+            w["strategy"] = serde_json::json!({"kind": "enumerated", "choices": "1=00000000"})
+        })),
+        2,
+        "8 digits",
+    ));
+    rows.push(row(
+        Input::Witness(witness(&|w| w["n"] = serde_json::json!(-1))),
+        2,
+        "whole number",
+    ));
+    rows.push(row(
+        Input::Witness(witness(&|w| w["graph"] = serde_json::json!("x"))),
+        2,
+        "an object with a \"kind\"",
+    ));
     rows
 }
 
@@ -666,9 +742,22 @@ fn every_bad_input_gets_one_clear_error() {
             Some("panicked".into())
         } else if lines.len() != 1 || !line.starts_with("error: ") {
             Some(format!("{} lines, not one error line", lines.len()))
-        } else if ["IntAxis", "OneOrMany", "MField", "MAxis", "PlacementField", "untagged"]
-            .iter()
-            .any(|t| line.contains(t))
+        } else if [
+            "IntAxis",
+            "OneOrMany",
+            "MField",
+            "MAxis",
+            "PlacementField",
+            "untagged",
+            "usize",
+            "u64",
+            "u32",
+            "GraphSpec",
+            "internally tagged",
+            "struct ",
+        ]
+        .iter()
+        .any(|t| line.contains(t))
         {
             Some("names an internal type".into())
         } else if line.matches("(os error").count() > 1 {
@@ -730,4 +819,115 @@ fn huge_search_limits_build_bounded_plans() {
     let p = plan::build(&s, "t.toml", &Registry::builtin()).unwrap();
     assert!(p.total_runs() as u64 <= plan::MAX_TOTAL_RUNS);
     assert!(p.cells.iter().all(|c| c.search != plan::Search::Exhaustive));
+}
+
+/// Issue 20: valid inputs that were accepted silently, printed half a
+/// line, or took gigabytes for a trace. Each runs (exit 0) within 200 MB
+/// where GNU time can tell, prints what it should and warns of what is odd.
+#[test]
+fn valid_inputs_run_small_and_say_what_is_odd() {
+    let dir = std::env::temp_dir().join(format!("byzlab-valid-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let om = "run --algorithm om --runtime direct";
+    let cases = [
+        (
+            format!("{om} --n 3 --f 5 --m 1 --traitors 1"),
+            "OM(1)",
+            "--f 5 is not below --n 3",
+        ),
+        (
+            format!("{om} --n 4 --f 1 --crash 1@100000"),
+            "failed  1:crash@100000",
+            "general 1 fails at t=100000, after the run decided at t=20",
+        ),
+        (
+            format!("{om} --n 4 --f 1 --crash 0@10"),
+            "commander faulty (crash@10)  order=attack",
+            "",
+        ),
+        (
+            format!("{om} --n 4 --f 1 --signatures ideal"),
+            "OM(1)",
+            "--signatures ideal has no effect",
+        ),
+        (format!("{om} --n 4 --f 1 --gst 100"), "OM(1)", "--gst has no effect"),
+        (
+            format!("{om} --n 3 --f 1 --traitors 2 --strategy experiments/strategies/fig1-liar.toml"),
+            "IC2 validity VIOLATED",
+            "rule 1 never fires in this run",
+        ),
+        // 21 million messages, sketched as they go: a diagram of a few KB.
+        (
+            format!("{om} --n 20 --f 5 --diagram d.svg"),
+            "IC1 agreement holds",
+            "diagram of the run in d.svg",
+        ),
+    ];
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    for (args, out_has, err_has) in &cases {
+        let argv: Vec<String> = args
+            .split_whitespace()
+            .map(|a| {
+                if a.starts_with("experiments/") {
+                    root.join(a).display().to_string()
+                } else {
+                    a.to_string()
+                }
+            })
+            .collect();
+        let argv: Vec<&str> = argv.iter().map(String::as_str).collect();
+        let (code, stdout, stderr, peak) = byzlab(&dir, &argv);
+        assert_eq!(code, Some(0), "{args}: {stderr}");
+        assert!(stdout.contains(out_has), "{args}: {stdout}");
+        assert!(stderr.contains(err_has), "{args}: {stderr}");
+        assert!(!stdout.contains("sent \n"), "{args}: {stdout}");
+        assert!(peak.is_none_or(|kib| kib < 200 * 1024), "{args}: peak {peak:?} KiB");
+    }
+    let svg = std::fs::read_to_string(dir.join("d.svg")).unwrap();
+    assert!(
+        svg.len() < 100_000 && svg.contains("21029599 messages sent"),
+        "{} bytes",
+        svg.len()
+    );
+    // A trace streamed as JSON is one object whose `trace` has a line per
+    // message (OM(2) among 7: 6 + 30 + 120 = 156).
+    let (code, stdout, stderr, _) = byzlab(
+        &dir,
+        &[
+            "run",
+            "--algorithm",
+            "om",
+            "--n",
+            "7",
+            "--f",
+            "2",
+            "--runtime",
+            "direct",
+            "--trace",
+            "--json",
+        ],
+    );
+    assert_eq!(code, Some(0), "{stderr}");
+    let v: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(v["trace"].as_array().map(Vec::len), Some(156));
+    assert_eq!(v["messages"], 156);
+}
+
+/// A trace asked for whole, in a run's report, is refused up front when it
+/// could not fit (the command line streams it instead).
+#[test]
+fn a_trace_too_big_to_keep_is_refused_before_the_run() {
+    let mut spec = byzlab::run::RunSpec::new(Algorithm::Om, 20, 5).unwrap();
+    spec.trace = true;
+    spec.runtime = byzlab::run::RuntimeKind::Direct;
+    let plan = spec.validate().unwrap();
+    let err = byzlab::runtime::execute(&plan).unwrap_err().to_string();
+    assert!(
+        err.contains("trace would hold about") && err.contains("--diagram"),
+        "{err}"
+    );
+    // Within the limit it is kept.
+    let small = plan.vary(|s| (s.n, s.f, s.m, s.traitors) = (7, 2, None, None)).unwrap();
+    assert_eq!(byzlab::runtime::execute(&small).unwrap().trace.len(), 156);
 }

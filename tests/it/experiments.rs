@@ -45,6 +45,7 @@ fn opts(out: PathBuf, shard: Option<(usize, usize)>, resume: bool) -> SweepOptio
         resume,
         progress: false,
         command: "test".into(),
+        header: None,
     }
 }
 
@@ -626,6 +627,68 @@ fn resume_refuses_rows_of_another_plan() {
     std::fs::write(&runs, format!("{text}{alien}\n")).unwrap();
     let err = runner::sweep(&plan, &opts(out, None, true)).unwrap_err().to_string();
     assert!(err.contains("not a run of this plan"), "{err}");
+}
+
+/// Issue 20: a runs.csv edited between a sweep and its resume. A row whose
+/// run is not the plan's (n changed) is refused, and a row whose outcome
+/// was flipped is refused when its cell's witness is rerun, before any
+/// other file is rewritten from it.
+#[test]
+fn resume_refuses_edited_rows_before_writing_anything() {
+    let dir = tmp("edited-rows");
+    let file = dir.join("e.toml");
+    std::fs::write(
+        &file,
+        "name = \"e\"\nalgorithms = [\"om\"]\nn = [3, 4]\nf = 1\nruntime = \"direct\"\nseeds = 1\nplacements = 2\n",
+    )
+    .unwrap();
+    let sweep = |out: &Path, resume: bool| {
+        let mut args = vec![
+            "sweep",
+            file.to_str().unwrap(),
+            "--quiet",
+            "--out",
+            out.to_str().unwrap(),
+        ];
+        if resume {
+            args.push("--resume");
+        }
+        Command::new(env!("CARGO_BIN_EXE_byzlab")).args(&args).output().unwrap()
+    };
+    let out = dir.join("out");
+    assert!(sweep(&out, false).status.success());
+    let runs = out.join("runs.csv");
+    let text = std::fs::read_to_string(&runs).unwrap();
+    let edit = |from: &str, to: &str| {
+        let line = text.lines().find(|l| l.contains(from)).unwrap();
+        text.replacen(line, &line.replacen(from, to, 1), 1)
+    };
+    // n changed to 99 in a row of cell 0 (n = 3).
+    std::fs::write(&runs, edit(",om,3,1,", ",om,99,1,")).unwrap();
+    let before = snapshot(&out);
+    let st = sweep(&out, true);
+    let err = String::from_utf8_lossy(&st.stderr);
+    assert_eq!(st.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("is not a run of this plan (its n is not the plan's)"),
+        "{err}"
+    );
+    assert_eq!(snapshot(&out), before, "a refused resume changed files");
+    // A holding run of cell 0 flipped to a violation of IC1: the cell's
+    // first violation now, so its witness is rerun, and refused.
+    std::fs::write(&runs, edit(",direct,true,true,false,", ",direct,false,true,true,")).unwrap();
+    let before = snapshot(&out);
+    let st = sweep(&out, true);
+    let err = String::from_utf8_lossy(&st.stderr);
+    assert_eq!(st.status.code(), Some(2), "{err}");
+    assert!(err.contains("when rerun, but its row says IC1 false"), "{err}");
+    for name in ["cells.csv", "summary.md", "strategies.csv"] {
+        assert_eq!(
+            snapshot(&out).get(name),
+            before.get(name),
+            "{name} was rewritten from an edited row"
+        );
+    }
 }
 
 /// Every file of a folder, by relative path, with its bytes.

@@ -35,6 +35,7 @@ fn sm_rows(signatures: Signatures) -> (Vec<RunRecord>, Vec<String>) {
             resume: false,
             progress: false,
             command: "test".into(),
+            header: None,
         },
     )
     .unwrap();
