@@ -143,6 +143,15 @@ pub fn witness(data: &[u8]) -> bool {
         .is_some_and(|t| witness::load(t, "fuzz.json", &crate::registry::Registry::builtin()).is_ok())
 }
 
+/// A detector sweep file: read and checked as `byzlab detect-sweep` checks
+/// it before its first run (axes, counts, cost, every timing and timeout),
+/// not run. Returns whether it is a valid sweep.
+pub fn detect_sweep(data: &[u8]) -> bool {
+    std::str::from_utf8(data)
+        .ok()
+        .is_some_and(|t| crate::detector::sweep::SweepPlan::parse(t, "fuzz.toml").is_ok())
+}
+
 /// Why a general of the frame target's run of `alg` refuses `bytes` as a
 /// frame before looking at its content (`None`: it decodes): the same
 /// decoder and size limit a live run uses.

@@ -246,8 +246,9 @@ impl Process for Watcher {
     }
 }
 
-/// Runs the detector.
-pub fn detect(spec: &DetectSpec) -> Result<DetectReport, DetectError> {
+/// Checks a run of the detector before it starts: its nodes, crashes,
+/// timing and cost. Returns each node's crash time and the timing.
+pub fn check(spec: &DetectSpec) -> Result<(Vec<Option<Millis>>, Timing), DetectError> {
     let n = spec.n;
     if !(2..=1024).contains(&n) {
         return Err(DetectError::Nodes(n));
@@ -293,6 +294,13 @@ pub fn detect(spec: &DetectSpec) -> Result<DetectReport, DetectError> {
             total,
         });
     }
+    Ok((crash_at, timing))
+}
+
+/// Runs the detector.
+pub fn detect(spec: &DetectSpec) -> Result<DetectReport, DetectError> {
+    let n = spec.n;
+    let (crash_at, timing) = check(spec)?;
     let procs: Vec<Watcher> = (0..n)
         .map(|id| Watcher {
             id: id as GeneralId,

@@ -89,54 +89,73 @@ const MAX_RUNS: u64 = 100_000;
 /// 670,000): tens of seconds on one core.
 const MAX_HEARTBEATS: u64 = 50_000_000;
 
-/// Runs the sweep of `file` into `out`; returns the command's summary.
-pub fn run(file: &Path, out: &Path, command: &str) -> Result<String, SweepError> {
-    let path = file.display().to_string();
-    let bad = |message: String| SweepError::File {
-        path: path.clone(),
-        message,
-    };
-    let text = crate::files::read_limited(file).map_err(|e| bad(e.to_string()))?;
-    let raw: Raw = toml::from_str(&text).map_err(|e| bad(crate::files::plain_parse_error(&e.to_string())))?;
-    let crashes = raw
-        .crashes
-        .iter()
-        .map(|c| parse_crash(c))
-        .collect::<Result<Vec<_>, _>>()
-        .map_err(|e| bad(format!("crashes: {e}")))?;
-    let timings = raw
-        .timings
-        .iter()
-        .map(|t| t.parse::<TimingModel>())
-        .collect::<Result<Vec<_>, _>>()
-        .map_err(|e| bad(format!("timings: {e}")))?;
-    // Counted in u128: no axis can wrap the count.
-    let runs = timings.len() as u128 * raw.timeouts.len() as u128 * raw.adaptive.len() as u128 * u128::from(raw.seeds);
-    if runs == 0 || runs > u128::from(MAX_RUNS) {
-        return Err(bad(format!("{runs} runs: give 1 to {MAX_RUNS}")));
+/// A detector sweep's file, read and checked: the runs it asks for, built
+/// one at a time by [`SweepPlan::specs`].
+pub struct SweepPlan {
+    raw: Raw,
+    crashes: Vec<(GeneralId, Millis)>,
+    timings: Vec<TimingModel>,
+}
+
+impl SweepPlan {
+    /// Reads the text of a sweep file (`path` names it in errors) and
+    /// checks it: the axes, the run count and the heartbeats it would send,
+    /// and the first run as the detector will check every run.
+    pub fn parse(text: &str, path: &str) -> Result<SweepPlan, SweepError> {
+        let bad = |message: String| SweepError::File {
+            path: path.to_string(),
+            message,
+        };
+        let raw: Raw = toml::from_str(text).map_err(|e| bad(crate::files::plain_parse_error(&e.to_string())))?;
+        let crashes = raw
+            .crashes
+            .iter()
+            .map(|c| parse_crash(c))
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| bad(format!("crashes: {e}")))?;
+        let timings = raw
+            .timings
+            .iter()
+            .map(|t| t.parse::<TimingModel>())
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| bad(format!("timings: {e}")))?;
+        // Counted in u128: no axis can wrap the count.
+        let runs =
+            timings.len() as u128 * raw.timeouts.len() as u128 * raw.adaptive.len() as u128 * u128::from(raw.seeds);
+        if runs == 0 || runs > u128::from(MAX_RUNS) {
+            return Err(bad(format!("{runs} runs: give 1 to {MAX_RUNS}")));
+        }
+        // The cost before the work: every node sends every other a
+        // heartbeat each interval.
+        let per_run = (raw.n as u128)
+            * (raw.n.saturating_sub(1) as u128)
+            * u128::from(raw.duration.div_ceil(raw.interval.max(1)));
+        if runs * per_run > u128::from(MAX_HEARTBEATS) {
+            return Err(bad(format!(
+                "{runs} runs of {per_run} heartbeats each make {} heartbeats; a sweep sends at most {MAX_HEARTBEATS}: \
+                 lower seeds, duration, n or the axes, or raise interval",
+                runs * per_run
+            )));
+        }
+        let plan = SweepPlan { raw, crashes, timings };
+        // Every run but for its timing, timeout, adaptivity and seed is the
+        // first: each timing and timeout checked before any run.
+        for spec in plan.specs().filter(|s| !s.adaptive && s.seed == 0) {
+            super::check(&spec)?;
+        }
+        Ok(plan)
     }
-    // The cost before the work: every node sends every other a heartbeat
-    // each interval.
-    let per_run =
-        (raw.n as u128) * (raw.n.saturating_sub(1) as u128) * u128::from(raw.duration.div_ceil(raw.interval.max(1)));
-    if runs * per_run > u128::from(MAX_HEARTBEATS) {
-        return Err(bad(format!(
-            "{runs} runs of {per_run} heartbeats each make {} heartbeats; a sweep sends at most {MAX_HEARTBEATS}: lower \
-             seeds, duration, n or the axes, or raise interval",
-            runs * per_run
-        )));
-    }
-    // The output folder before the work.
-    let legacy = crate::folder::legacy_names(&["runs.csv", "cells.csv", "detector.svg", "summary.md", "README.md"]);
-    let mut folder = crate::folder::Folder::claim(out, "detect-sweep", Some(&legacy))?;
-    let mut reports = Vec::new();
-    for &timing in &timings {
-        for &timeout in &raw.timeouts {
-            for &adaptive in &raw.adaptive {
-                for seed in 0..raw.seeds {
-                    reports.push(detect(&DetectSpec {
+
+    /// Every run, in the order of the results: timing, timeout, adaptive,
+    /// seed.
+    pub fn specs(&self) -> impl Iterator<Item = DetectSpec> + '_ {
+        let raw = &self.raw;
+        self.timings.iter().flat_map(move |&timing| {
+            raw.timeouts.iter().flat_map(move |&timeout| {
+                raw.adaptive.iter().flat_map(move |&adaptive| {
+                    (0..raw.seeds).map(move |seed| DetectSpec {
                         n: raw.n,
-                        crashes: crashes.clone(),
+                        crashes: self.crashes.clone(),
                         interval: raw.interval,
                         timeout,
                         adaptive,
@@ -146,10 +165,29 @@ pub fn run(file: &Path, out: &Path, command: &str) -> Result<String, SweepError>
                         duration: raw.duration,
                         seed,
                         runtime: RuntimeKind::Direct,
-                    })?);
-                }
-            }
-        }
+                    })
+                })
+            })
+        })
+    }
+}
+
+/// Runs the sweep of `file` into `out`; returns the command's summary.
+pub fn run(file: &Path, out: &Path, command: &str) -> Result<String, SweepError> {
+    let path = file.display().to_string();
+    let bad = |message: String| SweepError::File {
+        path: path.clone(),
+        message,
+    };
+    let text = crate::files::read_limited(file).map_err(|e| bad(e.to_string()))?;
+    let plan = SweepPlan::parse(&text, &path)?;
+    let raw = &plan.raw;
+    // The output folder before the work.
+    let legacy = crate::folder::legacy_names(&["runs.csv", "cells.csv", "detector.svg", "summary.md", "README.md"]);
+    let mut folder = crate::folder::Folder::claim(out, "detect-sweep", Some(&legacy))?;
+    let mut reports = Vec::new();
+    for spec in plan.specs() {
+        reports.push(detect(&spec)?);
     }
     folder.remove_ours(|_| false)?;
     folder.write("runs.csv", runs_csv(&reports))?;

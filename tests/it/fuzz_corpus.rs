@@ -31,6 +31,9 @@ fn corpora_and_regressions_replay_cleanly() {
         for (_, data) in inputs(&format!("{kind}/witness")) {
             byzlab::fuzzing::witness(&data);
         }
+        for (_, data) in inputs(&format!("{kind}/detect_sweep")) {
+            byzlab::fuzzing::detect_sweep(&data);
+        }
     }
 }
 
@@ -59,6 +62,16 @@ fn seeds_are_valid_inputs() {
     }
     for (path, data) in inputs("seeds/witness") {
         assert!(byzlab::fuzzing::witness(&data), "{path}");
+    }
+    // Witnesses on section 5's graphs among them.
+    assert!(
+        inputs("seeds/witness")
+            .iter()
+            .any(|(_, d)| String::from_utf8_lossy(d).contains("\"graph\"")),
+        "no witness with a graph among the seeds"
+    );
+    for (path, data) in inputs("seeds/detect_sweep") {
+        assert!(byzlab::fuzzing::detect_sweep(&data), "{path}");
     }
 }
 
