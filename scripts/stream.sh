@@ -44,7 +44,7 @@ mib=$((kib / 1024))
 {
   echo "# Streaming sweeps"
   echo
-  echo "Produced by \`bash scripts/stream.sh\` on $(date -u +%Y-%m-%d) ($(nproc) cores). Do not edit by hand: rerun the script."
+  echo "Produced by \`bash scripts/stream.sh\` on $(date -u +%Y-%m-%d) ($(nproc) cores), this build being commit $(git rev-parse --short HEAD)$(git diff --quiet HEAD -- src Cargo.toml Cargo.lock || echo ' with uncommitted changes'). Do not edit by hand: rerun the script."
   echo
   echo "| measurement | value | target | met |"
   echo "|---|---|---|---|"

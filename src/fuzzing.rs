@@ -1,5 +1,5 @@
 //! Entry points for the fuzzers in `fuzz/` (cargo-fuzz) and for the test
-//! that replays their corpora on stable (`tests/fuzz_corpus.rs`). Each takes
+//! that replays their corpora on stable (`tests/it/fuzz_corpus.rs`). Each takes
 //! arbitrary bytes and must return, never panic, hang or allocate beyond
 //! what the run's own limits allow; what it returns is for the tests.
 //! Not part of the stable API.

@@ -20,7 +20,15 @@ pub(super) fn check_diagram(file: &Path) -> Result<()> {
             dir.display()
         );
     }
-    crate::folder::check_new_or_ours_svg(file).with_context(|| format!("--diagram {}", file.display()))
+    crate::folder::check_new_or_ours_svg(file).with_context(|| format!("--diagram {}", file.display()))?;
+    // A folder byzlab may not write in is said before the run, not after.
+    let probe = dir.join(format!(".byzlab-probe-{}", std::process::id()));
+    std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(&probe)
+        .and_then(|_| std::fs::remove_file(&probe))
+        .with_context(|| format!("--diagram {}: cannot write in {}", file.display(), dir.display()))
 }
 
 #[derive(clap::Args)]
@@ -295,6 +303,15 @@ pub(super) fn cmd_run(args: RunArgs, registry: &Registry) -> Result<()> {
     for warning in late_faults(&plan, report.outcome.decision_time_ms) {
         eprintln!("warning: {warning}");
     }
+    // Drawn before anything is printed: a diagram that cannot be written
+    // (a full disk) is the command's one error, not one after its verdict.
+    if let (Some(file), Some(sketch)) = (&args.diagram, &sketch) {
+        crate::experiment::diagram::draw_sketch(file, &report.outcome, &sketch.take())?;
+    }
+    let drawn = args
+        .diagram
+        .as_ref()
+        .map(|file| format!("diagram of the run in {}", file.display()));
     if args.json {
         let mut json = serde_json::to_value(&report.outcome)?;
         if args.measure
@@ -318,9 +335,8 @@ pub(super) fn cmd_run(args: RunArgs, registry: &Registry) -> Result<()> {
             println!("wall time {wall_ms:.2} ms, peak memory {peak}");
         }
     }
-    if let (Some(file), Some(sketch)) = (&args.diagram, &sketch) {
-        crate::experiment::diagram::draw_sketch(file, &report.outcome, &sketch.take())?;
-        eprintln!("diagram of the run in {}", file.display());
+    if let Some(line) = drawn {
+        eprintln!("{line}");
     }
     Ok(())
 }

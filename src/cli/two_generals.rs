@@ -4,12 +4,12 @@ use super::*;
 
 #[derive(clap::Args)]
 pub(super) struct TwoGeneralsArgs {
-    /// Probability that a messenger is lost.
-    #[arg(long, allow_negative_numbers = true, default_value_t = 0.2)]
-    pub(super) loss: f64,
-    /// Rounds of acknowledgement after the first message.
-    #[arg(long, allow_negative_numbers = true, default_value_t = 3)]
-    pub(super) acks: u32,
+    /// Probability that a messenger is lost [default: 0.2].
+    #[arg(long, allow_negative_numbers = true)]
+    pub(super) loss: Option<f64>,
+    /// Rounds of acknowledgement after the first message [default: 3].
+    #[arg(long, allow_negative_numbers = true)]
+    pub(super) acks: Option<u32>,
     /// Trials.
     #[arg(long, allow_negative_numbers = true, default_value_t = 10_000)]
     pub(super) trials: u64,
@@ -26,13 +26,23 @@ pub(super) struct TwoGeneralsArgs {
 
 pub(super) fn cmd_two_generals(args: TwoGeneralsArgs) -> Result<()> {
     if let Some(out) = &args.table {
+        // The table sweeps its own losses and acknowledgements.
+        for (given, flag) in [
+            (args.loss.is_some(), "--loss"),
+            (args.acks.is_some(), "--acks"),
+            (args.json, "--json"),
+        ] {
+            if given {
+                eprintln!("warning: {flag} has no effect with --table (it covers K = 0..10 at losses 0.1, 0.2, 0.4)");
+            }
+        }
         println!(
             "{}",
             crate::scenarios::two_generals_table(out, args.trials, args.seed, &command_line())?
         );
         return Ok(());
     }
-    let r = crate::scenarios::two_generals(args.loss, args.acks, args.trials, args.seed)?;
+    let r = crate::scenarios::two_generals(args.loss.unwrap_or(0.2), args.acks.unwrap_or(3), args.trials, args.seed)?;
     if args.json {
         println!("{}", serde_json::to_string(&r)?);
     } else {

@@ -7,7 +7,7 @@
 //! Both build their generals from the registry of algorithms
 //! (`algorithms`), use the same generic node and network, and deliver
 //! frames in the same order (sender by sender, receivers ascending), so a run
-//! gives the same outcome and trace in either; `tests/determinism.rs` checks it.
+//! gives the same outcome and trace in either; `tests/it/determinism.rs` checks it.
 
 pub mod actix;
 pub(crate) mod algorithms;
