@@ -908,6 +908,12 @@ mod tests {
         build(&spec, "t.toml", &Registry::builtin()).unwrap()
     }
 
+    /// The error of a spec that parses but makes no plan.
+    fn refused(text: &str) -> String {
+        let spec = parse(text, "t.toml", "t", None, &Registry::builtin()).unwrap();
+        build(&spec, "t.toml", &Registry::builtin()).unwrap_err().to_string()
+    }
+
     #[test]
     fn small_om_cells_are_exhaustive() {
         let p = plan("algorithms=[\"om\"]\nn=[3,4]\nf=1\ntraitors=\"exactly-f\"\n");
@@ -995,15 +1001,7 @@ mod tests {
         assert!(p.cells[1].skip.is_none());
         assert!(p.cells[2].skip.as_deref().unwrap().contains("loyal"));
         // A plan with no run at all is an error that says why.
-        let spec = parse(
-            "algorithms=[\"om\"]\nn=3\nf=[0,2]\nm=\"f-1\"\ntraitors=\"exactly-f\"\n",
-            "t.toml",
-            "t",
-            None,
-            &Registry::builtin(),
-        )
-        .unwrap();
-        let e = build(&spec, "t.toml", &Registry::builtin()).unwrap_err().to_string();
+        let e = refused("algorithms=[\"om\"]\nn=3\nf=[0,2]\nm=\"f-1\"\ntraitors=\"exactly-f\"\n");
         assert!(e.contains("the plan has no run") && e.contains("negative"), "{e}");
     }
 
@@ -1032,15 +1030,7 @@ mod tests {
 
     #[test]
     fn huge_plans_are_refused_with_an_estimate() {
-        let spec = parse(
-            "algorithms=[\"om\"]\nn=60\nf=25\nm=2\n",
-            "t.toml",
-            "t",
-            None,
-            &Registry::builtin(),
-        )
-        .unwrap();
-        let e = build(&spec, "t.toml", &Registry::builtin()).unwrap_err().to_string();
+        let e = refused("algorithms=[\"om\"]\nn=60\nf=25\nm=2\n");
         assert!(e.contains("too big") && e.contains("placements"), "{e}");
     }
 }

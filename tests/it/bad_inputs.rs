@@ -892,22 +892,11 @@ fn valid_inputs_run_small_and_say_what_is_odd() {
     );
     // A trace streamed as JSON is one object whose `trace` has a line per
     // message (OM(2) among 7: 6 + 30 + 120 = 156).
-    let (code, stdout, stderr, _) = byzlab(
-        &dir,
-        &[
-            "run",
-            "--algorithm",
-            "om",
-            "--n",
-            "7",
-            "--f",
-            "2",
-            "--runtime",
-            "direct",
-            "--trace",
-            "--json",
-        ],
-    );
+    let json: Vec<&str> = "run --algorithm om --n 7 --f 2 --runtime direct --trace --json"
+        .split_whitespace()
+        .collect();
+    let (code, stdout, stderr, _) = byzlab(&dir, &json);
+
     assert_eq!(code, Some(0), "{stderr}");
     let v: serde_json::Value = serde_json::from_str(&stdout).unwrap();
     assert_eq!(v["trace"].as_array().map(Vec::len), Some(156));
