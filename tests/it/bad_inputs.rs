@@ -570,6 +570,18 @@ fn rows() -> Vec<Row> {
     ));
     rows.push(row(om4("--diagram experiments"), 2, "is not a file"));
     rows.push(row(om4("--repeat 2 --trace"), 2, "--repeat"));
+    rows.push(row(
+        cli("perf --no-sweep --reps 1 --out Cargo.toml"),
+        2,
+        "is not a folder",
+    ));
+    // A path of two generals is sent in round 2: with round = 1 the rule
+    // never fires, and it is the script's only rule.
+    rows.push(row(
+        Script("[[rule]]\npath = [0, 1]\nround = 1\nsend = \"silent\"\n".into()),
+        2,
+        "no rule fires in this run",
+    ));
     // Issue 20, unclear: accepted silently before.
     rows.push(row(
         cli("detect --n 3 --crash 0@5 --crash 1@5 --crash 2@5"),
@@ -883,6 +895,40 @@ fn valid_inputs_run_small_and_say_what_is_odd() {
         assert!(stderr.contains(err_has), "{args}: {stderr}");
         assert!(!stdout.contains("sent \n"), "{args}: {stdout}");
         assert!(peak.is_none_or(|kib| kib < 200 * 1024), "{args}: peak {peak:?} KiB");
+    }
+    // The same run's trace printed whole (21 million lines, about 2 GB of
+    // JSON) goes out as it is made: the process stays small.
+    if Path::new("/usr/bin/time").exists() {
+        let st = Command::new("/usr/bin/time")
+            .args(["-f", "%M", "-o"])
+            .arg(dir.join("peak.txt"))
+            .arg(bin())
+            .args([
+                "run",
+                "--algorithm",
+                "om",
+                "--n",
+                "20",
+                "--f",
+                "5",
+                "--runtime",
+                "direct",
+                "--trace",
+                "--json",
+            ])
+            .stdout(Stdio::null())
+            .status()
+            .unwrap();
+        assert!(st.success());
+        let kib: u64 = std::fs::read_to_string(dir.join("peak.txt"))
+            .unwrap()
+            .trim()
+            .parse()
+            .unwrap();
+        assert!(
+            kib < 200 * 1024,
+            "a streamed trace of OM(5) among 20 peaked at {kib} KiB"
+        );
     }
     let svg = std::fs::read_to_string(dir.join("d.svg")).unwrap();
     assert!(
