@@ -208,7 +208,7 @@ pub fn run(file: &Path, out: &Path, command: &str) -> Result<String, SweepError>
         plotters::chart::SeriesLabelPosition::UpperRight,
     )
     .map_err(|e| bad(format!("{plot}: {e}")))?;
-    let summary = summary_md(&raw.name, raw.description.as_deref(), &raw, &cells, command, plot);
+    let summary = summary_md(&raw.name, raw.description.as_deref(), raw, &cells, command, plot);
     folder.write("summary.md", summary.clone())?;
     folder.write(
         "README.md",
