@@ -4,8 +4,13 @@
 
 use std::path::Path;
 
-fn inputs(dir: &str) -> Vec<(String, Vec<u8>)> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz").join(dir);
+/// The files of fuzz/DIR; none when git keeps no such folder (a target
+/// with no regression yet: git does not keep an empty folder).
+fn inputs(name: &str) -> Vec<(String, Vec<u8>)> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz").join(name);
+    if !dir.exists() && !name.starts_with("seeds/") {
+        return Vec::new();
+    }
     let mut out: Vec<(String, Vec<u8>)> = std::fs::read_dir(&dir)
         .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
         .map(|e| e.unwrap().path())
@@ -70,6 +75,9 @@ fn seeds_are_valid_inputs() {
             .any(|(_, d)| String::from_utf8_lossy(d).contains("\"graph\"")),
         "no witness with a graph among the seeds"
     );
+    for target in ["frame", "experiment", "script", "witness", "detect_sweep"] {
+        assert!(!inputs(&format!("seeds/{target}")).is_empty(), "no seeds for {target}");
+    }
     for (path, data) in inputs("seeds/detect_sweep") {
         assert!(byzlab::fuzzing::detect_sweep(&data), "{path}");
     }
