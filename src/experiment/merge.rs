@@ -77,6 +77,30 @@ pub fn merge(
     // into the tally as they go: each shard's file is in plan order (older
     // versions' files, which may not be, are sorted in memory).
     let inputs: Vec<PathBuf> = dirs.iter().map(|d| d.join("runs.csv")).collect();
+    // Every row a run of the plan, as a resume checks it, before anything
+    // is written.
+    for input in &inputs {
+        super::record::for_each_run(input, |r| {
+            let what = match plan.cells.get(r.cell).and_then(|c| c.runs.get(r.index).map(|d| (c, d))) {
+                None => Some("no such run".to_string()),
+                Some((cell, desc)) => r.differs_from(cell, &desc),
+            };
+            match what {
+                Some(what) => Err(super::record::RecordError::Row {
+                    path: input.display().to_string(),
+                    row: 0,
+                    message: format!("{} is not a run of this plan ({what})", r.run_id),
+                }),
+                None => Ok(()),
+            }
+        })
+        .map_err(|e| match e {
+            super::record::RecordError::Row { path, message, row: 0 } => {
+                ExperimentError::Mismatch(format!("{path}: row {message}"))
+            }
+            e => e.into(),
+        })?;
+    }
     let runs_path = folder.file("runs.csv")?;
     let tmp = runs_path.with_file_name(format!(".runs.csv.merge-{}", std::process::id()));
     let merged = super::tally::rewrite_in_plan_order(&inputs, &tmp, false);

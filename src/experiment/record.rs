@@ -77,6 +77,44 @@ pub struct RunRecord {
 }
 
 impl RunRecord {
+    /// What this row says about its run that the plan's run of that id does
+    /// not (an edited runs.csv): the first such column, or `None`. Its outcome
+    /// is checked where it matters, when its cell's witness is rerun.
+    pub fn differs_from(&self, cell: &Cell, desc: &RunDesc) -> Option<String> {
+        let r = self;
+        let behaviour = match &desc.strategy {
+            StrategyRef::Enumerated { choices } => choices.as_str(),
+            _ => "",
+        };
+        let traitors = desc
+            .traitors
+            .iter()
+            .map(|t| t.to_string())
+            .collect::<Vec<_>>()
+            .join(";");
+        let checks: [(&str, bool); 13] = [
+            ("algorithm", r.algorithm == cell.algorithm),
+            ("n", r.n == cell.n),
+            ("f", r.f == cell.f),
+            ("m", Some(r.m) == cell.run_m()),
+            ("link", r.link == cell.link.label()),
+            ("search", r.search == cell.search.as_str()),
+            ("traitors", r.traitors == traitors),
+            ("value", r.value == desc.value),
+            ("seed", r.seed == desc.seed),
+            ("timing", r.timing == cell.timing.model),
+            ("delta_ms", r.delta_ms == cell.timing.delta),
+            ("gst_ms", r.gst_ms == cell.timing.gst),
+            ("behaviour", r.behaviour == behaviour),
+        ];
+        let timeout = r.timeout_ms == cell.timing.timeout;
+        checks
+            .iter()
+            .chain([("timeout_ms", timeout)].iter())
+            .find(|(_, same)| !same)
+            .map(|(col, _)| format!("its {col} is not the plan's"))
+    }
+
     /// The row of `run` in `cell`, from its report.
     pub fn new(cell: &Cell, run: &RunDesc, report: &RunReport) -> RunRecord {
         let o = &report.outcome;

@@ -199,43 +199,6 @@ pub fn read_manifest(dir: &Path) -> Result<Manifest, ExperimentError> {
     })
 }
 
-/// What a kept row says about its run that the plan's run of that id does
-/// not (an edited runs.csv): the first such column, or `None`. Its outcome
-/// is checked where it matters, when its cell's witness is rerun.
-fn row_differs(cell: &super::plan::Cell, desc: &super::plan::RunDesc, r: &RunRecord) -> Option<String> {
-    let behaviour = match &desc.strategy {
-        crate::traitor::StrategyRef::Enumerated { choices } => choices.as_str(),
-        _ => "",
-    };
-    let traitors = desc
-        .traitors
-        .iter()
-        .map(|t| t.to_string())
-        .collect::<Vec<_>>()
-        .join(";");
-    let checks: [(&str, bool); 13] = [
-        ("algorithm", r.algorithm == cell.algorithm),
-        ("n", r.n == cell.n),
-        ("f", r.f == cell.f),
-        ("m", Some(r.m) == cell.run_m()),
-        ("link", r.link == cell.link.label()),
-        ("search", r.search == cell.search.as_str()),
-        ("traitors", r.traitors == traitors),
-        ("value", r.value == desc.value),
-        ("seed", r.seed == desc.seed),
-        ("timing", r.timing == cell.timing.model),
-        ("delta_ms", r.delta_ms == cell.timing.delta),
-        ("gst_ms", r.gst_ms == cell.timing.gst),
-        ("behaviour", r.behaviour == behaviour),
-    ];
-    let timeout = r.timeout_ms == cell.timing.timeout;
-    checks
-        .iter()
-        .chain([("timeout_ms", timeout)].iter())
-        .find(|(_, same)| !same)
-        .map(|(col, _)| format!("its {col} is not the plan's"))
-}
-
 /// Builds the run of `desc` in `cell`.
 pub fn run_spec(plan: &ExperimentPlan, cell_id: usize, desc: &RunDesc, trace: bool) -> Result<RunSpec, RunFailure> {
     let cell = &plan.cells[cell_id];
@@ -387,7 +350,7 @@ pub fn sweep(plan: &ExperimentPlan, opts: &SweepOptions) -> Result<SweepResult, 
             let desc = plan.cells.get(r.cell).and_then(|c| c.runs.get(r.index).map(|d| (c, d)));
             let differs = match &desc {
                 None => Some("no such run".to_string()),
-                Some((cell, desc)) => row_differs(cell, desc, &r),
+                Some((cell, desc)) => r.differs_from(cell, desc),
             };
             if let Some(what) = differs {
                 return Err(record::RecordError::Row {

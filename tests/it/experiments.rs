@@ -232,6 +232,22 @@ fn three_shards_merged_equal_one_run() {
     )
     .unwrap_err();
     assert!(err.to_string().contains("another plan"), "{err}");
+    // A shard's row edited (its seed) is refused, as a resume refuses it,
+    // and the output folder is not made.
+    let runs = shard_dirs[1].join("runs.csv");
+    let text = std::fs::read_to_string(&runs).unwrap();
+    let row = text.lines().nth(1).unwrap();
+    let mut fields: Vec<String> = row.split(',').map(String::from).collect();
+    fields[16] = "777".into(); // the seed column
+    std::fs::write(&runs, text.replacen(row, &fields.join(","), 1)).unwrap();
+    let err = merge::merge(&shard_dirs, &dir.join("edited"), "merge", false, &Registry::builtin())
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("is not a run of this plan (its seed is not the plan's)"),
+        "{err}"
+    );
+    assert!(!dir.join("edited/runs.csv").exists());
 }
 
 #[test]
