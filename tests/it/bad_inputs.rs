@@ -474,6 +474,7 @@ fn rows() -> Vec<Row> {
     // Issue 20, severe 13: memory for large n estimated before the run.
     rows.push(row(cli("run --algorithm om --n 4096 --f 1"), 2, "frames and buffers"));
     rows.push(row(cli("run --algorithm sm --n 4096 --f 1"), 2, "frames and buffers"));
+    rows.push(row(cli("run --algorithm om --n 2000 --f 1"), 2, "frames and buffers"));
     // Issue 20, severe 12: retransmissions bounded before the run.
     rows.push(row(
         cli("run --algorithm om --n 7 --f 2 --link reliable --loss 1 --timeout 1000000000"),
