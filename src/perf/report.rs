@@ -8,7 +8,8 @@ const OURS: [&str; 4] = ["README.md", "targets.csv", "scaling.csv", "scaling.svg
 
 /// Claims the output folder before any measuring: new, empty, or
 /// `byzlab perf`'s own; `scripts/perf.sh` writes its `profile-*.txt` there
-/// first, which are left alone (and shown in the README).
+/// first, and `scripts/stream.sh` its `stream.md`, which are left alone
+/// (and shown in the README).
 pub fn claim(out: &std::path::Path) -> Result<crate::folder::Folder, PerfError> {
     let legacy = |root: &std::path::Path| -> Option<Vec<String>> {
         let mut owned = Vec::new();
@@ -16,7 +17,10 @@ pub fn claim(out: &std::path::Path) -> Result<crate::folder::Folder, PerfError> 
             let name = e.file_name().to_string_lossy().into_owned();
             if OURS.contains(&name.as_str()) {
                 owned.push(name);
-            } else if !(name.starts_with("profile-") && name.ends_with(".txt")) && name != crate::folder::LOCK {
+            } else if !(name.starts_with("profile-") && name.ends_with(".txt"))
+                && name != "stream.md"
+                && name != crate::folder::LOCK
+            {
                 return None;
             }
         }
@@ -189,5 +193,30 @@ mod tests {
         let d = super::today();
         assert_eq!(d.len(), 10);
         assert!(d.starts_with("20") && d.as_bytes()[4] == b'-' && d.as_bytes()[7] == b'-');
+    }
+
+    /// results/perf as the scripts leave it (profiles, stream.md) is perf's
+    /// to write; a file of anyone else's makes it not.
+    #[test]
+    fn the_scripts_files_leave_the_folder_perfs() {
+        let dir = std::env::temp_dir().join(format!("byzlab-perf-claim-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        for (name, text) in [
+            ("README.md", "# Performance\n"),
+            ("targets.csv", ""),
+            ("profile-om.txt", ""),
+            ("stream.md", "# Streaming sweeps\n"),
+        ] {
+            std::fs::write(dir.join(name), text).unwrap();
+        }
+        assert!(super::claim(&dir).is_ok());
+        let other = dir.with_extension("other");
+        let _ = std::fs::remove_dir_all(&other);
+        std::fs::create_dir_all(&other).unwrap();
+        std::fs::write(other.join("README.md"), "# Performance\n").unwrap();
+        std::fs::write(other.join("notes.txt"), "mine").unwrap();
+        assert!(super::claim(&other).is_err());
+        let _ = (std::fs::remove_dir_all(&dir), std::fs::remove_dir_all(&other));
     }
 }
