@@ -80,19 +80,13 @@ pub fn merge(
     // Every row a run of the plan, as a resume checks it, before anything
     // is written.
     for input in &inputs {
-        super::record::for_each_run(input, |r| {
-            let what = match plan.cells.get(r.cell).and_then(|c| c.runs.get(r.index).map(|d| (c, d))) {
-                None => Some("no such run".to_string()),
-                Some((cell, desc)) => r.differs_from(cell, &desc),
-            };
-            match what {
-                Some(what) => Err(super::record::RecordError::Row {
-                    path: input.display().to_string(),
-                    row: 0,
-                    message: format!("{} is not a run of this plan ({what})", r.run_id),
-                }),
-                None => Ok(()),
-            }
+        super::record::for_each_run(input, |r| match r.foreign_to(&plan) {
+            Some(what) => Err(super::record::RecordError::Row {
+                path: input.display().to_string(),
+                row: 0,
+                message: format!("{} is not a run of this plan ({what})", r.run_id),
+            }),
+            None => Ok(()),
         })
         .map_err(|e| match e {
             super::record::RecordError::Row { path, message, row: 0 } => {

@@ -2,7 +2,7 @@
 //! Rows hold no timings, so the same plan gives the same rows whatever the
 //! machine, the number of jobs or the sharding.
 
-use super::plan::{Cell, RunDesc};
+use super::plan::{Cell, ExperimentPlan, RunDesc};
 use crate::runtime::RunReport;
 use crate::timing::TimingModel;
 use crate::traitor::StrategyRef;
@@ -77,10 +77,23 @@ pub struct RunRecord {
 }
 
 impl RunRecord {
+    /// Why this row is not a run of `plan` (an edited runs.csv, another
+    /// plan's row), or `None`: resume and merge keep only runs of the plan.
+    pub fn foreign_to(&self, plan: &ExperimentPlan) -> Option<String> {
+        match plan
+            .cells
+            .get(self.cell)
+            .and_then(|c| c.runs.get(self.index).map(|d| (c, d)))
+        {
+            None => Some("no such run".to_string()),
+            Some((cell, desc)) => self.differs_from(cell, &desc),
+        }
+    }
+
     /// What this row says about its run that the plan's run of that id does
     /// not (an edited runs.csv): the first such column, or `None`. Its outcome
     /// is checked where it matters, when its cell's witness is rerun.
-    pub fn differs_from(&self, cell: &Cell, desc: &RunDesc) -> Option<String> {
+    fn differs_from(&self, cell: &Cell, desc: &RunDesc) -> Option<String> {
         let r = self;
         let behaviour = match &desc.strategy {
             StrategyRef::Enumerated { choices } => choices.as_str(),

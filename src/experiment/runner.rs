@@ -347,12 +347,7 @@ pub fn sweep(plan: &ExperimentPlan, opts: &SweepOptions) -> Result<SweepResult, 
         // Which runs are done; a row the plan does not have (an edited
         // file, another plan's row) would index past the plan: refuse it.
         let complete = record::for_each_run(&runs_path, |r| {
-            let desc = plan.cells.get(r.cell).and_then(|c| c.runs.get(r.index).map(|d| (c, d)));
-            let differs = match &desc {
-                None => Some("no such run".to_string()),
-                Some((cell, desc)) => r.differs_from(cell, desc),
-            };
-            if let Some(what) = differs {
+            if let Some(what) = r.foreign_to(plan) {
                 return Err(record::RecordError::Row {
                     path: runs_path.display().to_string(),
                     row: 0,
