@@ -2,7 +2,6 @@
 //! traitors: throughput is values relayed per second.
 
 use byzlab::run::RuntimeKind;
-use byzlab::types::Algorithm;
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use std::hint::black_box;
 
@@ -14,7 +13,7 @@ fn om(c: &mut Criterion) {
     let mut g = c.benchmark_group("om_direct");
     g.sample_size(10);
     for &(n, m) in GRID {
-        let plan = byzlab::perf::plan(Algorithm::Om, n, m, &[], "honest", RuntimeKind::Direct).expect("plan");
+        let plan = byzlab::perf::plan(byzlab::algorithm::OM, n, m, &[], "honest", RuntimeKind::Direct).expect("plan");
         g.throughput(Throughput::Elements(common::messages(&plan)));
         g.bench_with_input(BenchmarkId::new(format!("n{n}"), format!("m{m}")), &plan, |b, p| {
             b.iter(|| black_box(byzlab::runtime::execute(p).expect("run")))

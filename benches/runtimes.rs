@@ -5,7 +5,6 @@
 
 use byzlab::run::RuntimeKind;
 use byzlab::runtime::actix::ActixRunner;
-use byzlab::types::Algorithm;
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use std::hint::black_box;
 
@@ -13,7 +12,7 @@ mod common;
 
 fn runtimes(c: &mut Criterion) {
     let runner = ActixRunner::new();
-    for (alg, n, m) in [(Algorithm::Om, 16, 4), (Algorithm::Sm, 32, 3)] {
+    for (alg, n, m) in [(byzlab::algorithm::OM, 16, 4), (byzlab::algorithm::SM, 32, 3)] {
         let mut g = c.benchmark_group(format!("{alg}{m}_n{n}_runtime"));
         g.sample_size(10);
         let direct = byzlab::perf::plan(alg, n, m, &[], "honest", RuntimeKind::Direct).expect("plan");
@@ -31,7 +30,7 @@ fn runtimes(c: &mut Criterion) {
 
 fn small_runs(c: &mut Criterion) {
     let runner = ActixRunner::new();
-    for alg in [Algorithm::Om, Algorithm::Sm] {
+    for alg in [byzlab::algorithm::OM, byzlab::algorithm::SM] {
         let mut g = c.benchmark_group(format!("{alg}1_n4_small_runs"));
         let direct = byzlab::perf::plan(alg, 4, 1, &[], "honest", RuntimeKind::Direct).expect("plan");
         let actix = direct.vary(|s| s.runtime = RuntimeKind::Actix).unwrap();

@@ -4,7 +4,6 @@
 //! at n = 128 with ed25519 and with ideal signatures, side by side.
 
 use byzlab::run::{RuntimeKind, Signatures};
-use byzlab::types::Algorithm;
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use std::hint::black_box;
 
@@ -17,8 +16,15 @@ fn sm(c: &mut Criterion) {
         let mut g = c.benchmark_group(format!("sm_direct_{label}"));
         g.sample_size(10);
         for &(n, m) in GRID {
-            let plan =
-                byzlab::perf::plan(Algorithm::Sm, n, m, traitors, "split-brain", RuntimeKind::Direct).expect("plan");
+            let plan = byzlab::perf::plan(
+                byzlab::algorithm::SM,
+                n,
+                m,
+                traitors,
+                "split-brain",
+                RuntimeKind::Direct,
+            )
+            .expect("plan");
             g.throughput(Throughput::Elements(common::messages(&plan)));
             g.bench_with_input(BenchmarkId::new(format!("n{n}"), format!("m{m}")), &plan, |b, p| {
                 b.iter(|| black_box(byzlab::runtime::execute(p).expect("run")))
@@ -33,7 +39,8 @@ fn signatures(c: &mut Criterion) {
     for (label, traitors, strategy) in [("forging_commander", &[0][..], "forge"), ("loyal", &[][..], "honest")] {
         let mut g = c.benchmark_group(format!("sm3_n128_signatures_{label}"));
         g.sample_size(10);
-        let ed = byzlab::perf::plan(Algorithm::Sm, 128, 3, traitors, strategy, RuntimeKind::Direct).expect("plan");
+        let ed =
+            byzlab::perf::plan(byzlab::algorithm::SM, 128, 3, traitors, strategy, RuntimeKind::Direct).expect("plan");
         g.throughput(Throughput::Elements(common::messages(&ed)));
         for scheme in [Signatures::Ed25519, Signatures::Ideal] {
             let plan = ed.vary(|s| s.signatures = scheme).unwrap();

@@ -4,19 +4,13 @@
 
 use byzlab::run::{RunSpec, RuntimeKind};
 use byzlab::traitor::{NamedStrategy, Strategy, TraitorCtx};
-use byzlab::types::{Algorithm, GeneralId, Value};
+use byzlab::types::{GeneralId, Value};
 
 /// Lies to the last general only; every other hook keeps its honest default.
 struct Whisper;
 
 impl Strategy for Whisper {
-    fn om_value(
-        &mut self,
-        ctx: &mut TraitorCtx<'_>,
-        to: GeneralId,
-        _path: &[GeneralId],
-        honest: Value,
-    ) -> Option<Value> {
+    fn value(&mut self, ctx: &mut TraitorCtx<'_>, to: GeneralId, _path: &[GeneralId], honest: Value) -> Option<Value> {
         let last = (ctx.n - 1) as GeneralId;
         Some(if to == last { honest.flip() } else { honest })
     }
@@ -24,7 +18,7 @@ impl Strategy for Whisper {
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     for n in [3, 4] {
-        let mut spec = RunSpec::new(Algorithm::Om, n, 1)?;
+        let mut spec = RunSpec::new(byzlab::algorithm::OM, n, 1)?;
         spec.traitors = Some(vec![1]); // lieutenant 1 whispers
         spec.strategy = NamedStrategy::custom("whisper", || Whisper);
         spec.runtime = RuntimeKind::Actix;

@@ -22,7 +22,7 @@ use std::process::ExitCode;
 pub struct EvenLiar;
 
 impl Strategy for EvenLiar {
-    fn om_value(&mut self, ctx: &mut TraitorCtx<'_>, to: GeneralId, _: &[GeneralId], honest: Value) -> Option<Value> {
+    fn value(&mut self, ctx: &mut TraitorCtx<'_>, to: GeneralId, _: &[GeneralId], honest: Value) -> Option<Value> {
         Some(if ctx.round == 2 && to.is_multiple_of(2) {
             honest.flip()
         } else {
@@ -30,7 +30,7 @@ impl Strategy for EvenLiar {
         })
     }
 
-    fn sm_orders(&mut self, ctx: &mut TraitorCtx<'_>, to: GeneralId, orders: &mut Vec<SignedOrder>) {
+    fn orders(&mut self, ctx: &mut TraitorCtx<'_>, to: GeneralId, orders: &mut Vec<SignedOrder>) {
         if ctx.round == 2 && to.is_multiple_of(2) {
             orders.clear();
         }

@@ -4,19 +4,26 @@
 //! what the run's own limits allow; what it returns is for the tests.
 //! Not part of the stable API.
 
+use crate::algorithm::{Algorithm, DOLEV_STRONG, OM, PHASE_KING, SM};
 use crate::experiment::{plan, spec, witness};
 use crate::run::{RunPlan, RunSpec, RuntimeKind};
-use crate::runtime::algorithms;
+use crate::runtime::Generals;
 use crate::traitor::scripted::Script;
-use crate::types::{Algorithm, Envelope, GeneralId, Round};
+use crate::types::{Envelope, GeneralId, Round};
 use std::sync::Arc;
 
 /// Generals of the frame target.
 const N: usize = 4;
 
-/// The frame target's run: OM(1) or SM(2) among four loyal generals.
+/// The frame target's algorithms, by the input's first byte (mod 4; OM and
+/// SM keep the bytes 0 and 1 they had before the others).
+const ALGORITHMS: [Algorithm; 4] = [OM, SM, DOLEV_STRONG, PHASE_KING];
+
+/// The frame target's run among four loyal generals: OM(1), SM(2),
+/// Dolev-Strong for 2, phase king with 2 phases (m = 1).
 fn frame_plan(alg: Algorithm) -> RunPlan {
-    let mut spec = RunSpec::new(alg, N, if alg == Algorithm::Om { 1 } else { 2 }).expect("built-in strategy");
+    let m = if alg.signed() { 2 } else { 1 };
+    let mut spec = RunSpec::new(alg, N, m).expect("built-in strategy");
     spec.traitors = Some(Vec::new());
     spec.runtime = RuntimeKind::Direct;
     spec.validate().expect("a valid small plan")
@@ -26,8 +33,8 @@ fn frame_plan(alg: Algorithm) -> RunPlan {
 /// frame, and hands `inject` the chance to add frames to each round.
 fn drive(alg: Algorithm, mut inject: impl FnMut(Round) -> Vec<Envelope>, mut seen: impl FnMut(&Envelope)) {
     let plan = frame_plan(alg);
-    let (mut generals, _audit) = algorithms::build(&plan, false);
-    for round in 1..=plan.m as Round + 1 {
+    let Generals { mut generals, .. } = alg.build(&plan, false);
+    for round in 1..=plan.rounds() {
         let mut frames = inject(round);
         for (from, g) in generals.iter_mut().enumerate() {
             frames.extend(g.on_round(round).into_iter().map(|out| Envelope {
@@ -51,8 +58,8 @@ fn drive(alg: Algorithm, mut inject: impl FnMut(Round) -> Vec<Envelope>, mut see
     }
 }
 
-/// One hostile frame in a loyal run: byte 0 picks the algorithm (even OM,
-/// odd SM), byte 1 the round, bytes 2 and 3 the claimed sender and the
+/// One hostile frame in a loyal run: byte 0 picks the algorithm (mod 4:
+/// OM, SM, Dolev-Strong, phase king), byte 1 the round, bytes 2 and 3 the claimed sender and the
 /// receiver; the rest is the frame. It is decoded, checked and (if valid)
 /// taken by the receiver's `Node`, among the run's honest frames. Returns
 /// whether the input was long enough to be used.
@@ -60,14 +67,14 @@ pub fn frame(data: &[u8]) -> bool {
     let [a, r, from, to, bytes @ ..] = data else {
         return false;
     };
-    let alg = if a & 1 == 0 { Algorithm::Om } else { Algorithm::Sm };
-    let rounds = if alg == Algorithm::Om { 2 } else { 3 };
+    let alg = ALGORITHMS[usize::from(a % 4)];
+    let rounds = frame_plan(alg).rounds();
     let (from, mut to) = (from % N as u8, to % N as u8);
     if to == from {
         to = (to + 1) % N as u8;
     }
     let env = Envelope {
-        round: Round::from(r % rounds) + 1,
+        round: Round::from(*r) % rounds + 1,
         from: GeneralId::from(from),
         to: GeneralId::from(to),
         bytes: Arc::new(bytes.to_vec()),
@@ -92,7 +99,7 @@ pub fn frame(data: &[u8]) -> bool {
 /// seeds of its corpus.
 pub fn seed_frames() -> Vec<Vec<u8>> {
     let mut out = Vec::new();
-    for (a, alg) in [(0u8, Algorithm::Om), (1, Algorithm::Sm)] {
+    for (a, alg) in (0u8..).zip(ALGORITHMS) {
         drive(
             alg,
             |_| Vec::new(),
@@ -128,7 +135,7 @@ pub fn script(data: &[u8]) -> bool {
     };
     for (n, m) in [(4, 1), (7, 2), (3, 0)] {
         let c = crate::traitor::Coalition::new(n, &[0, 1], crate::types::Value::Attack);
-        for alg in [crate::types::Algorithm::Om, crate::types::Algorithm::Sm] {
+        for alg in ALGORITHMS {
             let _ = script.check_run(alg, n, m, &c, "fuzz.toml");
         }
     }
@@ -156,10 +163,6 @@ pub fn detect_sweep(data: &[u8]) -> bool {
 /// frame before looking at its content (`None`: it decodes): the same
 /// decoder and size limit a live run uses.
 pub fn refusal(alg: Algorithm, bytes: &[u8]) -> Option<String> {
-    let limit = algorithms::frame_limit(&frame_plan(alg));
-    let err = match alg {
-        Algorithm::Om => crate::wire::decode::<crate::protocol::om::Relays>(bytes, limit).err(),
-        Algorithm::Sm => crate::wire::decode::<crate::protocol::sm::Orders>(bytes, limit).err(),
-    };
-    err.map(|e| e.to_string())
+    let plan = frame_plan(alg);
+    alg.refusal(bytes, alg.frame_limit(&plan))
 }

@@ -13,10 +13,10 @@
 //! never branches inside an algorithm. Every run is seeded and reproducible.
 //!
 //! ```
-//! use byzlab::{run::RunSpec, runtime, types::{Algorithm, Value}};
+//! use byzlab::{algorithm::OM, run::RunSpec, runtime, types::Value};
 //!
 //! // OM(1) with four generals, one traitor lieutenant that lies (Fig. 3).
-//! let mut spec = RunSpec::new(Algorithm::Om, 4, 1).unwrap();
+//! let mut spec = RunSpec::new(OM, 4, 1).unwrap();
 //! spec.traitors = Some(vec![3]);
 //! spec.strategy = byzlab::traitor::resolve("flip").unwrap();
 //! spec.value = Value::Attack;
@@ -34,6 +34,7 @@
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
 
+pub mod algorithm;
 pub mod cli;
 pub(crate) mod crypto;
 pub mod detector;

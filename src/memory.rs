@@ -11,7 +11,6 @@
 //! [`MAX_SM_SIGNATURE_CHECKS`] is refused with the estimate.
 
 use crate::protocol::om;
-use crate::types::Algorithm;
 
 /// Largest total OM tree one run may allocate, in bytes.
 pub const MAX_OM_TREE_BYTES: u64 = 4 << 30;
@@ -154,22 +153,28 @@ pub fn om_tree_bytes(n: usize, m: usize) -> u64 {
     om::tree_bytes(n, m).saturating_mul((n as u64).saturating_sub(1))
 }
 
-/// Refuses a run whose trees exceed [`MAX_OM_TREE_BYTES`].
-pub fn check_run(algorithm: Algorithm, n: usize, m: usize) -> Result<(), MemoryError> {
-    let bytes = match algorithm {
-        Algorithm::Om => om_tree_bytes(n, m),
-        Algorithm::Sm => {
-            let (frames, checks) = sm_worst(n, m);
-            if checks > MAX_SM_SIGNATURE_CHECKS {
-                return Err(MemoryError::Signatures { n, m, checks, frames });
-            }
-            0
-        }
-    };
-    if bytes > MAX_OM_TREE_BYTES {
+/// Refuses an OM(m) run whose trees exceed [`MAX_OM_TREE_BYTES`].
+pub fn check_om(n: usize, m: usize) -> Result<(), MemoryError> {
+    if om_tree_bytes(n, m) > MAX_OM_TREE_BYTES {
         let (bytes, messages) = om_exact(n, m);
         return Err(MemoryError::Run { n, m, bytes, messages });
     }
+    Ok(())
+}
+
+/// Refuses a run of signature chains (SM(m), Dolev-Strong) that could
+/// check more than [`MAX_SM_SIGNATURE_CHECKS`] signatures.
+pub fn check_sm(n: usize, m: usize) -> Result<(), MemoryError> {
+    let (frames, checks) = sm_worst(n, m);
+    if checks > MAX_SM_SIGNATURE_CHECKS {
+        return Err(MemoryError::Signatures { n, m, checks, frames });
+    }
+    Ok(())
+}
+
+/// Refuses a run among `n` whose frames and buffers could exceed
+/// [`MAX_RUN_FRAME_BYTES`], whatever its algorithm.
+pub fn check_frames(n: usize) -> Result<(), MemoryError> {
     // Every general may send every other a frame in a round.
     let pairs = (n as u128) * (n as u128).saturating_sub(1);
     let frame_bytes = pairs * u128::from(PAIR_BYTES);
@@ -183,14 +188,15 @@ pub fn check_run(algorithm: Algorithm, n: usize, m: usize) -> Result<(), MemoryE
     Ok(())
 }
 
-/// Refuses a trace kept whole (in a run's report) that could take more
-/// than [`MAX_TRACE_BYTES`]: OM's messages are counted exactly, SM's at
-/// their worst (two orders a frame).
-pub fn check_trace(algorithm: Algorithm, n: usize, m: usize) -> Result<(), MemoryError> {
-    let messages = match algorithm {
-        Algorithm::Om => om_exact(n, m).1,
-        Algorithm::Sm => sm_worst(n, m).0.saturating_mul(2),
-    };
+/// The messages of OM(m) among n generals, exactly (not saturated).
+pub fn om_messages_exact(n: usize, m: usize) -> u128 {
+    om_exact(n, m).1
+}
+
+/// Refuses a trace kept whole (in a run's report) of up to `messages`
+/// logical messages (the algorithm's own estimate: OM's exact count, SM's
+/// worst case) that could take more than [`MAX_TRACE_BYTES`].
+pub fn check_trace(messages: u128) -> Result<(), MemoryError> {
     let bytes = messages.saturating_mul(u128::from(TRACE_ENTRY_BYTES));
     if bytes > u128::from(MAX_TRACE_BYTES) {
         return Err(MemoryError::Trace { messages, bytes });
@@ -198,14 +204,11 @@ pub fn check_trace(algorithm: Algorithm, n: usize, m: usize) -> Result<(), Memor
     Ok(())
 }
 
-/// Refuses a sweep of `jobs` workers whose largest runs, given as
-/// (algorithm, n, m), would together exceed [`SWEEP_MEMORY_BUDGET`].
-pub fn check_sweep(runs: impl Iterator<Item = (Algorithm, usize, usize)>, jobs: usize) -> Result<(), MemoryError> {
-    let worst = runs
-        .filter(|(a, _, _)| *a == Algorithm::Om)
-        .map(|(_, n, m)| om_tree_bytes(n, m))
-        .max()
-        .unwrap_or(0);
+/// Refuses a sweep of `jobs` workers whose largest runs keep the given
+/// bytes of state each (OM's trees) that would together exceed
+/// [`SWEEP_MEMORY_BUDGET`].
+pub fn check_sweep(state_bytes: impl Iterator<Item = u64>, jobs: usize) -> Result<(), MemoryError> {
+    let worst = state_bytes.max().unwrap_or(0);
     if worst.saturating_mul(jobs as u64) > SWEEP_MEMORY_BUDGET {
         return Err(MemoryError::Sweep { jobs, worst });
     }
@@ -221,23 +224,25 @@ mod tests {
         // OM(5) at n = 20: 1 + 18 + 18*17 + ... + 18*17*16*15*14 = 1,106,821
         // bytes per lieutenant, 19 lieutenants.
         assert_eq!(om_tree_bytes(20, 5), 1_106_821 * 19);
-        assert_eq!(check_run(Algorithm::Om, 20, 5), Ok(()));
-        assert!(matches!(check_run(Algorithm::Om, 40, 10), Err(MemoryError::Run { .. })));
+        assert_eq!(check_om(20, 5), Ok(()));
+        assert!(matches!(check_om(40, 10), Err(MemoryError::Run { .. })));
         // The hostile-input issue's n = 40, f = 13: true figures, not u64::MAX.
-        let e = check_run(Algorithm::Om, 40, 13).unwrap_err().to_string();
+        let e = check_om(40, 13).unwrap_err().to_string();
         assert!(e.contains("1.368e21 messages"), "{e}");
         assert!(!e.contains("18446744073709551615"), "{e}");
-        assert_eq!(check_run(Algorithm::Sm, 40, 10), Ok(()));
+        assert_eq!(check_sm(40, 10), Ok(()));
         // SM(3) at n = 1024 is fine; the hostile-input issue's n = 4096,
         // f = 4094 is refused with its estimate: 4095 x 4096 x 4095 frames,
         // twice 4095 checks each.
-        assert_eq!(check_run(Algorithm::Sm, 1024, 3), Ok(()));
+        assert_eq!(check_sm(1024, 3), Ok(()));
+        assert_eq!(check_frames(1024), Ok(()));
+        assert!(matches!(check_frames(2000), Err(MemoryError::Frames { .. })));
         let frames = 4095u128 * 4096 * 4095;
         assert_eq!(sm_worst(4096, 4094), (frames, frames * 2 * 4095));
-        let e = check_run(Algorithm::Sm, 4096, 4094).unwrap_err().to_string();
+        let e = check_sm(4096, 4094).unwrap_err().to_string();
         assert!(e.contains("5.625e14 signatures") && e.contains("hours"), "{e}");
-        let big = [(Algorithm::Om, 30, 5)];
         let per_run = om_tree_bytes(30, 5);
+        let big = [per_run];
         let jobs = (SWEEP_MEMORY_BUDGET / per_run + 1) as usize;
         assert_eq!(check_sweep(big.into_iter(), 1), Ok(()));
         assert!(matches!(

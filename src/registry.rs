@@ -1,9 +1,9 @@
-//! What can be named on the command line and in experiment files: traitor
-//! strategies and link adversaries, the built-in ones and whatever a user
-//! registers from their own crate.
+//! What can be named on the command line and in experiment files:
+//! algorithms, traitor strategies and link adversaries, the built-in ones
+//! and whatever a user registers from their own crate.
 //!
 //! A user's crate builds a [`Registry`] from [`Registry::builtin`], adds its
-//! own strategies and adversaries, and hands it to `byzlab::cli::main_with`:
+//! own algorithms, strategies and adversaries, and hands it to `byzlab::cli::main_with`:
 //! its binary is then `byzlab` with its additions known to `run`, `sweep`,
 //! `replay`, `merge` and `strategies`, in the CLI, in experiment files and
 //! in witnesses (see `examples/my_lab.rs`). There is no process-wide
@@ -11,14 +11,16 @@
 //! experiment file's reader, the plan, each run's link), so two registries
 //! can live in one process (a test, a library user).
 
+use crate::algorithm::{Agreement, Algorithm, Algorithms};
 use crate::link::adversary::{Adversaries, Adversary, AdversaryFactory};
 use crate::names::{Entry, Table};
 use crate::traitor::{Strategies, Strategy, StrategyFactory};
 use std::sync::Arc;
 
-/// Strategies and adversaries by name.
+/// Algorithms, strategies and adversaries by name.
 #[derive(Clone, Debug)]
 pub struct Registry {
+    algorithms: Algorithms,
     strategies: Strategies,
     adversaries: Adversaries,
 }
@@ -35,7 +37,7 @@ pub enum RegistryError {
     /// Already taken by a built-in or an earlier registration.
     #[error("a {kind} named `{name}` is already registered")]
     Taken {
-        /// `strategy` or `adversary`.
+        /// `algorithm`, `strategy` or `adversary`.
         kind: &'static str,
         /// The name.
         name: String,
@@ -66,12 +68,32 @@ fn free<F: Clone>(table: &Table<F>, kind: &'static str, name: &str) -> Result<()
 }
 
 impl Registry {
-    /// The built-in strategies and adversaries.
+    /// The built-in algorithms, strategies and adversaries.
     pub fn builtin() -> Registry {
         Registry {
+            algorithms: Algorithms::builtin(),
             strategies: Strategies::builtin(),
             adversaries: Adversaries::builtin(),
         }
+    }
+
+    /// Adds an algorithm: its registration answers everything byzlab asks
+    /// of an algorithm (see [`Agreement`]), under the name it gives.
+    pub fn with_algorithm<A: Agreement>(mut self, algorithm: A) -> Result<Registry, RegistryError> {
+        let name = algorithm.name();
+        free(&self.algorithms, "algorithm", name)?;
+        if self.algorithms.find(name).is_ok() {
+            // (`om` and `OM` name one algorithm on the command line.)
+            return Err(RegistryError::Taken {
+                kind: "algorithm",
+                name: name.into(),
+            });
+        }
+        let about = algorithm.about();
+        let handle = Algorithm::leak(algorithm);
+        crate::algorithm::intern(handle);
+        self.algorithms = self.algorithms.with(Entry::new(name, about, false, handle));
+        Ok(self)
     }
 
     /// Adds a strategy: `make` builds one for each traitor of a run.
@@ -97,6 +119,12 @@ impl Registry {
         let make: AdversaryFactory = Arc::new(move || Box::new(make()) as Box<dyn Adversary>);
         self.adversaries = self.adversaries.with(Entry::new(name, about, false, make));
         Ok(self)
+    }
+
+    /// The algorithms, built-ins first, in registration order: what
+    /// `--algorithm`, experiment files and witnesses may name.
+    pub fn algorithms(&self) -> &Algorithms {
+        &self.algorithms
     }
 
     /// The strategies, built-ins first, in registration order: what

@@ -3,6 +3,7 @@
 //! Validation happens once, up front, and every mistake gets one clear
 //! message; only a [`RunPlan`] reaches a runtime (ARCHITECTURE.md: validation happens once).
 
+use crate::algorithm::Algorithm;
 pub use crate::crypto::Signatures;
 use crate::graph::{Graph, GraphError, GraphSpec};
 use crate::link::{Adversaries, LinkError, LinkSpec};
@@ -11,7 +12,7 @@ use crate::protocol::om_graph::Schedule;
 use crate::rng::{Purpose, stream};
 use crate::timing::{Millis, Timing, TimingError, TimingModel};
 use crate::traitor::{NamedStrategy, StrategyError};
-use crate::types::{Algorithm, GeneralId, Round, UnknownName, Value};
+use crate::types::{GeneralId, Round, UnknownName, Value};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::str::FromStr;
@@ -65,7 +66,7 @@ impl FromStr for RuntimeKind {
 /// A run as asked for; see [`RunSpec::validate`].
 #[derive(Clone, Debug)]
 pub struct RunSpec {
-    /// OM or SM.
+    /// The algorithm, as registered (`crate::algorithm`).
     pub algorithm: Algorithm,
     /// Number of generals, commander included.
     pub n: usize,
@@ -360,11 +361,12 @@ pub struct Topology {
 }
 
 impl RunPlan {
-    /// Rounds the run takes: m + 1, or under OM(m, p) m + the longest path.
+    /// Rounds the run takes: its algorithm's (m + 1 for OM(m) and SM(m)),
+    /// or under OM(m, p) m + the longest path.
     pub fn rounds(&self) -> Round {
         match self.topology.as_ref().and_then(|t| t.schedule.as_ref()) {
             Some(s) => s.rounds(),
-            None => self.m as Round + 1,
+            None => self.algorithm.rounds(self.n, self.m),
         }
     }
 }
@@ -464,6 +466,16 @@ pub enum RunSpecError {
     /// The strategy does not fit this run.
     #[error(transparent)]
     Strategy(#[from] StrategyError),
+    /// The strategy attacks what the algorithm does not have.
+    #[error("strategy `{strategy}` does not apply to {algorithm}: {why}")]
+    NotApplicable {
+        /// The strategy.
+        strategy: String,
+        /// The algorithm.
+        algorithm: String,
+        /// The strategy's reason.
+        why: String,
+    },
     /// The graph cannot be built, or breaks the algorithm's precondition.
     #[error(transparent)]
     Graph(#[from] GraphError),
@@ -490,7 +502,7 @@ impl RunSpec {
         if m > n - 2 {
             return Err(RunSpecError::RoundsTooMany { m, n });
         }
-        memory::check_run(self.algorithm, n, m)?;
+        check_memory(self.algorithm, n, m)?;
         let mut faults = self.faults.clone();
         faults.sort_by_key(|(g, _)| *g);
         for (i, (g, fault)) in faults.iter().enumerate() {
@@ -560,6 +572,15 @@ impl RunSpec {
                 f: self.f,
             });
         }
+        if !traitors.is_empty()
+            && let Err(why) = (self.strategy.factory)().applies_to(self.algorithm)
+        {
+            return Err(RunSpecError::NotApplicable {
+                strategy: self.strategy.name.clone(),
+                algorithm: self.algorithm.to_string(),
+                why,
+            });
+        }
         self.link.validate()?;
         self.link.check_adversaries(&self.adversaries)?;
         let timeout = self.timeout.or_else(|| self.link.default_timeout(self.delta));
@@ -569,7 +590,7 @@ impl RunSpec {
         // 16 rto; every frame of every round may need them all.
         if let Some(rto) = self.link.stubborn_rto() {
             let tries = 5 + u128::from(timing.timeout) / (16 * u128::from(rto.max(1)));
-            let frames = (n as u128) * (n as u128 - 1) * (m as u128 + 1);
+            let frames = (n as u128) * (n as u128 - 1) * u128::from(self.algorithm.rounds(n, m));
             let events = 2 * frames * tries;
             if events > MAX_RESENDS {
                 return Err(RunSpecError::Resends {
@@ -607,45 +628,54 @@ impl RunSpec {
     }
 }
 
+/// Refuses a run of `algorithm` among `n` with parameter `m` that would
+/// not fit in memory or time: the algorithm's own limits, then the frames
+/// every run keeps.
+pub(crate) fn check_memory(algorithm: Algorithm, n: usize, m: usize) -> Result<(), MemoryError> {
+    algorithm.check_memory(n, m)?;
+    memory::check_frames(n)
+}
+
 /// What a run's graph and algorithm fix whatever the traitors: built once
-/// per (graph, n, algorithm, m) in a process (m only under OM), since a
-/// sweep plans every cell and validates every run, and the regular sets and
-/// paths take milliseconds to find.
-pub(crate) struct Built {
-    pub(crate) graph: Arc<Graph>,
-    pub(crate) connected: bool,
-    /// Vertex connectivity (computed under OM only; 0 under SM).
-    pub(crate) connectivity: usize,
+/// per (graph, n, algorithm, m) in a process (m only where the algorithm's
+/// fix depends on it), since a sweep plans every cell and validates every
+/// run, and OM(m, p)'s regular sets and paths take milliseconds to find.
+pub struct Built {
+    /// The graph.
+    pub graph: Arc<Graph>,
+    /// Whether it is connected.
+    pub connected: bool,
+    /// Vertex connectivity (where the algorithm needs it; 0 otherwise).
+    pub connectivity: usize,
     /// The p of OM(m, p): the one named, or the graph's regularity.
-    pub(crate) p: usize,
-    /// OM(m, p)'s schedule; `None` under SM.
-    pub(crate) schedule: Option<Arc<Schedule>>,
+    pub p: usize,
+    /// OM(m, p)'s schedule, if the algorithm has one.
+    pub schedule: Option<Arc<Schedule>>,
 }
 
 type BuiltKey = (GraphSpec, usize, Algorithm, usize);
 
+/// What `algorithm` fixes on `graph` among `n` with parameter `m`
+/// (section 5), memoised; an algorithm that does not run on incomplete
+/// graphs is refused with the reason.
 pub(crate) fn built(graph: &GraphSpec, n: usize, algorithm: Algorithm, m: usize) -> Result<Arc<Built>, GraphError> {
     use std::collections::HashMap;
     use std::sync::{Mutex, OnceLock};
     static MEMO: OnceLock<Mutex<HashMap<BuiltKey, Arc<Built>>>> = OnceLock::new();
-    // SM fixes nothing that depends on m.
-    let m = if algorithm == Algorithm::Om { m } else { 0 };
+    let Some(on) = algorithm.on_graphs() else {
+        return Err(GraphError::Spec(format!(
+            "{} runs on the complete graph only (it has no form for section 5's graphs)",
+            algorithm
+        )));
+    };
+    let m = if on.depends_on_m() { m } else { 0 };
     let key = (graph.clone(), n, algorithm, m);
     let memo = MEMO.get_or_init(Default::default);
     if let Some(b) = memo.lock().ok().and_then(|map| map.get(&key).cloned()) {
         return Ok(b);
     }
     let g = Arc::new(graph.build(n)?);
-    let (connectivity, p, schedule) = match algorithm {
-        Algorithm::Om => {
-            let p = match graph {
-                GraphSpec::Regular { p } => *p,
-                _ => g.regularity(),
-            };
-            (g.connectivity(), p, Some(Arc::new(Schedule::build(&g, m, p)?)))
-        }
-        Algorithm::Sm => (0, 0, None),
-    };
+    let (connectivity, p, schedule) = on.fix(&g, graph, m)?;
     let b = Arc::new(Built {
         connected: g.is_connected(),
         graph: g,
@@ -675,85 +705,23 @@ fn topology(
     }
     let label = spec.graph.label();
     let built = built(&spec.graph, spec.n, spec.algorithm, m)?;
-    let graph = built.graph.clone();
     let mut broken = Vec::new();
-    let mut notes = Vec::new();
     if !built.connected {
         broken.push(format!("{label} is not connected"));
     }
     let bad: Vec<GeneralId> = traitors.iter().chain(faulty).copied().collect();
-    let k = bad.len();
-    let schedule = match spec.algorithm {
-        Algorithm::Om => {
-            let p = built.p;
-            if p < 3 * m {
-                broken.push(format!(
-                    "OM({m}, p) needs a p-regular graph with p >= 3m = {} (Theorem 3); {label} is only {p}-regular",
-                    3 * m
-                ));
-            }
-            // Dolev: with connectivity <= 2k *some* placement of k traitors
-            // defeats every algorithm. This placement is refused only where
-            // it cuts the loyal generals apart (then it is that placement).
-            let kappa = built.connectivity;
-            if k >= 1 && kappa <= 2 * k {
-                let loyal: Vec<GeneralId> = (0..spec.n as GeneralId).filter(|g| !bad.contains(g)).collect();
-                if graph.diameter_within(&loyal).is_none() {
-                    broken.push(format!(
-                        "the generals placed as traitors or failing ({}) cut the loyal generals of {label} apart \
-                         (connectivity {kappa} <= 2k = {}: Dolev's bound, section 5)",
-                        bad.iter().map(|g| g.to_string()).collect::<Vec<_>>().join(", "),
-                        2 * k
-                    ));
-                } else {
-                    notes.push(format!(
-                        "{label} has connectivity {kappa} <= 2k = {}: by Dolev's bound some placement of {k} \
-                         traitors defeats every algorithm on it; this one does not cut the loyal generals apart, so \
-                         no theorem says whether it does",
-                        2 * k
-                    ));
-                }
-            }
-            let schedule = built
-                .schedule
-                .clone()
-                .ok_or_else(|| GraphError::Spec("no schedule".into()))?;
-            if let Some(gap) = schedule.gaps().first() {
-                broken.push(format!(
-                    "{label} is not {p}-regular down the recursion of OM({m}, {p}) (Definition 1): {gap}{}",
-                    match schedule.gaps().len() {
-                        1 => String::new(),
-                        more => format!(" and {} more", more - 1),
-                    }
-                ));
-            }
-            Some(schedule)
-        }
-        Algorithm::Sm => {
-            let loyal: Vec<GeneralId> = (0..spec.n as GeneralId).filter(|g| !bad.contains(g)).collect();
-            match graph.diameter_within(&loyal) {
-                // (Disconnected with nobody placed: said above.)
-                None if bad.is_empty() => {}
-                None => broken.push(format!(
-                    "the generals placed as traitors or failing ({}) cut the loyal generals of {label} apart",
-                    bad.iter().map(|g| g.to_string()).collect::<Vec<_>>().join(", ")
-                )),
-                Some(d) if m + 1 < k + d => broken.push(format!(
-                    "SM(m) on {label} needs m >= k + d - 1 = {} (Theorem 4: k = {k} traitors, the loyal generals' \
-                     subgraph has diameter d = {d}); m = {m}",
-                    (k + d).saturating_sub(1)
-                )),
-                Some(_) => {}
-            }
-            None
-        }
+    // (`built` refused an algorithm without graphs.)
+    let (more, notes) = match spec.algorithm.on_graphs() {
+        Some(on) => on.check(&built, &label, spec.n, m, &bad),
+        None => (Vec::new(), Vec::new()),
     };
+    broken.extend(more);
     if !broken.is_empty() && !spec.force {
         return Err(RunSpecError::Graph(GraphError::Precondition(broken.join("; "))));
     }
     Ok(Some(Arc::new(Topology {
-        graph,
-        schedule,
+        graph: built.graph.clone(),
+        schedule: built.schedule.clone(),
         broken,
         notes,
     })))
@@ -786,7 +754,7 @@ mod tests {
     use super::*;
 
     fn spec(n: usize, f: usize) -> RunSpec {
-        RunSpec::new(Algorithm::Om, n, f).unwrap()
+        RunSpec::new(crate::algorithm::OM, n, f).unwrap()
     }
 
     #[test]

@@ -324,7 +324,7 @@ pub fn book_shop_table(out: &Path, command: &str) -> Result<String, ScenarioErro
     );
     let show = |b: Option<bool>| b.map_or("(Byzantine)".to_string(), |b| if b { "yes" } else { "no" }.to_string());
     let mut verdicts = Vec::new();
-    for alg in [Algorithm::Om, Algorithm::Sm] {
+    for alg in [crate::algorithm::OM, crate::algorithm::SM] {
         let mut all = true;
         for b in parties {
             for order in [Value::Attack, Value::Retreat] {
@@ -414,7 +414,7 @@ mod tests {
 
     #[test]
     fn book_shop_om_fails_sm_holds() {
-        let om = book_shop(Algorithm::Om, Some(Party::Shop), Value::Attack, 0).unwrap();
+        let om = book_shop(crate::algorithm::OM, Some(Party::Shop), Value::Attack, 0).unwrap();
         assert!(!om.consistent, "{om:?}");
         assert_eq!(
             om.charge,
@@ -423,7 +423,10 @@ mod tests {
         );
         for b in [None, Some(Party::Customer), Some(Party::Shop), Some(Party::Payment)] {
             for v in [Value::Attack, Value::Retreat] {
-                assert!(book_shop(Algorithm::Sm, b, v, 0).unwrap().consistent, "{b:?} {v}");
+                assert!(
+                    book_shop(crate::algorithm::SM, b, v, 0).unwrap().consistent,
+                    "{b:?} {v}"
+                );
             }
         }
     }

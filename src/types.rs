@@ -90,46 +90,7 @@ impl FromStr for Value {
     }
 }
 
-/// Which of the paper's two algorithms a run uses.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Algorithm {
-    /// Oral messages, OM(m), section 3.
-    Om,
-    /// Signed messages, SM(m), section 4.
-    Sm,
-}
-
-impl Algorithm {
-    /// Lower-case name.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Algorithm::Om => "om",
-            Algorithm::Sm => "sm",
-        }
-    }
-}
-
-impl fmt::Display for Algorithm {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl FromStr for Algorithm {
-    type Err = UnknownName;
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        match s.to_ascii_lowercase().as_str() {
-            "om" => Ok(Algorithm::Om),
-            "sm" => Ok(Algorithm::Sm),
-            other => Err(UnknownName {
-                kind: "algorithm",
-                got: other.to_string(),
-                expected: "om or sm",
-            }),
-        }
-    }
-}
+pub use crate::algorithm::Algorithm;
 
 /// A frame on the wire: who it claims to come from, who it is for, and its
 /// bytes. On an authenticated link `from` is stamped by the network (A2); on an

@@ -4,8 +4,8 @@ use super::*;
 
 #[derive(clap::Args)]
 pub(super) struct BookShopArgs {
-    /// Algorithm: om or sm.
-    #[arg(long, default_value = "om", value_parser = parse_from_str::<Algorithm>)]
+    /// Algorithm: a built-in one (om, sm, dolev-strong, phase-king).
+    #[arg(long, default_value = "om", value_parser = parse_builtin_algorithm)]
     pub(super) algorithm: Algorithm,
     /// The Byzantine party: customer, shop or payment (none when left out).
     #[arg(long, value_parser = parse_party)]
@@ -22,6 +22,12 @@ pub(super) struct BookShopArgs {
     /// Instead: write every algorithm x Byzantine party x order into this folder.
     #[arg(long)]
     pub(super) table: Option<PathBuf>,
+}
+
+pub(super) fn parse_builtin_algorithm(s: &str) -> Result<Algorithm, String> {
+    crate::algorithm::Algorithms::builtin()
+        .find(s)
+        .map_err(|e| e.to_string())
 }
 
 pub(super) fn parse_party(s: &str) -> Result<crate::scenarios::Party, String> {

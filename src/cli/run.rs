@@ -33,9 +33,9 @@ pub(super) fn check_diagram(file: &Path) -> Result<()> {
 
 #[derive(clap::Args)]
 pub(super) struct RunArgs {
-    /// Algorithm: om (oral messages) or sm (signed messages).
-    #[arg(long, value_parser = parse_from_str::<Algorithm>)]
-    pub(super) algorithm: Algorithm,
+    /// Algorithm: om (oral messages), sm (signed messages), dolev-strong, phase-king, or one a lab registered (see `byzlab algorithms`).
+    #[arg(long)]
+    pub(super) algorithm: String,
     /// Number of generals, the commander (general 0) included.
     #[arg(long, allow_negative_numbers = true)]
     pub(super) n: usize,
@@ -149,10 +149,13 @@ pub(super) fn unused_link_flags(args: &RunArgs, link: &LinkSpec) -> Vec<String> 
 
 /// One line per other flag the run does not use, or uses otherwise than
 /// its name suggests.
-fn unused_run_flags(args: &RunArgs) -> Vec<String> {
+fn unused_run_flags(args: &RunArgs, algorithm: Algorithm) -> Vec<String> {
     let mut out = Vec::new();
-    if args.signatures == Signatures::Ideal && args.algorithm == Algorithm::Om {
-        out.push("--signatures ideal has no effect: OM signs nothing".to_string());
+    if args.signatures == Signatures::Ideal && !algorithm.signed() {
+        out.push(format!(
+            "--signatures ideal has no effect: {} signs nothing",
+            algorithm.label("m")
+        ));
     }
     if args.timing.model.gst != 0 && args.timing.model.timing != TimingModel::Partial {
         out.push(format!(
@@ -199,6 +202,7 @@ pub(super) fn cmd_run(args: RunArgs, registry: &Registry) -> Result<()> {
     if args.repeat > 1 && (args.trace || args.diagram.is_some()) {
         anyhow::bail!("--repeat times many runs; --trace and --diagram show one: drop one of them");
     }
+    let algorithm = registry.algorithms().find(&args.algorithm)?;
     let strategy = registry
         .strategies()
         .resolve(args.strategy.as_deref().unwrap_or("split-brain"))?;
@@ -212,7 +216,7 @@ pub(super) fn cmd_run(args: RunArgs, registry: &Registry) -> Result<()> {
     let link = LinkSpec::parse_with(&args.link, &defaults).with_context(|| format!("--link {}", args.link))?;
     let unused: Vec<String> = unused_link_flags(&args, &link)
         .into_iter()
-        .chain(unused_run_flags(&args))
+        .chain(unused_run_flags(&args, algorithm))
         .collect();
     let mut faults: Vec<(GeneralId, NodeFault)> = Vec::new();
     faults.extend(args.crash.iter().map(|&(g, at)| (g, NodeFault::Crash { at })));
@@ -224,7 +228,7 @@ pub(super) fn cmd_run(args: RunArgs, registry: &Registry) -> Result<()> {
     faults.extend(args.omission.iter().map(|&(g, p)| (g, NodeFault::Omission { p })));
     let traitors = args.traitors.as_deref().map(parse_traitors).transpose()?;
     let spec = RunSpec {
-        algorithm: args.algorithm,
+        algorithm,
         n: args.n,
         f: args.f,
         m: args.m,
@@ -437,7 +441,7 @@ pub(super) fn holds(b: bool) -> &'static str {
 /// link's default (a `stubborn` stack's room for retransmissions).
 pub(super) fn print_summary(r: &RunReport, raised: bool) {
     let o = &r.outcome;
-    let alg = format!("{}({})", o.algorithm.as_str().to_uppercase(), o.m);
+    let alg = o.algorithm.label(&o.m.to_string());
     let traitors = if o.traitors.is_empty() {
         "none".to_string()
     } else {

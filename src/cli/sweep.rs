@@ -90,7 +90,7 @@ fn cmd_sweep(args: SweepArgs, registry: &Registry) -> Result<()> {
         .cells
         .iter()
         .filter(|c| !c.runs.is_empty())
-        .filter_map(|c| c.run_m().map(|m| (c.algorithm, c.n, m)));
+        .filter_map(|c| c.run_m().map(|m| c.algorithm.state_bytes(c.n, m)));
     crate::memory::check_sweep(largest, jobs)
         .with_context(|| format!("{}: the plan is too big", args.file.display()))?;
     let out = args.out.unwrap_or_else(|| match args.shard {

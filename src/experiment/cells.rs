@@ -269,15 +269,14 @@ impl Group<'_> {
             super::spec::FaultKind::Byzantine => String::new(),
             other => format!(", {} failures instead of traitors", other.as_str()),
         };
-        let graph = match (&self.graph, self.algorithm) {
+        let graph = match (&self.graph, self.algorithm.on_graphs()) {
             (g, _) if g.is_complete() => String::new(),
-            (g, Algorithm::Om) => format!(" as OM(m, p) on the {} graph", g.label()),
-            (g, Algorithm::Sm) => format!(" on the {} graph", g.label()),
+            (g, Some(on)) => on.describe(&g.label()),
+            (g, None) => format!(" on the {} graph", g.label()),
         };
         format!(
-            "{}({}){graph}, {} links{timing}{fault}",
-            self.algorithm.as_str().to_uppercase(),
-            self.m_rule.label(),
+            "{}{graph}, {} links{timing}{fault}",
+            self.algorithm.label(&self.m_rule.label()),
             self.link
         )
     }

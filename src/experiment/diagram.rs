@@ -16,7 +16,7 @@ use crate::link::LinkAction;
 use crate::runtime::RunReport;
 use crate::runtime::network::{TraceEntry, TraceSink};
 use crate::timing::Millis;
-use crate::types::{Algorithm, COMMANDER, GeneralId, Outcome};
+use crate::types::{COMMANDER, GeneralId, Outcome};
 use plotters::prelude::*;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
@@ -177,9 +177,8 @@ fn render(out: &mut String, o: &Outcome, sketch: &Sketch) -> Result<(), Box<dyn 
         format!("traitors {} ({})", ids.join(","), o.strategy)
     };
     let mut title = format!(
-        "{}({}) n={}, {who}, link {}: IC1 {}, {ic2}",
-        o.algorithm.as_str().to_uppercase(),
-        o.m,
+        "{} n={}, {who}, link {}: IC1 {}, {ic2}",
+        o.algorithm.label(&o.m.to_string()),
         n,
         o.link,
         verdict(o.agreement)
@@ -243,12 +242,13 @@ fn render(out: &mut String, o: &Outcome, sketch: &Sketch) -> Result<(), Box<dyn 
     } else {
         arrows(&mut chart, &sketch.arrows, &traitors, &lane)?;
     }
-    // Withheld (OM): a traitor's sending round in which a receiver got
-    // nothing from it at all.
-    if o.algorithm == Algorithm::Om {
+    // Withheld (unsigned algorithms, where an honest general sends every
+    // receiver of a round a value): a traitor's sending round in which a
+    // receiver got nothing from it at all.
+    if !o.algorithm.signed() {
         for &t in &traitors {
             for r in 1..=rounds {
-                let expected = crate::protocol::recipients(n, o.m, t, r);
+                let expected = o.algorithm.recipients(n, o.m, t, r);
                 let missing: Vec<String> = expected
                     .iter()
                     .filter(|&&x| !sketch.heard.contains(&(t, r, x)))

@@ -11,14 +11,14 @@
 use super::spec::FaultKind;
 use super::spec::{CommanderRule, MRule, Placements, Spec, SpecError};
 use super::theory::binomial;
+use crate::algorithm::{Algorithm, Exhaustive};
 use crate::graph::GraphSpec;
 use crate::link::LinkSpec;
-use crate::memory;
 use crate::registry::Registry;
 use crate::rng::{Purpose, stream};
 use crate::timing::Timing;
 use crate::traitor::StrategyRef;
-use crate::types::{Algorithm, COMMANDER, GeneralId, Value};
+use crate::types::{COMMANDER, GeneralId, Value};
 use rand::RngExt;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -29,24 +29,13 @@ use std::collections::BTreeSet;
 /// the plans that would take months).
 pub const MAX_WORK_NS: u128 = 100 * 3_600 * 1_000_000_000;
 
-/// What one run of `cell` is expected to cost, in rough nanoseconds: OM's
-/// values relayed, SM's frames and signatures (ed25519 checks dominate
-/// where they are used), and a fixed cost per run. The ETA weighs runs by
+/// What one run of `cell` is expected to cost, in rough nanoseconds: the
+/// algorithm's own estimate (OM's values relayed, SM's frames and
+/// signatures, where ed25519 checks dominate) and a fixed cost per run. The ETA weighs runs by
 /// it (a sweep's cells differ in cost by orders of magnitude), and a plan
 /// past [`MAX_WORK_NS`] is refused with it.
 pub fn run_cost(signatures: crate::crypto::Signatures, cell: &Cell) -> u64 {
-    let (n, m) = (cell.n as u64, cell.run_m().unwrap_or(0) as u64);
-    let work = match cell.algorithm {
-        Algorithm::Om => 5 * crate::protocol::om::message_count(cell.n, cell.run_m().unwrap_or(0)),
-        Algorithm::Sm => {
-            let frames = 100 * (m + 1).min(2) * n * n.saturating_sub(1);
-            let signature = match signatures {
-                crate::crypto::Signatures::Ed25519 => 50_000,
-                crate::crypto::Signatures::Ideal => 500,
-            };
-            frames.saturating_add(2 * (m + 1) * n * signature)
-        }
-    };
+    let work = cell.algorithm.cost(signatures, cell.n, cell.run_m().unwrap_or(0));
     work.saturating_add(10_000)
 }
 
@@ -366,11 +355,11 @@ pub fn fingerprint(spec: &Spec) -> String {
 /// diameter of the loyal generals' subgraph, minus one. A placement that
 /// cuts the loyal generals apart needs every round there is (n - 2, the
 /// corollary's SM(n - 2)). The complete graph: m = f.
-fn diameter_m(spec: &Spec, link: &LinkSpec, graph: &GraphSpec, n: usize, f: usize) -> Option<usize> {
+fn diameter_m(spec: &Spec, alg: Algorithm, link: &LinkSpec, graph: &GraphSpec, n: usize, f: usize) -> Option<usize> {
     if graph.is_complete() {
         return Some(f);
     }
-    let Ok(built) = crate::run::built(graph, n, Algorithm::Sm, 0) else {
+    let Ok(built) = crate::run::built(graph, n, alg, 0) else {
         return Some(f);
     };
     let g = &built.graph;
@@ -378,7 +367,7 @@ fn diameter_m(spec: &Spec, link: &LinkSpec, graph: &GraphSpec, n: usize, f: usiz
         Placements::All => None,
         Placements::Sample(k) => Some(k),
     };
-    let seed = cell_seed(Algorithm::Sm, link, graph, n, f);
+    let seed = cell_seed(alg, link, graph, n, f);
     let placements = placements_for(n, spec.traitors.counts(n, f), spec.commander, limit, seed).ok()?;
     let mut m = f;
     for t in placements {
@@ -389,6 +378,12 @@ fn diameter_m(spec: &Spec, link: &LinkSpec, graph: &GraphSpec, n: usize, f: usiz
         });
     }
     Some(m)
+}
+
+/// Whether the m rule `r` makes cells for `alg`: Theorem 4's `f+d-1` only
+/// for an algorithm that says it applies (SM); every other rule for all.
+fn m_rule_applies(r: MRule, alg: Algorithm) -> bool {
+    r != MRule::Diameter || alg.on_graphs().is_some_and(|g| g.diameter_rule())
 }
 
 fn combinations(pool: &[GeneralId], k: usize, out: &mut Vec<Vec<GeneralId>>) {
@@ -529,12 +524,7 @@ pub fn build_within(spec: &Spec, source: &str, limit: u64, registry: &Registry) 
         l.check_adversaries(registry.adversaries())
             .map_err(|e| unknown("links", e.to_string()))?;
     }
-    let m_rules = |a: Algorithm| {
-        spec.m
-            .iter()
-            .filter(|&&r| !(r == MRule::Diameter && a == Algorithm::Om))
-            .count() as u128
-    };
+    let m_rules = |a: Algorithm| spec.m.iter().filter(|&&r| m_rule_applies(r, a)).count() as u128;
     let cell_count: u128 = spec.algorithms.iter().map(|&a| m_rules(a)).sum::<u128>()
         * spec.links.len() as u128
         * spec.graphs.len() as u128
@@ -552,13 +542,14 @@ pub fn build_within(spec: &Spec, source: &str, limit: u64, registry: &Registry) 
     let mut total: u64 = 0;
     let mut listed: u64 = 0;
     for &algorithm in &spec.algorithms {
+        // The strategies that apply to this algorithm (a strategy named in
+        // the file that does not is refused; the portfolio's are left out).
+        let for_algorithm = strategies_for(spec, algorithm, registry).map_err(|m| unknown("strategies", m))?;
+        let spec = &for_algorithm;
         for (link, graph) in spec.links.iter().flat_map(|l| spec.graphs.iter().map(move |g| (l, g))) {
-            // Theorem 4's rule is SM's: no OM cell is made for it.
-            for &m_rule in spec
-                .m
-                .iter()
-                .filter(|&&r| !(r == MRule::Diameter && algorithm == Algorithm::Om))
-            {
+            // Theorem 4's rule is SM's: no cell of another algorithm is
+            // made for it.
+            for &m_rule in spec.m.iter().filter(|&&r| m_rule_applies(r, algorithm)) {
                 for (timing, &fault) in spec
                     .timings
                     .iter()
@@ -633,6 +624,32 @@ pub fn build_within(spec: &Spec, source: &str, limit: u64, registry: &Registry) 
     })
 }
 
+/// `spec` with only the strategies that apply to `algorithm`
+/// ([`crate::traitor::Strategy::applies_to`]): where the file asks for the
+/// portfolio, its strategies that do not apply are left out; any other
+/// that does not is an error with the strategy's reason.
+fn strategies_for(spec: &Spec, algorithm: Algorithm, registry: &Registry) -> Result<Spec, String> {
+    let portfolio = super::spec::portfolio();
+    let whole_portfolio = portfolio.iter().all(|p| spec.strategies.contains(p));
+    let mut keep = Vec::new();
+    for s in &spec.strategies {
+        let named = s.resolve(registry.strategies()).map_err(|e| e.to_string())?;
+        match (named.factory)().applies_to(algorithm) {
+            Ok(()) => keep.push(s.clone()),
+            Err(_) if whole_portfolio && portfolio.contains(s) => {}
+            Err(why) => {
+                return Err(format!("`{}` does not apply to {}: {why}", named.name, algorithm));
+            }
+        }
+    }
+    if keep.is_empty() {
+        return Err(format!("no strategy of the file applies to {algorithm}"));
+    }
+    let mut out = spec.clone();
+    out.strategies = keep;
+    Ok(out)
+}
+
 /// Checks every strategy script of the spec against every run of the plan
 /// that uses it, before any run: a rule that fires in none of them is an
 /// error (a rule naming a general or round some cells lack just does not
@@ -691,7 +708,7 @@ type CellAt<'a> = (
 fn make_cell(spec: &Spec, id: usize, at: CellAt<'_>, left: u64) -> Result<Cell, String> {
     let (algorithm, link, graph, m_rule, timing, fault, n, f) = at;
     let m = match m_rule {
-        MRule::Diameter => diameter_m(spec, link, graph, n, f),
+        MRule::Diameter => diameter_m(spec, algorithm, link, graph, n, f),
         rule => rule.m_for(f),
     };
     let mut cell = Cell {
@@ -718,11 +735,14 @@ fn make_cell(spec: &Spec, id: usize, at: CellAt<'_>, left: u64) -> Result<Cell, 
                 "exactly {f} traitors leave fewer than two loyal generals: nothing can disagree"
             ))
         }
+        Some(_) if !graph.is_complete() && algorithm.on_graphs().is_none() => {
+            cell.skip = Some(format!("{} runs on the complete graph only", algorithm.label("m")));
+        }
         Some(_) if let Some(e) = (!graph.is_complete()).then(|| graph.build(n).err()).flatten() => {
             cell.skip = Some(e.to_string());
         }
         Some(m) => {
-            memory::check_run(algorithm, n, m).map_err(|e| format!("{}: {e}", cell.label()))?;
+            crate::run::check_memory(algorithm, n, m).map_err(|e| format!("{}: {e}", cell.label()))?;
             fill_runs(spec, &mut cell, m, left).map_err(|e| format!("{}: {e}", cell.label()))?;
             // The theorems speak of the placements the cell runs.
             let placements: Vec<Vec<GeneralId>> = match cell.fault {
@@ -765,7 +785,8 @@ fn fill_runs(spec: &Spec, cell: &mut Cell, m: usize, left: u64) -> Result<(), St
         return fill_faulty_runs(spec, cell, m, seed, left);
     }
     // (OM(m) on the complete graph: the enumeration follows its tree.)
-    if spec.exhaustive && cell.algorithm == Algorithm::Om && cell.graph.is_complete() {
+    let search = cell.algorithm.exhaustive();
+    if spec.exhaustive && search == Some(Exhaustive::OralTree) && cell.graph.is_complete() {
         let all = placements_for(n, spec.traitors.counts(n, f), spec.commander, None, seed)?;
         // The search must also fit the plan's own limit, whatever the
         // file's limits say (a saturated count never passes).
@@ -778,7 +799,7 @@ fn fill_runs(spec: &Spec, cell: &mut Cell, m: usize, left: u64) -> Result<(), St
             return Ok(());
         }
     }
-    if spec.exhaustive && cell.algorithm == Algorithm::Sm && fill_sm_search(spec, cell, m, seed, left)? {
+    if spec.exhaustive && search == Some(Exhaustive::SignedChains) && fill_sm_search(spec, cell, m, seed, left)? {
         return Ok(());
     }
     let limit = match spec.placements {

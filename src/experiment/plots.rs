@@ -5,8 +5,7 @@
 use super::cells::{CellResult, CellVerdict, groups};
 use super::plan::ExperimentPlan;
 use super::tally::Tally;
-use crate::protocol::om::message_count;
-use crate::types::Algorithm;
+use crate::algorithm::{Algorithm, Marker};
 use plotters::coord::ranged1d::{AsRangedCoord, ValueFormatter};
 use plotters::prelude::*;
 use std::collections::BTreeMap;
@@ -80,30 +79,26 @@ pub fn write_plots(
             name += &format!("-{}-d{}-g{}-t{}", t.model, t.delta, t.gst, t.timeout);
         }
         name += ".svg";
-        // OM(m)'s bound (Theorem 1): n = 3m+1, m as this table's rule gives
-        // it for each f; with a loyal commander Lemma 1's n = 2k+m+1 (k = f).
-        // SM has none to draw (any n >= m+2).
+        // The algorithm's bound as a line, m as this table's rule gives it
+        // for each f: OM(m)'s n = 3m+1 (Theorem 1), with a loyal commander
+        // Lemma 1's n = 2k+m+1 (k = f); phase king's 4m+1. SM has none to
+        // draw (any n >= m+2).
         let loyal = plan.spec.commander == super::spec::CommanderRule::Loyal;
+        let alg = group.algorithm;
         // (No line on another graph than the complete one: Theorem 3 speaks
         // of p, not n.)
-        let line = (group.algorithm == Algorithm::Om && group.graph.is_complete()).then(|| {
-            let first_holding: Vec<Option<usize>> = plan
-                .spec
-                .fs
-                .iter()
-                .map(|&f| {
-                    group.m_rule.m_for(f).map(|m| {
-                        if loyal {
-                            f.saturating_mul(2).saturating_add(m).saturating_add(1)
-                        } else {
-                            m.saturating_mul(3).saturating_add(1)
-                        }
-                    })
-                })
-                .collect();
-            let label = if loyal { "n = 2k+m+1" } else { "n = 3m+1" };
-            (label, first_holding)
-        });
+        let line = (group.graph.is_complete())
+            .then(|| alg.bound_line(loyal))
+            .flatten()
+            .map(|label| {
+                let first_holding: Vec<Option<usize>> = plan
+                    .spec
+                    .fs
+                    .iter()
+                    .map(|&f| group.m_rule.m_for(f).and_then(|m| alg.first_holding_n(f, m, loyal)))
+                    .collect();
+                (label, first_holding)
+            });
         let title = match &line {
             Some((label, _)) => format!("{}: violated runs / runs (blue line: {label})", group.title()),
             None => format!("{}: violated runs / runs", group.title()),
@@ -375,10 +370,11 @@ fn graphs_overview(path: &Path, results: &[CellResult]) -> PlotResult<()> {
                 [(x + 1, y + 1), (x + cw - 1, y + rh - 1)],
                 fill.filled(),
             ))?;
-            let bound = match c.cell.algorithm {
-                Algorithm::Om => 2 * c.cell.f,
-                Algorithm::Sm => c.cell.f,
-            };
+            let bound = c
+                .cell
+                .algorithm
+                .on_graphs()
+                .map_or(0, |g| g.connectivity_bound(c.cell.f));
             let dolev = row_labels[j].1.is_some_and(|kappa| kappa <= bound);
             let mark = if dolev { " x" } else { "" };
             root.draw(&Text::new(format!("{text}{mark}"), (x + 4, y + 5), ("sans-serif", 11)))?;
@@ -419,8 +415,8 @@ fn draw_messages(path: &Path, title: &str, measured: &Series) -> PlotResult<()> 
     let n_max = ns().max().unwrap_or(3).max(n_min + 1);
     let mut y_max = measured.values().flat_map(|s| s.values()).copied().max().unwrap_or(10) as f64;
     for &(alg, m) in measured.keys() {
-        if alg == Algorithm::Om {
-            y_max = y_max.max(message_count(n_max, m) as f64);
+        if let Some(formula) = alg.messages(n_max, m) {
+            y_max = y_max.max(formula as f64);
         }
     }
     // Drawn into memory and written whole: a full disk leaves no truncated file.
@@ -472,29 +468,45 @@ fn draw_messages(path: &Path, title: &str, measured: &Series) -> PlotResult<()> 
         }
         for (i, (&(alg, m), points)) in measured.iter().enumerate() {
             let color = PALETTE[i % PALETTE.len()];
-            if alg == Algorithm::Om {
+            if let Some(legend) = alg.formula(m) {
                 let lo = points.keys().next().copied().unwrap_or(n_min).max(m + 2);
                 let hi = points.keys().next_back().copied().unwrap_or(n_max);
-                let formula: Vec<(f64, f64)> = (lo..=hi).map(|n| (n as f64, message_count(n, m) as f64)).collect();
+                let formula: Vec<(f64, f64)> = (lo..=hi)
+                    .filter_map(|n| alg.messages(n, m).map(|c| (n as f64, c as f64)))
+                    .collect();
                 chart
                     .draw_series(LineSeries::new(formula, color.stroke_width(2)))?
-                    .label(format!("OM({m}) formula: sum of (n-1)...(n-1-k)"))
+                    .label(legend)
                     .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 18, y)], color.stroke_width(2)));
             }
             let pts: Vec<(f64, f64)> = points.iter().map(|(&n, &v)| (n as f64, (v.max(1)) as f64)).collect();
-            let label = format!("{}({m}) measured", alg.as_str().to_uppercase());
-            match alg {
-                Algorithm::Om => {
+            let label = format!("{} measured", alg.label(&m.to_string()));
+            match alg.marker() {
+                Marker::Circle => {
                     chart
                         .draw_series(pts.into_iter().map(|p| Circle::new(p, 5, color.filled())))?
                         .label(label)
                         .legend(move |(x, y)| Circle::new((x + 9, y), 5, color.filled()));
                 }
-                Algorithm::Sm => {
+                Marker::Triangle => {
                     chart
                         .draw_series(pts.into_iter().map(|p| TriangleMarker::new(p, 6, color.filled())))?
                         .label(label)
                         .legend(move |(x, y)| TriangleMarker::new((x + 9, y), 6, color.filled()));
+                }
+                Marker::Square => {
+                    let square =
+                        move |p: (f64, f64)| EmptyElement::at(p) + Rectangle::new([(-5, -5), (5, 5)], color.filled());
+                    chart
+                        .draw_series(pts.into_iter().map(square))?
+                        .label(label)
+                        .legend(move |(x, y)| Rectangle::new([(x + 4, y - 5), (x + 14, y + 5)], color.filled()));
+                }
+                Marker::Cross => {
+                    chart
+                        .draw_series(pts.into_iter().map(|p| Cross::new(p, 6, color.stroke_width(2))))?
+                        .label(label)
+                        .legend(move |(x, y)| Cross::new((x + 9, y), 6, color.stroke_width(2)));
                 }
             }
         }

@@ -6,7 +6,7 @@ use super::plan::{Cell, ExperimentPlan, RunDesc};
 use crate::runtime::RunReport;
 use crate::timing::TimingModel;
 use crate::traitor::StrategyRef;
-use crate::types::{Algorithm, Counters, Value};
+use crate::types::{Counters, Value};
 use std::path::Path;
 
 /// A finished run.
@@ -18,8 +18,8 @@ pub struct RunRecord {
     pub cell: usize,
     /// The run's position within its cell, in the plan's order.
     pub index: usize,
-    /// `om` or `sm`.
-    pub algorithm: Algorithm,
+    /// The algorithm's registered name (`om`, `sm`, `phase-king`, ...).
+    pub algorithm: String,
     /// Generals, commander included.
     pub n: usize,
     /// Traitors the cell is about (the column of the verdict table).
@@ -106,7 +106,7 @@ impl RunRecord {
             .collect::<Vec<_>>()
             .join(";");
         let checks: [(&str, bool); 13] = [
-            ("algorithm", r.algorithm == cell.algorithm),
+            ("algorithm", r.algorithm == cell.algorithm.as_str()),
             ("n", r.n == cell.n),
             ("f", r.f == cell.f),
             ("m", Some(r.m) == cell.run_m()),
@@ -139,7 +139,7 @@ impl RunRecord {
             run_id: format!("{}-{}", cell.id, run.index),
             cell: cell.id,
             index: run.index,
-            algorithm: o.algorithm,
+            algorithm: o.algorithm.to_string(),
             n: o.n,
             f: o.f,
             k: o.traitors.len() + o.failed.len(),
@@ -317,7 +317,7 @@ impl RunRecord {
             run_id: get(0).to_string(),
             cell: num(get(1), "cell")?,
             index: num(get(2), "index")?,
-            algorithm: get(3).parse().map_err(|e: crate::types::UnknownName| e.to_string())?,
+            algorithm: get(3).to_string(),
             n: num(get(4), "n")?,
             f: num(get(5), "f")?,
             k: num(get(6), "k")?,
@@ -539,7 +539,7 @@ mod tests {
             run_id: "3-14".into(),
             cell: 3,
             index: 14,
-            algorithm: crate::types::Algorithm::Sm,
+            algorithm: "sm".into(),
             n: 7,
             f: 2,
             k: 2,

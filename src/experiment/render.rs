@@ -5,7 +5,6 @@
 use super::cells::{CellResult, Check, Group, StrategyResult, groups};
 use super::plan::{ExperimentPlan, Search};
 use super::tally::Tally;
-use crate::types::Algorithm;
 use std::fmt::Write as _;
 
 /// The smallest n at which the paper proves a cell's algorithm works for
@@ -120,7 +119,7 @@ fn group_notes(s: &mut String, group: &Group<'_>, tally: &Tally) {
             sum(|c| c.orders_rejected),
         );
     }
-    if group.algorithm == Algorithm::Sm {
+    if group.algorithm.signed() {
         let _ = writeln!(
             s,
             "Signatures: {} made, {} verified; forged signatures accepted (audited against the run's signature ledger): {}.\n",
@@ -161,7 +160,7 @@ pub(crate) fn summary_md(
         },
         shard.map_or(String::new(), |(i, n)| format!(", shard {i} of {n}")),
     );
-    if !plan.spec.signatures.is_default() && plan.spec.algorithms.contains(&Algorithm::Sm) {
+    if !plan.spec.signatures.is_default() && plan.spec.algorithms.iter().any(|a| a.signed()) {
         let _ = writeln!(
             s,
             "SM ran with **{} signatures**: unforgeable by construction, each checked against the run's ledger of \

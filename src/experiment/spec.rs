@@ -430,7 +430,7 @@ pub fn parse(
     Ok(Spec {
         name: name(&src, raw.name, default_name)?,
         description: raw.description.unwrap_or_default(),
-        algorithms: algorithms(&src, raw.algorithms)?,
+        algorithms: algorithms(&src, raw.algorithms, registry)?,
         ns,
         fs: int_axis(&src, "f", raw.f, 0)?,
         m,
@@ -636,17 +636,22 @@ fn name(src: &Source<'_>, raw: Option<Spanned<String>>, default: &str) -> Result
     Ok(v)
 }
 
-/// `algorithms`: one or more of om, sm.
-fn algorithms(src: &Source<'_>, raw: Spanned<Vec<String>>) -> Result<Vec<Algorithm>, SpecError> {
+/// `algorithms`: one or more registered names (om, sm, dolev-strong,
+/// phase-king, and a user's).
+fn algorithms(src: &Source<'_>, raw: Spanned<Vec<String>>, registry: &Registry) -> Result<Vec<Algorithm>, SpecError> {
     let span = raw.span();
     let algorithms = raw
         .into_inner()
         .iter()
-        .map(|a| a.parse::<Algorithm>())
+        .map(|a| registry.algorithms().find(a))
         .collect::<Result<Vec<_>, _>>()
         .map_err(|e| src.field("algorithms", span.clone(), e.to_string()))?;
     if algorithms.is_empty() {
-        return Err(src.field("algorithms", span, "give at least one of om, sm".into()));
+        return Err(src.field(
+            "algorithms",
+            span,
+            format!("give at least one of {}", registry.algorithms().names()),
+        ));
     }
     Ok(algorithms)
 }

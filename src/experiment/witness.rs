@@ -13,7 +13,7 @@ use crate::run::{RunPlan, RunSpec};
 use crate::runtime;
 use crate::timing::Timing;
 use crate::traitor::StrategyRef;
-use crate::types::{Algorithm, GeneralId, Value};
+use crate::types::{GeneralId, Value};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -29,8 +29,8 @@ pub struct Witness {
     pub cell: usize,
     /// The row's `run_id` in runs.csv.
     pub run_id: String,
-    /// `om` or `sm`.
-    pub algorithm: Algorithm,
+    /// The algorithm's registered name (`om`, `sm`, `phase-king`, ...).
+    pub algorithm: String,
     /// Generals, commander included.
     pub n: usize,
     /// Traitors the cell is about.
@@ -104,7 +104,7 @@ pub fn witness_for(plan: &ExperimentPlan, r: &RunRecord) -> Result<Witness, Expe
         fingerprint: plan.fingerprint.clone(),
         cell: cell.id,
         run_id: r.run_id.clone(),
-        algorithm: cell.algorithm,
+        algorithm: cell.algorithm.to_string(),
         n: cell.n,
         f: cell.f,
         m: o.m,
@@ -165,7 +165,10 @@ pub fn load(text: &str, source: &str, registry: &Registry) -> Result<(Witness, R
         ))
     })?;
     let spec = RunSpec {
-        algorithm: w.algorithm,
+        algorithm: registry
+            .algorithms()
+            .find(&w.algorithm)
+            .map_err(|e| ExperimentError::Witness(format!("{source}: {e}")))?,
         n: w.n,
         f: w.f,
         m: Some(w.m),

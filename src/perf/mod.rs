@@ -4,6 +4,7 @@
 //! that regenerates the folder. A measurement harness, not part of a run:
 //! this module measures, [`report`] writes the files.
 
+use crate::algorithm::{OM, SM};
 use crate::crypto::{ChainHasher, OwnKey, Signatures, keys_for};
 use crate::experiment::ExperimentError;
 use crate::run::{RunPlan, RunSpec, RuntimeKind};
@@ -342,7 +343,7 @@ pub fn targets(opts: &PerfOptions) -> Result<Vec<Target>, PerfError> {
     let mut out = Vec::new();
 
     // OM(5), n = 20, direct runner: throughput and peak memory.
-    let om = plan(Algorithm::Om, 20, 5, &[], "honest", RuntimeKind::Direct)?;
+    let om = plan(OM, 20, 5, &[], "honest", RuntimeKind::Direct)?;
     let (t, rep) = time_plan(&om, opts.reps)?;
     let msgs = rep.outcome.counters.messages;
     let rate = msgs as f64 / t.as_secs_f64();
@@ -356,7 +357,7 @@ pub fn targets(opts: &PerfOptions) -> Result<Vec<Target>, PerfError> {
             rate >= 50e6,
         ),
     );
-    let child = child_run(&opts.exe, Algorithm::Om, 20, 5, "none", "honest")?;
+    let child = child_run(&opts.exe, OM, 20, 5, "none", "honest")?;
     let peak = child["peak_rss_kib"].as_u64().unwrap_or(0) as f64 / 1024.0;
     let budget = 64.0 + 2.0 * msgs as f64 / (1024.0 * 1024.0);
     add(
@@ -371,7 +372,7 @@ pub fn targets(opts: &PerfOptions) -> Result<Vec<Target>, PerfError> {
     );
 
     // The actix adapter against the direct runner, alternating.
-    for (alg, n, m) in [(Algorithm::Om, 16, 4), (Algorithm::Sm, 32, 3)] {
+    for (alg, n, m) in [(OM, 16, 4), (SM, 32, 3)] {
         let (r, ta, td) = actix_vs_direct(alg, n, m, 1, opts.reps.max(9))?;
         add(
             &mut out,
@@ -388,7 +389,7 @@ pub fn targets(opts: &PerfOptions) -> Result<Vec<Target>, PerfError> {
     // SM against its cryptographic floor: each run alternates with a fresh
     // measurement of the unit costs.
     for (label, traitors, strategy) in SM128_CASES {
-        let p = plan(Algorithm::Sm, 128, 3, traitors, strategy, RuntimeKind::Direct)?;
+        let p = plan(SM, 128, 3, traitors, strategy, RuntimeKind::Direct)?;
         let (_, rep) = time_plan(&p, 1)?;
         let c = rep.outcome.counters;
         let mut last_units = (Duration::ZERO, Duration::ZERO);
@@ -436,8 +437,8 @@ pub fn targets(opts: &PerfOptions) -> Result<Vec<Target>, PerfError> {
 
     // Small runs: what the actor adapter costs where a run is a few frames
     // (an exhaustive cell is thousands of them). Batches of runs, alternately.
-    for alg in [Algorithm::Om, Algorithm::Sm] {
-        let batch = if alg == Algorithm::Om { 2000 } else { 100 };
+    for alg in [OM, SM] {
+        let batch = if alg.signed() { 100 } else { 2000 };
         let (r, ta, td) = actix_vs_direct(alg, 4, 1, batch, opts.reps.max(9))?;
         add(
             &mut out,
@@ -456,7 +457,7 @@ pub fn targets(opts: &PerfOptions) -> Result<Vec<Target>, PerfError> {
 
     // Ideal signatures against ed25519 on the same run.
     for (label, traitors, strategy) in SM128_CASES {
-        let ed = plan(Algorithm::Sm, 128, 3, traitors, strategy, RuntimeKind::Direct)?;
+        let ed = plan(SM, 128, 3, traitors, strategy, RuntimeKind::Direct)?;
         let ideal = ed
             .vary(|s| s.signatures = Signatures::Ideal)
             .map_err(RunFailure::from)?;
@@ -489,7 +490,7 @@ pub fn targets(opts: &PerfOptions) -> Result<Vec<Target>, PerfError> {
     // OM(5) n=20 against an older build, alternately, each in a child.
     if let Some(old) = &opts.baseline {
         let args = |exe: &std::path::Path| -> Result<(f64, f64), PerfError> {
-            let v = child_run_with(exe, Algorithm::Om, 20, 5, "none", "honest", &["--repeat", "5"])?;
+            let v = child_run_with(exe, OM, 20, 5, "none", "honest", &["--repeat", "5"])?;
             let wall = v["wall_ms"].as_f64().unwrap_or(f64::NAN);
             let peak = v["peak_rss_kib"].as_f64().unwrap_or(f64::NAN) / 1024.0;
             Ok((wall, peak))
@@ -581,13 +582,13 @@ pub fn scaling(opts: &PerfOptions) -> Result<Vec<ScalingRow>, PerfError> {
     let mut grid = Vec::new();
     for m in 1..=5 {
         for n in 3 * m + 1..=20 {
-            grid.push((Algorithm::Om, n, m));
+            grid.push((OM, n, m));
         }
     }
     for m in 1..=3 {
         for n in [4usize, 8, 16, 32, 64, 128, 256] {
             if n >= m + 2 {
-                grid.push((Algorithm::Sm, n, m));
+                grid.push((SM, n, m));
             }
         }
     }
@@ -599,7 +600,7 @@ pub fn scaling(opts: &PerfOptions) -> Result<Vec<ScalingRow>, PerfError> {
             n,
             m,
             messages: v["messages"].as_u64().unwrap_or(0),
-            formula: (alg == Algorithm::Om).then(|| crate::protocol::om::message_count(n, m)),
+            formula: alg.messages(n, m),
             bytes: v["bytes"].as_u64().unwrap_or(0),
             wall_ms: v["wall_ms"].as_f64().unwrap_or(0.0),
             peak_rss_kib: v["peak_rss_kib"].as_u64(),

@@ -10,14 +10,17 @@
 //! `protocol` uses only `types` and `crypto`.
 //!
 //! Adding an algorithm means a new module here that implements [`Protocol`]
-//! (and [`Message`] for its message type, or reuses one), plus one entry in
-//! the registry of algorithms (`runtime::algorithms`).
+//! (and [`Message`] for its message type, or reuses one), plus its
+//! registration, an [`crate::algorithm::Agreement`] (one file in
+//! `algorithm/`, one line in its list of built-ins).
 
 pub mod codec;
+pub mod dolev_strong;
 pub mod heartbeat;
 pub mod majority;
 pub mod om;
 pub mod om_graph;
+pub mod phase_king;
 pub mod sm;
 
 use crate::crypto::SignatureLedger;
@@ -124,7 +127,7 @@ pub struct TraceMsg {
 /// round's frames in flight do not hold their descriptions at once.
 pub type Describer<M> = Arc<dyn Fn(Round, GeneralId, &M) -> Vec<TraceMsg> + Send + Sync>;
 
-/// One general running one of the paper's algorithms.
+/// One general running an agreement algorithm.
 pub trait Protocol: 'static {
     /// What it sends another general in one round.
     type Msg: Message;
@@ -134,7 +137,8 @@ pub trait Protocol: 'static {
     /// This general's id.
     fn id(&self) -> GeneralId;
 
-    /// Rounds the algorithm runs (m + 1 for OM(m) and SM(m)).
+    /// Rounds the algorithm runs (m + 1 for OM(m) and SM(m), 2m + 3 for
+    /// phase king).
     fn rounds(&self) -> Round;
 
     /// Every general this one may send to in `round`, ascending: the honest
@@ -165,7 +169,8 @@ pub trait Protocol: 'static {
     /// had received is gone; it takes part again from the next frame on.
     fn reset(&mut self);
 
-    /// SM: the set V, in arrival order; `None` for algorithms without one.
+    /// SM: the set V, in arrival order (Dolev-Strong: the values it
+    /// extracted); `None` for algorithms without one.
     fn values(&self) -> Option<Vec<Value>> {
         None
     }

@@ -289,10 +289,10 @@ impl SmGeneral {
         if self.v.contains(&o.value) {
             return Verdict::Ignored;
         }
-        if let Err(e) = self.check_shape(round, from, &o.chain) {
+        if let Err(e) = check_shape(self.n, self.me, round, from, &o.chain) {
             return Verdict::Rejected(e);
         }
-        if let Err(e) = self.check_signatures(o) {
+        if let Err(e) = check_signatures(&mut self.cache, &self.keys, &mut self.counters, o) {
             return Verdict::Rejected(e);
         }
         self.v.push(o.value);
@@ -304,53 +304,140 @@ impl SmGeneral {
         }
         Verdict::Accepted
     }
+}
 
-    fn check_shape(&self, round: Round, from: GeneralId, chain: &[ChainLink]) -> Result<(), SmReject> {
-        if chain.len() != round as usize {
-            return Err(SmReject::WrongLength {
-                len: chain.len(),
-                round,
+/// Orders as a trace shows them: each chain's signers and its value.
+pub(crate) fn describe_orders() -> Describer<Orders> {
+    Arc::new(|_, _, msg: &Orders| {
+        msg.0
+            .iter()
+            .map(|o| TraceMsg {
+                path: o.chain.iter().map(|l| l.signer).collect(),
+                value: o.value,
+            })
+            .collect()
+    })
+}
+
+/// Checks a chain's shape for `me` among `n` in `round` (from `from`):
+/// exactly `round` signatures, the commander's first, each signer a
+/// distinct general other than `me`, the last one the sender. Shared by
+/// SM(m) and Dolev-Strong, whose orders are the same chains.
+pub(crate) fn check_shape(
+    n: usize,
+    me: GeneralId,
+    round: Round,
+    from: GeneralId,
+    chain: &[ChainLink],
+) -> Result<(), SmReject> {
+    if chain.len() != round as usize {
+        return Err(SmReject::WrongLength {
+            len: chain.len(),
+            round,
+        });
+    }
+    if chain.first().map(|l| l.signer) != Some(COMMANDER) {
+        return Err(SmReject::NotFromCommander);
+    }
+    for (i, l) in chain.iter().enumerate() {
+        if l.signer as usize >= n || chain[..i].iter().any(|p| p.signer == l.signer) {
+            return Err(SmReject::BadSigner(l.signer));
+        }
+        if l.signer == me {
+            return Err(SmReject::ReceiverInChain);
+        }
+    }
+    let last = chain[chain.len() - 1].signer;
+    if last != from {
+        return Err(SmReject::NotSender { signer: last, from });
+    }
+    Ok(())
+}
+
+/// Verifies every signature of `o` that `cache` has not seen verified,
+/// counting checks and cache hits in `counters`.
+pub(crate) fn check_signatures(
+    cache: &mut VerifyCache,
+    keys: &Keyring,
+    counters: &mut Counters,
+    o: &SignedOrder,
+) -> Result<(), SmReject> {
+    let mut h = ChainHasher::new(o.value);
+    let mut pending = Vec::new();
+    for (position, l) in o.chain.iter().enumerate() {
+        let digest = h.digest_for(l.signer);
+        if cache.contains(&digest, &l.sig) {
+            counters.verify_cache_hits += 1;
+        } else {
+            pending.push(PendingCheck {
+                position,
+                digest,
+                signer: l.signer,
+                sig: l.sig,
             });
         }
-        if chain.first().map(|l| l.signer) != Some(COMMANDER) {
-            return Err(SmReject::NotFromCommander);
-        }
-        for (i, l) in chain.iter().enumerate() {
-            if l.signer as usize >= self.n || chain[..i].iter().any(|p| p.signer == l.signer) {
-                return Err(SmReject::BadSigner(l.signer));
-            }
-            if l.signer == self.me {
-                return Err(SmReject::ReceiverInChain);
-            }
-        }
-        let last = chain[chain.len() - 1].signer;
-        if last != from {
-            return Err(SmReject::NotSender { signer: last, from });
-        }
-        Ok(())
+        h.push(l.signer, &l.sig);
     }
+    let (checks, res) = cache.check(keys, &pending);
+    counters.signatures_verified += checks;
+    res.map_err(SmReject::from)
+}
 
-    fn check_signatures(&mut self, o: &SignedOrder) -> Result<(), SmReject> {
-        let mut h = ChainHasher::new(o.value);
-        let mut pending = Vec::new();
-        for (position, l) in o.chain.iter().enumerate() {
-            let digest = h.digest_for(l.signer);
-            if self.cache.contains(&digest, &l.sig) {
-                self.counters.verify_cache_hits += 1;
-            } else {
-                pending.push(PendingCheck {
-                    position,
-                    digest,
-                    signer: l.signer,
-                    sig: l.sig,
-                });
-            }
-            h.push(l.signer, &l.sig);
-        }
-        let (checks, res) = self.cache.check(&self.keys, &pending);
-        self.counters.signatures_verified += checks;
-        res.map_err(SmReject::from)
+/// What a frame must be before any of its orders is looked at: for a
+/// lieutenant, in a round of the run (`1..=last`), with no more orders
+/// than an honest sender ever sends.
+pub(crate) fn check_frame(me: GeneralId, last: Round, round: Round, msg: &Orders) -> Result<(), SmReject> {
+    if me == COMMANDER {
+        return Err(SmReject::ToCommander);
     }
+    if round == 0 || round > last {
+        return Err(SmReject::BadRound(round));
+    }
+    if msg.0.len() > MAX_ORDERS_PER_FRAME {
+        return Err(SmReject::TooManyOrders(msg.0.len()));
+    }
+    Ok(())
+}
+
+/// The sends of `round` from an outbox of (round, order): each order due
+/// goes to every one of `recipients` not already in its chain. Receivers
+/// that get the same orders share one message, so it is built and
+/// encoded once.
+pub(crate) fn send_due(
+    outbox: &[(Round, SignedOrder)],
+    round: Round,
+    recipients: Vec<GeneralId>,
+) -> Vec<Dispatch<Orders>> {
+    let due: Vec<&SignedOrder> = outbox.iter().filter(|(r, _)| *r == round).map(|(_, o)| o).collect();
+    if due.is_empty() {
+        return Vec::new(); // nothing accepted last round: nothing to relay
+    }
+    // A value is taken once and relayed once, so at most one order per
+    // value is due in a round: a bit per order fits.
+    debug_assert!(due.len() <= MAX_ORDERS_PER_FRAME);
+    let mut shared: Vec<(u8, Arc<Orders>)> = Vec::new();
+    let mut out = Vec::new();
+    for to in recipients {
+        let mask = due
+            .iter()
+            .enumerate()
+            .filter(|(_, o)| goes_to(o, to))
+            .fold(0u8, |m, (i, _)| m | 1 << i);
+        if mask == 0 {
+            continue;
+        }
+        let msg = match shared.iter().find(|(m, _)| *m == mask) {
+            Some((_, msg)) => msg.clone(),
+            None => {
+                let orders = due.iter().filter(|o| goes_to(o, to)).map(|o| (*o).clone()).collect();
+                let msg = Arc::new(Orders(orders));
+                shared.push((mask, msg.clone()));
+                msg
+            }
+        };
+        out.push(Dispatch { to, msg });
+    }
+    out
 }
 
 impl Protocol for SmGeneral {
@@ -381,55 +468,13 @@ impl Protocol for SmGeneral {
         if self.me == COMMANDER && round == 1 {
             self.sign_order();
         }
-        let due: Vec<&SignedOrder> = self
-            .outbox
-            .iter()
-            .filter(|(r, _)| *r == round)
-            .map(|(_, o)| o)
-            .collect();
-        if due.is_empty() {
-            return Vec::new(); // nothing accepted last round: nothing to relay
-        }
-        // A value enters V once and is relayed once, so at most one order per
-        // value is due in a round: a bit per order fits.
-        debug_assert!(due.len() <= MAX_ORDERS_PER_FRAME);
-        let mut shared: Vec<(u8, Arc<Orders>)> = Vec::new();
-        let mut out = Vec::new();
-        for to in self.recipients(round) {
-            let mask = due
-                .iter()
-                .enumerate()
-                .filter(|(_, o)| goes_to(o, to))
-                .fold(0u8, |m, (i, _)| m | 1 << i);
-            if mask == 0 {
-                continue;
-            }
-            let msg = match shared.iter().find(|(m, _)| *m == mask) {
-                Some((_, msg)) => msg.clone(),
-                None => {
-                    let orders = due.iter().filter(|o| goes_to(o, to)).map(|o| (*o).clone()).collect();
-                    let msg = Arc::new(Orders(orders));
-                    shared.push((mask, msg.clone()));
-                    msg
-                }
-            };
-            out.push(Dispatch { to, msg });
-        }
-        out
+        send_due(&self.outbox, round, self.recipients(round))
     }
 
     /// Takes a frame's orders from `from` in `round`: the positions of the
     /// orders accepted into V, or the reason the whole frame is refused.
     fn on_message(&mut self, round: Round, from: GeneralId, msg: &Orders) -> Result<Taken, SmReject> {
-        if self.me == COMMANDER {
-            return Err(SmReject::ToCommander);
-        }
-        if round == 0 || round as usize > self.m + 1 {
-            return Err(SmReject::BadRound(round));
-        }
-        if msg.0.len() > MAX_ORDERS_PER_FRAME {
-            return Err(SmReject::TooManyOrders(msg.0.len()));
-        }
+        check_frame(self.me, self.m as Round + 1, round, msg)?;
         if let Some(g) = &self.graph
             && !g.adjacent(from, self.me)
         {
@@ -456,15 +501,7 @@ impl Protocol for SmGeneral {
     }
 
     fn describer(&self) -> Describer<Orders> {
-        Arc::new(|_, _, msg: &Orders| {
-            msg.0
-                .iter()
-                .map(|o| TraceMsg {
-                    path: o.chain.iter().map(|l| l.signer).collect(),
-                    value: o.value,
-                })
-                .collect()
-        })
+        describe_orders()
     }
 
     fn counters(&self) -> Counters {

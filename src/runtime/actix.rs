@@ -406,7 +406,6 @@ impl ActixRunner {
 #[cfg(test)]
 mod tests {
     use crate::run::{RunSpec, RuntimeKind};
-    use crate::types::Algorithm;
     use std::cell::Cell;
 
     thread_local! {
@@ -430,7 +429,7 @@ mod tests {
     #[test]
     fn a_reused_system_keeps_only_its_pool() {
         let plan = |n: usize| {
-            let mut spec = RunSpec::new(Algorithm::Om, n, 1).unwrap();
+            let mut spec = RunSpec::new(crate::algorithm::OM, n, 1).unwrap();
             spec.runtime = RuntimeKind::Actix;
             spec.validate().unwrap()
         };

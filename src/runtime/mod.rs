@@ -4,23 +4,25 @@
 //!   baseline.
 //! * [`actix`]: every general an actix actor, a network actor between them.
 //!
-//! Both build their generals from the registry of algorithms
-//! (`algorithms`), use the same generic node and network, and deliver
+//! Both build their generals through the run's algorithm
+//! (`crate::algorithm`, assembled by `generals`), use the same generic node and network, and deliver
 //! frames in the same order (sender by sender, receivers ascending), so a run
 //! gives the same outcome and trace in either; `tests/it/determinism.rs` checks it.
 
 pub mod actix;
-pub(crate) mod algorithms;
 pub(crate) mod audit;
 pub(crate) mod clock;
 pub(crate) mod direct;
 pub(crate) mod general;
+pub(crate) mod generals;
 pub mod network;
 pub(crate) mod node;
 pub(crate) mod process;
 
 use crate::run::{RunPlan, RuntimeKind};
 use crate::types::{COMMANDER, Counters, GeneralId, Outcome, Value, check_conditions};
+pub(crate) use generals::build_signed;
+pub use generals::{Exposed, Generals, build_generals};
 pub use network::TraceSink;
 use network::{Network, TraceEntry};
 use process::{Agreement, Process};
@@ -121,14 +123,14 @@ fn kept_trace(plan: &RunPlan) -> Result<Option<Box<dyn TraceSink>>, RuntimeError
     if !plan.trace {
         return Ok(None);
     }
-    crate::memory::check_trace(plan.algorithm, plan.n, plan.m)?;
+    crate::memory::check_trace(plan.algorithm.trace_messages(plan.n, plan.m))?;
     Ok(Some(Box::new(Vec::new())))
 }
 
 /// The timed generals of a plan and the network between them, its trace
 /// going to `sink`.
 fn agreement(plan: &RunPlan, sink: Option<Box<dyn TraceSink>>) -> Result<(Vec<Agreement>, Network), RuntimeError> {
-    let (generals, audit) = algorithms::build(plan, sink.is_some());
+    let Generals { generals, audit } = plan.algorithm.build(plan, sink.is_some());
     let rounds = plan.rounds();
     let procs = generals
         .into_iter()
@@ -142,7 +144,7 @@ fn agreement(plan: &RunPlan, sink: Option<Box<dyn TraceSink>>) -> Result<(Vec<Ag
         .collect();
     let link = plan
         .link
-        .build(&plan.adversaries, plan.seed, plan.n, algorithms::frame_limit(plan))?;
+        .build(&plan.adversaries, plan.seed, plan.n, plan.algorithm.frame_limit(plan))?;
     let net = Network::new(link, audit, plan.timing, plan.seed, true, sink);
     Ok((procs, net))
 }
@@ -176,9 +178,10 @@ pub(crate) fn assemble(
         strategy: plan.strategy.name.clone(),
         link: plan.link.label(),
         runtime: plan.runtime.as_str().to_string(),
-        signatures: match plan.algorithm {
-            crate::types::Algorithm::Sm if !plan.signatures.is_default() => plan.signatures.to_string(),
-            _ => String::new(),
+        signatures: if plan.algorithm.signed() && !plan.signatures.is_default() {
+            plan.signatures.to_string()
+        } else {
+            String::new()
         },
         decisions,
         agreement,

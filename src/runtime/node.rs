@@ -7,8 +7,8 @@
 //! algorithm runs, and nothing here knows about actors or links.
 
 use super::GeneralReport;
-use super::algorithms::Hooks;
 pub(crate) use super::general::{Described, General, OutFrame};
+use super::generals::Exposed;
 use crate::protocol::{Describer, Dispatch, Message, Taken};
 use crate::rng::RunRng;
 use crate::traitor::{Coalition, Strategy, TraitorCtx};
@@ -41,7 +41,7 @@ pub(crate) struct Node<P: crate::protocol::Protocol> {
     sent: std::collections::BTreeMap<GeneralId, Vec<crate::types::Value>>,
 }
 
-impl<P: Hooks> Node<P> {
+impl<P: Exposed> Node<P> {
     pub(crate) fn new(proto: P, traitor: Option<Traitor>, frame_limit: usize, trace: bool) -> Node<P> {
         Node {
             describer: trace.then(|| proto.describer()),
@@ -97,7 +97,7 @@ impl<P: Hooks> Node<P> {
     }
 }
 
-impl<P: Hooks> General for Node<P> {
+impl<P: Exposed> General for Node<P> {
     fn on_round(&mut self, round: Round) -> Vec<OutFrame> {
         let honest = self.proto.on_round(round);
         let sends = self.corrupt(round, honest);

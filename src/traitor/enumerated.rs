@@ -33,7 +33,7 @@ impl Enumerated {
 }
 
 impl Strategy for Enumerated {
-    fn om_value(&mut self, ctx: &mut TraitorCtx<'_>, _: GeneralId, _: &[GeneralId], honest: Value) -> Option<Value> {
+    fn value(&mut self, ctx: &mut TraitorCtx<'_>, _: GeneralId, _: &[GeneralId], honest: Value) -> Option<Value> {
         let digit = self.choices.get(&ctx.me).and_then(|d| d.get(self.next)).copied();
         self.next += 1;
         match digit {
@@ -164,7 +164,7 @@ mod tests {
     }
 
     /// "Exhaustive" means a digit for every message a traitor sends: the
-    /// slots the search enumerates must be exactly the `om_value` calls a run
+    /// slots the search enumerates must be exactly the `value` calls a run
     /// makes, for every traitor position, n and m (if fewer, some messages
     /// would never be searched; if more, digits would be wasted).
     #[test]
@@ -175,7 +175,7 @@ mod tests {
 
         struct Count(Arc<Mutex<BTreeMap<GeneralId, u64>>>);
         impl Strategy for Count {
-            fn om_value(
+            fn value(
                 &mut self,
                 ctx: &mut TraitorCtx<'_>,
                 _: GeneralId,
@@ -192,7 +192,7 @@ mod tests {
             for traitors in [vec![0], vec![1], vec![0, n as GeneralId - 1], vec![1, 2]] {
                 let calls = Arc::new(Mutex::new(BTreeMap::new()));
                 let shared = calls.clone();
-                let mut spec = RunSpec::new(crate::types::Algorithm::Om, n, 2).unwrap();
+                let mut spec = RunSpec::new(crate::algorithm::OM, n, 2).unwrap();
                 spec.m = Some(m);
                 spec.traitors = Some(traitors.clone());
                 spec.strategy = NamedStrategy::custom("count", move || Count(shared.clone()));

@@ -71,14 +71,14 @@ fn index(v: Value) -> usize {
 }
 
 impl Strategy for EnumeratedSm {
-    fn observe_sm(&mut self, round: Round, _: GeneralId, order: &SignedOrder) {
+    fn observe_order(&mut self, round: Round, _: GeneralId, order: &SignedOrder) {
         // Chains of the round's length only (the rest no receiver takes).
         if order.chain.len() == round as usize {
             self.held.push((round, order.clone()));
         }
     }
 
-    fn sm_orders(&mut self, ctx: &mut TraitorCtx<'_>, to: GeneralId, orders: &mut Vec<SignedOrder>) {
+    fn orders(&mut self, ctx: &mut TraitorCtx<'_>, to: GeneralId, orders: &mut Vec<SignedOrder>) {
         orders.clear();
         let coalition: Vec<GeneralId> = ctx.coalition.traitors.clone();
         if coalition.first() != Some(&COMMANDER) {

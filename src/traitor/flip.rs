@@ -11,11 +11,11 @@ use crate::types::{GeneralId, Value};
 pub struct Flip;
 
 impl Strategy for Flip {
-    fn om_value(&mut self, _: &mut TraitorCtx<'_>, _: GeneralId, _: &[GeneralId], honest: Value) -> Option<Value> {
+    fn value(&mut self, _: &mut TraitorCtx<'_>, _: GeneralId, _: &[GeneralId], honest: Value) -> Option<Value> {
         Some(honest.flip())
     }
 
-    fn sm_orders(&mut self, ctx: &mut TraitorCtx<'_>, _: GeneralId, orders: &mut Vec<SignedOrder>) {
+    fn orders(&mut self, ctx: &mut TraitorCtx<'_>, _: GeneralId, orders: &mut Vec<SignedOrder>) {
         if ctx.is_commander() {
             let flipped = ctx.coalition.order.flip();
             commander_sends(ctx, orders, Some(flipped));

@@ -5,7 +5,7 @@
 //!   orders than a frame may (sm::max_frame_bytes), so the frame is over the
 //!   run's size limit; and a frame it would not send at all becomes copies
 //!   of the orders it holds;
-//! * OM: the honest frame with its length wrong, by turns one byte short,
+//! * OM (and any unsigned algorithm): the honest frame with its length wrong, by turns one byte short,
 //!   one byte long, or padded with garbage to the size limit.
 //!
 //! Since nothing it sends can be taken, loyal generals decide exactly as
@@ -16,7 +16,7 @@
 
 use super::{Strategy, TraitorCtx};
 use crate::protocol::sm::SignedOrder;
-use crate::types::{Algorithm, GeneralId};
+use crate::types::GeneralId;
 use rand::{Rng, RngExt};
 
 /// Copies of each order in an SM frame: well past the two a frame may hold.
@@ -30,13 +30,13 @@ pub struct Flood {
 }
 
 impl Strategy for Flood {
-    fn observe_sm(&mut self, _: crate::types::Round, _: GeneralId, order: &SignedOrder) {
+    fn observe_order(&mut self, _: crate::types::Round, _: GeneralId, order: &SignedOrder) {
         if self.held.len() < 4 {
             self.held.push(order.clone());
         }
     }
 
-    fn sm_orders(&mut self, _: &mut TraitorCtx<'_>, _: GeneralId, orders: &mut Vec<SignedOrder>) {
+    fn orders(&mut self, _: &mut TraitorCtx<'_>, _: GeneralId, orders: &mut Vec<SignedOrder>) {
         if orders.is_empty() {
             orders.extend(self.held.iter().cloned());
         }
@@ -47,7 +47,8 @@ impl Strategy for Flood {
     }
 
     fn frame(&mut self, ctx: &mut TraitorCtx<'_>, _: GeneralId, bytes: &mut std::sync::Arc<Vec<u8>>) {
-        if ctx.algorithm != Algorithm::Om {
+        // Signed orders are flooded above; unsigned frames get a wrong length.
+        if ctx.algorithm.signed() {
             return;
         }
         let bytes = std::sync::Arc::make_mut(bytes);

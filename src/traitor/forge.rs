@@ -75,7 +75,11 @@ impl Forge {
 }
 
 impl Strategy for Forge {
-    fn om_value(&mut self, ctx: &mut TraitorCtx<'_>, to: GeneralId, _: &[GeneralId], honest: Value) -> Option<Value> {
+    fn applies_to(&self, algorithm: crate::types::Algorithm) -> Result<(), String> {
+        super::needs_chains_or_paths(algorithm)
+    }
+
+    fn value(&mut self, ctx: &mut TraitorCtx<'_>, to: GeneralId, _: &[GeneralId], honest: Value) -> Option<Value> {
         if ctx.is_commander() {
             Some(ctx.coalition.pushed_value(to).unwrap_or(honest))
         } else {
@@ -83,13 +87,13 @@ impl Strategy for Forge {
         }
     }
 
-    fn observe_sm(&mut self, round: Round, _: GeneralId, order: &SignedOrder) {
+    fn observe_order(&mut self, round: Round, _: GeneralId, order: &SignedOrder) {
         if self.seen.len() < KEEP {
             self.seen.push((round, order.clone()));
         }
     }
 
-    fn sm_orders(&mut self, ctx: &mut TraitorCtx<'_>, to: GeneralId, orders: &mut Vec<SignedOrder>) {
+    fn orders(&mut self, ctx: &mut TraitorCtx<'_>, to: GeneralId, orders: &mut Vec<SignedOrder>) {
         let push = ctx.coalition.pushed_value(to);
         if ctx.is_commander() {
             let v = push.unwrap_or(ctx.coalition.order);

@@ -16,11 +16,15 @@ use crate::types::{COMMANDER, GeneralId, Value};
 pub struct LateReveal;
 
 impl Strategy for LateReveal {
-    fn om_value(&mut self, ctx: &mut TraitorCtx<'_>, to: GeneralId, _: &[GeneralId], honest: Value) -> Option<Value> {
+    fn applies_to(&self, algorithm: crate::types::Algorithm) -> Result<(), String> {
+        super::needs_chains_or_paths(algorithm)
+    }
+
+    fn value(&mut self, ctx: &mut TraitorCtx<'_>, to: GeneralId, _: &[GeneralId], honest: Value) -> Option<Value> {
         Some(ctx.coalition.pushed_value(to).unwrap_or(honest))
     }
 
-    fn sm_orders(&mut self, ctx: &mut TraitorCtx<'_>, to: GeneralId, orders: &mut Vec<SignedOrder>) {
+    fn orders(&mut self, ctx: &mut TraitorCtx<'_>, to: GeneralId, orders: &mut Vec<SignedOrder>) {
         // The relay chain: commander -> first traitor lieutenant -> second ...,
         // one hop per round, so the k-th holds a fresh order in round k+1.
         let chain: Vec<GeneralId> = ctx

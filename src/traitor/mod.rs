@@ -98,7 +98,7 @@ pub struct TraitorCtx<'a> {
     pub me: GeneralId,
     /// Number of generals.
     pub n: usize,
-    /// The m of OM(m) / SM(m).
+    /// The algorithm's parameter m (OM(m), SM(m), m + 1 phases of phase king).
     pub m: usize,
     /// Current round (1 = the commander's).
     pub round: Round,
@@ -144,8 +144,8 @@ impl<'a> TraitorCtx<'a> {
         self.me == COMMANDER
     }
 
-    /// Signs `value` after `prefix` with this traitor's own key (SM only;
-    /// `None` under OM, which has no signatures). The result verifies only if
+    /// Signs `value` after `prefix` with this traitor's own key (signing
+    /// algorithms only; `None` under OM, which has no signatures). The result verifies only if
     /// `prefix` is a genuine chain for `value`.
     pub fn sign(&mut self, value: Value, prefix: &[ChainLink]) -> Option<SignedOrder> {
         let key = self.key?;
@@ -155,34 +155,39 @@ impl<'a> TraitorCtx<'a> {
 }
 
 /// A traitor's behaviour. Defaults are honest; override what the attack needs.
+///
+/// The hooks are algorithm-neutral: every unsigned value any algorithm
+/// sends (OM's relayed values, phase king's orders, votes and kings'
+/// values, a user's algorithm's) goes through [`Strategy::value`], every
+/// signed order (SM, Dolev-Strong) through [`Strategy::orders`]. A
+/// strategy that only makes sense for some algorithms says so in
+/// [`Strategy::applies_to`]; a run or sweep that pairs it with another is
+/// refused with its reason.
 pub trait Strategy {
-    /// OM: the value this traitor sends to `to` for the message with `path`
-    /// (`0:...:me`), given the honest value. `None` withholds it (the receiver
-    /// then reads RETREAT, A3). Under OM(m, p) on an incomplete graph
+    /// The value this traitor sends to `to`, given the honest value. `None`
+    /// withholds it (the receiver then reads RETREAT, A3). `path` is what
+    /// the value stands for: under OM the message's path (`0:...:me`);
+    /// under an algorithm whose values are not relay paths (phase king),
+    /// the sender alone (`[me]`). Under OM(m, p) on an incomplete graph
     /// (section 5) it is also asked for every value the traitor relays along
     /// a path of step 2(A): `path` is then the chain ending at the path's
     /// origin (not at `me`) and `to` the path's end, the general the value
     /// is for.
-    fn om_value(
-        &mut self,
-        ctx: &mut TraitorCtx<'_>,
-        to: GeneralId,
-        path: &[GeneralId],
-        honest: Value,
-    ) -> Option<Value> {
+    fn value(&mut self, ctx: &mut TraitorCtx<'_>, to: GeneralId, path: &[GeneralId], honest: Value) -> Option<Value> {
         let _ = (ctx, to, path);
         Some(honest)
     }
 
-    /// SM: rewrite, drop or add to the orders going to `to` this round. The
-    /// vector starts with what an honest general would send.
-    fn sm_orders(&mut self, ctx: &mut TraitorCtx<'_>, to: GeneralId, orders: &mut Vec<SignedOrder>) {
+    /// Signed orders (SM, Dolev-Strong): rewrite, drop or add to the orders
+    /// going to `to` this round. The vector starts with what an honest
+    /// general would send.
+    fn orders(&mut self, ctx: &mut TraitorCtx<'_>, to: GeneralId, orders: &mut Vec<SignedOrder>) {
         let _ = (ctx, to, orders);
     }
 
-    /// SM: sees every order this traitor receives, before validation (useful
-    /// for replaying or splicing chains).
-    fn observe_sm(&mut self, round: Round, from: GeneralId, order: &SignedOrder) {
+    /// Signed orders: sees every order this traitor receives, before
+    /// validation (useful for replaying or splicing chains).
+    fn observe_order(&mut self, round: Round, from: GeneralId, order: &SignedOrder) {
         let _ = (round, from, order);
     }
 
@@ -194,6 +199,30 @@ pub trait Strategy {
     /// `Arc::make_mut`, which copies them first.
     fn frame(&mut self, ctx: &mut TraitorCtx<'_>, to: GeneralId, bytes: &mut std::sync::Arc<Vec<u8>>) {
         let _ = (ctx, to, bytes);
+    }
+
+    /// Whether this strategy means anything against `algorithm`: `Err`
+    /// with the reason if not (a run or sweep pairing them is refused, and
+    /// the portfolio leaves it out). Every algorithm by default.
+    fn applies_to(&self, algorithm: Algorithm) -> Result<(), String> {
+        let _ = algorithm;
+        Ok(())
+    }
+}
+
+/// What `forge` and `late-reveal` need: signed orders to forge, splice or
+/// hold back, or relay paths along which a lie stands for a chain (under
+/// OM their fallbacks are the paper's lies). Phase king's votes are
+/// neither: its own portfolio (flip, split-brain, ...) covers what they
+/// would do there.
+pub fn needs_chains_or_paths(algorithm: Algorithm) -> Result<(), String> {
+    if algorithm.signed() || algorithm.paths() {
+        Ok(())
+    } else {
+        Err(format!(
+            "it attacks signature chains and relay paths, and {} has neither",
+            algorithm.label("m")
+        ))
     }
 }
 

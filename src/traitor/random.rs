@@ -20,11 +20,11 @@ fn pick(ctx: &mut TraitorCtx<'_>) -> Option<Value> {
 }
 
 impl Strategy for Random {
-    fn om_value(&mut self, ctx: &mut TraitorCtx<'_>, _: GeneralId, _: &[GeneralId], _: Value) -> Option<Value> {
+    fn value(&mut self, ctx: &mut TraitorCtx<'_>, _: GeneralId, _: &[GeneralId], _: Value) -> Option<Value> {
         pick(ctx)
     }
 
-    fn sm_orders(&mut self, ctx: &mut TraitorCtx<'_>, _: GeneralId, orders: &mut Vec<SignedOrder>) {
+    fn orders(&mut self, ctx: &mut TraitorCtx<'_>, _: GeneralId, orders: &mut Vec<SignedOrder>) {
         if ctx.is_commander() {
             let v = pick(ctx);
             commander_sends(ctx, orders, v);

@@ -197,11 +197,11 @@ impl Rounds {
         }
     }
 
-    /// Whether round `r` of a run with m rounds of relaying is named.
-    pub fn contains(&self, r: u32, m: usize) -> bool {
+    /// Whether round `r` of a run whose last round is `last` is named.
+    pub fn contains(&self, r: u32, last: Round) -> bool {
         match self {
             Rounds::List(v) => v.contains(&r),
-            Rounds::Last => r as usize == m + 1,
+            Rounds::Last => r == last,
             Rounds::Range(a, b) => (*a..=*b).contains(&r),
         }
     }
@@ -390,17 +390,17 @@ impl Script {
             let named = r.to.as_ref().map_or("\"all\"".into(), Ids::text);
             return Some(format!("to = {named} names no lieutenant of the run (n = {n})"));
         }
-        let rounds = 1..=m as u32 + 1;
-        if !rounds
-            .clone()
-            .any(|x| r.round.as_ref().is_none_or(|w| w.contains(x, m)))
-        {
+        let last = algorithm.rounds(n, m);
+        if !(1..=last).any(|x| r.round.as_ref().is_none_or(|w| w.contains(x, last))) {
             let named = r.round.as_ref().map_or("\"all\"".into(), Rounds::text);
-            return Some(format!("round = {named} names no round of the run (1..={})", m + 1));
+            return Some(format!("round = {named} names no round of the run (1..={last})"));
         }
         if let Some(p) = &r.path {
-            if algorithm == Algorithm::Sm {
-                return Some("a path rule never fires under SM (its messages carry chains, not paths)".into());
+            if !algorithm.paths() {
+                return Some(format!(
+                    "a path rule never fires under {} (its values are not relay paths)",
+                    algorithm.label("m")
+                ));
             }
             let distinct = p.iter().enumerate().all(|(k, x)| !p[..k].contains(x));
             let sender = p.last().and_then(|&g| GeneralId::try_from(g).ok());
@@ -415,7 +415,7 @@ impl Script {
             }
             // A path of k generals is sent in round k.
             if let Some(w) = &r.round
-                && !w.contains(p.len() as u32, m)
+                && !w.contains(p.len() as u32, last)
             {
                 return Some(format!(
                     "path {p:?} is sent in round {}, which round = {} excludes",
@@ -503,7 +503,9 @@ impl Script {
         path_ok
             && r.from.as_ref().is_none_or(|f| f.contains(ctx.me, c))
             && r.to.as_ref().is_none_or(|t| t.contains(to, c))
-            && r.round.as_ref().is_none_or(|w| w.contains(ctx.round, ctx.m))
+            && r.round
+                .as_ref()
+                .is_none_or(|w| w.contains(ctx.round, ctx.algorithm.rounds(ctx.n, ctx.m)))
     }
 
     /// The first rule that applies, by scanning them all: the reference
@@ -561,13 +563,7 @@ impl Scripted {
 }
 
 impl Strategy for Scripted {
-    fn om_value(
-        &mut self,
-        ctx: &mut TraitorCtx<'_>,
-        to: GeneralId,
-        path: &[GeneralId],
-        honest: Value,
-    ) -> Option<Value> {
+    fn value(&mut self, ctx: &mut TraitorCtx<'_>, to: GeneralId, path: &[GeneralId], honest: Value) -> Option<Value> {
         match self.find(ctx, to, Some(path)) {
             Action::Send(v) => Some(v),
             Action::Flip => Some(honest.flip()),
@@ -576,7 +572,7 @@ impl Strategy for Scripted {
         }
     }
 
-    fn sm_orders(&mut self, ctx: &mut TraitorCtx<'_>, to: GeneralId, orders: &mut Vec<SignedOrder>) {
+    fn orders(&mut self, ctx: &mut TraitorCtx<'_>, to: GeneralId, orders: &mut Vec<SignedOrder>) {
         let action = self.find(ctx, to, None);
         let target = |v: Value| match action {
             Action::Send(x) => Some(x),
@@ -618,7 +614,7 @@ mod tests {
         let c = Coalition::new(n, traitors, Value::Attack);
         let mut rng = stream(0, Purpose::Traitor, 0);
         let mut sigs = 0;
-        let ctx = TraitorCtx::new(me, n, m, round, Algorithm::Om, &mut rng, &c, None, &mut sigs);
+        let ctx = TraitorCtx::new(me, n, m, round, crate::algorithm::OM, &mut rng, &c, None, &mut sigs);
         s.find(&ctx, to, path)
     }
 
@@ -663,7 +659,8 @@ mod tests {
                         for path in paths.iter().map(|p| Some(p.as_slice())).chain([None]) {
                             let mut r = stream(0, Purpose::Traitor, 0);
                             let mut sigs = 0;
-                            let ctx = TraitorCtx::new(me, n, m, round, Algorithm::Om, &mut r, &c, None, &mut sigs);
+                            let ctx =
+                                TraitorCtx::new(me, n, m, round, crate::algorithm::OM, &mut r, &c, None, &mut sigs);
                             let (want, got) = (script.find(&ctx, to, path), indexed.find(&ctx, to, path));
                             assert_eq!(want, got, "{text}\nme={me} to={to} round={round} path={path:?}");
                             differ += usize::from(want != Action::Honest);
@@ -698,14 +695,18 @@ mod tests {
         assert_eq!(act(&s, run, 2, 4, 2, None), Action::Honest);
         assert_eq!(act(&s, (5, 1, &[3]), 3, 1, 2, Some(&[0, 3])), Action::Honest);
         let c = |t: &[GeneralId], n| Coalition::new(n, t, Value::Attack);
-        assert!(s.check_run(Algorithm::Om, 5, 1, &c(&[2], 5), "lie.toml").is_ok());
+        assert!(s.check_run(crate::algorithm::OM, 5, 1, &c(&[2], 5), "lie.toml").is_ok());
         // Not an error to have general 3 missing: to = [1, 3] still names 1.
-        assert!(s.check_run(Algorithm::Om, 3, 1, &c(&[2], 3), "lie.toml").is_ok());
+        assert!(s.check_run(crate::algorithm::OM, 3, 1, &c(&[2], 3), "lie.toml").is_ok());
         let dead = |alg, n, m, t: &[GeneralId]| s.check_run(alg, n, m, &c(t, n), "lie.toml").unwrap_err().to_string();
-        assert!(dead(Algorithm::Om, 5, 0, &[2]).contains("rule 1 never fires in this run: round = 2 names no round"));
-        assert!(dead(Algorithm::Om, 5, 1, &[3]).contains("from = 2 names no traitor of the run (traitors [3])"));
+        assert!(
+            dead(crate::algorithm::OM, 5, 0, &[2]).contains("rule 1 never fires in this run: round = 2 names no round")
+        );
+        assert!(dead(crate::algorithm::OM, 5, 1, &[3]).contains("from = 2 names no traitor of the run (traitors [3])"));
         // One rule dead, one alive: a warning, and the run goes on.
-        let warned = s.check_run(Algorithm::Sm, 5, 1, &c(&[2], 5), "lie.toml").unwrap();
+        let warned = s
+            .check_run(crate::algorithm::SM, 5, 1, &c(&[2], 5), "lie.toml")
+            .unwrap();
         assert_eq!(warned.len(), 1, "{warned:?}");
         assert!(warned[0].contains("rule 2 never fires in this run") && warned[0].contains("never fires under SM"));
         // A path of two generals is sent in round 2, never in the last of OM(2).
@@ -715,7 +716,7 @@ mod tests {
         )
         .unwrap();
         let e = last
-            .check_run(Algorithm::Om, 5, 2, &c(&[2], 5), "p.toml")
+            .check_run(crate::algorithm::OM, 5, 2, &c(&[2], 5), "p.toml")
             .unwrap_err()
             .to_string();
         assert!(
@@ -773,7 +774,7 @@ mod tests {
         let runs = |upto: usize| {
             cs.iter()
                 .filter(move |(n, _)| *n <= upto)
-                .map(|(n, c)| (Algorithm::Om, *n, 1, c))
+                .map(|(n, c)| (crate::algorithm::OM, *n, 1, c))
         };
         assert!(
             s.check_plan(runs(9), "to8.toml", "the plan").is_ok(),

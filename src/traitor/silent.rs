@@ -10,11 +10,11 @@ use crate::types::{GeneralId, Value};
 pub struct Silent;
 
 impl Strategy for Silent {
-    fn om_value(&mut self, _: &mut TraitorCtx<'_>, _: GeneralId, _: &[GeneralId], _: Value) -> Option<Value> {
+    fn value(&mut self, _: &mut TraitorCtx<'_>, _: GeneralId, _: &[GeneralId], _: Value) -> Option<Value> {
         None
     }
 
-    fn sm_orders(&mut self, _: &mut TraitorCtx<'_>, _: GeneralId, orders: &mut Vec<SignedOrder>) {
+    fn orders(&mut self, _: &mut TraitorCtx<'_>, _: GeneralId, orders: &mut Vec<SignedOrder>) {
         orders.clear();
     }
 }

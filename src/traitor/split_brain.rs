@@ -17,11 +17,11 @@ use crate::types::{GeneralId, Value};
 pub struct SplitBrain;
 
 impl Strategy for SplitBrain {
-    fn om_value(&mut self, ctx: &mut TraitorCtx<'_>, to: GeneralId, _: &[GeneralId], honest: Value) -> Option<Value> {
+    fn value(&mut self, ctx: &mut TraitorCtx<'_>, to: GeneralId, _: &[GeneralId], honest: Value) -> Option<Value> {
         Some(ctx.coalition.pushed_value(to).unwrap_or(honest))
     }
 
-    fn sm_orders(&mut self, ctx: &mut TraitorCtx<'_>, to: GeneralId, orders: &mut Vec<SignedOrder>) {
+    fn orders(&mut self, ctx: &mut TraitorCtx<'_>, to: GeneralId, orders: &mut Vec<SignedOrder>) {
         let Some(push) = ctx.coalition.pushed_value(to) else {
             return;
         };

@@ -36,11 +36,11 @@ impl TwoFaced {
 }
 
 impl Strategy for TwoFaced {
-    fn om_value(&mut self, ctx: &mut TraitorCtx<'_>, to: GeneralId, _: &[GeneralId], honest: Value) -> Option<Value> {
+    fn value(&mut self, ctx: &mut TraitorCtx<'_>, to: GeneralId, _: &[GeneralId], honest: Value) -> Option<Value> {
         Some(self.face(ctx, to).unwrap_or(honest))
     }
 
-    fn sm_orders(&mut self, ctx: &mut TraitorCtx<'_>, to: GeneralId, orders: &mut Vec<SignedOrder>) {
+    fn orders(&mut self, ctx: &mut TraitorCtx<'_>, to: GeneralId, orders: &mut Vec<SignedOrder>) {
         let Some(face) = self.face(ctx, to) else {
             return;
         };

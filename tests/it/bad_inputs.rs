@@ -146,7 +146,28 @@ fn rows() -> Vec<Row> {
         row(cli("run --algorithm om --n 40 --f 13"), 2, "1.368e21 messages"),
         row(cli("run --algorithm sm --n 4096 --f 4094"), 2, "signatures"),
         // The command line.
-        row(cli("run --algorithm pm --n 4 --f 1"), 2, "pm"),
+        row(cli("run --algorithm pm --n 4 --f 1"), 2, "unknown algorithm `pm`"),
+        // A strategy that attacks what the algorithm lacks (issue 21).
+        row(
+            cli("run --algorithm phase-king --n 5 --f 1 --strategy forge"),
+            2,
+            "strategy `forge` does not apply to phase-king",
+        ),
+        row(
+            cli("run --algorithm phase-king --n 5 --f 1 --strategy late-reveal"),
+            2,
+            "signature chains and relay paths",
+        ),
+        row(
+            Experiment("algorithms = [\"phase-king\"]\nn = 5\nf = 1\nstrategies = [\"forge\"]\n"),
+            2,
+            "`forge` does not apply to phase-king",
+        ),
+        row(
+            Experiment("algorithms = [\"phase-king\"]\nn = 5\nf = 1\ngraphs = [\"ring\"]\n"),
+            2,
+            "runs on the complete graph only",
+        ),
         row(cli("run --n 4 --f 1"), 2, "--algorithm"),
         row(cli("run --algorithm om --f 1"), 2, "--n"),
         row(cli("run --algorithm om --n 4"), 2, "--f"),
@@ -367,7 +388,7 @@ fn rows() -> Vec<Row> {
         row(
             Witness(witness(&|w| w["algorithm"] = serde_json::json!("pm"))),
             2,
-            "not a byzlab witness",
+            "unknown algorithm `pm` (expected om, sm, dolev-strong, phase-king)",
         ),
         row(
             Witness(witness(&|w| {
@@ -396,18 +417,22 @@ fn rows() -> Vec<Row> {
         ),
         // Frames (the issue's 7-byte amplifier first).
         row(
-            Frame(Algorithm::Sm, vec![0x01, 0x01, 0xfc, 0xf8, 0xff, 0x7f, 0x00]),
+            Frame(byzlab::algorithm::SM, vec![0x01, 0x01, 0xfc, 0xf8, 0xff, 0x7f, 0x00]),
             0,
             "frame",
         ),
-        row(Frame(Algorithm::Sm, vec![]), 0, "frame"),
-        row(Frame(Algorithm::Om, vec![]), 0, "frame"),
-        row(Frame(Algorithm::Om, vec![0x01]), 0, "frame"),
-        row(Frame(Algorithm::Sm, vec![0x01, 0x07]), 0, "frame"),
-        row(Frame(Algorithm::Om, vec![0xff; 4096]), 0, "exceeds the limit"),
-        row(Frame(Algorithm::Sm, vec![0x00; 100_000]), 0, "exceeds the limit"),
+        row(Frame(byzlab::algorithm::SM, vec![]), 0, "frame"),
+        row(Frame(byzlab::algorithm::OM, vec![]), 0, "frame"),
+        row(Frame(byzlab::algorithm::OM, vec![0x01]), 0, "frame"),
+        row(Frame(byzlab::algorithm::SM, vec![0x01, 0x07]), 0, "frame"),
+        row(Frame(byzlab::algorithm::OM, vec![0xff; 4096]), 0, "exceeds the limit"),
         row(
-            Frame(Algorithm::Sm, vec![0x01, 0x01, 0x01, 0x00, 0xfb, 0xff, 0xff]),
+            Frame(byzlab::algorithm::SM, vec![0x00; 100_000]),
+            0,
+            "exceeds the limit",
+        ),
+        row(
+            Frame(byzlab::algorithm::SM, vec![0x01, 0x01, 0x01, 0x00, 0xfb, 0xff, 0xff]),
             0,
             "frame",
         ),
@@ -707,7 +732,7 @@ fn every_bad_input_gets_one_clear_error() {
                 assert!(why.contains(r.says), "row {i}: {why:?} lacks {:?}", r.says);
                 assert_eq!(r.code, 0);
                 // And a live run takes it in its stride.
-                let mut input = vec![u8::from(*alg == Algorithm::Sm), 0, 1, 2];
+                let mut input = vec![u8::from(*alg == byzlab::algorithm::SM), 0, 1, 2];
                 input.extend_from_slice(bytes);
                 assert!(byzlab::fuzzing::frame(&input));
                 continue;
@@ -954,7 +979,7 @@ fn valid_inputs_run_small_and_say_what_is_odd() {
 /// could not fit (the command line streams it instead).
 #[test]
 fn a_trace_too_big_to_keep_is_refused_before_the_run() {
-    let mut spec = byzlab::run::RunSpec::new(Algorithm::Om, 20, 5).unwrap();
+    let mut spec = byzlab::run::RunSpec::new(byzlab::algorithm::OM, 20, 5).unwrap();
     spec.trace = true;
     spec.runtime = byzlab::run::RuntimeKind::Direct;
     let plan = spec.validate().unwrap();

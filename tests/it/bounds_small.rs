@@ -64,7 +64,7 @@ fn om_holds_for_every_n_le_7_with_n_gt_3f() {
             if n <= 3 * f || f + 2 > n {
                 continue;
             }
-            total += every_run(Algorithm::Om, n, f, |s, t, v, r| {
+            total += every_run(byzlab::algorithm::OM, n, f, |s, t, v, r| {
                 assert!(
                     r.outcome.agreement && r.outcome.validity,
                     "OM({f}) n={n} traitors={t:?} {s} {v}: {:?}",
@@ -81,7 +81,7 @@ fn sm_holds_for_every_n_ge_f_plus_2_up_to_7() {
     let mut total = 0;
     for n in 2..=7usize {
         for f in 0..=n - 2 {
-            total += every_run(Algorithm::Sm, n, f, |s, t, v, r| {
+            total += every_run(byzlab::algorithm::SM, n, f, |s, t, v, r| {
                 let ctx = format!("SM({f}) n={n} traitors={t:?} {s} {v}");
                 assert!(
                     r.outcome.agreement && r.outcome.validity,
@@ -103,7 +103,7 @@ fn sm_holds_for_every_n_ge_f_plus_2_up_to_7() {
 
 #[test]
 fn forgeries_are_attempted_and_all_rejected() {
-    let r = run(&plan(Algorithm::Sm, 7, 3, &[2, 4, 6], "forge", Value::Attack));
+    let r = run(&plan(byzlab::algorithm::SM, 7, 3, &[2, 4, 6], "forge", Value::Attack));
     assert!(r.outcome.counters.orders_rejected > 0, "the forger tried nothing");
     assert_eq!(r.outcome.counters.forgeries_accepted, 0);
     assert!(r.outcome.agreement && r.outcome.validity);
@@ -117,7 +117,7 @@ fn om_breaks_somewhere_for_every_n_le_3f() {
     // Cells with at least two loyal generals; with one, nothing can disagree.
     for (n, f) in [(3, 1), (4, 2), (5, 2), (6, 2)] {
         let mut broken = 0;
-        every_run(Algorithm::Om, n, f, |_, _, _, r| {
+        every_run(byzlab::algorithm::OM, n, f, |_, _, _, r| {
             broken += usize::from(!(r.outcome.agreement && r.outcome.validity));
         });
         assert!(broken > 0, "OM({f}) with n={n} never failed");
@@ -134,7 +134,7 @@ fn om3_holds_at_n10_on_sampled_placements() {
         let traitors = byzlab::run::place_traitors(seed, 10, 3);
         for s in builtins() {
             for value in Value::ALL {
-                let p = (plan(Algorithm::Om, 10, 3, &traitors, s.name, value))
+                let p = (plan(byzlab::algorithm::OM, 10, 3, &traitors, s.name, value))
                     .vary(|s| s.seed = seed)
                     .unwrap();
                 let r = run(&p);
@@ -160,7 +160,7 @@ fn om3_holds_at_n10_on_sampled_placements() {
 #[test]
 fn sm_with_m_below_the_traitor_count_breaks() {
     for n in [5usize, 6] {
-        let p = plan(Algorithm::Sm, n, 2, &[0, 1], "late-reveal", Value::Attack);
+        let p = plan(byzlab::algorithm::SM, n, 2, &[0, 1], "late-reveal", Value::Attack);
         let r = run(&p.vary(|s| s.m = Some(1)).unwrap());
         assert!(
             !r.outcome.agreement,

@@ -61,7 +61,7 @@ fn links() -> Vec<LinkSpec> {
 
 #[test]
 fn same_seed_twice_gives_identical_json_and_trace() {
-    for alg in [Algorithm::Om, Algorithm::Sm] {
+    for alg in [byzlab::algorithm::OM, byzlab::algorithm::SM] {
         for strategy in ["random", "forge", "two-faced"] {
             for link in links() {
                 for timing in timings() {
@@ -84,7 +84,7 @@ fn same_seed_twice_gives_identical_json_and_trace() {
 
 #[test]
 fn different_seeds_differ_somewhere() {
-    let p = |seed| traced(Algorithm::Om, 7, 2, "random", LinkSpec::Authenticated, seed);
+    let p = |seed| traced(byzlab::algorithm::OM, 7, 2, "random", LinkSpec::Authenticated, seed);
     let first = json(&run(&p(0)));
     assert!((1..5).any(|s| json(&run(&p(s))) != first));
 }
@@ -92,7 +92,7 @@ fn different_seeds_differ_somewhere() {
 #[test]
 fn actix_and_direct_agree_on_many_seeds_and_specs() {
     let mut compared = 0;
-    for alg in [Algorithm::Om, Algorithm::Sm] {
+    for alg in [byzlab::algorithm::OM, byzlab::algorithm::SM] {
         for (n, f) in [(4, 1), (5, 2), (7, 2), (10, 3)] {
             for strategy in ["split-brain", "random", "forge", "silent"] {
                 for link in links() {
@@ -115,6 +115,35 @@ fn actix_and_direct_agree_on_many_seeds_and_specs() {
     assert_eq!(compared, 2 * 4 * 4 * 3 * 3);
 }
 
+/// Dolev-Strong and phase king run through the same node, network and
+/// adapters: the same seed gives the same bytes twice, and actix gives
+/// what the direct runner gives, over every link and timing.
+#[test]
+fn the_registered_algorithms_agree_across_runtimes_too() {
+    let mut compared = 0;
+    for alg in [byzlab::algorithm::DOLEV_STRONG, byzlab::algorithm::PHASE_KING] {
+        for (n, f) in [(5, 1), (9, 2)] {
+            for strategy in ["split-brain", "random", "silent"] {
+                for link in links() {
+                    for (seed, timing) in timings().into_iter().enumerate() {
+                        let direct = timed(&traced(alg, n, f, strategy, link.clone(), seed as u64), timing);
+                        let twice = json(&run(&direct));
+                        assert_eq!(twice, json(&run(&direct)), "{alg} {strategy} {link:?} {timing:?}");
+                        let actix = direct.vary(|s| s.runtime = RuntimeKind::Actix).unwrap();
+                        assert_eq!(
+                            json(&without_runtime(run(&direct))),
+                            json(&without_runtime(run(&actix))),
+                            "{alg} n={n} f={f} {strategy} {link:?} seed={seed} {timing:?}"
+                        );
+                        compared += 1;
+                    }
+                }
+            }
+        }
+    }
+    assert_eq!(compared, 2 * 2 * 3 * links().len() * timings().len());
+}
+
 /// Virtual time is what the clock says, not what the machine does: under
 /// async, frames arrive at many different instants, yet two runs in two
 /// different processes' schedules give the same timestamps; and some frames
@@ -122,7 +151,7 @@ fn actix_and_direct_agree_on_many_seeds_and_specs() {
 #[test]
 fn async_timestamps_are_reproducible_and_frames_can_be_late() {
     let p = timed(
-        &traced(Algorithm::Sm, 7, 2, "forge", LinkSpec::Authenticated, 5),
+        &traced(byzlab::algorithm::SM, 7, 2, "forge", LinkSpec::Authenticated, 5),
         (TimingModel::Async, 0, Some(6)),
     );
     let a = run(&p);
@@ -145,7 +174,7 @@ fn async_timestamps_are_reproducible_and_frames_can_be_late() {
 #[test]
 fn one_actix_system_serves_many_runs() {
     let runner = byzlab::runtime::actix::ActixRunner::new();
-    let p = (plan(Algorithm::Om, 4, 1, &[3], "flip", Value::Attack))
+    let p = (plan(byzlab::algorithm::OM, 4, 1, &[3], "flip", Value::Attack))
         .vary(|s| s.runtime = RuntimeKind::Actix)
         .unwrap();
     for _ in 0..20 {
@@ -173,7 +202,7 @@ fn actix_and_direct_agree_on_stacks_graphs_and_node_faults() {
         s
     };
     let mut specs: Vec<(String, RunSpec)> = Vec::new();
-    for alg in [Algorithm::Om, Algorithm::Sm] {
+    for alg in [byzlab::algorithm::OM, byzlab::algorithm::SM] {
         for seed in 0..3 {
             for link in [
                 "reliable:0.3/0.2",
@@ -203,7 +232,7 @@ fn actix_and_direct_agree_on_stacks_graphs_and_node_faults() {
         for seed in 0..3 {
             let mut s = base(alg, 7, 1, seed);
             s.strategy = byzlab::traitor::resolve("random").unwrap();
-            if alg == Algorithm::Om {
+            if alg == byzlab::algorithm::OM {
                 s.graph = GraphSpec::Regular { p: 4 };
             } else {
                 s.graph = GraphSpec::Ring;

@@ -47,7 +47,7 @@ fn om_m_p_on_the_complete_graph_is_om_m() {
     for traitors in placements(n, 1).into_iter().chain(placements(n, 2)) {
         for s in builtins().iter().filter(|s| s.name != "flood") {
             for value in Value::ALL {
-                let mut a = spec(Algorithm::Om, n, 2, "complete", &traitors, s.name);
+                let mut a = spec(byzlab::algorithm::OM, n, 2, "complete", &traitors, s.name);
                 a.m = Some(m);
                 a.value = value;
                 let mut b = a.clone();
@@ -74,7 +74,7 @@ fn theorem_3_on_regular_6_with_7_generals() {
     for traitors in placements(7, 1).into_iter().chain(placements(7, 2)) {
         for s in builtins().iter().filter(|s| s.name != "flood") {
             for value in Value::ALL {
-                let mut sp = spec(Algorithm::Om, 7, 2, "regular:6", &traitors, s.name);
+                let mut sp = spec(byzlab::algorithm::OM, 7, 2, "regular:6", &traitors, s.name);
                 sp.value = value;
                 let o = run(&sp.validate().unwrap()).outcome;
                 assert!(
@@ -94,7 +94,10 @@ fn theorem_3_on_regular_6_with_7_generals() {
 fn theorem_3_on_a_sparse_graph() {
     for traitors in placements(9, 1) {
         for s in ["flip", "split-brain", "two-faced", "silent", "late-reveal"] {
-            let o = run(&spec(Algorithm::Om, 9, 1, "regular:4", &traitors, s).validate().unwrap()).outcome;
+            let o = run(&spec(byzlab::algorithm::OM, 9, 1, "regular:4", &traitors, s)
+                .validate()
+                .unwrap())
+            .outcome;
             assert!(o.agreement && o.validity, "{s} {traitors:?}: {:?}", o.decisions);
             assert!(o.rounds > 2, "relay paths of more than one hop");
         }
@@ -108,7 +111,7 @@ fn theorem_3_on_a_sparse_graph() {
 #[test]
 fn a_traitor_at_a_cut_is_refused_and_forced_breaks_it() {
     let file = "experiments/graphs/bridged-k4s.toml";
-    let s = spec(Algorithm::Om, 8, 1, file, &[3], "flip");
+    let s = spec(byzlab::algorithm::OM, 8, 1, file, &[3], "flip");
     let e = s.clone().validate().unwrap_err();
     assert!(matches!(e, RunSpecError::Graph(_)));
     let text = e.to_string();
@@ -137,12 +140,12 @@ fn a_traitor_at_a_cut_is_refused_and_forced_breaks_it() {
     });
     assert!(broke, "one traitor at a cut of a connectivity-2 graph breaks OM");
     // The ring the same way; two traitors opposite each other cut it.
-    let e = spec(Algorithm::Om, 7, 1, "ring", &[3], "flip")
+    let e = spec(byzlab::algorithm::OM, 7, 1, "ring", &[3], "flip")
         .validate()
         .unwrap_err()
         .to_string();
     assert!(e.contains("Theorem 3") && !e.contains("Dolev"), "{e}");
-    let e = spec(Algorithm::Om, 7, 2, "ring", &[2, 5], "flip")
+    let e = spec(byzlab::algorithm::OM, 7, 2, "ring", &[2, 5], "flip")
         .validate()
         .unwrap_err()
         .to_string();
@@ -159,7 +162,7 @@ fn theorem_4_sm_on_a_ring() {
     for traitors in placements(n, 1) {
         for s in builtins().iter().filter(|s| s.name != "flood") {
             for value in Value::ALL {
-                let mut sp = spec(Algorithm::Sm, n, 1, "ring", &traitors, s.name);
+                let mut sp = spec(byzlab::algorithm::SM, n, 1, "ring", &traitors, s.name);
                 sp.m = Some(1 + (n - 2) - 1);
                 sp.value = value;
                 sp.signatures = byzlab::run::Signatures::Ideal;
@@ -168,7 +171,7 @@ fn theorem_4_sm_on_a_ring() {
             }
         }
     }
-    let mut short = spec(Algorithm::Sm, n, 1, "ring", &[0], "split-brain");
+    let mut short = spec(byzlab::algorithm::SM, n, 1, "ring", &[0], "split-brain");
     short.m = Some(n - 3);
     let e = short.clone().validate().unwrap_err().to_string();
     assert!(
@@ -182,7 +185,7 @@ fn theorem_4_sm_on_a_ring() {
         "a traitor commander's two orders meet nowhere: {:?}",
         o.decisions
     );
-    let e = spec(Algorithm::Sm, n, 2, "ring", &[2, 5], "silent")
+    let e = spec(byzlab::algorithm::SM, n, 2, "ring", &[2, 5], "silent")
         .validate()
         .unwrap_err()
         .to_string();
@@ -192,7 +195,7 @@ fn theorem_4_sm_on_a_ring() {
 /// Graph errors are one clear line each.
 #[test]
 fn bad_graphs_get_clear_errors() {
-    let e = spec(Algorithm::Om, 7, 1, "regular:3", &[], "flip")
+    let e = spec(byzlab::algorithm::OM, 7, 1, "regular:3", &[], "flip")
         .validate()
         .unwrap_err()
         .to_string();
@@ -201,9 +204,16 @@ fn bad_graphs_get_clear_errors() {
         .unwrap_err()
         .to_string();
     assert!(e.contains("cannot read graph file"), "{e}");
-    let e = spec(Algorithm::Om, 6, 1, "experiments/graphs/bridged-k4s.toml", &[], "flip")
-        .validate()
-        .unwrap_err()
-        .to_string();
+    let e = spec(
+        byzlab::algorithm::OM,
+        6,
+        1,
+        "experiments/graphs/bridged-k4s.toml",
+        &[],
+        "flip",
+    )
+    .validate()
+    .unwrap_err()
+    .to_string();
     assert!(e.contains("beyond n - 1"), "{e}");
 }

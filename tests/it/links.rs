@@ -27,7 +27,7 @@ fn sm_takes_no_altered_value_and_no_forgery() {
     for adversary in ["tamper", "spoof", "replay", "chaos", "drop"] {
         let mut altered = 0;
         for seed in 0..12 {
-            let r = arbitrary(Algorithm::Sm, 7, 2, adversary, 1.0, seed);
+            let r = arbitrary(byzlab::algorithm::SM, 7, 2, adversary, 1.0, seed);
             let c = r.outcome.counters;
             assert_eq!(
                 c.tampered_accepted, 0,
@@ -48,7 +48,7 @@ fn om_is_broken_by_spoofing_without_any_traitor() {
     let mut broken = 0;
     let mut taken = 0;
     for seed in 0..12 {
-        let r = arbitrary(Algorithm::Om, 7, 0, "spoof", 0.3, seed);
+        let r = arbitrary(byzlab::algorithm::OM, 7, 0, "spoof", 0.3, seed);
         broken += usize::from(!(r.outcome.agreement && r.outcome.validity));
         taken += r.outcome.counters.tampered_accepted;
     }
@@ -58,7 +58,7 @@ fn om_is_broken_by_spoofing_without_any_traitor() {
 
 #[test]
 fn hostile_bytes_never_panic_anyone() {
-    for alg in [Algorithm::Om, Algorithm::Sm] {
+    for alg in [byzlab::algorithm::OM, byzlab::algorithm::SM] {
         for adversary in ["tamper", "replay", "chaos"] {
             for seed in 0..10 {
                 let r = arbitrary(alg, 5, 1, adversary, 1.0, seed);
@@ -116,7 +116,7 @@ proptest::proptest! {
         dup in 0.0f64..=0.3,
         sm in proptest::bool::ANY,
     ) {
-        let alg = if sm { Algorithm::Sm } else { Algorithm::Om };
+        let alg = if sm { byzlab::algorithm::SM } else { byzlab::algorithm::OM };
         let r = layered(alg, &format!("reliable:{loss}/{dup}"), 20_000, seed);
         let c = &r.outcome.counters;
         proptest::prop_assert_eq!(c.frames_accepted, c.frames, "{:?}", c);
@@ -134,7 +134,7 @@ proptest::proptest! {
         spoof in proptest::bool::ANY,
         sm in proptest::bool::ANY,
     ) {
-        let alg = if sm { Algorithm::Sm } else { Algorithm::Om };
+        let alg = if sm { byzlab::algorithm::SM } else { byzlab::algorithm::OM };
         let adversary = if spoof { "spoof" } else { "tamper" };
         let r = layered(alg, &format!("arbitrary:{adversary}@{rate}+auth"), 10, seed);
         let c = &r.outcome.counters;
@@ -149,7 +149,7 @@ proptest::proptest! {
 fn fair_loss_alone_breaks_om_somewhere() {
     let broken = (1..=10)
         .filter(|&s| {
-            let r = layered(Algorithm::Om, "fair-loss:0.5/0.2", 10, s);
+            let r = layered(byzlab::algorithm::OM, "fair-loss:0.5/0.2", 10, s);
             !(r.outcome.agreement && r.outcome.validity)
         })
         .count();
@@ -161,7 +161,7 @@ fn fair_loss_alone_breaks_om_somewhere() {
 #[test]
 fn crashed_generals_are_left_out_of_the_conditions() {
     use byzlab::run::NodeFault;
-    let mut spec = RunSpec::new(Algorithm::Om, 4, 1).unwrap();
+    let mut spec = RunSpec::new(byzlab::algorithm::OM, 4, 1).unwrap();
     spec.faults = vec![(3, NodeFault::Crash { at: 0 })];
     spec.runtime = RuntimeKind::Direct;
     let r = run(&spec.clone().validate().unwrap());
@@ -196,7 +196,7 @@ fn crashed_generals_are_left_out_of_the_conditions() {
 #[test]
 fn secure_is_reliable_at_its_default_timeout() {
     let run_with = |link: &str, seed: u64| {
-        let mut spec = RunSpec::new(Algorithm::Sm, 5, 1).unwrap();
+        let mut spec = RunSpec::new(byzlab::algorithm::SM, 5, 1).unwrap();
         spec.traitors = Some(Vec::new());
         spec.link = link.parse().unwrap();
         spec.seed = seed;
@@ -237,7 +237,7 @@ fn flooding_changes_no_loyal_decision() {
         spec.runtime = RuntimeKind::Direct;
         run(&spec.validate().unwrap()).outcome
     };
-    for alg in [Algorithm::Om, Algorithm::Sm] {
+    for alg in [byzlab::algorithm::OM, byzlab::algorithm::SM] {
         for (seed, traitors) in [(0, vec![0, 3]), (1, vec![2, 5]), (2, vec![6])] {
             let flood = run_with(alg, &traitors, "flood", "passive", seed);
             let silent = run_with(alg, &traitors, "silent", "passive", seed);

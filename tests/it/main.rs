@@ -5,6 +5,7 @@
 
 mod common;
 
+mod algorithms;
 mod bad_inputs;
 mod bounds_small;
 mod cli;

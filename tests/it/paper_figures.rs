@@ -5,7 +5,7 @@ use crate::common::{plan, plan_with, run, script};
 use Value::{Attack as A, Retreat as R};
 use byzlab::protocol::majority::majority;
 use byzlab::runtime::network::TraceEntry;
-use byzlab::types::{Algorithm, Value};
+use byzlab::types::Value;
 
 fn seen_by(trace: &[TraceEntry], g: u16) -> Vec<(Vec<u16>, Option<Value>)> {
     trace
@@ -20,7 +20,7 @@ fn seen_by(trace: &[TraceEntry], g: u16) -> Vec<(Vec<u16>, Option<Value>)> {
 /// the default: it RETREATs, and IC2 is broken.
 #[test]
 fn fig1_n3_traitor_lieutenant_breaks_ic2() {
-    let p = (plan(Algorithm::Om, 3, 1, &[2], "flip", A))
+    let p = (plan(byzlab::algorithm::OM, 3, 1, &[2], "flip", A))
         .vary(|s| s.trace = true)
         .unwrap();
     let r = run(&p);
@@ -34,7 +34,7 @@ fn fig1_n3_traitor_lieutenant_breaks_ic2() {
 /// so it must decide the same.
 #[test]
 fn fig2_n3_traitor_commander_is_indistinguishable_from_fig1() {
-    let fig1 = (plan(Algorithm::Om, 3, 1, &[2], "flip", A))
+    let fig1 = (plan(byzlab::algorithm::OM, 3, 1, &[2], "flip", A))
         .vary(|s| s.trace = true)
         .unwrap();
     let fig2_script = script(
@@ -49,7 +49,7 @@ fn fig2_n3_traitor_commander_is_indistinguishable_from_fig1() {
         send = "retreat"
         "#,
     );
-    let fig2 = (plan_with(Algorithm::Om, 3, 1, &[0], fig2_script, A))
+    let fig2 = (plan_with(byzlab::algorithm::OM, 3, 1, &[0], fig2_script, A))
         .vary(|s| s.trace = true)
         .unwrap();
     let (r1, r2) = (run(&fig1), run(&fig2));
@@ -69,7 +69,7 @@ fn fig2_n3_traitor_commander_is_indistinguishable_from_fig1() {
 fn fig3_n4_loyal_commander_one_traitor_lieutenant() {
     for value in [A, R] {
         for strategy in ["flip", "silent", "split-brain", "random", "two-faced"] {
-            let r = run(&plan(Algorithm::Om, 4, 1, &[3], strategy, value));
+            let r = run(&plan(byzlab::algorithm::OM, 4, 1, &[3], strategy, value));
             assert_eq!(r.outcome.decisions.len(), 2);
             for (g, d) in &r.outcome.decisions {
                 assert_eq!(*d, value, "lieutenant {g} under {strategy} ordered {value}");
@@ -89,7 +89,7 @@ fn fig4_n4_traitor_commander_sends_x_y_z() {
             .enumerate()
             .map(|(i, v)| format!("[[rule]]\nfrom = 0\nto = {}\nsend = \"{v}\"\n", i + 1))
             .collect();
-        let r = run(&plan_with(Algorithm::Om, 4, 1, &[0], script(&text), A));
+        let r = run(&plan_with(byzlab::algorithm::OM, 4, 1, &[0], script(&text), A));
         let want = majority(vals.iter().copied());
         assert_eq!(r.outcome.decisions.len(), 3);
         for (g, d) in &r.outcome.decisions {
@@ -103,7 +103,7 @@ fn fig4_n4_traitor_commander_sends_x_y_z() {
 /// in SM V stays empty so choice(V) = RETREAT.
 #[test]
 fn silent_commander_means_retreat() {
-    for alg in [Algorithm::Om, Algorithm::Sm] {
+    for alg in [byzlab::algorithm::OM, byzlab::algorithm::SM] {
         for n in [4, 7] {
             let r = run(&plan(alg, n, 2.min(n - 2), &[0], "silent", A));
             assert!(r.outcome.decisions.values().all(|&d| d == R), "{alg} n={n}");
@@ -117,7 +117,7 @@ fn silent_commander_means_retreat() {
 /// with V = {ATTACK, RETREAT} and obey choice(V) alike.
 #[test]
 fn fig5_sm_n3_traitor_commander_signs_both_orders() {
-    let r = run(&plan(Algorithm::Sm, 3, 1, &[0], "split-brain", A));
+    let r = run(&plan(byzlab::algorithm::SM, 3, 1, &[0], "split-brain", A));
     for g in r.generals.iter().filter(|g| g.id != 0) {
         let mut v = g.v.clone().expect("SM keeps V");
         v.sort();
@@ -133,7 +133,7 @@ fn fig5_sm_n3_traitor_commander_signs_both_orders() {
 #[test]
 fn fig1_under_sm_holds() {
     for strategy in ["flip", "forge", "split-brain"] {
-        let r = run(&plan(Algorithm::Sm, 3, 1, &[2], strategy, A));
+        let r = run(&plan(byzlab::algorithm::SM, 3, 1, &[2], strategy, A));
         assert_eq!(r.outcome.decisions[&1], A, "{strategy}");
     }
 }

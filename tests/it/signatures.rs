@@ -8,7 +8,6 @@ use byzlab::experiment::spec;
 use byzlab::experiment::{cells, plan};
 use byzlab::registry::Registry;
 use byzlab::run::{RuntimeKind, Signatures};
-use byzlab::types::Algorithm;
 use std::path::Path;
 
 /// Every SM run of experiments/bound.toml as sampled (the portfolio, its
@@ -19,7 +18,7 @@ use std::path::Path;
 fn sm_rows(signatures: Signatures) -> (Vec<RunRecord>, Vec<String>) {
     let file = Path::new(env!("CARGO_MANIFEST_DIR")).join("experiments/bound.toml");
     let mut s = spec::load(&file, &Registry::builtin()).unwrap();
-    s.algorithms = vec![Algorithm::Sm];
+    s.algorithms = vec![byzlab::algorithm::SM];
     s.runtime = RuntimeKind::Direct;
     s.signatures = signatures;
     s.exhaustive = false;
@@ -95,10 +94,10 @@ fn sm_search_space_equals_a_brute_force_over_every_send() {
         held: Vec<(Round, SignedOrder)>,
     }
     impl Strategy for Brute {
-        fn observe_sm(&mut self, round: Round, _: GeneralId, order: &SignedOrder) {
+        fn observe_order(&mut self, round: Round, _: GeneralId, order: &SignedOrder) {
             self.held.push((round, order.clone()));
         }
-        fn sm_orders(&mut self, ctx: &mut TraitorCtx<'_>, to: GeneralId, orders: &mut Vec<SignedOrder>) {
+        fn orders(&mut self, ctx: &mut TraitorCtx<'_>, to: GeneralId, orders: &mut Vec<SignedOrder>) {
             orders.clear();
             let bits = self
                 .digits
@@ -135,7 +134,7 @@ fn sm_search_space_equals_a_brute_force_over_every_send() {
     }
 
     let v_config = |n: usize, m: usize, traitors: &[GeneralId], strategy: NamedStrategy| {
-        let mut spec = RunSpec::new(Algorithm::Sm, n, traitors.len()).unwrap();
+        let mut spec = RunSpec::new(byzlab::algorithm::SM, n, traitors.len()).unwrap();
         spec.m = Some(m);
         spec.traitors = Some(traitors.to_vec());
         spec.strategy = strategy;
