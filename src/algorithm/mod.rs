@@ -235,6 +235,14 @@ pub trait Agreement: Send + Sync + 'static {
         None
     }
 
+    /// The row a verdict table marks in bold for `f` traitors, with the
+    /// line's name, where the algorithm has a bound of its own other than
+    /// the paper's n = 3f + 1 (which tables mark by default).
+    fn table_bound(&self, f: usize) -> Option<(usize, &'static str)> {
+        let _ = f;
+        None
+    }
+
     /// Messages a run with no traitor sends, by its formula, if it has one.
     fn messages(&self, n: usize, m: usize) -> Option<u64> {
         let _ = (n, m);

@@ -59,6 +59,10 @@ impl Agreement for PhaseKing {
         Some("n = 4m+1")
     }
 
+    fn table_bound(&self, f: usize) -> Option<(usize, &'static str)> {
+        Some((f.saturating_mul(4).saturating_add(1), "n = 4f+1 for phase king"))
+    }
+
     fn messages(&self, n: usize, m: usize) -> Option<u64> {
         Some(phase_king::message_count(n, m))
     }

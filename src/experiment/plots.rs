@@ -169,7 +169,80 @@ pub fn write_plots(
         })?;
         files.push("messages.svg".into());
     }
+    // Rounds against n, where the plan's algorithms take different numbers
+    // of rounds for the same m (phase king's 2m + 3 beside OM's m + 1).
+    let differ = plan
+        .cells
+        .iter()
+        .filter_map(|c| c.run_m().map(|m| (c.n, m)))
+        .any(|(n, m)| {
+            let rounds: std::collections::BTreeSet<u32> = plan.spec.algorithms.iter().map(|a| a.rounds(n, m)).collect();
+            rounds.len() > 1
+        });
+    if !ran.is_empty() && differ {
+        rounds_chart(&claim(out, "rounds.svg")?, &ran).map_err(|e| PlotError {
+            file: "rounds.svg".into(),
+            message: e.to_string(),
+        })?;
+        files.push("rounds.svg".into());
+    }
     Ok(files)
+}
+
+/// Rounds per run against m (the f an algorithm is run for), a line per
+/// algorithm: the most rounds a run of any of its cells with that m took.
+/// Algorithms with the same rounds (OM, SM and Dolev-Strong: m + 1) are
+/// drawn side by side, a little apart, so that none hides another.
+fn rounds_chart(path: &Path, ran: &[(&super::plan::Cell, &super::tally::CellTally)]) -> PlotResult<()> {
+    let mut measured: BTreeMap<Algorithm, BTreeMap<usize, u32>> = BTreeMap::new();
+    for (c, t) in ran {
+        let m = c.run_m().unwrap_or(0);
+        let e = measured.entry(c.algorithm).or_default().entry(m).or_insert(0);
+        *e = (*e).max(t.max_rounds);
+    }
+    let ms = || measured.values().flat_map(|s| s.keys().copied());
+    let m_min = ms().min().unwrap_or(0);
+    let m_max = ms().max().unwrap_or(1).max(m_min + 1);
+    let y_max = measured.values().flat_map(|s| s.values()).copied().max().unwrap_or(1) + 1;
+    let spread = 0.25 / measured.len().max(1) as f64;
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, (900, 560)).into_drawing_area();
+        root.fill(&WHITE)?;
+        let mut chart = ChartBuilder::on(&root)
+            .caption("Rounds per run against m (the f it is run for)", ("sans-serif", 20))
+            .margin(15)
+            .x_label_area_size(45)
+            .y_label_area_size(55)
+            .build_cartesian_2d(m_min as f64 - 0.5..m_max as f64 + 0.5, 0f64..f64::from(y_max))?;
+        chart
+            .configure_mesh()
+            .x_desc("m")
+            .y_desc("rounds")
+            .x_labels(m_max - m_min + 1)
+            .x_label_formatter(&|x| format!("{x:.0}"))
+            .y_label_formatter(&|y| format!("{y:.0}"))
+            .draw()?;
+        for (i, (&alg, points)) in measured.iter().enumerate() {
+            let color = PALETTE[i % PALETTE.len()];
+            let dx = (i as f64 - (measured.len() as f64 - 1.0) / 2.0) * spread;
+            let pts: Vec<(f64, f64)> = points.iter().map(|(&m, &r)| (m as f64 + dx, f64::from(r))).collect();
+            chart
+                .draw_series(LineSeries::new(pts.clone(), color.stroke_width(2)))?
+                .label(alg.label("m"))
+                .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 18, y)], color.stroke_width(2)));
+            chart.draw_series(pts.into_iter().map(|p| Circle::new(p, 4, color.filled())))?;
+        }
+        chart
+            .configure_series_labels()
+            .position(SeriesLabelPosition::UpperLeft)
+            .background_style(WHITE.mix(0.85))
+            .border_style(BLACK)
+            .draw()?;
+        root.present()?;
+    }
+    crate::files::write_atomic(path, svg)?;
+    Ok(())
 }
 
 /// The path of plot `name` in the results folder, listed as byzlab's.
@@ -343,11 +416,7 @@ fn graphs_overview(path: &Path, results: &[CellResult]) -> PlotResult<()> {
     ))?;
         for (i, (alg, rule, f)) in columns.iter().enumerate() {
             let x = left + cw * i as i32;
-            let head = format!(
-                "{}({})",
-                alg.as_str().to_uppercase(),
-                rule.label().trim_start_matches("m = ")
-            );
+            let head = alg.label(rule.label().trim_start_matches("m = "));
             root.draw(&Text::new(head, (x + 4, top - 40), ("sans-serif", 12)))?;
             root.draw(&Text::new(format!("f = {f}"), (x + 4, top - 22), ("sans-serif", 12)))?;
         }

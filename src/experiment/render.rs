@@ -14,19 +14,35 @@ pub(crate) fn threshold_n(plan: &ExperimentPlan, cell: &super::plan::Cell) -> us
     if !cell.graph.is_complete() {
         return 0; // no such line on another graph (Theorem 3 speaks of p)
     }
+    // An algorithm with a bound of its own (phase king: n > 4f).
+    if let Some((n, _)) = cell.algorithm.table_bound(cell.f) {
+        return n;
+    }
     match (plan.spec.commander, cell.run_m()) {
         (super::spec::CommanderRule::Loyal, Some(m)) => cell.f.saturating_mul(2).saturating_add(m).saturating_add(1),
         _ => cell.f.saturating_mul(3).saturating_add(1),
     }
 }
 
-/// The threshold line's name in legends.
-fn threshold_name(plan: &ExperimentPlan) -> &'static str {
-    match plan.spec.commander {
+/// The threshold line's name in legends (and those of algorithms with a
+/// bound of their own).
+fn threshold_name(plan: &ExperimentPlan) -> String {
+    let paper = match plan.spec.commander {
         super::spec::CommanderRule::Loyal => {
             "n = 2f+m+1 (Lemma 1: OM(m) keeps IC2 with more than 2k+m generals, k = f)"
         }
         _ => "n = 3f+1 (the smallest n for which OM(f) is proven to work)",
+    };
+    let own: Vec<&str> = plan
+        .spec
+        .algorithms
+        .iter()
+        .filter_map(|a| a.table_bound(1).map(|(_, name)| name))
+        .collect();
+    if own.is_empty() {
+        paper.to_string()
+    } else {
+        format!("{paper}; {}", own.join("; "))
     }
 }
 

@@ -45,6 +45,8 @@ pub struct CellTally {
     pub counters: Counters,
     /// The most messages a row sent.
     pub max_messages: u64,
+    /// The most rounds a row took.
+    pub max_rounds: u32,
     /// Summed virtual time of the last loyal decision.
     pub decision_time_ms: u64,
     /// Loyal decisions made, summed.
@@ -87,6 +89,7 @@ impl Tally {
         }
         c.counters.add(&r.counters);
         c.max_messages = c.max_messages.max(r.counters.messages);
+        c.max_rounds = c.max_rounds.max(r.rounds);
         c.decision_time_ms += r.decision_time_ms;
         c.decisions += r.decisions.split(';').filter(|d| !d.is_empty()).count() as u64;
     }
@@ -118,6 +121,7 @@ impl Tally {
             }
             c.counters.add(&o.counters);
             c.max_messages = c.max_messages.max(o.max_messages);
+            c.max_rounds = c.max_rounds.max(o.max_rounds);
             c.decision_time_ms += o.decision_time_ms;
             c.decisions += o.decisions;
         }
