@@ -80,7 +80,7 @@ impl Agreement for DolevStrong {
     }
 
     fn refusal(&self, bytes: &[u8], limit: usize) -> Option<String> {
-        crate::wire::decode::<Orders>(bytes, limit).err().map(|e| e.to_string())
+        super::refusal::<Orders>(bytes, limit)
     }
 }
 

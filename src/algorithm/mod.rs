@@ -313,6 +313,13 @@ pub trait Agreement: Send + Sync + 'static {
     fn refusal(&self, bytes: &[u8], limit: usize) -> Option<String>;
 }
 
+/// Why `bytes` would be refused as a frame of message type `M` under
+/// `limit` bytes (`None`: they decode): what [`Agreement::refusal`]
+/// usually returns, with the decoder a live run uses.
+pub fn refusal<M: crate::protocol::Message>(bytes: &[u8], limit: usize) -> Option<String> {
+    crate::wire::decode::<M>(bytes, limit).err().map(|e| e.to_string())
+}
+
 /// A registered algorithm: a copyable handle compared by name.
 #[derive(Clone, Copy)]
 pub struct Algorithm(&'static dyn Agreement);

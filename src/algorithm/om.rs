@@ -129,7 +129,7 @@ impl Agreement for Om {
     }
 
     fn refusal(&self, bytes: &[u8], limit: usize) -> Option<String> {
-        crate::wire::decode::<Relays>(bytes, limit).err().map(|e| e.to_string())
+        super::refusal::<Relays>(bytes, limit)
     }
 }
 

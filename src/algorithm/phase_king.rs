@@ -93,7 +93,7 @@ impl Agreement for PhaseKing {
     }
 
     fn refusal(&self, bytes: &[u8], limit: usize) -> Option<String> {
-        crate::wire::decode::<Relays>(bytes, limit).err().map(|e| e.to_string())
+        super::refusal::<Relays>(bytes, limit)
     }
 }
 

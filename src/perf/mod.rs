@@ -4,7 +4,7 @@
 //! that regenerates the folder. A measurement harness, not part of a run:
 //! this module measures, [`report`] writes the files.
 
-use crate::algorithm::{OM, SM};
+use crate::algorithm::{DOLEV_STRONG, OM, PHASE_KING, SM};
 use crate::crypto::{ChainHasher, OwnKey, Signatures, keys_for};
 use crate::experiment::ExperimentError;
 use crate::run::{RunPlan, RunSpec, RuntimeKind};
@@ -368,6 +368,49 @@ pub fn targets(opts: &PerfOptions) -> Result<Vec<Target>, PerfError> {
             format!("<= 1 (64 MiB + 2 B x {msgs} = {budget:.1} MiB)"),
             peak / budget,
             peak <= budget,
+        ),
+    );
+
+    // The other registered algorithms (issue 21): phase king's votes per
+    // second (oral messages, polynomial) beside OM's values per second, and
+    // Dolev-Strong against SM(3) on the same run, alternately (the same
+    // signature chains: the same work, so the ratio shows what its own
+    // state machine costs).
+    let pk = plan(PHASE_KING, 64, 15, &[], "honest", RuntimeKind::Direct)?;
+    let (t, rep) = time_plan(&pk, opts.reps)?;
+    let votes = rep.outcome.counters.messages;
+    let rate = votes as f64 / t.as_secs_f64();
+    add(
+        &mut out,
+        target(
+            "phase king n=64 f=15 direct: votes per second",
+            format!("{:.1} M/s ({votes} votes in {:.1} ms)", rate / 1e6, ms(t)),
+            ">= 1 (10 M votes/s)".into(),
+            rate / 10e6,
+            rate >= 10e6,
+        ),
+    );
+    let ds = plan(DOLEV_STRONG, 32, 3, &[], "honest", RuntimeKind::Direct)?;
+    let sm = plan(SM, 32, 3, &[], "honest", RuntimeKind::Direct)?;
+    let orders = time_plan(&ds, 1)?.1.outcome.counters.messages;
+    let (r, t_ds, t_sm) = interleaved(
+        opts.reps.max(9),
+        || Ok(seconds(|| runtime::execute(&ds))),
+        || Ok(seconds(|| runtime::execute(&sm))),
+    )?;
+    add(
+        &mut out,
+        target(
+            "Dolev-Strong n=32 f=3 direct: time / SM(3)'s on the same run",
+            format!(
+                "{:.2} ms / {:.2} ms ({orders} signed orders, {:.2} M/s)",
+                t_ds * 1e3,
+                t_sm * 1e3,
+                orders as f64 / t_ds / 1e6
+            ),
+            "<= 1.1".into(),
+            r,
+            r <= 1.1,
         ),
     );
 

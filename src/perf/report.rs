@@ -8,8 +8,8 @@ const OURS: [&str; 4] = ["README.md", "targets.csv", "scaling.csv", "scaling.svg
 
 /// Claims the output folder before any measuring: new, empty, or
 /// `byzlab perf`'s own; `scripts/perf.sh` writes its `profile-*.txt` there
-/// first, and `scripts/stream.sh` its `stream.md`, which are left alone
-/// (and shown in the README).
+/// first, `scripts/stream.sh` its `stream.md` and `scripts/registry.sh`
+/// its `registry.md`, which are left alone (and shown in the README).
 pub fn claim(out: &std::path::Path) -> Result<crate::folder::Folder, PerfError> {
     let legacy = |root: &std::path::Path| -> Option<Vec<String>> {
         let mut owned = Vec::new();
@@ -19,6 +19,7 @@ pub fn claim(out: &std::path::Path) -> Result<crate::folder::Folder, PerfError> 
                 owned.push(name);
             } else if !(name.starts_with("profile-") && name.ends_with(".txt"))
                 && name != "stream.md"
+                && name != "registry.md"
                 && name != crate::folder::LOCK
             {
                 return None;
@@ -113,6 +114,27 @@ pub fn write(
          both measured over the same 128 generals' keys in turn, alternately with the runs, in the same process (batch verification makes a check cheaper than that, \
          which is why a run can cost less than its floor).\n"
     );
+    // What the other scripts measured against older commits, side by side.
+    let beside: Vec<String> = [
+        ("stream.md", "streaming sweeps (`bash scripts/stream.sh`)"),
+        ("registry.md", "algorithms as a registry (`bash scripts/registry.sh`)"),
+    ]
+    .iter()
+    .filter(|(file, _)| out.join(file).exists())
+    .map(|(file, what)| format!("- [{file}]({file}): {what}"))
+    .collect();
+    if !beside.is_empty() {
+        let _ = writeln!(
+            s,
+            "## Against older commits
+
+Measured by their own scripts, each build beside the other:
+
+{}
+",
+            beside.join("\n")
+        );
+    }
     let profiles = [
         (
             "profile-om.txt",
@@ -207,6 +229,7 @@ mod tests {
             ("targets.csv", ""),
             ("profile-om.txt", ""),
             ("stream.md", "# Streaming sweeps\n"),
+            ("registry.md", "# Algorithms as a registry\n"),
         ] {
             std::fs::write(dir.join(name), text).unwrap();
         }

@@ -1,6 +1,6 @@
 //! examples/my_lab.rs as a user's binary would run it: the command line
-//! with its registry on a small plan that names its strategy and its
-//! adversary. Every command must know them, and a registry is passed, not
+//! with its registry on a small plan that names its algorithm, its strategy
+//! and its adversary. Every command must know them, and a registry is passed, not
 //! installed: the built-in one, in the same process, does not.
 
 #[path = "../../examples/my_lab.rs"]
@@ -18,7 +18,7 @@ fn a_registered_strategy_and_adversary_run_in_a_sweep() {
         &file,
         r#"
 name = "lab"
-algorithms = ["om", "sm"]
+algorithms = ["om", "sm", "obey"]
 n = [4, 5]
 f = 1
 links = ["authenticated", "arbitrary:drop-to-odd@0.5"]
@@ -58,6 +58,34 @@ exhaustive = false
     {
         assert!(row.ends_with(",0,0,0"), "even-liar broke an authenticated cell: {row}");
     }
+    // The lab's own algorithm ran with its own theory: a traitor commander
+    // (split-brain) breaks it, as predicted, and no cell is against it.
+    let table = std::fs::read_to_string(out.join("cells.csv")).unwrap();
+    let obey: Vec<&str> = table.lines().filter(|l| l.contains(",obey,")).collect();
+    assert_eq!(obey.len(), 4, "{table}");
+    let summary = std::fs::read_to_string(out.join("summary.md")).unwrap();
+    assert!(summary.contains("## OBEY(m = f), authenticated links"), "{summary}");
+    assert!(
+        summary.contains("Every cell the paper speaks to agrees with it."),
+        "{summary}"
+    );
+    assert!(runs.lines().any(|l| l.contains(",obey,")), "no obey row");
+    // One run of it from the command line, as `byzlab run` takes it.
+    let run = [
+        "byzlab",
+        "run",
+        "--algorithm",
+        "obey",
+        "--n",
+        "4",
+        "--f",
+        "1",
+        "--traitors",
+        "0",
+        "--runtime",
+        "direct",
+    ];
+    assert_eq!(byzlab::cli::main_with_args(lab::registry(), run), ExitCode::SUCCESS);
     // No registry is the process's: the built-in one, in this same
     // process, knows neither name and refuses the file, saying why.
     let builtin = std::process::Command::new(env!("CARGO_BIN_EXE_byzlab"))
