@@ -8,14 +8,14 @@
 //! to some loyal generals in the last round breaks it.
 
 use super::Agreement;
-use super::sm::{Sm, signed_cost};
+use super::sm::{Sm, build_chains};
 use super::{Marker, Theory};
-use crate::crypto::{OwnKey, SignatureLedger, Signatures, run_keys};
-use crate::memory::{self, MemoryError};
+use crate::crypto::{OwnKey, Signatures};
+use crate::memory::MemoryError;
 use crate::protocol::dolev_strong::DolevStrongGeneral;
-use crate::protocol::sm::{self, Orders};
+use crate::protocol::sm::Orders;
 use crate::run::RunPlan;
-use crate::runtime::{Exposed, Generals, build_signed};
+use crate::runtime::{Exposed, Generals};
 use crate::traitor::{Strategy, TraitorCtx};
 use crate::types::{GeneralId, Round};
 
@@ -51,31 +51,27 @@ impl Agreement for DolevStrong {
         Marker::Square
     }
 
+    // Its frames, signatures and costs are SM's: the same chains.
     fn check_memory(&self, n: usize, m: usize) -> Result<(), MemoryError> {
-        memory::check_sm(n, m)
+        Sm.check_memory(n, m)
     }
 
     fn trace_messages(&self, n: usize, m: usize) -> u128 {
-        memory::sm_worst(n, m).0.saturating_mul(2)
+        Sm.trace_messages(n, m)
     }
 
     fn cost(&self, signatures: Signatures, n: usize, m: usize) -> u64 {
-        signed_cost(signatures, n, m)
+        Sm.cost(signatures, n, m)
     }
 
     fn frame_limit(&self, plan: &RunPlan) -> usize {
-        sm::max_frame_bytes(plan.m())
+        Sm.frame_limit(plan)
     }
 
     fn build(&self, plan: &RunPlan, trace: bool) -> Generals {
         let (n, m, value) = (plan.n(), plan.m(), plan.value());
-        let ledger = SignatureLedger::default();
-        let keys = run_keys(plan.seed(), n, plan.signatures());
-        let signing = ledger.clone();
-        build_signed(plan, trace, ledger, self.frame_limit(plan), move |id| {
-            // run_keys derives exactly n keys, so every id has one.
-            let own = keys.own(id).unwrap_or_else(|| OwnKey::derive(plan.seed(), id));
-            DolevStrongGeneral::new(n, m, id, value, keys.ring(), own.with_ledger(signing.clone()))
+        build_chains(plan, trace, self.frame_limit(plan), move |id, ring, own| {
+            DolevStrongGeneral::new(n, m, id, value, ring, own)
         })
     }
 

@@ -7,7 +7,7 @@
 //! exhaustive search and how a traitor's strategy reaches its signed orders.
 
 use super::{Agreement, Exhaustive, GraphCell, Marker, OnGraphs, Theory, combine};
-use crate::crypto::{OwnKey, SignatureLedger, Signatures, run_keys};
+use crate::crypto::{Keyring, OwnKey, SignatureLedger, Signatures, run_keys};
 use crate::graph::{Graph, GraphError, GraphSpec};
 use crate::memory::{self, MemoryError};
 use crate::protocol::om_graph::Schedule;
@@ -82,14 +82,9 @@ impl Agreement for Sm {
 
     fn build(&self, plan: &RunPlan, trace: bool) -> Generals {
         let (n, m, value) = (plan.n(), plan.m(), plan.value());
-        let ledger = SignatureLedger::default();
-        let keys = run_keys(plan.seed(), n, plan.signatures());
-        let signing = ledger.clone();
         let graph = plan.topology().map(|t| t.graph.clone());
-        build_signed(plan, trace, ledger, self.frame_limit(plan), move |id| {
-            // run_keys derives exactly n keys, so every id has one.
-            let own = keys.own(id).unwrap_or_else(|| OwnKey::derive(plan.seed(), id));
-            let general = SmGeneral::new(n, m, id, value, keys.ring(), own.with_ledger(signing.clone()));
+        build_chains(plan, trace, self.frame_limit(plan), move |id, ring, own| {
+            let general = SmGeneral::new(n, m, id, value, ring, own);
             match &graph {
                 Some(g) => general.on_graph(g.clone()),
                 None => general,
@@ -100,6 +95,25 @@ impl Agreement for Sm {
     fn refusal(&self, bytes: &[u8], limit: usize) -> Option<String> {
         super::refusal::<Orders>(bytes, limit)
     }
+}
+
+/// The generals of a signature-chain algorithm (SM, Dolev-Strong): `make`
+/// gets each id's own key, derived from the run's seed and signing into
+/// the run's ledger, and the keyring to check the others' with.
+pub(crate) fn build_chains<P: Exposed>(
+    plan: &RunPlan,
+    trace: bool,
+    frame_limit: usize,
+    make: impl Fn(GeneralId, Arc<Keyring>, OwnKey) -> P,
+) -> Generals {
+    let ledger = SignatureLedger::default();
+    let keys = run_keys(plan.seed(), plan.n(), plan.signatures());
+    let signing = ledger.clone();
+    build_signed(plan, trace, ledger, frame_limit, move |id| {
+        // run_keys derives exactly n keys, so every id has one.
+        let own = keys.own(id).unwrap_or_else(|| OwnKey::derive(plan.seed(), id));
+        make(id, keys.ring(), own.with_ledger(signing.clone()))
+    })
 }
 
 /// The estimated work of a run of signature chains (SM, Dolev-Strong), in

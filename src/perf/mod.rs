@@ -338,25 +338,31 @@ fn add(out: &mut Vec<Target>, t: Target) {
     out.push(t);
 }
 
+/// A throughput target: `plan` timed over `reps` runs, its messages (`what`)
+/// per second against `floor`; and the messages of one run.
+fn throughput(plan: &RunPlan, reps: usize, name: &str, what: &str, floor: f64) -> Result<(Target, u64), PerfError> {
+    let (t, rep) = time_plan(plan, reps)?;
+    let msgs = rep.outcome.counters.messages;
+    let rate = msgs as f64 / t.as_secs_f64();
+    let measured = format!("{:.1} M/s ({msgs} {what} in {:.0} ms)", rate / 1e6, ms(t));
+    let limit = format!(">= 1 ({:.0} M {what}/s)", floor / 1e6);
+    Ok((target(name, measured, limit, rate / floor, rate >= floor), msgs))
+}
+
 /// Measures every target of the performance issue, printing each as it goes.
 pub fn targets(opts: &PerfOptions) -> Result<Vec<Target>, PerfError> {
     let mut out = Vec::new();
 
     // OM(5), n = 20, direct runner: throughput and peak memory.
     let om = plan(OM, 20, 5, &[], "honest", RuntimeKind::Direct)?;
-    let (t, rep) = time_plan(&om, opts.reps)?;
-    let msgs = rep.outcome.counters.messages;
-    let rate = msgs as f64 / t.as_secs_f64();
-    add(
-        &mut out,
-        target(
-            "OM(5) n=20 direct: values relayed per second",
-            format!("{:.1} M/s ({msgs} values in {:.0} ms)", rate / 1e6, ms(t)),
-            ">= 1 (50 M values/s)".into(),
-            rate / 50e6,
-            rate >= 50e6,
-        ),
-    );
+    let (t, msgs) = throughput(
+        &om,
+        opts.reps,
+        "OM(5) n=20 direct: values relayed per second",
+        "values",
+        50e6,
+    )?;
+    add(&mut out, t);
     let child = child_run(&opts.exe, OM, 20, 5, "none", "honest")?;
     let peak = child["peak_rss_kib"].as_u64().unwrap_or(0) as f64 / 1024.0;
     let budget = 64.0 + 2.0 * msgs as f64 / (1024.0 * 1024.0);
@@ -377,19 +383,14 @@ pub fn targets(opts: &PerfOptions) -> Result<Vec<Target>, PerfError> {
     // signature chains: the same work, so the ratio shows what its own
     // state machine costs).
     let pk = plan(PHASE_KING, 64, 15, &[], "honest", RuntimeKind::Direct)?;
-    let (t, rep) = time_plan(&pk, opts.reps)?;
-    let votes = rep.outcome.counters.messages;
-    let rate = votes as f64 / t.as_secs_f64();
-    add(
-        &mut out,
-        target(
-            "phase king n=64 f=15 direct: votes per second",
-            format!("{:.1} M/s ({votes} votes in {:.1} ms)", rate / 1e6, ms(t)),
-            ">= 1 (10 M votes/s)".into(),
-            rate / 10e6,
-            rate >= 10e6,
-        ),
-    );
+    let (t, _) = throughput(
+        &pk,
+        opts.reps,
+        "phase king n=64 f=15 direct: votes per second",
+        "votes",
+        10e6,
+    )?;
+    add(&mut out, t);
     let ds = plan(DOLEV_STRONG, 32, 3, &[], "honest", RuntimeKind::Direct)?;
     let sm = plan(SM, 32, 3, &[], "honest", RuntimeKind::Direct)?;
     let orders = time_plan(&ds, 1)?.1.outcome.counters.messages;

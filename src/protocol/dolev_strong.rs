@@ -22,29 +22,22 @@
 //! same idea. Dolev-Strong's rule of the first two values is what bounds
 //! its messages for a larger domain; here it bounds a frame to two orders.
 
-use super::sm::{
-    MAX_ORDERS_PER_FRAME, Orders, SignedOrder, SmReject, check_frame, check_shape, check_signatures, describe_orders,
-    send_due, sign_extend,
-};
+use super::sm::{Chains, MAX_ORDERS_PER_FRAME, Orders, SignedOrder, SmReject, describe_orders};
 use super::{Describer, Dispatch, Protocol, Taken};
-use crate::crypto::{Keyring, OwnKey, VerifyCache};
+use crate::crypto::{Keyring, OwnKey};
 use crate::types::{COMMANDER, Counters, GeneralId, Round, Value};
 use std::sync::Arc;
 
 /// One general running Dolev-Strong for f = m traitors (m + 1 rounds).
 pub struct DolevStrongGeneral {
+    /// Its key, what it signed for later rounds, what it verified (shared
+    /// with SM: the same chains, checked and relayed the same way).
+    chains: Chains,
     n: usize,
     m: usize,
     me: GeneralId,
-    order: Value,
-    keys: Arc<Keyring>,
-    key: OwnKey,
     /// The values extracted, in order: at most two.
     extracted: Vec<Value>,
-    /// Orders signed for relay, with the round they go out in.
-    outbox: Vec<(Round, SignedOrder)>,
-    cache: VerifyCache,
-    counters: Counters,
 }
 
 impl DolevStrongGeneral {
@@ -59,22 +52,17 @@ impl DolevStrongGeneral {
         key: OwnKey,
     ) -> DolevStrongGeneral {
         DolevStrongGeneral {
+            chains: Chains::new(n, m, me, order, keys, key),
             n,
             m,
             me,
-            order,
-            keys,
-            key,
             extracted: Vec::new(),
-            outbox: Vec::new(),
-            cache: VerifyCache::default(),
-            counters: Counters::default(),
         }
     }
 
     /// This general's own key (a traitor signs with it, and only it).
     pub(crate) fn key(&self) -> &OwnKey {
-        &self.key
+        self.chains.key()
     }
 
     /// One order of a frame from `from` in `round`: extracted or not.
@@ -82,24 +70,17 @@ impl DolevStrongGeneral {
         // Only the first two values are extracted; a value already held
         // changes nothing, so neither is verified.
         if self.extracted.len() >= MAX_ORDERS_PER_FRAME || self.extracted.contains(&o.value) {
-            self.counters.orders_ignored += 1;
+            self.chains.counters.orders_ignored += 1;
             return false;
         }
         // A chain of exactly `round` distinct signatures, the sender's
-        // first, the relaying general's last.
-        let checked = check_shape(self.n, self.me, round, from, &o.chain)
-            .and_then(|()| check_signatures(&mut self.cache, &self.keys, &mut self.counters, o));
-        if checked.is_err() {
-            self.counters.orders_rejected += 1;
+        // first, the relaying general's last; signed and relayed to all in
+        // round r + 1 while r <= f.
+        if self.chains.take(round, from, o).is_err() {
+            self.chains.counters.orders_rejected += 1;
             return false;
         }
         self.extracted.push(o.value);
-        // Relay in round r + 1 while r <= f: sign and send to all.
-        if (round as usize) <= self.m {
-            let relayed = sign_extend(o.value, &o.chain, &self.key);
-            self.counters.signatures_made += 1;
-            self.outbox.push((round + 1, relayed));
-        }
         true
     }
 }
@@ -113,7 +94,7 @@ impl Protocol for DolevStrongGeneral {
     }
 
     fn rounds(&self) -> Round {
-        self.m as Round + 1
+        self.chains.last_round()
     }
 
     /// Round 1: the sender to everyone; rounds 2..=f+1: every general but
@@ -122,18 +103,15 @@ impl Protocol for DolevStrongGeneral {
         super::recipients(self.n, self.m, self.me, round)
     }
 
+    /// Round 1: the sender signs its value once for everyone; then each
+    /// value extracted last round goes to all not yet in its chain.
     fn on_round(&mut self, round: Round) -> Vec<Dispatch<Orders>> {
-        // Round 1: the sender signs its value once for everyone.
-        if self.me == COMMANDER && round == 1 {
-            let signed = sign_extend(self.order, &[], &self.key);
-            self.counters.signatures_made += 1;
-            self.outbox.push((1, signed));
-        }
-        send_due(&self.outbox, round, self.recipients(round))
+        let recipients = self.recipients(round);
+        self.chains.on_round(round, recipients)
     }
 
     fn on_message(&mut self, round: Round, from: GeneralId, msg: &Orders) -> Result<Taken, SmReject> {
-        check_frame(self.me, self.m as Round + 1, round, msg)?;
+        self.chains.check_frame(round, msg)?;
         let taken = (0..msg.0.len())
             .filter(|&i| self.extract(round, from, &msg.0[i]))
             .collect();
@@ -143,7 +121,7 @@ impl Protocol for DolevStrongGeneral {
     /// After round f + 1: the one value extracted, or the default.
     fn decide(&self) -> Value {
         if self.me == COMMANDER {
-            return self.order;
+            return self.chains.order();
         }
         match self.extracted.as_slice() {
             [only] => *only,
@@ -156,14 +134,13 @@ impl Protocol for DolevStrongGeneral {
     }
 
     fn counters(&self) -> Counters {
-        self.counters
+        self.chains.counters
     }
 
     /// What it extracted and was to relay is gone; its key survives.
     fn reset(&mut self) {
         self.extracted.clear();
-        self.outbox.clear();
-        self.cache = VerifyCache::default();
+        self.chains.reset();
     }
 
     fn values(&self) -> Option<Vec<Value>> {
@@ -174,6 +151,7 @@ impl Protocol for DolevStrongGeneral {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::protocol::sm::sign_extend;
 
     fn general(n: usize, m: usize, me: GeneralId, keys: &Arc<Keyring>) -> DolevStrongGeneral {
         DolevStrongGeneral::new(n, m, me, Value::Attack, keys.clone(), OwnKey::derive(9, me))

@@ -222,20 +222,102 @@ enum Verdict {
     Rejected(SmReject),
 }
 
-/// One general running SM(m).
-pub struct SmGeneral {
+/// What a general of a signature-chain algorithm (SM(m), Dolev-Strong)
+/// keeps besides the values it holds: its key and the run's keyring, the
+/// orders it signed for later rounds, the signatures it verified, and its
+/// counters. Both algorithms step it the same way: the commander signs its
+/// order in round 1 (step 1), every new value's chain is checked (its shape,
+/// then its signatures, each once), and a value taken in round r <= m is
+/// signed and relayed in round r + 1 (step 2(B)).
+pub(crate) struct Chains {
     n: usize,
     m: usize,
     me: GeneralId,
     order: Value,
     keys: Arc<Keyring>,
     key: OwnKey,
-    /// V_i in the order values arrived.
-    v: Vec<Value>,
     /// Orders this general signed, with the round they go out in.
     outbox: Vec<(Round, SignedOrder)>,
     cache: VerifyCache,
-    counters: Counters,
+    pub(crate) counters: Counters,
+}
+
+impl Chains {
+    /// General `me` among `n` with its own key; `order` matters only for
+    /// the commander. Callers validate `m <= n - 2` first.
+    pub(crate) fn new(n: usize, m: usize, me: GeneralId, order: Value, keys: Arc<Keyring>, key: OwnKey) -> Chains {
+        Chains {
+            n,
+            m,
+            me,
+            order,
+            keys,
+            key,
+            outbox: Vec::new(),
+            cache: VerifyCache::default(),
+            counters: Counters::default(),
+        }
+    }
+
+    /// This general's own key (a traitor signs with it, and only it).
+    pub(crate) fn key(&self) -> &OwnKey {
+        &self.key
+    }
+
+    /// The commander's order, which it obeys itself.
+    pub(crate) fn order(&self) -> Value {
+        self.order
+    }
+
+    /// The last round, m + 1.
+    pub(crate) fn last_round(&self) -> Round {
+        self.m as Round + 1
+    }
+
+    /// The start of `round`: step 1 for the commander in round 1 (one
+    /// signature serves every receiver), then every order due this round
+    /// to each of `recipients` not already in its chain.
+    pub(crate) fn on_round(&mut self, round: Round, recipients: Vec<GeneralId>) -> Vec<Dispatch<Orders>> {
+        if self.me == COMMANDER && round == 1 {
+            let signed = sign_extend(self.order, &[], &self.key);
+            self.counters.signatures_made += 1;
+            self.outbox.push((1, signed));
+        }
+        send_due(&self.outbox, round, recipients)
+    }
+
+    /// Checks a frame before its orders (see [`check_frame`]).
+    pub(crate) fn check_frame(&self, round: Round, msg: &Orders) -> Result<(), SmReject> {
+        check_frame(self.me, self.last_round(), round, msg)
+    }
+
+    /// Takes a new value's order from `from` in `round`: its chain's shape
+    /// and signatures checked, and, while k < m (the chain shorter than
+    /// m + 1), signed and queued for the next round (step 2(B)).
+    pub(crate) fn take(&mut self, round: Round, from: GeneralId, o: &SignedOrder) -> Result<(), SmReject> {
+        check_shape(self.n, self.me, round, from, &o.chain)?;
+        check_signatures(&mut self.cache, &self.keys, &mut self.counters, o)?;
+        if o.chain.len() <= self.m {
+            let relayed = sign_extend(o.value, &o.chain, &self.key);
+            self.counters.signatures_made += 1;
+            self.outbox.push((round + 1, relayed));
+        }
+        Ok(())
+    }
+
+    /// Crash-recovery: what it was to relay and what it verified are gone;
+    /// its key survives (on disk).
+    pub(crate) fn reset(&mut self) {
+        self.outbox.clear();
+        self.cache = VerifyCache::default();
+    }
+}
+
+/// One general running SM(m).
+pub struct SmGeneral {
+    chains: Chains,
+    /// V_i in the order values arrived.
+    v: Vec<Value>,
     /// Section 5: the graph, when not every general reaches every other.
     graph: Option<Arc<crate::graph::Graph>>,
 }
@@ -245,16 +327,8 @@ impl SmGeneral {
     /// Callers validate `m <= n - 2` first.
     pub(crate) fn new(n: usize, m: usize, me: GeneralId, order: Value, keys: Arc<Keyring>, key: OwnKey) -> SmGeneral {
         SmGeneral {
-            n,
-            m,
-            me,
-            order,
-            keys,
-            key,
+            chains: Chains::new(n, m, me, order, keys, key),
             v: Vec::new(),
-            outbox: Vec::new(),
-            cache: VerifyCache::default(),
-            counters: Counters::default(),
             graph: None,
         }
     }
@@ -272,15 +346,7 @@ impl SmGeneral {
 
     /// This general's own key (a traitor signs with it, and only it).
     pub(crate) fn key(&self) -> &OwnKey {
-        &self.key
-    }
-
-    /// Step 1: the commander signs its order (one signature serves every
-    /// receiver).
-    fn sign_order(&mut self) {
-        let signed = sign_extend(self.order, &[], &self.key);
-        self.counters.signatures_made += 1;
-        self.outbox.push((1, signed));
+        self.chains.key()
     }
 
     fn take(&mut self, round: Round, from: GeneralId, o: &SignedOrder) -> Verdict {
@@ -289,20 +355,13 @@ impl SmGeneral {
         if self.v.contains(&o.value) {
             return Verdict::Ignored;
         }
-        if let Err(e) = check_shape(self.n, self.me, round, from, &o.chain) {
-            return Verdict::Rejected(e);
+        match self.chains.take(round, from, o) {
+            Ok(()) => {
+                self.v.push(o.value);
+                Verdict::Accepted
+            }
+            Err(e) => Verdict::Rejected(e),
         }
-        if let Err(e) = check_signatures(&mut self.cache, &self.keys, &mut self.counters, o) {
-            return Verdict::Rejected(e);
-        }
-        self.v.push(o.value);
-        // Step 2(B): relay while k < m, i.e. while the chain is shorter than m+1.
-        if o.chain.len() <= self.m {
-            let relayed = sign_extend(o.value, &o.chain, &self.key);
-            self.counters.signatures_made += 1;
-            self.outbox.push((round + 1, relayed));
-        }
-        Verdict::Accepted
     }
 }
 
@@ -445,17 +504,18 @@ impl Protocol for SmGeneral {
     type Reject = SmReject;
 
     fn id(&self) -> GeneralId {
-        self.me
+        self.chains.me
     }
 
     fn rounds(&self) -> Round {
-        self.m as Round + 1
+        self.chains.last_round()
     }
 
     fn recipients(&self, round: Round) -> Vec<GeneralId> {
-        let all = super::recipients(self.n, self.m, self.me, round);
+        let c = &self.chains;
+        let all = super::recipients(c.n, c.m, c.me, round);
         match &self.graph {
-            Some(g) => all.into_iter().filter(|&to| g.adjacent(self.me, to)).collect(),
+            Some(g) => all.into_iter().filter(|&to| g.adjacent(c.me, to)).collect(),
             None => all,
         }
     }
@@ -465,18 +525,16 @@ impl Protocol for SmGeneral {
     /// step 2(B) allows (not those already in the chain). Receivers that get
     /// the same orders share one message, so it is built and encoded once.
     fn on_round(&mut self, round: Round) -> Vec<Dispatch<Orders>> {
-        if self.me == COMMANDER && round == 1 {
-            self.sign_order();
-        }
-        send_due(&self.outbox, round, self.recipients(round))
+        let recipients = self.recipients(round);
+        self.chains.on_round(round, recipients)
     }
 
     /// Takes a frame's orders from `from` in `round`: the positions of the
     /// orders accepted into V, or the reason the whole frame is refused.
     fn on_message(&mut self, round: Round, from: GeneralId, msg: &Orders) -> Result<Taken, SmReject> {
-        check_frame(self.me, self.m as Round + 1, round, msg)?;
+        self.chains.check_frame(round, msg)?;
         if let Some(g) = &self.graph
-            && !g.adjacent(from, self.me)
+            && !g.adjacent(from, self.chains.me)
         {
             return Err(SmReject::NotNeighbour(from));
         }
@@ -484,8 +542,8 @@ impl Protocol for SmGeneral {
         for (i, o) in msg.0.iter().enumerate() {
             match self.take(round, from, o) {
                 Verdict::Accepted => accepted.push(i),
-                Verdict::Ignored => self.counters.orders_ignored += 1,
-                Verdict::Rejected(_) => self.counters.orders_rejected += 1,
+                Verdict::Ignored => self.chains.counters.orders_ignored += 1,
+                Verdict::Rejected(_) => self.chains.counters.orders_rejected += 1,
             }
         }
         Ok(Taken::Items(accepted))
@@ -493,8 +551,8 @@ impl Protocol for SmGeneral {
 
     /// Step 3: `choice(V)`; the commander obeys its own order.
     fn decide(&self) -> Value {
-        if self.me == COMMANDER {
-            self.order
+        if self.chains.me == COMMANDER {
+            self.chains.order()
         } else {
             choice(&self.v)
         }
@@ -505,7 +563,7 @@ impl Protocol for SmGeneral {
     }
 
     fn counters(&self) -> Counters {
-        self.counters
+        self.chains.counters
     }
 
     /// V, the orders it was to relay and its verified signatures are gone;
@@ -513,8 +571,7 @@ impl Protocol for SmGeneral {
     /// rounds remain) as by any lieutenant. Its key survives (on disk).
     fn reset(&mut self) {
         self.v.clear();
-        self.outbox.clear();
-        self.cache = VerifyCache::default();
+        self.chains.reset();
     }
 
     fn values(&self) -> Option<Vec<Value>> {
