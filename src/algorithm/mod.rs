@@ -3,7 +3,7 @@
 //!
 //! An [`Agreement`] is one algorithm's registration: its name, its rounds,
 //! how its generals are built (a [`crate::protocol::Protocol`] per general,
-//! assembled with [`crate::runtime::assemble`]), what its theory predicts
+//! assembled with [`crate::runtime::build_generals`]), what its theory predicts
 //! for a placement of traitors, the messages it should send, and what a run
 //! costs before it starts. [`Algorithm`] is a cheap, copyable handle on a
 //! registration; the [`crate::registry::Registry`] finds one by name, and
@@ -305,7 +305,7 @@ pub trait Agreement: Send + Sync + 'static {
     fn frame_limit(&self, plan: &RunPlan) -> usize;
 
     /// Every general of `plan`, recording what it sends when `trace`, and
-    /// the run's audit: usually one call to [`crate::runtime::assemble`].
+    /// the run's audit: usually one call to [`crate::runtime::build_generals`].
     fn build(&self, plan: &RunPlan, trace: bool) -> Generals;
 
     /// Why `bytes` would be refused as a frame of this algorithm under

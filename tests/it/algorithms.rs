@@ -227,3 +227,33 @@ fn a_strategy_that_cannot_apply_is_refused_and_left_out_of_the_portfolio() {
         );
     }
 }
+
+#[test]
+fn a_scripted_traitor_reaches_every_algorithm() {
+    // The commander tells lieutenant 1 RETREAT and the rest what it was told.
+    let text = "[[rule]]\nfrom = 0\nto = [1]\nround = 1\nsend = \"retreat\"\n";
+    for alg in [PHASE_KING, DOLEV_STRONG] {
+        let mut sp = spec(alg, 5, 1, &[0], "honest", Value::Attack, 0);
+        sp.strategy = crate::common::script(text);
+        sp.trace = true;
+        let r = run(&sp.validate().unwrap());
+        let round1: Vec<(GeneralId, Option<Value>)> = r
+            .trace
+            .iter()
+            .filter(|e| e.round == 1 && e.from == 0)
+            .map(|e| (e.to, e.value))
+            .collect();
+        assert_eq!(
+            round1,
+            [
+                (1, Some(Value::Retreat)),
+                (2, Some(Value::Attack)),
+                (3, Some(Value::Attack)),
+                (4, Some(Value::Attack))
+            ],
+            "{alg}"
+        );
+        // One lie from the commander: both algorithms still agree.
+        assert!(r.outcome.agreement, "{alg}: {:?}", r.outcome.decisions);
+    }
+}
