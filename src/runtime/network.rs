@@ -246,15 +246,17 @@ impl Network {
                 original: None,
                 link: None,
             };
-            if self.channel.auth {
-                env.bytes = Arc::new(self.tagged(from, out.to, &env.bytes));
-            }
             let mut numbered = None;
             if self.channel.stubborn.is_some() || self.channel.dedup {
                 let seq = self.next_seq.entry((from, out.to)).or_default();
                 env.link = Some(Box::new(LinkHeader { seq: *seq, ack: false }));
                 numbered = Some(*seq);
                 *seq += 1;
+            }
+            // The tag covers the link header too: a sequence number moved
+            // from one frame to another no longer verifies.
+            if self.channel.auth {
+                env.bytes = Arc::new(self.tagged(from, out.to, env.link.as_deref(), &env.bytes));
             }
             if let (Some(rto), Some(seq)) = (self.channel.stubborn, numbered) {
                 let until = self.deadlines.map_or(Millis::MAX, |t| t.deadline(env.round));
@@ -364,20 +366,31 @@ impl Network {
         }
     }
 
-    /// The tag of `bytes` from `from` to `to`, appended.
-    fn tagged(&self, from: GeneralId, to: GeneralId, bytes: &[u8]) -> Vec<u8> {
+    /// The tag of `bytes` (and the link header, if any) from `from` to
+    /// `to`, appended.
+    fn tagged(&self, from: GeneralId, to: GeneralId, header: Option<&LinkHeader>, bytes: &[u8]) -> Vec<u8> {
         let mut out = Vec::with_capacity(bytes.len() + TAG);
         out.extend_from_slice(bytes);
-        out.extend_from_slice(&self.tag(from, to, bytes));
+        out.extend_from_slice(&self.tag(from, to, header, bytes));
         out
     }
 
-    fn tag(&self, from: GeneralId, to: GeneralId, bytes: &[u8]) -> [u8; TAG] {
+    /// What `auth` appends: a keyed hash of the sender, the receiver, the
+    /// link header (sequence number and whether it is an acknowledgement)
+    /// and the payload. Acknowledgements carry one too, over an empty
+    /// payload, so that nobody but the receiver of a frame can acknowledge
+    /// it (A2 for the link's own frames).
+    fn tag(&self, from: GeneralId, to: GeneralId, header: Option<&LinkHeader>, bytes: &[u8]) -> [u8; TAG] {
         let mut h = Sha256::new();
         h.update(b"byzlab/link/auth/v1");
         h.update(self.auth_key);
         h.update(from.to_le_bytes());
         h.update(to.to_le_bytes());
+        if let Some(head) = header {
+            h.update(b"seq");
+            h.update(head.seq.to_le_bytes());
+            h.update([u8::from(head.ack)]);
+        }
         h.update(bytes);
         let d = h.finalize();
         let mut tag = [0u8; TAG];
@@ -385,38 +398,50 @@ impl Network {
         tag
     }
 
-    /// The receiving side of the layers, bottom up: acknowledgements end
-    /// here; a frame whose tag does not match its claimed sender is
-    /// rejected; a stubborn layer acknowledges what arrives; dedup drops
-    /// what was delivered already. What is left reaches the general.
+    /// The receiving side of the layers, bottom up: a frame whose tag does
+    /// not match its claimed sender and header is rejected, an
+    /// acknowledgement included (a forged or replayed one is counted in
+    /// `frames_rejected` and never cancels a retransmission); a genuine
+    /// acknowledgement ends here; a stubborn layer acknowledges what
+    /// arrives; dedup drops what was delivered already. What is left
+    /// reaches the general.
     fn receive(&mut self, now: Millis, mut env: Envelope) -> Option<Envelope> {
         let header = env.link.as_deref().cloned();
-        if let Some(LinkHeader { seq, ack: true }) = header {
-            // The acknowledgement of `to`'s frame `seq` to `from`.
-            self.pending.remove(&(env.to, env.from, seq));
-            return None;
-        }
-        let seq = header.map(|h| h.seq);
         if self.channel.auth {
             let n = env.bytes.len();
-            let genuine = n >= TAG && self.tag(env.from, env.to, &env.bytes[..n - TAG]) == env.bytes[n - TAG..];
+            let genuine =
+                n >= TAG && self.tag(env.from, env.to, header.as_ref(), &env.bytes[..n - TAG]) == env.bytes[n - TAG..];
             if !genuine {
                 self.counters.frames_rejected += 1;
                 return None;
             }
             env.bytes = Arc::new(env.bytes[..n - TAG].to_vec());
         }
+        if let Some(LinkHeader { seq, ack: true }) = header {
+            // The acknowledgement of `to`'s frame `seq` to `from`.
+            self.pending.remove(&(env.to, env.from, seq));
+            return None;
+        }
+        let seq = header.map(|h| h.seq);
         if self.channel.stubborn.is_some()
             && let Some(seq) = seq
         {
             self.counters.acks += 1;
+            let head = LinkHeader { seq, ack: true };
+            // Under auth the acknowledgement is tagged like any frame
+            // (below `stubborn`, `auth` covers what `stubborn` sends).
+            let bytes = if self.channel.auth {
+                Arc::new(self.tagged(env.to, env.from, Some(&head), &[]))
+            } else {
+                Arc::default()
+            };
             let ack = Envelope {
                 round: env.round,
                 from: env.to,
                 to: env.from,
-                bytes: Arc::default(),
+                bytes,
                 original: None,
-                link: Some(Box::new(LinkHeader { seq, ack: true })),
+                link: Some(Box::new(head)),
             };
             self.wire(now, env.to, ack, None, 0);
         }

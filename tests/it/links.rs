@@ -291,3 +291,52 @@ fn flooding_keeps_memory_bounded() {
         "flooded {flooded} KiB, unflooded {quiet} KiB"
     );
 }
+
+/// Issue 22, item 2: over `secure` (arbitrary+auth+stubborn+dedup) `auth`
+/// sits below `stubborn`, so it tags and checks acknowledgements too: an
+/// adversary that spoofs, replays, tampers with or drops frames can no
+/// longer cancel a retransmission with an acknowledgement nobody sent.
+/// The issue's reproducer (SM(1) n = 5, no traitor, spoof@0.5, seed 5:
+/// lieutenant 4 decided RETREAT) and every seed of 1..200 under each of
+/// those adversaries, for SM(1) n = 5 and OM(1) n = 4, agree; a forged
+/// acknowledgement is counted as a rejected frame.
+#[test]
+fn secure_acts_on_no_forged_acknowledgement() {
+    let run_with = |alg: Algorithm, n: usize, link: &str, seed: u64| {
+        let mut spec = RunSpec::new(alg, n, 1).unwrap();
+        spec.traitors = Some(Vec::new());
+        spec.link = link.parse().unwrap();
+        spec.seed = seed;
+        spec.runtime = RuntimeKind::Direct;
+        run(&spec.validate().unwrap())
+    };
+    let reproducer = run_with(byzlab::algorithm::SM, 5, "secure:spoof@0.5", 5);
+    assert!(
+        reproducer.outcome.agreement && reproducer.outcome.validity,
+        "{:?}",
+        reproducer.outcome.decisions
+    );
+    for adversary in ["spoof", "replay", "tamper", "chaos", "drop"] {
+        let link = format!("secure:{adversary}@0.5");
+        let mut rejected = 0;
+        for (alg, n) in [(byzlab::algorithm::SM, 5), (byzlab::algorithm::OM, 4)] {
+            for seed in 1..=200 {
+                let r = run_with(alg, n, &link, seed);
+                let o = &r.outcome;
+                assert!(
+                    o.agreement && o.validity,
+                    "{alg} n={n} {link} seed {seed}: {:?}",
+                    o.decisions
+                );
+                assert_eq!(o.counters.tampered_accepted, 0, "{alg} {link} seed {seed}");
+                rejected += o.counters.frames_rejected;
+            }
+        }
+        // What spoof, tamper and chaos altered (frames and acknowledgements
+        // alike) was rejected, not acted on; a replay is a genuine frame
+        // again (dedup discards it) and dropping alters nothing.
+        if ["spoof", "tamper", "chaos"].contains(&adversary) {
+            assert!(rejected > 0, "{link}: nothing rejected");
+        }
+    }
+}
