@@ -35,6 +35,7 @@
 #![forbid(unsafe_code)]
 
 pub mod algorithm;
+pub mod aloha;
 pub mod cli;
 pub(crate) mod crypto;
 pub mod detector;

@@ -22,6 +22,7 @@ use clap::{Parser, Subcommand};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
+mod aloha;
 mod book_shop;
 mod detect;
 mod detect_sweep;
@@ -33,6 +34,7 @@ mod run;
 mod strategies;
 mod sweep;
 mod two_generals;
+use aloha::*;
 use book_shop::*;
 use detect::*;
 use detect_sweep::*;
@@ -78,6 +80,8 @@ enum Command {
     TwoGenerals(TwoGeneralsArgs),
     /// The online book shop: customer, shop and payment service agree with OM or SM, one possibly Byzantine.
     BookShop(BookShopArgs),
+    /// Slotted ALOHA on one shared channel: throughput, collisions and delay against offered load, with or without exponential backoff.
+    Aloha(AlohaArgs),
 }
 
 /// The command line as a user would type it, for the results' provenance.
@@ -186,6 +190,7 @@ where
         Command::DetectSweep(args) => cmd_detect_sweep(args),
         Command::TwoGenerals(args) => cmd_two_generals(args),
         Command::BookShop(args) => cmd_book_shop(args),
+        Command::Aloha(args) => cmd_aloha(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -813,3 +813,55 @@ fn lossy_chart(path: &Path, alg: Algorithm, ran: &[(&super::plan::Cell, &super::
         SeriesLabelPosition::LowerLeft,
     )
 }
+
+/// Throughput against offered load: measured series as points joined by
+/// lines, and an analytic curve as a plain line (slotted ALOHA's
+/// S = G e^-G).
+pub fn throughput_chart(
+    path: &Path,
+    title: &str,
+    measured: &[(String, Vec<(f64, f64)>)],
+    curve: (String, Vec<(f64, f64)>),
+) -> PlotResult<()> {
+    let all = || measured.iter().flat_map(|(_, p)| p.iter()).chain(curve.1.iter());
+    let x_hi = all().map(|p| p.0).fold(0.0, f64::max).max(1.0);
+    let y_hi = all().map(|p| p.1).fold(0.0, f64::max).max(0.4) * 1.1;
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, (900, 560)).into_drawing_area();
+        root.fill(&WHITE)?;
+        let mut chart = ChartBuilder::on(&root)
+            .caption(title, ("sans-serif", 20))
+            .margin(15)
+            .x_label_area_size(45)
+            .y_label_area_size(60)
+            .build_cartesian_2d(0f64..x_hi * 1.02, 0f64..y_hi)?;
+        chart
+            .configure_mesh()
+            .x_desc("offered load G (frames per slot)")
+            .y_desc("throughput S (successful frames per slot)")
+            .draw()?;
+        let black = RGBColor(60, 60, 60);
+        chart
+            .draw_series(LineSeries::new(curve.1.clone(), black.stroke_width(2)))?
+            .label(curve.0.clone())
+            .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 18, y)], black.stroke_width(2)));
+        for (i, (name, pts)) in measured.iter().enumerate() {
+            let color = PALETTE[i % PALETTE.len()];
+            chart
+                .draw_series(LineSeries::new(pts.clone(), color.stroke_width(1)))?
+                .label(name.clone())
+                .legend(move |(x, y)| Circle::new((x + 9, y), 4, color.filled()));
+            chart.draw_series(pts.iter().map(|&p| Circle::new(p, 4, color.filled())))?;
+        }
+        chart
+            .configure_series_labels()
+            .position(SeriesLabelPosition::MiddleRight)
+            .background_style(WHITE.mix(0.85))
+            .border_style(BLACK)
+            .draw()?;
+        root.present()?;
+    }
+    crate::files::write_atomic(path, svg)?;
+    Ok(())
+}

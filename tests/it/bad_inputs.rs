@@ -147,6 +147,16 @@ fn rows() -> Vec<Row> {
         row(cli("run --algorithm sm --n 4096 --f 4094"), 2, "signatures"),
         // The command line.
         row(cli("run --algorithm pm --n 4 --f 1"), 2, "unknown algorithm `pm`"),
+        // Slotted ALOHA (issue 22, item 5).
+        row(cli("aloha --load 0"), 2, "the offered load must be above 0"),
+        row(
+            cli("aloha --stations 10 --load 11"),
+            2,
+            "at most the number of stations (10)",
+        ),
+        row(cli("aloha --backoff sometimes"), 2, "unknown backoff `sometimes`"),
+        row(cli("aloha --slots 0"), 2, "--slots 0"),
+        row(cli("aloha --stations 1000000 --slots 1000000"), 2, "station-slots"),
         // A strategy that attacks what the algorithm lacks (issue 21).
         row(
             cli("run --algorithm phase-king --n 5 --f 1 --strategy forge"),
