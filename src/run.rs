@@ -586,10 +586,11 @@ impl RunSpec {
         let timeout = self.timeout.or_else(|| self.link.default_timeout(self.delta));
         let timing = Timing::new(self.timing, self.delta, self.gst, timeout)?;
         // Retransmissions, bounded before the run: a stubborn link resends a
-        // frame until its round's deadline, its waits doubling from rto to
-        // 16 rto; every frame of every round may need them all.
+        // frame until its round's deadline, at most as often as its policy
+        // waits (every rto at the most); every frame of every round may
+        // need them all.
         if let Some(rto) = self.link.stubborn_rto() {
-            let tries = 5 + u128::from(timing.timeout) / (16 * u128::from(rto.max(1)));
+            let tries = self.link.max_tries(timing.timeout);
             let frames = (n as u128) * (n as u128 - 1) * u128::from(self.algorithm.rounds(n, m));
             let events = 2 * frames * tries;
             if events > MAX_RESENDS {

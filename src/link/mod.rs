@@ -18,9 +18,12 @@
 //! builds (bottom first, joined by `+`; the network runs them, see
 //! `runtime::network`):
 //!
-//! * `stubborn`: the sender retransmits every frame until the receiver
-//!   acknowledges it, the wait doubling from `rto` (capped at 16 rto, with
-//!   seeded jitter); acknowledgements travel over the same channel. It stops
+//! * `stubborn[:RTO[/POLICY]]`: the sender retransmits every frame until
+//!   the receiver acknowledges it, waiting by its policy ([`Retry`]): the
+//!   wait doubling from `rto` (capped at 16 rto, with seeded jitter; the
+//!   default), every `rto` (`fixed`), or as slotted ALOHA does, a random
+//!   whole number of rto slots in 1..2^k after the k-th try (`aloha`);
+//!   acknowledgements travel over the same channel. It stops
 //!   at the frame's round deadline: after that the frame would be late
 //!   anyway, so a reliable link is only reliable within a deadline.
 //! * `dedup`: the receiver delivers each frame at most once (sequence
@@ -151,11 +154,81 @@ pub enum Layer {
     Stubborn {
         /// First retransmission timeout, in virtual ms.
         rto: u64,
+        /// How the waits grow (left out of files when exponential, the
+        /// default, so links written before policies read the same).
+        #[serde(default, skip_serializing_if = "Retry::is_default")]
+        retry: Retry,
     },
     /// At most once delivery.
     Dedup,
     /// Tags that reject changed and spoofed frames.
     Auth,
+}
+
+/// How a `stubborn` layer waits between the tries of a frame (the
+/// lecture's backoff).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Retry {
+    /// Every `rto`.
+    Fixed,
+    /// Doubling from `rto`, capped at 16 rto, with up to a quarter more of
+    /// seeded jitter (the default).
+    #[default]
+    Exponential,
+    /// After the k-th unacknowledged try, a uniformly random whole number
+    /// of `rto` slots in 1..=2^k (k capped at 10): slotted ALOHA's
+    /// backoff, "one or two turns later, then one to four, then one to
+    /// eight".
+    Aloha,
+}
+
+impl Retry {
+    /// The default policy, exponential.
+    pub fn is_default(&self) -> bool {
+        *self == Retry::Exponential
+    }
+
+    /// Lower-case name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Retry::Fixed => "fixed",
+            Retry::Exponential => "exponential",
+            Retry::Aloha => "aloha",
+        }
+    }
+
+    /// The longest wait before try `attempt + 2` (attempt 0: the first
+    /// retransmission), in units of rto, times 4 (exponential's jitter is a
+    /// quarter).
+    fn longest_wait_quarters(self, attempt: u32) -> u64 {
+        match self {
+            Retry::Fixed => 4,
+            Retry::Exponential => 5 * (1u64 << attempt.min(4)),
+            Retry::Aloha => 4 * (1u64 << (attempt + 1).min(crate::aloha::MAX_BACKOFF_EXPONENT)),
+        }
+    }
+}
+
+/// `stubborn`'s parameters: `RTO`, `RTO/POLICY` or `POLICY` (rto from
+/// the defaults), nothing for both defaults.
+fn stubborn(p: Option<&str>, rto: u64) -> Result<Layer, LinkError> {
+    let number = |t: &str| t.parse::<u64>().map_err(|_| LinkError::Rto(t.to_string()));
+    let policy = |t: &str| match t {
+        "fixed" => Ok(Retry::Fixed),
+        "exponential" => Ok(Retry::Exponential),
+        "aloha" => Ok(Retry::Aloha),
+        other => Err(LinkError::Retry(other.to_string())),
+    };
+    let (rto, retry) = match p {
+        None => (rto, Retry::default()),
+        Some(t) => match t.split_once('/') {
+            Some((r, k)) => (number(r)?, policy(k)?),
+            None if t.starts_with(|c: char| c.is_ascii_alphabetic()) => (rto, policy(t)?),
+            None => (number(t)?, Retry::default()),
+        },
+    };
+    Ok(Layer::Stubborn { rto, retry })
 }
 
 /// A probability as a label shows it: as written for ordinary values
@@ -173,7 +246,8 @@ impl Layer {
         match self {
             Layer::Arbitrary { adversary, rate } => format!("arbitrary({adversary}@{})", share(*rate)),
             Layer::FairLoss { loss, dup } => format!("fair-loss({}/{})", share(*loss), share(*dup)),
-            Layer::Stubborn { rto } => format!("stubborn({rto})"),
+            Layer::Stubborn { rto, retry } if retry.is_default() => format!("stubborn({rto})"),
+            Layer::Stubborn { rto, retry } => format!("stubborn({rto}/{})", retry.as_str()),
             Layer::Dedup => "dedup".into(),
             Layer::Auth => "auth".into(),
         }
@@ -190,6 +264,8 @@ pub struct Channel {
     pub bottom: Box<dyn Link>,
     /// Retransmission timeout, when `stubborn` is in the stack.
     pub stubborn: Option<u64>,
+    /// How `stubborn` waits between tries.
+    pub retry: Retry,
     /// Whether `dedup` is in the stack.
     pub dedup: bool,
     /// Whether `auth` is in the stack.
@@ -232,24 +308,43 @@ pub const DEFAULT_TRIES: u32 = 20;
 impl LinkSpec {
     /// The retransmission timeout of a `stubborn` layer, if the stack has one.
     pub fn stubborn_rto(&self) -> Option<u64> {
+        self.stubborn().map(|(rto, _)| rto)
+    }
+
+    /// A `stubborn` layer's timeout and policy, if the stack has one.
+    pub fn stubborn(&self) -> Option<(u64, Retry)> {
         let LinkSpec::Stack { layers } = self else { return None };
         layers.iter().find_map(|l| match l {
-            Layer::Stubborn { rto } => Some(*rto),
+            Layer::Stubborn { rto, retry } => Some((*rto, *retry)),
             _ => None,
         })
+    }
+
+    /// Most tries of one frame a `stubborn` layer can make within
+    /// `timeout` ms (for the bound on retransmissions checked before a
+    /// run): every wait is at least rto, at least 16 rto after the fifth
+    /// try of an exponential one.
+    pub fn max_tries(&self, timeout: u64) -> u128 {
+        let Some((rto, retry)) = self.stubborn() else { return 1 };
+        let (timeout, rto) = (u128::from(timeout), u128::from(rto.max(1)));
+        match retry {
+            Retry::Exponential => 5 + timeout / (16 * rto),
+            Retry::Fixed | Retry::Aloha => 1 + timeout / rto,
+        }
     }
 
     /// The round timeout a run over this link gets when none is given:
     /// `None` (the timing default, delta) unless a `stubborn` layer
     /// retransmits; then delta plus the time by which the sender has made
-    /// [`DEFAULT_TRIES`] tries even at the largest jitter (waits doubling
-    /// from rto up to 16 rto, each up to a quarter longer), so that a
-    /// reliable link is reliable at its defaults: 6385 ms at rto 20 and
-    /// delta 10.
+    /// [`DEFAULT_TRIES`] tries even at its policy's longest waits
+    /// (exponential: doubling from rto up to 16 rto, each up to a quarter
+    /// longer; fixed: rto; aloha: 2^k rto after the k-th try), so that a
+    /// reliable link is reliable at its defaults. At rto 20 and delta 10:
+    /// 6385 ms exponential, 390 ms fixed, 225,250 ms aloha.
     pub fn default_timeout(&self, delta: u64) -> Option<u64> {
-        let rto = self.stubborn_rto()?;
-        let waits: u64 = (0..DEFAULT_TRIES - 1).map(|i| 1u64 << i.min(4)).sum();
-        Some(delta.saturating_add(rto.saturating_mul(waits).saturating_mul(5) / 4))
+        let (rto, retry) = self.stubborn()?;
+        let quarters: u64 = (0..DEFAULT_TRIES - 1).map(|i| retry.longest_wait_quarters(i)).sum();
+        Some(delta.saturating_add(rto.saturating_mul(quarters) / 4))
     }
 
     /// The default arbitrary link: the `chaos` adversary on a quarter of frames.
@@ -320,7 +415,7 @@ impl LinkSpec {
                             rate("loss", *loss)?;
                             rate("dup", *dup)?;
                         }
-                        Layer::Stubborn { rto } if *rto == 0 || *rto > crate::timing::MAX_MILLIS => {
+                        Layer::Stubborn { rto, .. } if *rto == 0 || *rto > crate::timing::MAX_MILLIS => {
                             return Err(LinkError::Rto(rto.to_string()));
                         }
                         Layer::Dedup if layers[i + 1..].iter().any(|u| matches!(u, Layer::Stubborn { .. })) => {
@@ -371,6 +466,7 @@ impl LinkSpec {
         let plain = |bottom: Box<dyn Link>| Channel {
             bottom,
             stubborn: None,
+            retry: Retry::default(),
             dedup: false,
             auth: false,
         };
@@ -400,10 +496,8 @@ impl LinkSpec {
                 };
                 Channel {
                     bottom,
-                    stubborn: layers.iter().find_map(|l| match l {
-                        Layer::Stubborn { rto } => Some(*rto),
-                        _ => None,
-                    }),
+                    stubborn: self.stubborn_rto(),
+                    retry: self.stubborn().map_or(Retry::default(), |(_, r)| r),
                     dedup: layers.contains(&Layer::Dedup),
                     auth: layers.contains(&Layer::Auth),
                 }
@@ -465,19 +559,24 @@ impl LinkSpec {
                 }
                 ("arbitrary", p) => layers.push(arbitrary(p)?),
                 ("fair-loss", p) => layers.push(fair_loss(p)?),
-                ("stubborn", p) => layers.push(Layer::Stubborn {
-                    rto: match p {
-                        None => defaults.rto,
-                        Some(t) => t.parse().map_err(|_| LinkError::Rto(t.to_string()))?,
-                    },
-                }),
+                ("stubborn", p) => layers.push(stubborn(p, defaults.rto)?),
                 ("dedup", None) => layers.push(Layer::Dedup),
                 ("auth", None) => layers.push(Layer::Auth),
-                ("reliable", p) => layers.extend([fair_loss(p)?, Layer::Stubborn { rto: defaults.rto }, Layer::Dedup]),
+                ("reliable", p) => layers.extend([
+                    fair_loss(p)?,
+                    Layer::Stubborn {
+                        rto: defaults.rto,
+                        retry: Retry::default(),
+                    },
+                    Layer::Dedup,
+                ]),
                 ("secure", p) => layers.extend([
                     arbitrary(p)?,
                     Layer::Auth,
-                    Layer::Stubborn { rto: defaults.rto },
+                    Layer::Stubborn {
+                        rto: defaults.rto,
+                        retry: Retry::default(),
+                    },
                     Layer::Dedup,
                 ]),
                 _ => return Err(LinkError::Syntax(token.to_string())),
@@ -501,7 +600,7 @@ impl LinkSpec {
 pub enum LinkError {
     /// A token that is no layer.
     #[error(
-        "`{0}` is not a link layer: authenticated, arbitrary[:ADV[@RATE]], fair-loss[:LOSS[/DUP]], stubborn[:RTO], dedup, auth, reliable, secure"
+        "`{0}` is not a link layer: authenticated, arbitrary[:ADV[@RATE]], fair-loss[:LOSS[/DUP]], stubborn[:RTO[/fixed|exponential|aloha]], dedup, auth, reliable, secure"
     )]
     Syntax(String),
     /// A retransmission timeout that is no number of ms in range.
@@ -510,6 +609,9 @@ pub enum LinkError {
         max = crate::timing::MAX_MILLIS
     )]
     Rto(String),
+    /// A retransmission policy that is none of the three.
+    #[error("stubborn's policy `{0}` is not fixed, exponential or aloha (`stubborn:RTO/POLICY`)")]
+    Retry(String),
     /// A probability that is not a number in [0, 1].
     #[error("{what} `{value}` is outside [0, 1] or not a number")]
     Probability {
@@ -562,7 +664,10 @@ mod tests {
             "reliable:0.5/0.2".parse::<LinkSpec>(),
             Ok(stack(vec![
                 Layer::FairLoss { loss: 0.5, dup: 0.2 },
-                Layer::Stubborn { rto: 20 },
+                Layer::Stubborn {
+                    rto: 20,
+                    retry: Retry::default()
+                },
                 Layer::Dedup
             ]))
         );
@@ -578,7 +683,10 @@ mod tests {
                     rate: 0.5
                 },
                 Layer::Auth,
-                Layer::Stubborn { rto: 20 },
+                Layer::Stubborn {
+                    rto: 20,
+                    retry: Retry::default()
+                },
                 Layer::Dedup
             ]))
         );
@@ -647,5 +755,50 @@ mod tests {
         ));
         // Parsing checks the grammar; the name is checked against a table.
         assert!("arbitrary:gremlin@0.5".parse::<LinkSpec>().is_ok());
+    }
+
+    /// Issue 22, item 4: `stubborn:RTO/POLICY`, with exponential the
+    /// default (written and labelled as before), and each policy's room
+    /// for 20 tries in the default timeout.
+    #[test]
+    fn stubborn_takes_a_policy() {
+        let stub = |text: &str| text.parse::<LinkSpec>().unwrap().stubborn();
+        assert_eq!(stub("reliable"), Some((20, Retry::Exponential)));
+        assert_eq!(stub("fair-loss+stubborn:30/fixed"), Some((30, Retry::Fixed)));
+        assert_eq!(stub("fair-loss+stubborn:aloha"), Some((20, Retry::Aloha)));
+        assert_eq!(stub("fair-loss+stubborn:7/exponential"), Some((7, Retry::Exponential)));
+        let label = |text: &str| text.parse::<LinkSpec>().unwrap().label();
+        assert_eq!(
+            label("fair-loss+stubborn:20/exponential"),
+            "fair-loss(0.1/0)+stubborn(20)"
+        );
+        assert_eq!(
+            label("fair-loss+stubborn:20/aloha+dedup"),
+            "fair-loss(0.1/0)+stubborn(20/aloha)+dedup"
+        );
+        // Files written before policies read the same, and write the same.
+        let old = LinkSpec::Stack {
+            layers: vec![Layer::Stubborn {
+                rto: 20,
+                retry: Retry::Exponential,
+            }],
+        };
+        let json = serde_json::to_string(&old).unwrap();
+        assert!(!json.contains("retry"), "{json}");
+        let aloha = "fair-loss+stubborn:20/aloha".parse::<LinkSpec>().unwrap();
+        let back: LinkSpec = serde_json::from_str(&serde_json::to_string(&aloha).unwrap()).unwrap();
+        assert_eq!(back, aloha);
+        // 19 waits: 19 rto fixed; 2+4+...+1024 and 9 x 1024 rto aloha.
+        let timeout = |text: &str| text.parse::<LinkSpec>().unwrap().default_timeout(10);
+        assert_eq!(timeout("fair-loss+stubborn:20/fixed"), Some(10 + 19 * 20));
+        assert_eq!(
+            timeout("fair-loss+stubborn:20/aloha"),
+            Some(10 + (2046 + 9 * 1024) * 20)
+        );
+        assert_eq!(timeout("fair-loss+stubborn:20"), Some(6385));
+        for bad in ["fair-loss+stubborn:20/sometimes", "fair-loss+stubborn:often"] {
+            let e = bad.parse::<LinkSpec>().unwrap_err().to_string();
+            assert!(e.contains("is not fixed, exponential or aloha"), "{bad}: {e}");
+        }
     }
 }

@@ -10,7 +10,7 @@ use super::audit::Audit;
 use super::clock::{Clock, Event};
 use super::general::Described;
 use super::process::Effects;
-use crate::link::{Carried, Channel, LinkAction};
+use crate::link::{Carried, Channel, LinkAction, Retry};
 use crate::rng::{Purpose, RunRng, stream};
 use crate::timing::{Delays, Millis, Timing};
 use crate::types::{Counters, Envelope, GeneralId, LinkHeader, Original, Round, Value};
@@ -277,12 +277,24 @@ impl Network {
         }
     }
 
-    /// The wait before retransmission `attempt` (0 = the first): doubling
-    /// from `rto`, capped at 16 rto, plus up to a quarter more of seeded
-    /// jitter so that retransmissions do not march in step.
+    /// The wait before retransmission `attempt` (0 = the first), by the
+    /// `stubborn` layer's policy: exponential, doubling from `rto`, capped
+    /// at 16 rto, plus up to a quarter more of seeded jitter so that
+    /// retransmissions do not march in step; fixed, `rto`; aloha, after the
+    /// k-th unacknowledged try (k = attempt + 1, at most 10) a uniformly
+    /// random whole number of rto slots in 1..=2^k.
     fn backoff(&mut self, rto: Millis, attempt: u32) -> Millis {
-        let base = rto.saturating_mul(1 << attempt.min(4));
-        base + self.jitter.random_range(0..=base / 4)
+        match self.channel.retry {
+            Retry::Exponential => {
+                let base = rto.saturating_mul(1 << attempt.min(4));
+                base + self.jitter.random_range(0..=base / 4)
+            }
+            Retry::Fixed => rto,
+            Retry::Aloha => {
+                let k = (attempt + 1).min(crate::aloha::MAX_BACKOFF_EXPONENT);
+                rto.saturating_mul(self.jitter.random_range(1..=1u64 << k))
+            }
+        }
     }
 
     /// Puts one frame on the channel.

@@ -340,3 +340,29 @@ fn secure_acts_on_no_forged_acknowledgement() {
         }
     }
 }
+
+/// Issue 22, item 4: each retransmission policy makes the lecture's
+/// reliable link reliable at its default timeout (SM(1) n = 5, no traitor,
+/// a third of frames lost): fixed waits rto, exponential doubles, aloha
+/// draws 1..2^k slots; each retransmits, and their timings differ.
+#[test]
+fn every_retransmission_policy_is_reliable_at_its_default_timeout() {
+    let mut decided_at = Vec::new();
+    for policy in ["fixed", "exponential", "aloha"] {
+        let link = format!("fair-loss:0.3+stubborn:20/{policy}+dedup");
+        let mut times = Vec::new();
+        for seed in 1..=20 {
+            let mut spec = RunSpec::new(byzlab::algorithm::SM, 5, 1).unwrap();
+            spec.traitors = Some(Vec::new());
+            spec.link = link.parse().unwrap();
+            spec.seed = seed;
+            spec.runtime = RuntimeKind::Direct;
+            let o = run(&spec.validate().unwrap()).outcome;
+            assert!(o.agreement && o.validity, "{link} seed {seed}: {:?}", o.decisions);
+            assert!(o.counters.retransmissions > 0, "{link} seed {seed}");
+            times.push(o.decision_time_ms);
+        }
+        decided_at.push(times);
+    }
+    assert!(decided_at[0] != decided_at[1] && decided_at[1] != decided_at[2]);
+}
