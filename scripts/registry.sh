@@ -2,8 +2,9 @@
 # Measures what making algorithms a registry (issue 21) costs the runs that
 # existed before it, and writes results/perf/registry.md: this build
 # against commit c5d4229c (the commit the work started from, built once in
-# a git worktree under target/baseline-c5d4229c), alternately, 7 times
-# each, medians compared, on
+# a git worktree under target/baseline-c5d4229c), alternately, 11 times
+# each, medians compared (this machine's speed drifts by a third from
+# minute to minute; the median of 11 alternations rides it out), on
 #  1. OM(5) n = 20, direct runner, 5 runs in one process (21M values each);
 #  2. SM(3) n = 32, direct runner, ed25519, 200 runs in one process;
 #  3. 25,000 small OM(1) runs (scripts/stream/small-25k.toml), one worker.
@@ -31,12 +32,12 @@ seconds() { # binary, then its arguments -> wall seconds (ns clock)
   t1=$(date +%s%N)
   awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.4f", (b - a) / 1e9 }'
 }
-median() { printf '%s\n' "$@" | sort -g | sed -n 4p; }
+median() { printf '%s\n' "$@" | sort -g | sed -n 6p; }
 rows=()
 measure() { # label, then byzlab arguments
   local label=$1; shift
   local new_t=() old_t=()
-  for _ in 1 2 3 4 5 6 7; do
+  for _ in 1 2 3 4 5 6 7 8 9 10 11; do
     rm -rf "$tmp/o"
     old_t+=("$(seconds "$old" "$@")")
     rm -rf "$tmp/o"
@@ -56,7 +57,7 @@ measure "25,000 OM(1) n=4 runs, 1 job" sweep scripts/stream/small-25k.toml --out
   echo
   echo "Produced by \`bash scripts/registry.sh\` on $(date -u +%Y-%m-%d) ($(nproc) cores), this build being commit $(git rev-parse --short HEAD)$(git diff --quiet HEAD -- src Cargo.toml Cargo.lock || echo ' with uncommitted changes'), against commit c5d4229c (before the registry). Do not edit by hand: rerun the script."
   echo
-  echo "Each row: the median wall time of 7 runs of each build, the two alternating; new / old is the ratio of the medians."
+  echo "Each row: the median wall time of 11 runs of each build, the two alternating; new / old is the ratio of the medians."
   echo
   echo "| measurement | c5d4229c | this build | new / old | target | met |"
   echo "|---|---|---|---|---|---|"
