@@ -41,16 +41,11 @@ profile() { # name, then byzlab arguments
 
 profile om run --algorithm om --n 20 --f 5 --traitors none --runtime direct --repeat 5
 profile sm run --algorithm sm --n 128 --f 3 --traitors 0 --strategy forge --runtime direct --repeat 100
-baseline=()
-base=target/baseline-daf5fb2
+. scripts/baseline.sh
+against=()
 if git cat-file -e daf5fb2^{commit} 2>/dev/null; then
-  if [ ! -x "$base/target/release/byzlab" ]; then
-    git worktree remove --force "$base" 2>/dev/null || rm -rf "$base"
-    git worktree add --detach "$base" daf5fb2 >/dev/null
-    (cd "$base" && cargo build --release --quiet)
-  fi
-  baseline=(--baseline "$base/target/release/byzlab")
+  against=(--baseline "$(baseline daf5fb2)")
 else
   echo "commit daf5fb2 not in this clone: the speed-up target is skipped" >&2
 fi
-"$bin" perf --out "$out" "${baseline[@]}"
+"$bin" perf --out "$out" "${against[@]}"

@@ -15,13 +15,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 cargo build --release --quiet
 bin=target/release/byzlab
-base=target/baseline-c5d4229c
-if [ ! -x "$base/target/release/byzlab" ]; then
-  git worktree remove --force "$base" 2>/dev/null || rm -rf "$base"
-  git worktree add --detach "$base" c5d4229c >/dev/null
-  (cd "$base" && cargo build --release --quiet)
-fi
-old="$base/target/release/byzlab"
+. scripts/baseline.sh
+old=$(baseline c5d4229c)
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 seconds() { # binary, then its arguments -> wall seconds (ns clock)

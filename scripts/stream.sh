@@ -13,13 +13,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 cargo build --release --quiet
 bin=target/release/byzlab
-base=target/baseline-aeda8724
-if [ ! -x "$base/target/release/byzlab" ]; then
-  git worktree remove --force "$base" 2>/dev/null || rm -rf "$base"
-  git worktree add --detach "$base" aeda8724 >/dev/null
-  (cd "$base" && cargo build --release --quiet)
-fi
-old="$base/target/release/byzlab"
+. scripts/baseline.sh
+old=$(baseline aeda8724)
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 time_of() { # binary -> seconds of one sweep of the 25k plan
