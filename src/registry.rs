@@ -13,6 +13,7 @@
 
 use crate::algorithm::{Agreement, Algorithm, Algorithms};
 use crate::link::adversary::{Adversaries, Adversary, AdversaryFactory};
+use crate::link::layer::{LayerBuild, LayerKind, Layers, LinkLayer, Rule};
 use crate::names::{Entry, Table};
 use crate::traitor::{Strategies, Strategy, StrategyFactory};
 use std::sync::Arc;
@@ -23,6 +24,7 @@ pub struct Registry {
     algorithms: Algorithms,
     strategies: Strategies,
     adversaries: Adversaries,
+    layers: Layers,
 }
 
 impl Default for Registry {
@@ -74,6 +76,7 @@ impl Registry {
             algorithms: Algorithms::builtin(),
             strategies: Strategies::builtin(),
             adversaries: Adversaries::builtin(),
+            layers: crate::link::layer::builtins(),
         }
     }
 
@@ -119,6 +122,48 @@ impl Registry {
         let make: AdversaryFactory = Arc::new(move || Box::new(make()) as Box<dyn Adversary>);
         self.adversaries = self.adversaries.with(Entry::new(name, about, false, make));
         Ok(self)
+    }
+
+    /// Adds a link layer (for link strings: `fair-loss+NAME:PARAMS+...`):
+    /// `make` builds one for each run's link from its parameters (as
+    /// written after `NAME:`, `None` if none; an `Err` is the one-sentence
+    /// reason they are refused), `rules` say where it must sit in a stack
+    /// (checked before any run), `syntax` is its grammar for the docs.
+    pub fn with_layer<L, F>(
+        mut self,
+        name: &str,
+        about: &str,
+        syntax: &str,
+        rules: Vec<Rule>,
+        make: F,
+    ) -> Result<Registry, RegistryError>
+    where
+        L: LinkLayer + 'static,
+        F: Fn(&LayerBuild<'_>) -> Result<L, String> + Send + Sync + 'static,
+    {
+        free(&self.layers, "layer", name)?;
+        if matches!(
+            name,
+            "arbitrary" | "fair-loss" | "authenticated" | "reliable" | "secure"
+        ) {
+            return Err(RegistryError::Taken {
+                kind: "layer",
+                name: name.into(),
+            });
+        }
+        let kind = LayerKind {
+            syntax: syntax.into(),
+            rules,
+            make: Arc::new(move |b: &LayerBuild<'_>| make(b).map(|l| Box::new(l) as Box<dyn LinkLayer>)),
+        };
+        self.layers = self.layers.with(Entry::new(name, about, false, kind));
+        Ok(self)
+    }
+
+    /// The link layers, built-ins first, in registration order: what a
+    /// link stack may name.
+    pub fn layers(&self) -> &Layers {
+        &self.layers
     }
 
     /// The algorithms, built-ins first, in registration order: what

@@ -6,7 +6,8 @@
 use crate::algorithm::Algorithm;
 pub use crate::crypto::Signatures;
 use crate::graph::{Graph, GraphError, GraphSpec};
-use crate::link::{Adversaries, LinkError, LinkSpec};
+use crate::link::capacity::Queue;
+use crate::link::{Adversaries, Layers, LinkError, LinkSpec};
 use crate::memory::{self, MemoryError};
 use crate::protocol::om_graph::Schedule;
 use crate::rng::{Purpose, stream};
@@ -85,6 +86,15 @@ pub struct RunSpec {
     /// The adversaries `link` may name (`arbitrary:NAME`): the built-in
     /// ones, or a registry's ([`crate::registry::Registry::adversaries`]).
     pub adversaries: Adversaries,
+    /// The link layers `link` may name: the built-in ones, or a registry's
+    /// ([`crate::registry::Registry::layers`]).
+    pub layers: Layers,
+    /// The one router queue every frame crosses (`--bottleneck`); `None`:
+    /// an infinitely wide network.
+    pub bottleneck: Option<Queue>,
+    /// The link whose congestion window an `aimd` layer records
+    /// (`--cwnd FROM:TO`).
+    pub watch: Option<(GeneralId, GeneralId)>,
     /// Runtime.
     pub runtime: RuntimeKind,
     /// SM's signature scheme (OM signs nothing).
@@ -163,6 +173,9 @@ impl RunSpec {
             value: Value::Attack,
             link: LinkSpec::Authenticated,
             adversaries: Adversaries::builtin(),
+            layers: crate::link::layer::builtins(),
+            bottleneck: None,
+            watch: None,
             runtime: RuntimeKind::Actix,
             signatures: Signatures::Ed25519,
             seed: 0,
@@ -201,6 +214,12 @@ pub struct RunPlan {
     pub(crate) link: LinkSpec,
     /// What the link's adversary is made from.
     pub(crate) adversaries: Adversaries,
+    /// What the link's layers are made from.
+    pub(crate) layers: Layers,
+    /// The one router queue every frame crosses, if any.
+    pub(crate) bottleneck: Option<Queue>,
+    /// The link whose window an `aimd` layer records.
+    pub(crate) watch: Option<(GeneralId, GeneralId)>,
     /// Runtime.
     pub(crate) runtime: RuntimeKind,
     /// SM's signature scheme.
@@ -268,6 +287,16 @@ impl RunPlan {
         &self.adversaries
     }
 
+    /// What the link's layers are made from.
+    pub fn layers(&self) -> &Layers {
+        &self.layers
+    }
+
+    /// The bottleneck every frame crosses, if any.
+    pub fn bottleneck(&self) -> Option<Queue> {
+        self.bottleneck
+    }
+
     /// Runtime.
     pub fn runtime(&self) -> RuntimeKind {
         self.runtime
@@ -330,6 +359,9 @@ impl RunPlan {
             value: self.value,
             link: self.link.clone(),
             adversaries: self.adversaries.clone(),
+            layers: self.layers.clone(),
+            bottleneck: self.bottleneck,
+            watch: self.watch,
             runtime: self.runtime,
             signatures: self.signatures,
             seed: self.seed,
@@ -424,6 +456,16 @@ pub enum RunSpecError {
     /// Bad timing settings.
     #[error(transparent)]
     Timing(#[from] TimingError),
+    /// `--cwnd FROM:TO` names no link of the run.
+    #[error("--cwnd {from}:{to} is no link: FROM and TO must be two different generals of 0..{}", n - 1)]
+    Watch {
+        /// Sender.
+        from: GeneralId,
+        /// Receiver.
+        to: GeneralId,
+        /// Generals.
+        n: usize,
+    },
     /// A stubborn link could resend more frames than a run may take.
     #[error(
         "a stubborn link could resend up to {events} frames and acknowledgements in this run (rounds of {timeout} \
@@ -582,7 +624,12 @@ impl RunSpec {
             });
         }
         self.link.validate()?;
-        self.link.check_adversaries(&self.adversaries)?;
+        self.link.check_names(&self.adversaries, &self.layers)?;
+        if let Some((from, to)) = self.watch
+            && (usize::from(from) >= n || usize::from(to) >= n || from == to)
+        {
+            return Err(RunSpecError::Watch { from, to, n });
+        }
         let timeout = self.timeout.or_else(|| self.link.default_timeout(self.delta));
         let timing = Timing::new(self.timing, self.delta, self.gst, timeout)?;
         // Retransmissions, bounded before the run: a stubborn link resends a
@@ -616,6 +663,9 @@ impl RunSpec {
             value: self.value,
             link: self.link,
             adversaries: self.adversaries,
+            layers: self.layers,
+            bottleneck: self.bottleneck,
+            watch: self.watch,
             runtime: self.runtime,
             signatures: self.signatures,
             seed: self.seed,

@@ -135,40 +135,49 @@ pub struct Original {
 
 /// Declares [`Counters`] from one table: each entry's name is its field, its
 /// JSON key and its CSV column, and its doc line is its description, so a new
-/// counter is one line here.
+/// counter is one line here. The second part holds the finite network's
+/// counters (queues, windows): runs.csv has their columns only when a plan
+/// has a finite network, and each says how two values combine (`sum`, or
+/// `max` for a maximum).
 macro_rules! counters {
-    ($($(#[doc = $doc:literal])+ $name:ident,)+) => {
+    ($($(#[doc = $doc:literal])+ $name:ident,)+ ; finite: $($(#[doc = $fdoc:literal])+ $fname:ident: $comb:ident,)+) => {
         /// Counters a run accumulates; summed over all generals and the
         /// network. Declared once, in the table in `types.rs`.
         #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
         pub struct Counters {
             $($(#[doc = $doc])+ pub $name: u64,)+
+            $($(#[doc = $fdoc])+ pub $fname: u64,)+
         }
 
         impl Counters {
             /// Every counter's name, in table order: JSON keys and CSV columns.
-            pub const NAMES: &'static [&'static str] = &[$(stringify!($name)),+];
+            pub const NAMES: &'static [&'static str] = &[$(stringify!($name),)+ $(stringify!($fname)),+];
+
+            /// The finite network's counters: the last of [`Counters::NAMES`].
+            pub const FINITE: &'static [&'static str] = &[$(stringify!($fname)),+];
 
             /// Every counter's description, in table order.
-            pub const DOCS: &'static [&'static str] = &[$(concat!($($doc),+)),+];
+            pub const DOCS: &'static [&'static str] = &[$(concat!($($doc),+),)+ $(concat!($($fdoc),+)),+];
 
             /// Every counter's value, in table order.
             pub fn values(&self) -> Vec<u64> {
-                vec![$(self.$name),+]
+                vec![$(self.$name,)+ $(self.$fname),+]
             }
 
             /// Sets the counter called `name`; false if there is none.
             pub fn set(&mut self, name: &str, value: u64) -> bool {
                 match name {
                     $(stringify!($name) => self.$name = value,)+
+                    $(stringify!($fname) => self.$fname = value,)+
                     _ => return false,
                 }
                 true
             }
 
-            /// Adds `other` into `self`.
+            /// Adds `other` into `self` (a maximum stays a maximum).
             pub fn add(&mut self, other: &Counters) {
                 $(self.$name += other.$name;)+
+                $(self.$fname = $comb(self.$fname, other.$fname);)+
             }
         }
     };
@@ -219,6 +228,27 @@ counters! {
     tampered_accepted,
     /// Accepted SM orders carrying a signature its signer never made (checked against the run's signature ledger).
     forgeries_accepted,
+    ; finite:
+    /// Frames dropped at a full queue: a `capacity` layer's or the bottleneck's (tail drop).
+    queue_drops: sum,
+    /// The largest backlog any queue had, in frames.
+    max_queue: max,
+    /// The longest any frame waited in a queue, in virtual ms.
+    queue_delay_max_ms: max,
+    /// The largest congestion window of any link of an `aimd` layer, in whole frames.
+    cwnd_max: max,
+    /// Times an `aimd` layer halved a window, on a retransmission timeout.
+    cwnd_halvings: sum,
+}
+
+/// How two counts of one counter combine: summed.
+fn sum(a: u64, b: u64) -> u64 {
+    a + b
+}
+
+/// How two maxima combine.
+fn max(a: u64, b: u64) -> u64 {
+    a.max(b)
 }
 
 fn complete_graph() -> String {
@@ -250,6 +280,9 @@ pub struct Outcome {
     pub strategy: String,
     /// Link model name.
     pub link: String,
+    /// The bottleneck every frame crossed, as RATE/QUEUE (empty: none).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub bottleneck: String,
     /// Runtime that executed the run.
     pub runtime: String,
     /// SM's signature scheme, when not ed25519 (`ideal`).
@@ -335,9 +368,17 @@ mod tests {
         let keys: Vec<&str> = json.as_object().unwrap().keys().map(String::as_str).collect();
         assert_eq!(keys, Counters::NAMES, "JSON keys are the table, in order");
         assert_eq!(Counters::DOCS.len(), Counters::NAMES.len());
+        // Counts add up; maxima stay maxima.
+        let maxima = ["max_queue", "queue_delay_max_ms", "cwnd_max"];
         let mut sum = c;
         sum.add(&c);
-        assert_eq!(sum.values(), c.values().iter().map(|v| 2 * v).collect::<Vec<_>>());
+        let want: Vec<u64> = Counters::NAMES
+            .iter()
+            .zip(c.values())
+            .map(|(name, v)| if maxima.contains(name) { v } else { 2 * v })
+            .collect();
+        assert_eq!(sum.values(), want);
+        assert_eq!(Counters::FINITE, &Counters::NAMES[Counters::NAMES.len() - 5..]);
     }
 
     #[test]

@@ -76,6 +76,16 @@ pub(super) struct RunArgs {
     /// First retransmission timeout of a stubborn layer, in virtual ms (doubles, capped at 16x) [default: 20].
     #[arg(long, allow_negative_numbers = true)]
     pub(super) rto: Option<u64>,
+    /// One router queue every frame of the run crosses, as RATE/QUEUE: at most RATE frames per virtual ms
+    /// (0.25: one every 4 ms), at most QUEUE waiting, tail drop beyond. Its wait adds to each frame's delay.
+    #[arg(long, value_parser = parse_queue)]
+    pub(super) bottleneck: Option<crate::link::capacity::Queue>,
+    /// Record the congestion window of the link FROM:TO of an aimd layer over virtual time (with --cwnd-out).
+    #[arg(long, value_parser = parse_link_pair, requires = "cwnd_out")]
+    pub(super) cwnd: Option<(GeneralId, GeneralId)>,
+    /// CSV file for --cwnd's window: columns t_ms, cwnd (one row per change).
+    #[arg(long, requires = "cwnd")]
+    pub(super) cwnd_out: Option<PathBuf>,
     /// A general that crashes (crash-stop) at a virtual time, as ID@MS; repeat for more.
     #[arg(long, value_parser = parse_crash)]
     pub(super) crash: Vec<(GeneralId, u64)>,
@@ -119,6 +129,32 @@ pub(super) struct RunArgs {
     /// Run the same plan this many times (1 to 10000) and report the last (for profiling; wall_ms is the mean).
     #[arg(long, allow_negative_numbers = true, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=10_000))]
     pub(super) repeat: u32,
+}
+
+/// `RATE/QUEUE` of `--bottleneck`.
+fn parse_queue(s: &str) -> Result<crate::link::capacity::Queue, String> {
+    crate::link::capacity::Queue::parse(s)
+}
+
+/// `FROM:TO` of `--cwnd`.
+fn parse_link_pair(s: &str) -> Result<(GeneralId, GeneralId), String> {
+    let bad = || format!("`{s}` is not FROM:TO, two general ids (e.g. 0:1)");
+    let (a, b) = s.split_once(':').ok_or_else(bad)?;
+    Ok((
+        a.trim().parse().map_err(|_| bad())?,
+        b.trim().parse().map_err(|_| bad())?,
+    ))
+}
+
+/// Writes a layer's series (`--cwnd-out`): `t_ms,cwnd`, a row per change.
+fn write_series(file: &std::path::Path, series: &[crate::link::layer::Series]) -> anyhow::Result<()> {
+    let mut text = String::from("t_ms,cwnd\n");
+    for s in series {
+        for (t, v) in &s.points {
+            text.push_str(&format!("{t},{v}\n"));
+        }
+    }
+    crate::files::write_atomic(file, text.as_bytes()).with_context(|| format!("--cwnd-out {}", file.display()))
 }
 
 /// One line per flag given that the run's link does not use: a flag with no
@@ -237,6 +273,9 @@ pub(super) fn cmd_run(args: RunArgs, registry: &Registry) -> Result<()> {
         value: args.value,
         link,
         adversaries: registry.adversaries().clone(),
+        layers: registry.layers().clone(),
+        bottleneck: args.bottleneck,
+        watch: args.cwnd,
         runtime: args.runtime,
         signatures: args.signatures,
         seed: args.seed,
@@ -251,6 +290,12 @@ pub(super) fn cmd_run(args: RunArgs, registry: &Registry) -> Result<()> {
         graph: args.graph.clone(),
         force: args.force,
     };
+    if args.cwnd.is_some() && !spec.link.has_layer("aimd") {
+        anyhow::bail!(
+            "--cwnd records an aimd layer's window, and --link {} has none (e.g. fair-loss:0.2+stubborn+aimd)",
+            args.link
+        );
+    }
     let raised = spec.timeout.is_none() && spec.link.default_timeout(spec.delta).is_some();
     let plan = spec.validate()?;
     // Said once the run is known to be valid: an error is then the only line.
@@ -311,6 +356,9 @@ pub(super) fn cmd_run(args: RunArgs, registry: &Registry) -> Result<()> {
     // (a full disk) is the command's one error, not one after its verdict.
     if let (Some(file), Some(sketch)) = (&args.diagram, &sketch) {
         crate::experiment::diagram::draw_sketch(file, &report.outcome, &sketch.take())?;
+    }
+    if let Some(file) = &args.cwnd_out {
+        write_series(file, &report.series)?;
     }
     let drawn = args
         .diagram
@@ -484,8 +532,13 @@ pub(super) fn print_summary(r: &RunReport, raised: bool) {
     } else {
         format!("  graph={}", o.graph)
     };
+    let bottleneck = if o.bottleneck.is_empty() {
+        String::new()
+    } else {
+        format!("  bottleneck={}", o.bottleneck)
+    };
     println!(
-        "link={}{graph}  runtime={}{signatures}  seed={}",
+        "link={}{bottleneck}{graph}  runtime={}{signatures}  seed={}",
         o.link, o.runtime, o.seed
     );
     let gst = if o.timing == TimingModel::Partial {

@@ -220,7 +220,7 @@ impl Process for Watcher {
                     fx.timers.push((now + self.interval, 0));
                 }
             }
-            Event::Resend { .. } => {}
+            Event::Layer { .. } => {}
             Event::Deliver(env) => {
                 let p = usize::from(env.from);
                 if p >= self.n || wire::decode::<Heartbeat>(&env.bytes, 64).is_err() {
@@ -319,10 +319,17 @@ pub fn detect(spec: &DetectSpec) -> Result<DetectReport, DetectError> {
     // Heartbeats are a few bytes; the link is authenticated (no adversary
     // to make), so the limit is moot.
     let link = LinkSpec::Authenticated
-        .build(&crate::link::Adversaries::new(Vec::new()), spec.seed, n, 64)
+        .build(
+            &crate::link::Adversaries::new(Vec::new()),
+            &crate::link::layer::builtins(),
+            spec.seed,
+            n,
+            64,
+            None,
+        )
         .map_err(RuntimeError::from)?;
     let audit = Box::new(Auditor::<Heartbeat>::new(Default::default()));
-    let net = Network::new(link, audit, timing, spec.seed, false, None);
+    let net = Network::new(link, None, audit, timing, spec.seed, false, None);
     let watches = match spec.runtime {
         RuntimeKind::Direct => {
             let (mut procs, mut net) = (procs, net);

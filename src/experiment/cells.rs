@@ -214,7 +214,7 @@ pub fn strategy_results(tally: &Tally) -> Vec<StrategyResult> {
 pub fn groups(results: &[CellResult]) -> Vec<Group<'_>> {
     let mut out: Vec<Group<'_>> = Vec::new();
     for c in results {
-        let link = c.cell.link.label();
+        let link = c.cell.link_label();
         let same = |g: &&mut Group<'_>| {
             g.algorithm == c.cell.algorithm
                 && g.link == link

@@ -93,6 +93,8 @@ pub struct Cell {
     pub link: LinkSpec,
     /// Who can send to whom (section 5).
     pub graph: GraphSpec,
+    /// The router queue every frame crosses (`None`: none).
+    pub bottleneck: Option<crate::link::capacity::Queue>,
     /// Generals.
     pub n: usize,
     /// Traitors.
@@ -302,8 +304,17 @@ impl Cell {
             self.n,
             self.f,
             m,
-            self.link.label()
+            self.link_label()
         )
+    }
+
+    /// The link as runs.csv and cells.csv name it: its label, and the
+    /// bottleneck it crosses, if any (`authenticated via bottleneck(0.5/20)`).
+    pub fn link_label(&self) -> String {
+        match self.bottleneck {
+            None => self.link.label(),
+            Some(q) => format!("{} via bottleneck({q})", self.link.label()),
+        }
     }
 }
 
@@ -324,6 +335,15 @@ impl ExperimentPlan {
     /// Runs in the plan.
     pub fn total_runs(&self) -> usize {
         self.cells.iter().map(|c| c.runs.len()).sum()
+    }
+
+    /// Whether a run of the plan crosses a finite network (a `capacity` or
+    /// `aimd` layer, or a bottleneck): its runs.csv then has the finite
+    /// network's counters.
+    pub fn finite_network(&self) -> bool {
+        self.cells
+            .iter()
+            .any(|c| c.bottleneck.is_some() || c.link.has_layer("capacity") || c.link.has_layer("aimd"))
     }
 
     /// Whether cell `id` belongs to shard `i` of `count` (cells are dealt
@@ -521,12 +541,13 @@ pub fn build_within(spec: &Spec, source: &str, limit: u64, registry: &Registry) 
             .map_err(|e| unknown("strategies", e.to_string()))?;
     }
     for l in &spec.links {
-        l.check_adversaries(registry.adversaries())
+        l.check_names(registry.adversaries(), registry.layers())
             .map_err(|e| unknown("links", e.to_string()))?;
     }
     let m_rules = |a: Algorithm| spec.m.iter().filter(|&&r| m_rule_applies(r, a)).count() as u128;
     let cell_count: u128 = spec.algorithms.iter().map(|&a| m_rules(a)).sum::<u128>()
         * spec.links.len() as u128
+        * spec.bottlenecks.len() as u128
         * spec.graphs.len() as u128
         * spec.timings.len() as u128
         * spec.faults.len() as u128
@@ -546,7 +567,11 @@ pub fn build_within(spec: &Spec, source: &str, limit: u64, registry: &Registry) 
         // the file that does not is refused; the portfolio's are left out).
         let for_algorithm = strategies_for(spec, algorithm, registry).map_err(|m| unknown("strategies", m))?;
         let spec = &for_algorithm;
-        for (link, graph) in spec.links.iter().flat_map(|l| spec.graphs.iter().map(move |g| (l, g))) {
+        let links = spec
+            .links
+            .iter()
+            .flat_map(|l| spec.bottlenecks.iter().map(move |b| (l, *b)));
+        for ((link, bottleneck), graph) in links.flat_map(|l| spec.graphs.iter().map(move |g| (l, g))) {
             // Theorem 4's rule is SM's: no cell of another algorithm is
             // made for it.
             for &m_rule in spec.m.iter().filter(|&&r| m_rule_applies(r, algorithm)) {
@@ -563,7 +588,15 @@ pub fn build_within(spec: &Spec, source: &str, limit: u64, registry: &Registry) 
                             }
                             let at = (algorithm, link, graph, m_rule, timing, fault, n, f);
                             let left = limit - total;
-                            let cell = make_cell(spec, cells.len(), at, left).map_err(&too_big)?;
+                            let mut cell = make_cell(spec, cells.len(), at, left).map_err(&too_big)?;
+                            // The theorems assume a network that carries
+                            // every frame in delta: behind a bottleneck
+                            // nothing is predicted. Seeds are the link's,
+                            // so bottlenecks compare like with like.
+                            if bottleneck.is_some() {
+                                cell.bottleneck = bottleneck;
+                                cell.theory = Theory::Open;
+                            }
                             total += cell.runs.len() as u64;
                             if let Runs::Listed(v) = &cell.runs {
                                 listed += v.len() as u64;
@@ -716,6 +749,7 @@ fn make_cell(spec: &Spec, id: usize, at: CellAt<'_>, left: u64) -> Result<Cell, 
         algorithm,
         link: link.clone(),
         graph: graph.clone(),
+        bottleneck: None,
         n,
         f,
         m_rule,

@@ -110,7 +110,7 @@ impl RunRecord {
             ("n", r.n == cell.n),
             ("f", r.f == cell.f),
             ("m", Some(r.m) == cell.run_m()),
-            ("link", r.link == cell.link.label()),
+            ("link", r.link == cell.link_label()),
             ("search", r.search == cell.search.as_str()),
             ("traitors", r.traitors == traitors),
             ("value", r.value == desc.value),
@@ -144,7 +144,7 @@ impl RunRecord {
             f: o.f,
             k: o.traitors.len() + o.failed.len(),
             m: o.m,
-            link: cell.link.label(),
+            link: cell.link_label(),
             graph: o.graph.clone(),
             search: cell.search.as_str().to_string(),
             // The run already resolved the strategy's name; no second parse.
@@ -209,16 +209,32 @@ const FIELDS: &[&str] = &[
     "failed",
 ];
 
-/// Column names of `runs.csv`: the run's fields, then every counter.
-pub fn header() -> Vec<&'static str> {
-    FIELDS.iter().chain(Counters::NAMES).copied().collect()
+/// Column names of `runs.csv`: the run's fields, then every counter; the
+/// finite network's counters ([`Counters::FINITE`]) only when `wide` (a
+/// plan with a bottleneck, a `capacity` or an `aimd` layer), so that a
+/// plan without them writes the columns it always wrote.
+pub fn header(wide: bool) -> Vec<&'static str> {
+    FIELDS
+        .iter()
+        .chain(&Counters::NAMES[..columns(wide)])
+        .copied()
+        .collect()
+}
+
+/// How many counters a row has.
+fn columns(wide: bool) -> usize {
+    if wide {
+        Counters::NAMES.len()
+    } else {
+        Counters::NAMES.len() - Counters::FINITE.len()
+    }
 }
 
 impl RunRecord {
     /// Writes the row's fields, in [`header`]'s order, with no string
     /// allocated per field (numbers go through one reused buffer): a sweep
     /// of small runs writes millions of rows.
-    fn write(&self, w: &mut csv::Writer<Vec<u8>>, buf: &mut String) {
+    fn write(&self, w: &mut csv::Writer<Vec<u8>>, buf: &mut String, wide: bool) {
         use std::fmt::Write as _;
         let mut show = |w: &mut csv::Writer<Vec<u8>>, x: &dyn std::fmt::Display| {
             buf.clear();
@@ -257,8 +273,8 @@ impl RunRecord {
         show(w, &self.timeout_ms);
         show(w, &self.decision_time_ms);
         text(w, &self.failed);
-        for v in self.counters.values() {
-            show(w, &v);
+        for v in &self.counters.values()[..columns(wide)] {
+            show(w, v);
         }
         let _ = w.write_record(None::<&[u8]>);
     }
@@ -300,8 +316,8 @@ impl RunRecord {
         out
     }
 
-    fn from_fields(row: &csv::StringRecord) -> Result<RunRecord, String> {
-        let want = FIELDS.len() + Counters::NAMES.len();
+    fn from_fields(row: &csv::StringRecord, wide: bool) -> Result<RunRecord, String> {
+        let want = FIELDS.len() + columns(wide);
         if row.len() != want {
             return Err(format!("{} fields, expected {want}", row.len()));
         }
@@ -310,7 +326,7 @@ impl RunRecord {
             s.parse().map_err(|_| format!("{col} = `{s}` is not valid"))
         }
         let mut counters = Counters::default();
-        for (k, name) in Counters::NAMES.iter().enumerate() {
+        for (k, name) in Counters::NAMES[..columns(wide)].iter().enumerate() {
             counters.set(name, num(get(FIELDS.len() + k), name)?);
         }
         Ok(RunRecord {
@@ -408,6 +424,8 @@ pub struct RunReader {
     path: String,
     /// Bytes of the file up to its last complete line.
     pub complete: u64,
+    /// Whether it has the finite network's columns.
+    pub wide: bool,
 }
 
 impl RunReader {
@@ -445,7 +463,8 @@ impl RunReader {
             row: 1,
             message: e.to_string(),
         })?;
-        if complete > 0 && head.iter().ne(header()) {
+        let wide = head.iter().eq(header(true));
+        if complete > 0 && !wide && head.iter().ne(header(false)) {
             return Err(RecordError::Header { path: shown });
         }
         Ok(RunReader {
@@ -454,6 +473,7 @@ impl RunReader {
             line: 1,
             path: shown,
             complete,
+            wide,
         })
     }
 
@@ -472,7 +492,7 @@ impl RunReader {
         {
             return Ok(None);
         }
-        RunRecord::from_fields(&self.row)
+        RunRecord::from_fields(&self.row, self.wide)
             .map(Some)
             .map_err(|e| bad(self.line, e))
     }
@@ -483,22 +503,23 @@ impl RunReader {
 pub struct Lines {
     writer: csv::Writer<Vec<u8>>,
     buf: String,
-}
-
-impl Default for Lines {
-    fn default() -> Lines {
-        Lines {
-            writer: csv::WriterBuilder::new().has_headers(false).from_writer(Vec::new()),
-            buf: String::new(),
-        }
-    }
+    wide: bool,
 }
 
 impl Lines {
+    /// No lines yet; rows with the finite network's columns when `wide`.
+    pub fn new(wide: bool) -> Lines {
+        Lines {
+            writer: csv::WriterBuilder::new().has_headers(false).from_writer(Vec::new()),
+            buf: String::new(),
+            wide,
+        }
+    }
+
     /// Appends a row's line; returns where the text so far ends.
     pub fn push(&mut self, r: &RunRecord) -> usize {
         // Writing into memory cannot fail.
-        r.write(&mut self.writer, &mut self.buf);
+        r.write(&mut self.writer, &mut self.buf, self.wide);
         let _ = self.writer.flush();
         self.writer.get_ref().len()
     }
@@ -509,16 +530,17 @@ impl Lines {
     }
 }
 
-/// Writes rows as CSV text (with header when `header`).
-pub fn to_csv(rows: &[RunRecord], header: bool) -> Vec<u8> {
+/// Writes rows as CSV text (with header when `header`; the finite
+/// network's columns when `wide`).
+pub fn to_csv(rows: &[RunRecord], header: bool, wide: bool) -> Vec<u8> {
     let mut w = csv::WriterBuilder::new().has_headers(false).from_writer(Vec::new());
     // Writing strings into memory cannot fail.
     if header {
-        let _ = w.write_record(self::header());
+        let _ = w.write_record(self::header(wide));
     }
     let mut buf = String::new();
     for r in rows {
-        r.write(&mut w, &mut buf);
+        r.write(&mut w, &mut buf, wide);
     }
     w.into_inner().unwrap_or_default()
 }
@@ -526,6 +548,11 @@ pub fn to_csv(rows: &[RunRecord], header: bool) -> Vec<u8> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn rd_one(bytes: &[u8]) -> csv::StringRecord {
+        let mut rd = csv::ReaderBuilder::new().has_headers(false).from_reader(bytes);
+        rd.records().next().unwrap().unwrap()
+    }
 
     /// The field-by-field writer gives the bytes of the plain record writer,
     /// quoting included, and what it writes reads back to the same row.
@@ -567,16 +594,32 @@ mod tests {
             failed: "4:crash@5\nx".into(),
             counters,
         };
-        let mut plain = csv::WriterBuilder::new().has_headers(false).from_writer(Vec::new());
-        plain.write_record(r.to_fields()).unwrap();
-        let want = plain.into_inner().unwrap();
-        let mut lines = Lines::default();
-        let end = lines.push(&r);
-        let got = lines.into_bytes();
-        assert_eq!(end, got.len());
-        assert_eq!(String::from_utf8_lossy(&got), String::from_utf8_lossy(&want));
-        let mut rd = csv::ReaderBuilder::new().has_headers(false).from_reader(got.as_slice());
-        let back = RunRecord::from_fields(&rd.records().next().unwrap().unwrap()).unwrap();
-        assert_eq!(back, r);
+        // Wide rows carry every counter; narrow ones all but the finite
+        // network's, which read back as 0.
+        for wide in [true, false] {
+            let mut fields = r.to_fields();
+            fields.truncate(FIELDS.len() + columns(wide));
+            let mut plain = csv::WriterBuilder::new().has_headers(false).from_writer(Vec::new());
+            plain.write_record(fields).unwrap();
+            let want = plain.into_inner().unwrap();
+            let mut lines = Lines::new(wide);
+            let end = lines.push(&r);
+            let got = lines.into_bytes();
+            assert_eq!(end, got.len());
+            assert_eq!(String::from_utf8_lossy(&got), String::from_utf8_lossy(&want));
+            let mut rd = csv::ReaderBuilder::new().has_headers(false).from_reader(got.as_slice());
+            let back = RunRecord::from_fields(&rd.records().next().unwrap().unwrap(), wide).unwrap();
+            let mut expect = r.clone();
+            if !wide {
+                for name in Counters::FINITE {
+                    expect.counters.set(name, 0);
+                }
+            }
+            assert_eq!(back, expect);
+            assert!(
+                RunRecord::from_fields(&rd_one(&got), !wide).is_err(),
+                "a row of the other width"
+            );
+        }
     }
 }

@@ -72,7 +72,7 @@ pub fn write_all(
         let _ = w.write_record([
             c.cell.id.to_string(),
             c.cell.algorithm.to_string(),
-            c.cell.link.label(),
+            c.cell.link_label(),
             c.cell.graph.label(),
             c.cell.n.to_string(),
             c.cell.f.to_string(),
@@ -121,7 +121,7 @@ pub fn write_all(
         let _ = w.write_record([
             s.cell.to_string(),
             cell.algorithm.to_string(),
-            cell.link.label(),
+            cell.link_label(),
             cell.n.to_string(),
             cell.f.to_string(),
             cell.m.map_or(String::new(), |m| m.to_string()),

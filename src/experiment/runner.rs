@@ -212,6 +212,9 @@ pub fn run_spec(plan: &ExperimentPlan, cell_id: usize, desc: &RunDesc, trace: bo
         value: desc.value,
         link: cell.link.clone(),
         adversaries: plan.registry.adversaries().clone(),
+        layers: plan.registry.layers().clone(),
+        bottleneck: cell.bottleneck,
+        watch: None,
         runtime: plan.spec.runtime,
         signatures: plan.spec.signatures,
         seed: desc.seed,
@@ -376,7 +379,7 @@ pub fn sweep(plan: &ExperimentPlan, opts: &SweepOptions) -> Result<SweepResult, 
             .map_err(|e| ExperimentError::io(&runs_path, e))?;
         if complete == 0 {
             drop(f);
-            super::write_atomic(&runs_path, &record::to_csv(&[], true))?;
+            super::write_atomic(&runs_path, &record::to_csv(&[], true, plan.finite_network()))?;
         } else {
             f.set_len(complete)
                 .and_then(|()| f.sync_all())
@@ -390,7 +393,7 @@ pub fn sweep(plan: &ExperimentPlan, opts: &SweepOptions) -> Result<SweepResult, 
         debug_assert!(runs == runs_path && plan_json == manifest_path);
         // plan.json first: a folder with a runs.csv always says which plan.
         super::write_atomic(&manifest_path, manifest_json.as_bytes())?;
-        super::write_atomic(&runs_path, &record::to_csv(&[], true))?;
+        super::write_atomic(&runs_path, &record::to_csv(&[], true, plan.finite_network()))?;
     }
     // The folder is ours and what it held checked: the sweep starts.
     if let Some(line) = &opts.header {
@@ -453,7 +456,7 @@ pub fn sweep(plan: &ExperimentPlan, opts: &SweepOptions) -> Result<SweepResult, 
                     }
                     let cell = &plan.cells[unit.cell];
                     let mut rows = Rows::default();
-                    let mut lines = record::Lines::default();
+                    let mut lines = record::Lines::new(plan.finite_network());
                     let mut runs = 0;
                     for desc in cell.runs.range(unit.lo, unit.hi) {
                         let desc = &desc;

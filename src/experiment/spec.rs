@@ -141,6 +141,7 @@ struct Raw {
     timeouts: Option<Spanned<Vec<u64>>>,
     faults: Option<Spanned<Vec<String>>>,
     graphs: Option<Spanned<Vec<String>>>,
+    bottlenecks: Option<Spanned<Vec<String>>>,
 }
 
 /// How m follows f.
@@ -301,6 +302,49 @@ pub struct Spec {
     /// it is the default, the complete graph only.
     #[serde(default = "default_graphs", skip_serializing_if = "is_default_graphs")]
     pub graphs: Vec<crate::graph::GraphSpec>,
+    /// The router queue every frame crosses, per cell (`None`: an
+    /// infinitely wide network, the default); left out of the fingerprint
+    /// when it is the default.
+    #[serde(default = "default_bottlenecks", skip_serializing_if = "is_default_bottlenecks")]
+    pub bottlenecks: Vec<Option<crate::link::capacity::Queue>>,
+}
+
+fn default_bottlenecks() -> Vec<Option<crate::link::capacity::Queue>> {
+    vec![None]
+}
+
+fn is_default_bottlenecks(b: &[Option<crate::link::capacity::Queue>]) -> bool {
+    b == [None]
+}
+
+/// `bottlenecks`: `none` or `RATE/QUEUE`, each a cell apart.
+fn bottlenecks(
+    src: &Source<'_>,
+    raw: Option<Spanned<Vec<String>>>,
+) -> Result<Vec<Option<crate::link::capacity::Queue>>, SpecError> {
+    let Some(raw) = raw else {
+        return Ok(default_bottlenecks());
+    };
+    let span = raw.span();
+    let list = raw.into_inner();
+    if list.is_empty() {
+        return Err(src.field("bottlenecks", span, "give at least one (`none`: no bottleneck)".into()));
+    }
+    let mut out = Vec::new();
+    for b in list {
+        let q = match b.trim() {
+            "none" => None,
+            t => Some(
+                crate::link::capacity::Queue::parse(t)
+                    .map_err(|e| src.field("bottlenecks", span.clone(), format!("{e} (or `none`)")))?,
+            ),
+        };
+        if out.contains(&q) {
+            return Err(src.field("bottlenecks", span, format!("`{b}` is listed twice")));
+        }
+        out.push(q);
+    }
+    Ok(out)
 }
 
 fn default_graphs() -> Vec<crate::graph::GraphSpec> {
@@ -451,6 +495,7 @@ pub fn parse(
         timings: timings(&src, raw.timings, raw.deltas, raw.gsts, raw.timeouts)?,
         faults: fault_kinds(&src, raw.faults)?,
         graphs: graphs(&src, raw.graphs, base)?,
+        bottlenecks: bottlenecks(&src, raw.bottlenecks)?,
     })
 }
 
@@ -770,7 +815,7 @@ fn links(src: &Source<'_>, raw: Option<Spanned<Vec<String>>>, registry: &Registr
         .iter()
         .map(|s| {
             let link = s.parse::<LinkSpec>()?;
-            link.check_adversaries(registry.adversaries())?;
+            link.check_names(registry.adversaries(), registry.layers())?;
             Ok(link)
         })
         .collect::<Result<Vec<_>, crate::link::LinkError>>()

@@ -156,7 +156,11 @@ pub fn rewrite_in_plan_order(
 ) -> Result<Tally, ExperimentError> {
     use std::io::Write;
     let mut in_order = true;
+    // Rows keep the width their inputs have (a plan's, see
+    // `record::header`).
+    let mut wide = false;
     for p in inputs {
+        wide |= record::RunReader::open(p)?.wide;
         let mut last: Option<(usize, usize)> = None;
         record::for_each_run(p, |r| {
             in_order &= last.is_none_or(|l| l < (r.cell, r.index));
@@ -166,9 +170,9 @@ pub fn rewrite_in_plan_order(
     }
     let io = |e: std::io::Error| ExperimentError::io(out, e);
     let mut w = std::io::BufWriter::new(std::fs::File::create(out).map_err(io)?);
-    w.write_all(&record::to_csv(&[], true)).map_err(io)?;
+    w.write_all(&record::to_csv(&[], true, wide)).map_err(io)?;
     let mut tally = Tally::default();
-    let mut lines = record::Lines::default();
+    let mut lines = record::Lines::new(wide);
     let mut last: Option<RunRecord> = None;
     // Each cell's first violating index, once seen (when cutting).
     let mut first_violation: BTreeMap<usize, usize> = BTreeMap::new();
@@ -194,7 +198,8 @@ pub fn rewrite_in_plan_order(
         }
         tally.add(&r);
         if lines.push(&r) > 1 << 20 {
-            w.write_all(&std::mem::take(&mut lines).into_bytes()).map_err(io)?;
+            w.write_all(&std::mem::replace(&mut lines, record::Lines::new(wide)).into_bytes())
+                .map_err(io)?;
         }
         last = Some(r);
         Ok(())

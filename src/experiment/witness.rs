@@ -46,6 +46,9 @@ pub struct Witness {
     pub value: Value,
     /// The link model, adversary and rate included.
     pub link: LinkSpec,
+    /// The router queue every frame crossed, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bottleneck: Option<crate::link::capacity::Queue>,
     /// The timing (left out when it is the default, synchronous rounds of
     /// delta = 10 ms).
     #[serde(default, skip_serializing_if = "is_default_timing")]
@@ -112,6 +115,7 @@ pub fn witness_for(plan: &ExperimentPlan, r: &RunRecord) -> Result<Witness, Expe
         strategy: desc.strategy.clone(),
         value: desc.value,
         link: cell.link.clone(),
+        bottleneck: cell.bottleneck,
         timing: cell.timing,
         graph: cell.graph.clone(),
         faults: desc.faults.clone(),
@@ -180,6 +184,9 @@ pub fn load(text: &str, source: &str, registry: &Registry) -> Result<(Witness, R
         value: w.value,
         link: w.link.clone(),
         adversaries: registry.adversaries().clone(),
+        layers: registry.layers().clone(),
+        bottleneck: w.bottleneck,
+        watch: None,
         runtime: w.runtime,
         signatures: w.signatures,
         seed: w.seed,

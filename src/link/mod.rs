@@ -15,22 +15,24 @@
 //!   eventually delivered.
 //!
 //! On a channel other than `authenticated`, layers build what the lecture
-//! builds (bottom first, joined by `+`; the network runs them, see
-//! `runtime::network`):
+//! builds, a stack of objects (one file each, one trait: [`layer`]),
+//! written bottom first and joined by `+`, run in that order by the network
+//! (`runtime::network`); a frame a layer sends itself goes down through
+//! the layers below it only:
 //!
-//! * `stubborn[:RTO[/POLICY]]`: the sender retransmits every frame until
-//!   the receiver acknowledges it, waiting by its policy ([`Retry`]): the
-//!   wait doubling from `rto` (capped at 16 rto, with seeded jitter; the
-//!   default), every `rto` (`fixed`), or as slotted ALOHA does, a random
-//!   whole number of rto slots in 1..2^k after the k-th try (`aloha`);
-//!   acknowledgements travel over the same channel. It stops
-//!   at the frame's round deadline: after that the frame would be late
-//!   anyway, so a reliable link is only reliable within a deadline.
-//! * `dedup`: the receiver delivers each frame at most once (sequence
-//!   numbers per sender and receiver).
-//! * `auth`: each frame carries a tag, a SHA-256 digest of its bytes keyed
-//!   per (sender, receiver) pair from the run's seed, so a changed or spoofed
-//!   frame is rejected: the authenticated link built, not assumed.
+//! * [`stubborn`]`[:RTO[/POLICY]]`: retransmission until acknowledged
+//!   ([`Retry`]: exponential, fixed, aloha), within the frame's round.
+//! * [`dedup`]: at most once delivery, by sequence numbers.
+//! * [`auth`]: a keyed tag on every frame, acknowledgements included; what
+//!   does not verify is rejected (A2 built, not assumed).
+//! * [`capacity`]`:RATE/QUEUE`: each sender's interface sends at most RATE
+//!   frames per ms, from a FIFO of QUEUE frames with tail drop.
+//! * [`aimd`]`[:INIT[/SSTHRESH]]`: a congestion window per link, opened by
+//!   `stubborn`'s acknowledgements and halved by its timeouts.
+//! * a user's layer, registered by name (`Registry::with_layer`).
+//!
+//! Each layer states where it must sit ([`layer::Rule`]); a stack that
+//! breaks a rule is refused with the reason, never reordered.
 //!
 //! Presets: `reliable` = `fair-loss+stubborn+dedup` (the lecture's reliable
 //! link) and `secure` = `arbitrary+auth+stubborn+dedup` (its authenticated
@@ -40,12 +42,19 @@
 //! timeout given, rounds last [`LinkSpec::default_timeout`].
 
 pub mod adversary;
+pub mod aimd;
 pub mod arbitrary;
+pub mod auth;
 pub mod authenticated;
+pub mod capacity;
+pub mod dedup;
 pub mod fair_loss;
+pub mod layer;
+pub mod stubborn;
 
 use crate::types::{Envelope, GeneralId};
 pub use adversary::Adversaries;
+pub use layer::{LayerKind, Layers, LinkLayer};
 use serde::{Deserialize, Serialize};
 
 /// What the link did to a frame.
@@ -66,6 +75,9 @@ pub enum LinkAction {
     Lost,
     /// An extra copy made by a fair-loss channel.
     Duplicated,
+    /// Dropped at a full queue (a `capacity` layer's or the bottleneck's).
+    #[serde(rename = "tail-drop")]
+    TailDrop,
 }
 
 impl LinkAction {
@@ -79,6 +91,7 @@ impl LinkAction {
             LinkAction::Replayed => "replayed",
             LinkAction::Lost => "lost",
             LinkAction::Duplicated => "duplicated",
+            LinkAction::TailDrop => "tail-drop",
         }
     }
 }
@@ -132,9 +145,10 @@ pub enum LinkSpec {
     },
 }
 
-/// One layer of a link stack.
+/// One layer of a link stack, as configured (what experiment files and
+/// plan.json carry; [`layer`] has the objects a run builds from it).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "layer", rename_all = "kebab-case")]
+#[serde(from = "LayerRepr", into = "LayerRepr")]
 pub enum Layer {
     /// A channel with an adversary on it.
     Arbitrary {
@@ -156,13 +170,80 @@ pub enum Layer {
         rto: u64,
         /// How the waits grow (left out of files when exponential, the
         /// default, so links written before policies read the same).
-        #[serde(default, skip_serializing_if = "Retry::is_default")]
         retry: Retry,
     },
     /// At most once delivery.
     Dedup,
     /// Tags that reject changed and spoofed frames.
     Auth,
+    /// Any other layer, by its registered name, with its parameters as
+    /// written after `NAME:` (`capacity`, `aimd`, a user's layer).
+    Named {
+        /// The layer's registered name.
+        name: String,
+        /// Its parameters, as written.
+        params: Option<String>,
+    },
+}
+
+/// How layers are written in files: the typed built-ins as they always
+/// were (`{"layer": "stubborn", "rto": 20}`), any other by name and
+/// parameter text (`{"layer": "capacity", "params": "0.5/20"}`).
+#[derive(Serialize, Deserialize)]
+#[serde(untagged)]
+enum LayerRepr {
+    Typed(Typed),
+    Named {
+        layer: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        params: Option<String>,
+    },
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(tag = "layer", rename_all = "kebab-case")]
+enum Typed {
+    Arbitrary {
+        adversary: String,
+        rate: f64,
+    },
+    FairLoss {
+        loss: f64,
+        dup: f64,
+    },
+    Stubborn {
+        rto: u64,
+        #[serde(default, skip_serializing_if = "Retry::is_default")]
+        retry: Retry,
+    },
+    Dedup,
+    Auth,
+}
+
+impl From<LayerRepr> for Layer {
+    fn from(r: LayerRepr) -> Layer {
+        match r {
+            LayerRepr::Typed(Typed::Arbitrary { adversary, rate }) => Layer::Arbitrary { adversary, rate },
+            LayerRepr::Typed(Typed::FairLoss { loss, dup }) => Layer::FairLoss { loss, dup },
+            LayerRepr::Typed(Typed::Stubborn { rto, retry }) => Layer::Stubborn { rto, retry },
+            LayerRepr::Typed(Typed::Dedup) => Layer::Dedup,
+            LayerRepr::Typed(Typed::Auth) => Layer::Auth,
+            LayerRepr::Named { layer, params } => Layer::Named { name: layer, params },
+        }
+    }
+}
+
+impl From<Layer> for LayerRepr {
+    fn from(l: Layer) -> LayerRepr {
+        LayerRepr::Typed(match l {
+            Layer::Arbitrary { adversary, rate } => Typed::Arbitrary { adversary, rate },
+            Layer::FairLoss { loss, dup } => Typed::FairLoss { loss, dup },
+            Layer::Stubborn { rto, retry } => Typed::Stubborn { rto, retry },
+            Layer::Dedup => Typed::Dedup,
+            Layer::Auth => Typed::Auth,
+            Layer::Named { name, params } => return LayerRepr::Named { layer: name, params },
+        })
+    }
 }
 
 /// How a `stubborn` layer waits between the tries of a frame (the
@@ -231,6 +312,23 @@ fn stubborn(p: Option<&str>, rto: u64) -> Result<Layer, LinkError> {
     Ok(Layer::Stubborn { rto, retry })
 }
 
+/// `stubborn`'s parameters as its factory reads them (the rto written).
+pub(crate) fn parse_stubborn(p: Option<&str>) -> Result<(u64, Retry), String> {
+    match stubborn(p, LinkDefaults::default().rto).map_err(|e| e.to_string())? {
+        Layer::Stubborn { rto, retry } if rto > 0 && rto <= crate::timing::MAX_MILLIS => Ok((rto, retry)),
+        Layer::Stubborn { rto, .. } => Err(LinkError::Rto(rto.to_string()).to_string()),
+        _ => unreachable!("stubborn() makes a stubborn layer"),
+    }
+}
+
+/// For a layer that takes no parameters: an error if it was given some.
+pub(crate) fn no_params(name: &str, p: Option<&str>) -> Result<(), String> {
+    match p {
+        None => Ok(()),
+        Some(p) => Err(format!("{name} takes no parameters (got `{name}:{p}`)")),
+    }
+}
+
 /// A probability as a label shows it: as written for ordinary values
 /// (`0.1`), in exponent form below 1e-4 (`1e-300`, not 300 digits).
 fn share(p: f64) -> String {
@@ -250,26 +348,66 @@ impl Layer {
             Layer::Stubborn { rto, retry } => format!("stubborn({rto}/{})", retry.as_str()),
             Layer::Dedup => "dedup".into(),
             Layer::Auth => "auth".into(),
+            Layer::Named { name, params: None } => name.clone(),
+            Layer::Named { name, params: Some(p) } => format!("{name}({p})"),
         }
     }
 
     fn is_channel(&self) -> bool {
         matches!(self, Layer::Arbitrary { .. } | Layer::FairLoss { .. })
     }
+
+    /// The layer's name in a link string.
+    pub fn name(&self) -> &str {
+        match self {
+            Layer::Arbitrary { .. } => "arbitrary",
+            Layer::FairLoss { .. } => "fair-loss",
+            Layer::Stubborn { .. } => "stubborn",
+            Layer::Dedup => "dedup",
+            Layer::Auth => "auth",
+            Layer::Named { name, .. } => name,
+        }
+    }
+
+    /// Its parameters as its factory reads them.
+    pub fn params(&self) -> Option<String> {
+        match self {
+            Layer::Stubborn { rto, retry } => Some(format!("{rto}/{}", retry.as_str())),
+            Layer::Named { params, .. } => params.clone(),
+            _ => None,
+        }
+    }
+
+    /// Builds this layer (never a channel) from `kinds` for a run.
+    fn make(
+        &self,
+        kinds: &Layers,
+        seed: u64,
+        n: usize,
+        watch: Option<(GeneralId, GeneralId)>,
+    ) -> Result<Box<dyn LinkLayer>, LinkError> {
+        let kind = kinds.get(self.name()).ok_or_else(|| LinkError::UnknownLayer {
+            name: self.name().to_string(),
+            known: kinds.names(),
+        })?;
+        let params = self.params();
+        (kind.make().make)(&layer::LayerBuild {
+            params: params.as_deref(),
+            seed,
+            n,
+            watch,
+        })
+        .map_err(|why| LinkError::Stack(format!("{}: {why}", self.label())))
+    }
 }
 
-/// What the network runs for a link: the channel, and the layers above it.
+/// What the network runs for a link: the channel, and the layers above
+/// it, bottom first.
 pub struct Channel {
     /// The channel every frame (and acknowledgement) crosses.
     pub bottom: Box<dyn Link>,
-    /// Retransmission timeout, when `stubborn` is in the stack.
-    pub stubborn: Option<u64>,
-    /// How `stubborn` waits between tries.
-    pub retry: Retry,
-    /// Whether `dedup` is in the stack.
-    pub dedup: bool,
-    /// Whether `auth` is in the stack.
-    pub auth: bool,
+    /// The layers, bottom first.
+    pub layers: Vec<Box<dyn LinkLayer>>,
 }
 
 /// Parameters a link string may leave out: the command line's `--loss`,
@@ -372,7 +510,7 @@ impl LinkSpec {
     }
 
     /// Checks the rates and that the stack makes sense (the adversaries'
-    /// names are checked against a table by [`LinkSpec::check_adversaries`]).
+    /// names are checked against a table by [`LinkSpec::check_names`]).
     pub fn validate(&self) -> Result<(), LinkError> {
         let rate = |what: &'static str, r: f64| {
             if (0.0..=1.0).contains(&r) {
@@ -401,14 +539,11 @@ impl LinkSpec {
                     if i > 0 && l.is_channel() {
                         return Err(LinkError::Stack(format!("`{}` has two channels", self.label())));
                     }
-                    if layers[..i]
-                        .iter()
-                        .any(|p| std::mem::discriminant(p) == std::mem::discriminant(l))
-                    {
+                    if layers[..i].iter().any(|p| p.name() == l.name()) {
                         return Err(LinkError::Stack(format!("`{}` repeats {}", self.label(), l.label())));
                     }
                 }
-                for (i, l) in layers.iter().enumerate() {
+                for l in layers {
                     match l {
                         Layer::Arbitrary { rate: r, .. } => rate("link rate", *r)?,
                         Layer::FairLoss { loss, dup } => {
@@ -418,18 +553,28 @@ impl LinkSpec {
                         Layer::Stubborn { rto, .. } if *rto == 0 || *rto > crate::timing::MAX_MILLIS => {
                             return Err(LinkError::Rto(rto.to_string()));
                         }
-                        Layer::Dedup if layers[i + 1..].iter().any(|u| matches!(u, Layer::Stubborn { .. })) => {
-                            return Err(LinkError::Stack(format!(
-                                "`{}`: dedup goes above stubborn, to remove the copies retransmission makes",
-                                self.label()
-                            )));
+                        // A built-in layer's parameters are checked here; a
+                        // registered one's with its table.
+                        Layer::Named { name, .. } if layer::builtins().get(name).is_some() => {
+                            l.make(&layer::builtins(), 0, 1, None)?;
                         }
                         _ => {}
                     }
                 }
-                Ok(())
+                self.check_order(&layer::builtins())
             }
         }
+    }
+
+    /// Checks the stack's order against the rules of the layers `kinds`
+    /// knows (never reordered: a stack whose order makes no sense is
+    /// refused with the rule it breaks).
+    fn check_order(&self, kinds: &Layers) -> Result<(), LinkError> {
+        let LinkSpec::Stack { layers } = self else {
+            return Ok(());
+        };
+        let names: Vec<&str> = layers[1..].iter().map(Layer::name).collect();
+        layer::check_order(kinds, &names).map_err(|why| LinkError::Stack(format!("`{}`: {why}", self.label())))
     }
 
     /// The adversary this link names, if it has one.
@@ -444,31 +589,44 @@ impl LinkSpec {
         }
     }
 
-    /// Checks that the adversary this link names is in `adversaries`.
-    pub fn check_adversaries(&self, adversaries: &Adversaries) -> Result<(), LinkError> {
-        match self.adversary() {
-            Some(name) => adversaries.find(name).map(|_| ()),
-            None => Ok(()),
+    /// Checks the names this link uses against the tables: its adversary
+    /// in `adversaries`, every layer in `kinds` (with its parameters and
+    /// its order rules).
+    pub fn check_names(&self, adversaries: &Adversaries, kinds: &Layers) -> Result<(), LinkError> {
+        if let Some(name) = self.adversary() {
+            adversaries.find(name)?;
         }
+        if let LinkSpec::Stack { layers } = self {
+            for l in &layers[1..] {
+                l.make(kinds, 0, 1, None)?;
+            }
+            self.check_order(kinds)?;
+        }
+        Ok(())
+    }
+
+    /// Whether a layer of this link is named `name`.
+    pub fn has_layer(&self, name: &str) -> bool {
+        matches!(self, LinkSpec::Stack { layers } if layers.iter().any(|l| l.name() == name))
     }
 
     /// Builds the link for a run of `n` generals under `seed`, its
-    /// adversary made from `adversaries`; an unknown adversary is an error,
-    /// never a silent stand-in.
+    /// adversary made from `adversaries` and its layers from `kinds`; an
+    /// unknown name is an error, never a silent stand-in. `watch` is the
+    /// link whose series a layer records (`--cwnd FROM:TO`).
     pub fn build(
         &self,
         adversaries: &Adversaries,
+        kinds: &Layers,
         seed: u64,
         n: usize,
         frame_limit: usize,
+        watch: Option<(GeneralId, GeneralId)>,
     ) -> Result<Channel, LinkError> {
         self.validate()?;
         let plain = |bottom: Box<dyn Link>| Channel {
             bottom,
-            stubborn: None,
-            retry: Retry::default(),
-            dedup: false,
-            auth: false,
+            layers: Vec::new(),
         };
         Ok(match self {
             LinkSpec::Authenticated => plain(Box::new(authenticated::Authenticated)),
@@ -494,12 +652,13 @@ impl LinkSpec {
                     Layer::FairLoss { loss, dup } => Box::new(fair_loss::FairLoss::new(*loss, *dup, seed)),
                     other => return Err(LinkError::Stack(format!("{} is no channel", other.label()))),
                 };
+                self.check_order(kinds)?;
                 Channel {
                     bottom,
-                    stubborn: self.stubborn_rto(),
-                    retry: self.stubborn().map_or(Retry::default(), |(_, r)| r),
-                    dedup: layers.contains(&Layer::Dedup),
-                    auth: layers.contains(&Layer::Auth),
+                    layers: layers[1..]
+                        .iter()
+                        .map(|l| l.make(kinds, seed, n, watch))
+                        .collect::<Result<_, _>>()?,
                 }
             }
         })
@@ -579,6 +738,12 @@ impl LinkSpec {
                     },
                     Layer::Dedup,
                 ]),
+                // Any other layer by name (built in, or registered: checked
+                // against its table with `check_names`).
+                (name, p) if valid_name(name) && !matches!(name, "dedup" | "auth") => layers.push(Layer::Named {
+                    name: name.to_string(),
+                    params: p.map(str::to_string),
+                }),
                 _ => return Err(LinkError::Syntax(token.to_string())),
             }
         }
@@ -595,14 +760,29 @@ impl LinkSpec {
     }
 }
 
+/// A name a registered layer may have (as the registry checks names).
+fn valid_name(name: &str) -> bool {
+    (1..=40).contains(&name.len()) && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+}
+
 /// Link settings that make no sense.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum LinkError {
     /// A token that is no layer.
     #[error(
-        "`{0}` is not a link layer: authenticated, arbitrary[:ADV[@RATE]], fair-loss[:LOSS[/DUP]], stubborn[:RTO[/fixed|exponential|aloha]], dedup, auth, reliable, secure"
+        "`{0}` is not a link layer: authenticated, arbitrary[:ADV[@RATE]], fair-loss[:LOSS[/DUP]], stubborn[:RTO[/fixed|exponential|aloha]], dedup, auth, capacity:RATE/QUEUE, aimd[:INIT[/SSTHRESH]], reliable, secure, or a layer registered by name"
     )]
     Syntax(String),
+    /// No layer has this name.
+    #[error(
+        "`{name}` is not a link layer; layers: {known} (and the channels arbitrary and fair-loss, the presets reliable and secure, or authenticated alone)"
+    )]
+    UnknownLayer {
+        /// The name given.
+        name: String,
+        /// The names that exist.
+        known: String,
+    },
     /// A retransmission timeout that is no number of ms in range.
     #[error(
         "stubborn's rto `{0}` is not a number of ms from 1 to {max} (`stubborn:RTO`, or --rto)",
@@ -710,7 +890,9 @@ mod tests {
             "fair-loss(0.5/0.2)+stubborn(7)+dedup"
         );
         let bad = [
-            ("pigeon", "is not a link layer"),
+            ("fair-loss+pigeon", "is not a link layer"),
+            ("pigeon", "does not start with a channel"),
+            ("fair-loss+no way", "is not a link layer"),
             ("arbitrary:drop@2", "`2` is outside [0, 1]"),
             ("arbitrary:drop@x", "`x`"),
             ("authenticated:drop", "link of its own"),
@@ -725,14 +907,14 @@ mod tests {
         for (text, want) in bad {
             let e = text
                 .parse::<LinkSpec>()
-                .and_then(|l| l.check_adversaries(&Adversaries::builtin()))
+                .and_then(|l| l.check_names(&Adversaries::builtin(), &layer::builtins()))
                 .unwrap_err()
                 .to_string();
             assert!(e.contains(want), "{text}: {e}");
         }
         let e = "arbitrary:gremlin"
             .parse::<LinkSpec>()
-            .and_then(|l| l.check_adversaries(&Adversaries::builtin()))
+            .and_then(|l| l.check_names(&Adversaries::builtin(), &layer::builtins()))
             .unwrap_err()
             .to_string();
         assert!(e.contains("unknown link adversary `gremlin`"), "{e}");
@@ -746,11 +928,11 @@ mod tests {
         };
         let builtin = Adversaries::builtin();
         assert!(matches!(
-            spec.build(&builtin, 1, 4, 64),
+            spec.build(&builtin, &layer::builtins(), 1, 4, 64, None),
             Err(LinkError::UnknownAdversary { .. })
         ));
         assert!(matches!(
-            spec.check_adversaries(&builtin),
+            spec.check_names(&builtin, &layer::builtins()),
             Err(LinkError::UnknownAdversary { .. })
         ));
         // Parsing checks the grammar; the name is checked against a table.

@@ -117,7 +117,12 @@ impl Message for Done {
 }
 
 /// What a run leaves: every process's report, the network's counters, the trace.
-pub(crate) type Finished<P> = (Vec<<P as Process>::Report>, Counters, Vec<TraceEntry>);
+pub(crate) type Finished<P> = (
+    Vec<<P as Process>::Report>,
+    Counters,
+    Vec<TraceEntry>,
+    Vec<crate::link::layer::Series>,
+);
 
 /// A run for the network actor: its processes, its network, and where the
 /// result goes.
@@ -207,8 +212,8 @@ impl<P: Process + Unpin + 'static> NetworkActor<P> {
             .collect::<Option<Vec<_>>>()
             .ok_or_else(|| RuntimeError::Actix("a process was lost".into()))
             .map(|reports| {
-                let (counters, trace) = run.net.finish();
-                (reports, counters, trace)
+                let (counters, trace, series) = run.net.finish();
+                (reports, counters, trace, series)
             });
         if let Some(done) = run.done {
             let _ = done.send(result);
@@ -382,8 +387,8 @@ impl ActixRunner {
             .borrow_mut()
             .get_or_insert_with(|| self.system.block_on(async { network() }))
             .clone();
-        let (reports, counters, trace) = self.system.block_on(drive(&network, procs, net))?;
-        Ok(super::assemble(plan, reports, counters, trace))
+        let (reports, counters, trace, series) = self.system.block_on(drive(&network, procs, net))?;
+        Ok(super::assemble(plan, reports, counters, trace, series))
     }
 
     /// Runs any processes to completion on this system, on actors made for

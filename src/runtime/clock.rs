@@ -19,15 +19,13 @@ pub(crate) enum Event {
     Deliver(Envelope),
     /// A timer the general set fires; the tag says which.
     Timer(u64),
-    /// The network's own timer: resend frame `seq` from `from` to `to` if it
-    /// is still unacknowledged (a stubborn layer). Never reaches a general.
-    Resend {
-        /// Sender.
-        from: GeneralId,
-        /// Receiver.
-        to: GeneralId,
-        /// The frame's sequence number.
-        seq: u64,
+    /// A link layer's own timer (a `stubborn` layer's retransmission):
+    /// layer `layer` of the stack, bottom first. Never reaches a general.
+    Layer {
+        /// Which layer set it.
+        layer: usize,
+        /// What it set.
+        timer: crate::link::layer::LayerTimer,
     },
 }
 
@@ -80,7 +78,7 @@ impl Clock {
         let slot = &mut self.instants[i].1;
         match event {
             Event::Deliver(_) => slot.deliveries.push((to, event)),
-            Event::Timer(_) | Event::Resend { .. } => slot.timers.push((to, event)),
+            Event::Timer(_) | Event::Layer { .. } => slot.timers.push((to, event)),
         }
     }
 

@@ -21,7 +21,7 @@ pub(crate) struct OutFrame {
 }
 
 /// The logical messages of one frame, described when asked.
-pub(crate) type Described = Arc<dyn Fn() -> Vec<TraceMsg> + Send + Sync>;
+pub type Described = Arc<dyn Fn() -> Vec<TraceMsg> + Send + Sync>;
 
 /// A general as a runtime drives it, whatever its algorithm.
 pub(crate) trait General {

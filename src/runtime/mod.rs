@@ -21,6 +21,7 @@ pub(crate) mod process;
 
 use crate::run::{RunPlan, RuntimeKind};
 use crate::types::{COMMANDER, Counters, GeneralId, Outcome, Value, check_conditions};
+pub use general::Described;
 pub(crate) use generals::build_signed;
 pub use generals::{Exposed, Generals, build_generals};
 pub use network::TraceSink;
@@ -60,6 +61,9 @@ pub struct RunReport {
     pub generals: Vec<GeneralReport>,
     /// Every message, in order (empty unless the plan asked for a trace).
     pub trace: Vec<TraceEntry>,
+    /// What link layers recorded over virtual time (`--cwnd`: a window).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub series: Vec<crate::link::layer::Series>,
 }
 
 /// A runtime failed (never because of what traitors or links did).
@@ -110,8 +114,8 @@ fn execute_with(plan: &RunPlan, sink: Option<Box<dyn TraceSink>>) -> Result<RunR
             let (mut procs, mut net) = agreement(plan, sink)?;
             direct::drive(&mut procs, &mut net);
             let reports = procs.iter().map(Process::report).collect();
-            let (counters, trace) = net.finish();
-            Ok(assemble(plan, reports, counters, trace))
+            let (counters, trace, series) = net.finish();
+            Ok(assemble(plan, reports, counters, trace, series))
         }
         RuntimeKind::Actix => actix::ActixRunner::new().run_with(plan, sink),
     }
@@ -142,10 +146,15 @@ fn agreement(plan: &RunPlan, sink: Option<Box<dyn TraceSink>>) -> Result<(Vec<Ag
             Agreement::new(g, plan.timing, rounds, fault, rng)
         })
         .collect();
-    let link = plan
-        .link
-        .build(&plan.adversaries, plan.seed, plan.n, plan.algorithm.frame_limit(plan))?;
-    let net = Network::new(link, audit, plan.timing, plan.seed, true, sink);
+    let link = plan.link.build(
+        &plan.adversaries,
+        &plan.layers,
+        plan.seed,
+        plan.n,
+        plan.algorithm.frame_limit(plan),
+        plan.watch,
+    )?;
+    let net = Network::new(link, plan.bottleneck, audit, plan.timing, plan.seed, true, sink);
     Ok((procs, net))
 }
 
@@ -155,6 +164,7 @@ pub(crate) fn assemble(
     generals: Vec<GeneralReport>,
     net: Counters,
     trace: Vec<TraceEntry>,
+    series: Vec<crate::link::layer::Series>,
 ) -> RunReport {
     let mut counters = net;
     for g in &generals {
@@ -177,6 +187,7 @@ pub(crate) fn assemble(
         value: plan.value,
         strategy: plan.strategy.name.clone(),
         link: plan.link.label(),
+        bottleneck: plan.bottleneck.map(|q| q.label()).unwrap_or_default(),
         runtime: plan.runtime.as_str().to_string(),
         signatures: if plan.algorithm.signed() && !plan.signatures.is_default() {
             plan.signatures.to_string()
@@ -215,5 +226,6 @@ pub(crate) fn assemble(
         outcome,
         generals,
         trace,
+        series,
     }
 }

@@ -10,16 +10,13 @@ use super::audit::Audit;
 use super::clock::{Clock, Event};
 use super::general::Described;
 use super::process::Effects;
-use crate::link::{Carried, Channel, LinkAction, Retry};
-use crate::rng::{Purpose, RunRng, stream};
+use crate::link::capacity::{Fifo, Queue, QueueStats};
+use crate::link::layer::{Cx, Effects as LayerEffects, Frame, LayerTimer, Series};
+use crate::link::{Carried, Channel, Link, LinkAction, LinkLayer};
 use crate::timing::{Delays, Millis, Timing};
-use crate::types::{Counters, Envelope, GeneralId, LinkHeader, Original, Round, Value};
-use rand::{Rng, RngExt};
+use crate::types::{Counters, Envelope, GeneralId, Original, Round, Value};
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
-use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
-use std::sync::Arc;
 
 /// One line of a run's message trace. Lines come in the order frames were
 /// sent; `t` is when each arrived.
@@ -84,9 +81,6 @@ impl fmt::Display for TraceEntry {
     }
 }
 
-/// Bytes of an `auth` tag.
-const TAG: usize = 16;
-
 /// Where a run's trace goes, a line at a time as frames travel: kept whole
 /// (a `Vec`, for a caller that wants the lines back), printed as it comes,
 /// or summarised (a diagram's sketch), so a long trace need not fit in
@@ -125,18 +119,16 @@ impl TraceSink for Tee {
     }
 }
 
-/// A frame a stubborn layer keeps sending until it is acknowledged.
-struct Pending {
-    env: Envelope,
-    trace: Option<Described>,
-    attempt: u32,
-    /// Give up after this: the frame would be late anyway.
-    until: Millis,
-}
-
 /// Frames in, link stack and delays applied, arrivals scheduled.
 pub(crate) struct Network {
-    channel: Channel,
+    /// The channel every frame (and acknowledgement) crosses.
+    bottom: Box<dyn Link>,
+    /// The layers above it, bottom first (see `link::layer`).
+    layers: Vec<Box<dyn LinkLayer>>,
+    /// Emptied effect lists, reused (a layer's step fills one).
+    spare: Vec<LayerEffects>,
+    /// The one router queue every frame crosses (`--bottleneck`).
+    bottleneck: Option<(Fifo, QueueStats)>,
     audit: Box<dyn Audit>,
     clock: Clock,
     delays: Delays,
@@ -145,34 +137,30 @@ pub(crate) struct Network {
     trace: Option<Box<dyn TraceSink>>,
     counters: Counters,
     scratch: Vec<Carried>,
-    /// Per (sender, receiver): the next sequence number.
-    next_seq: BTreeMap<(GeneralId, GeneralId), u64>,
-    pending: BTreeMap<(GeneralId, GeneralId, u64), Pending>,
-    delivered: BTreeSet<(GeneralId, GeneralId, u64)>,
-    /// Jitter of the retransmission timeouts.
-    jitter: RunRng,
-    /// Key material of the `auth` tags, from the run's seed.
-    auth_key: [u8; 32],
     /// The channel delivers every frame as sent (asked once, not per frame).
     as_sent: bool,
 }
 
 impl Network {
-    /// A network over `channel` with delays from `timing`; `rounds` says
-    /// whether frames belong to agreement rounds (and so can be late).
+    /// A network over `channel` with delays from `timing`, every frame
+    /// crossing `bottleneck` if there is one; `rounds` says whether frames
+    /// belong to agreement rounds (and so can be late).
     pub(crate) fn new(
         channel: Channel,
+        bottleneck: Option<Queue>,
         audit: Box<dyn Audit>,
         timing: Timing,
         seed: u64,
         rounds: bool,
         trace: Option<Box<dyn TraceSink>>,
     ) -> Network {
-        let mut auth_key = [0u8; 32];
-        stream(seed, Purpose::Link, 3).fill_bytes(&mut auth_key);
-        let channel_as_sent = channel.bottom.delivers_as_sent();
+        let Channel { bottom, layers } = channel;
+        let as_sent = bottom.delivers_as_sent();
         Network {
-            channel,
+            bottom,
+            layers,
+            spare: Vec::new(),
+            bottleneck: bottleneck.map(|q| (Fifo::new(q), QueueStats::default())),
             audit,
             clock: Clock::default(),
             delays: Delays::new(timing, seed),
@@ -180,18 +168,8 @@ impl Network {
             trace,
             counters: Counters::default(),
             scratch: Vec::new(),
-            next_seq: BTreeMap::new(),
-            pending: BTreeMap::new(),
-            delivered: BTreeSet::new(),
-            jitter: stream(seed, Purpose::Link, 4),
-            auth_key,
-            as_sent: channel_as_sent,
+            as_sent,
         }
-    }
-
-    /// Whether any layer runs above the channel.
-    fn layered(&self) -> bool {
-        self.channel.stubborn.is_some() || self.channel.dedup || self.channel.auth
     }
 
     /// The events of the next instant that reach a general, if anything is
@@ -201,7 +179,7 @@ impl Network {
     pub(crate) fn next_instant(&mut self) -> Option<(Millis, Vec<(GeneralId, Event)>)> {
         loop {
             let (now, mut events) = self.clock.next_instant()?;
-            if !self.layered() {
+            if self.layers.is_empty() {
                 return Some((now, events));
             }
             let mut out = Vec::with_capacity(events.len());
@@ -212,7 +190,7 @@ impl Network {
                             out.push((to, Event::Deliver(env)));
                         }
                     }
-                    Event::Resend { from, to, seq } => self.resend(now, from, to, seq),
+                    Event::Layer { layer, timer } => self.layer_timer(now, layer, timer),
                     timer @ Event::Timer(_) => out.push((to, timer)),
                 }
             }
@@ -237,8 +215,9 @@ impl Network {
         for (env, taken) in fx.audits {
             self.audit.audit(&env, &taken);
         }
+        let top = self.layers.len();
         for out in fx.sends {
-            let mut env = Envelope {
+            let env = Envelope {
                 round: out.round,
                 from,
                 to: out.to,
@@ -246,67 +225,100 @@ impl Network {
                 original: None,
                 link: None,
             };
-            let mut numbered = None;
-            if self.channel.stubborn.is_some() || self.channel.dedup {
-                let seq = self.next_seq.entry((from, out.to)).or_default();
-                env.link = Some(Box::new(LinkHeader { seq: *seq, ack: false }));
-                numbered = Some(*seq);
-                *seq += 1;
+            let frame = Frame {
+                env,
+                attempt: 0,
+                hold: 0,
+                trace: out.trace,
+            };
+            if top == 0 {
+                self.wire(now, frame);
+            } else {
+                self.down(now, top, frame);
             }
-            // The tag covers the link header too: a sequence number moved
-            // from one frame to another no longer verifies.
-            if self.channel.auth {
-                env.bytes = Arc::new(self.tagged(from, out.to, env.link.as_deref(), &env.bytes));
-            }
-            if let (Some(rto), Some(seq)) = (self.channel.stubborn, numbered) {
-                let until = self.deadlines.map_or(Millis::MAX, |t| t.deadline(env.round));
-                let first = now.saturating_add(self.backoff(rto, 0));
-                if first <= until {
-                    self.clock
-                        .schedule(first, from, Event::Resend { from, to: out.to, seq });
-                }
-                let pending = Pending {
-                    env: env.clone(),
-                    trace: out.trace.clone(),
-                    attempt: 0,
-                    until,
-                };
-                self.pending.insert((from, out.to, seq), pending);
-            }
-            self.wire(now, from, env, out.trace.as_ref(), 0);
         }
     }
 
-    /// The wait before retransmission `attempt` (0 = the first), by the
-    /// `stubborn` layer's policy: exponential, doubling from `rto`, capped
-    /// at 16 rto, plus up to a quarter more of seeded jitter so that
-    /// retransmissions do not march in step; fixed, `rto`; aloha, after the
-    /// k-th unacknowledged try (k = attempt + 1, at most 10) a uniformly
-    /// random whole number of rto slots in 1..=2^k.
-    fn backoff(&mut self, rto: Millis, attempt: u32) -> Millis {
-        match self.channel.retry {
-            Retry::Exponential => {
-                let base = rto.saturating_mul(1 << attempt.min(4));
-                base + self.jitter.random_range(0..=base / 4)
-            }
-            Retry::Fixed => rto,
-            Retry::Aloha => {
-                let k = (attempt + 1).min(crate::aloha::MAX_BACKOFF_EXPONENT);
-                rto.saturating_mul(self.jitter.random_range(1..=1u64 << k))
+    /// Runs one step of layer `i` with a context for `now`, then carries
+    /// out what it did.
+    fn step<T>(&mut self, now: Millis, i: usize, f: impl FnOnce(&mut dyn LinkLayer, &mut Cx<'_>) -> T) -> T {
+        let mut fx = self.spare.pop().unwrap_or_default();
+        let mut cx = Cx {
+            now,
+            deadlines: self.deadlines,
+            fx: &mut fx,
+        };
+        let out = f(self.layers[i].as_mut(), &mut cx);
+        if !fx.is_empty() {
+            self.carry_out(now, i, &mut fx);
+        }
+        self.spare.push(fx);
+        out
+    }
+
+    /// What layer `i` did, in order: its timers set, its signals to every
+    /// layer above it, its own frames down through the layers below it,
+    /// its discards traced.
+    fn carry_out(&mut self, now: Millis, i: usize, fx: &mut LayerEffects) {
+        for (at, timer) in fx.timers.drain(..) {
+            self.clock.schedule(at, timer.from, Event::Layer { layer: i, timer });
+        }
+        for signal in std::mem::take(&mut fx.signals) {
+            for j in i + 1..self.layers.len() {
+                self.step(now, j, |l, cx| l.signal(cx, signal));
             }
         }
+        for frame in std::mem::take(&mut fx.sends) {
+            self.down(now, i, frame);
+        }
+        for frame in std::mem::take(&mut fx.discards) {
+            let from = frame.env.from;
+            self.arrive(
+                now,
+                from,
+                frame.env,
+                LinkAction::TailDrop,
+                frame.trace.as_ref(),
+                frame.attempt,
+                0,
+            );
+        }
+    }
+
+    /// A frame going down through layers `level - 1` to 0, then onto the
+    /// channel (unless a layer keeps or drops it).
+    fn down(&mut self, now: Millis, level: usize, mut frame: Frame) {
+        for i in (0..level).rev() {
+            match self.step(now, i, |l, cx| l.down(cx, frame)) {
+                Some(f) => frame = f,
+                None => return,
+            }
+        }
+        self.wire(now, frame);
+    }
+
+    /// A timer layer `i` set fires.
+    fn layer_timer(&mut self, now: Millis, i: usize, timer: LayerTimer) {
+        self.step(now, i, |l, cx| l.timer(cx, timer));
     }
 
     /// Puts one frame on the channel.
-    fn wire(&mut self, now: Millis, from: GeneralId, env: Envelope, messages: Option<&Described>, attempt: u32) {
+    fn wire(&mut self, now: Millis, frame: Frame) {
+        let Frame {
+            env,
+            attempt,
+            hold,
+            trace,
+        } = frame;
+        let (from, messages) = (env.from, trace.as_ref());
         self.counters.frames_sent += 1;
         if self.as_sent {
-            self.arrive(now, from, env, LinkAction::Delivered, messages, attempt);
+            self.arrive(now, from, env, LinkAction::Delivered, messages, attempt, hold);
             return;
         }
         // Kept only while the link runs, to record what an altered frame was.
-        let sent = self.channel.bottom.can_alter().then(|| env.bytes.clone());
-        self.channel.bottom.carry(from, env, &mut self.scratch);
+        let sent = self.bottom.can_alter().then(|| env.bytes.clone());
+        self.bottom.carry(from, env, &mut self.scratch);
         let mut carried = std::mem::take(&mut self.scratch);
         for Carried { mut env, action } in carried.drain(..) {
             if matches!(action, LinkAction::Tampered | LinkAction::Spoofed) {
@@ -315,22 +327,35 @@ impl Network {
                     bytes: sent.clone().unwrap_or_default(),
                 }));
             }
-            self.arrive(now, from, env, action, messages, attempt);
+            self.arrive(now, from, env, action, messages, attempt, hold);
         }
         self.scratch = carried;
     }
 
     /// Counts, delays, traces and schedules what the channel made of one
-    /// frame sent by `from` at `now`.
+    /// frame sent by `from` at `now` after waiting `hold` ms at its sender:
+    /// it crosses the bottleneck, if any (waiting its turn, or dropped at
+    /// a full queue), then takes a delay from the timing model.
+    #[allow(clippy::too_many_arguments)]
     fn arrive(
         &mut self,
         now: Millis,
         from: GeneralId,
         env: Envelope,
-        action: LinkAction,
+        mut action: LinkAction,
         messages: Option<&Described>,
         attempt: u32,
+        hold: Millis,
     ) {
+        let mut leaves = now.saturating_add(hold);
+        if let Some((fifo, stats)) = &mut self.bottleneck
+            && !matches!(action, LinkAction::Dropped | LinkAction::Lost | LinkAction::TailDrop)
+        {
+            match fifo.admit(leaves, stats) {
+                Some(t) => leaves = t,
+                None => action = LinkAction::TailDrop,
+            }
+        }
         match action {
             LinkAction::Delivered => {}
             LinkAction::Dropped => self.counters.link_dropped += 1,
@@ -338,12 +363,14 @@ impl Network {
             LinkAction::Replayed => self.counters.link_injected += 1,
             LinkAction::Lost => self.counters.frames_dropped += 1,
             LinkAction::Duplicated => self.counters.frames_duplicated += 1,
+            // Counted by the queue that dropped it.
+            LinkAction::TailDrop => {}
         }
-        let lost = matches!(action, LinkAction::Dropped | LinkAction::Lost);
+        let lost = matches!(action, LinkAction::Dropped | LinkAction::Lost | LinkAction::TailDrop);
         let at = if lost {
             now
         } else {
-            now.saturating_add(self.delays.draw(now))
+            leaves.saturating_add(self.delays.draw(leaves))
         };
         if let Some(trace) = &mut self.trace
             && !env.link.as_ref().is_some_and(|h| h.ack)
@@ -378,118 +405,40 @@ impl Network {
         }
     }
 
-    /// The tag of `bytes` (and the link header, if any) from `from` to
-    /// `to`, appended.
-    fn tagged(&self, from: GeneralId, to: GeneralId, header: Option<&LinkHeader>, bytes: &[u8]) -> Vec<u8> {
-        let mut out = Vec::with_capacity(bytes.len() + TAG);
-        out.extend_from_slice(bytes);
-        out.extend_from_slice(&self.tag(from, to, header, bytes));
-        out
-    }
-
-    /// What `auth` appends: a keyed hash of the sender, the receiver, the
-    /// link header (sequence number and whether it is an acknowledgement)
-    /// and the payload. Acknowledgements carry one too, over an empty
-    /// payload, so that nobody but the receiver of a frame can acknowledge
-    /// it (A2 for the link's own frames).
-    fn tag(&self, from: GeneralId, to: GeneralId, header: Option<&LinkHeader>, bytes: &[u8]) -> [u8; TAG] {
-        let mut h = Sha256::new();
-        h.update(b"byzlab/link/auth/v1");
-        h.update(self.auth_key);
-        h.update(from.to_le_bytes());
-        h.update(to.to_le_bytes());
-        if let Some(head) = header {
-            h.update(b"seq");
-            h.update(head.seq.to_le_bytes());
-            h.update([u8::from(head.ack)]);
-        }
-        h.update(bytes);
-        let d = h.finalize();
-        let mut tag = [0u8; TAG];
-        tag.copy_from_slice(&d[..TAG]);
-        tag
-    }
-
-    /// The receiving side of the layers, bottom up: a frame whose tag does
-    /// not match its claimed sender and header is rejected, an
-    /// acknowledgement included (a forged or replayed one is counted in
-    /// `frames_rejected` and never cancels a retransmission); a genuine
-    /// acknowledgement ends here; a stubborn layer acknowledges what
-    /// arrives; dedup drops what was delivered already. What is left
-    /// reaches the general.
-    fn receive(&mut self, now: Millis, mut env: Envelope) -> Option<Envelope> {
-        let header = env.link.as_deref().cloned();
-        if self.channel.auth {
-            let n = env.bytes.len();
-            let genuine =
-                n >= TAG && self.tag(env.from, env.to, header.as_ref(), &env.bytes[..n - TAG]) == env.bytes[n - TAG..];
-            if !genuine {
-                self.counters.frames_rejected += 1;
-                return None;
-            }
-            env.bytes = Arc::new(env.bytes[..n - TAG].to_vec());
-        }
-        if let Some(LinkHeader { seq, ack: true }) = header {
-            // The acknowledgement of `to`'s frame `seq` to `from`.
-            self.pending.remove(&(env.to, env.from, seq));
-            return None;
-        }
-        let seq = header.map(|h| h.seq);
-        if self.channel.stubborn.is_some()
-            && let Some(seq) = seq
-        {
-            self.counters.acks += 1;
-            let head = LinkHeader { seq, ack: true };
-            // Under auth the acknowledgement is tagged like any frame
-            // (below `stubborn`, `auth` covers what `stubborn` sends).
-            let bytes = if self.channel.auth {
-                Arc::new(self.tagged(env.to, env.from, Some(&head), &[]))
-            } else {
-                Arc::default()
-            };
-            let ack = Envelope {
-                round: env.round,
-                from: env.to,
-                to: env.from,
-                bytes,
-                original: None,
-                link: Some(Box::new(head)),
-            };
-            self.wire(now, env.to, ack, None, 0);
-        }
-        if self.channel.dedup
-            && let Some(seq) = seq
-            && !self.delivered.insert((env.from, env.to, seq))
-        {
-            self.counters.duplicates_discarded += 1;
-            return None;
-        }
-        Some(env)
-    }
-
-    /// A stubborn layer's timer: resend if still unacknowledged, and set
-    /// the next timer unless the frame's deadline has passed.
-    fn resend(&mut self, now: Millis, from: GeneralId, to: GeneralId, seq: u64) {
-        let Some(rto) = self.channel.stubborn else { return };
-        let Some(p) = self.pending.get_mut(&(from, to, seq)) else {
-            return; // acknowledged meanwhile
+    /// The receiving side of the stack, bottom up: each layer passes the
+    /// frame on, or consumes it (`auth` rejecting what does not verify,
+    /// an acknowledgement included; `stubborn` taking its
+    /// acknowledgements, and acknowledging the rest; `dedup` dropping
+    /// what it delivered already). What is left reaches the general.
+    fn receive(&mut self, now: Millis, env: Envelope) -> Option<Envelope> {
+        let mut frame = Frame {
+            env,
+            attempt: 0,
+            hold: 0,
+            trace: None,
         };
-        p.attempt += 1;
-        let (env, trace, attempt, until) = (p.env.clone(), p.trace.clone(), p.attempt, p.until);
-        self.counters.retransmissions += 1;
-        let next = now.saturating_add(self.backoff(rto, attempt));
-        if next <= until {
-            self.clock.schedule(next, from, Event::Resend { from, to, seq });
-        } else {
-            self.pending.remove(&(from, to, seq));
+        for i in 0..self.layers.len() {
+            frame = self.step(now, i, |l, cx| l.up(cx, frame))?;
         }
-        self.wire(now, from, env, trace.as_ref(), attempt);
+        Some(frame.env)
     }
 
-    /// Counters (the link's and the audit's) and trace at the end of the run.
-    pub(crate) fn finish(self) -> (Counters, Vec<TraceEntry>) {
+    /// Counters (the link's, its layers' and queues', and the audit's),
+    /// trace and the layers' series at the end of the run.
+    pub(crate) fn finish(self) -> (Counters, Vec<TraceEntry>, Vec<Series>) {
         let mut counters = self.counters;
+        let mut series = Vec::new();
+        for layer in &self.layers {
+            layer.report(&mut counters, &mut series);
+        }
+        if let Some((_, stats)) = &self.bottleneck {
+            stats.report(&mut counters);
+        }
         counters.add(&self.audit.counters());
-        (counters, self.trace.map(TraceSink::into_kept).unwrap_or_default())
+        (
+            counters,
+            self.trace.map(TraceSink::into_kept).unwrap_or_default(),
+            series,
+        )
     }
 }

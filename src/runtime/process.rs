@@ -129,7 +129,7 @@ impl Process for Agreement {
                     self.decided_at = Some(now);
                 }
             }
-            Event::Resend { .. } => {}
+            Event::Layer { .. } => {}
             Event::Deliver(_) if down => {}
             Event::Deliver(env) => {
                 if now > self.timing.deadline(env.round) {

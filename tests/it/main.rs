@@ -17,6 +17,7 @@ mod graphs;
 mod links;
 mod message_counts;
 mod my_lab;
+mod network;
 mod paper_figures;
 mod readme;
 mod signatures;

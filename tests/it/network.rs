@@ -1,0 +1,187 @@
+//! Issue 22: the link stack as objects in the order written, and the
+//! finite network (capacity, the bottleneck, AIMD).
+
+use crate::common::run;
+use byzlab::link::capacity::Queue;
+use byzlab::link::layer::{Cx, Frame, LinkLayer, Rule};
+use byzlab::registry::Registry;
+use byzlab::run::{RunSpec, RuntimeKind};
+use byzlab::runtime::RunReport;
+use byzlab::types::Algorithm;
+
+fn spec(alg: Algorithm, n: usize, f: usize, link: &str, seed: u64) -> RunSpec {
+    let mut spec = RunSpec::new(alg, n, f).unwrap();
+    spec.traitors = Some(Vec::new());
+    spec.link = link.parse().unwrap();
+    spec.seed = seed;
+    spec.runtime = RuntimeKind::Direct;
+    spec
+}
+
+fn go(spec: RunSpec) -> RunReport {
+    run(&spec.validate().unwrap())
+}
+
+/// The issue's reproducer for the bottleneck: OM(3) among 10 over a
+/// router that forwards one frame every 2 ms with room for 20 loses
+/// agreement to tail drops and queueing delay; a wide router changes
+/// nothing. Frames per round are (n-1)(n-2)... so round 2 alone is 72.
+#[test]
+fn a_narrow_bottleneck_breaks_om_and_a_wide_one_does_not() {
+    let mut narrow = spec(byzlab::algorithm::OM, 10, 3, "authenticated", 0);
+    narrow.bottleneck = Some(Queue::parse("0.5/20").unwrap());
+    let r = go(narrow);
+    let c = &r.outcome.counters;
+    assert!(c.queue_drops > 0 || c.late_frames > 0, "{c:?}");
+    assert!(
+        !(r.outcome.agreement && r.outcome.validity),
+        "{:?}",
+        r.outcome.decisions
+    );
+    assert_eq!(c.max_queue, 20, "the queue fills to its size");
+    assert!(c.queue_delay_max_ms >= 20, "{c:?}");
+    assert_eq!(r.outcome.bottleneck, "0.5/20");
+
+    let mut wide = spec(byzlab::algorithm::OM, 10, 3, "authenticated", 0);
+    wide.bottleneck = Some(Queue::parse("1000/100000").unwrap());
+    let r = go(wide);
+    assert!(r.outcome.agreement && r.outcome.validity);
+    assert_eq!((r.outcome.counters.queue_drops, r.outcome.counters.late_frames), (0, 0));
+}
+
+/// A sender's own interface: over `capacity`, SM(1)'s lieutenants relay
+/// 3 frames each at one per 4 ms with room for one waiting; the third is
+/// tail-dropped and `stubborn` (above it) resends it, so agreement holds
+/// with drops and retransmissions counted.
+#[test]
+fn capacity_queues_and_drops_and_stubborn_makes_up_for_it() {
+    let r = go(spec(
+        byzlab::algorithm::SM,
+        5,
+        1,
+        "fair-loss:0+capacity:0.25/1+stubborn+dedup",
+        1,
+    ));
+    let c = &r.outcome.counters;
+    assert!(r.outcome.agreement && r.outcome.validity, "{:?}", r.outcome.decisions);
+    assert!(c.queue_drops > 0, "{c:?}");
+    assert!(c.retransmissions > 0, "{c:?}");
+    assert_eq!(c.max_queue, 1);
+    // Without the layer nothing waits.
+    let plain = go(spec(byzlab::algorithm::SM, 5, 1, "fair-loss:0+stubborn+dedup", 1));
+    assert_eq!(plain.outcome.counters.queue_drops + plain.outcome.counters.max_queue, 0);
+}
+
+/// The issue's AIMD check: a window per link, halved on timeouts, and its
+/// series over virtual time (slow start adds one frame per
+/// acknowledgement, a timeout halves it).
+#[test]
+fn aimd_reports_its_window_and_records_one_link() {
+    let mut s = spec(byzlab::algorithm::SM, 8, 2, "fair-loss:0.2+stubborn+aimd", 0);
+    s.bottleneck = Some(Queue::parse("2/50").unwrap());
+    s.watch = Some((0, 1));
+    let r = go(s);
+    let c = &r.outcome.counters;
+    assert!(c.cwnd_max >= 2, "{c:?}");
+    assert!(c.cwnd_halvings > 0, "a lossy link times out: {c:?}");
+    assert_eq!(r.series.len(), 1);
+    let points = &r.series[0].points;
+    assert_eq!(points[0], (0, 2.0), "the lecture's first window: 2");
+    assert!(points.windows(2).all(|w| w[0].0 <= w[1].0), "in time order");
+    assert!(points.iter().all(|&(_, w)| w >= 1.0));
+    // Each change is AIMD's: +1 (slow start), +1/cwnd (above the
+    // threshold) or a halving (at least one frame).
+    for w in points.windows(2) {
+        let (a, b) = (w[0].1, w[1].1);
+        let ok = (b - a - 1.0).abs() < 1e-9 || (b - a - 1.0 / a).abs() < 1e-9 || (b - (a / 2.0).max(1.0)).abs() < 1e-9;
+        assert!(ok, "{a} -> {b} in {points:?}");
+    }
+    assert!(
+        points.windows(2).any(|w| w[1].1 < w[0].1),
+        "a halving shows: {points:?}"
+    );
+}
+
+/// A user's layer that drops every acknowledgement going down through it.
+struct MuteAcks;
+impl LinkLayer for MuteAcks {
+    fn down(&mut self, _: &mut Cx<'_>, frame: Frame) -> Option<Frame> {
+        (!frame.env.link.as_ref().is_some_and(|h| h.ack)).then_some(frame)
+    }
+}
+
+fn with_mute(rules: Vec<Rule>) -> Registry {
+    Registry::builtin()
+        .with_layer("mute-acks", "drops acknowledgements", "mute-acks", rules, |b| {
+            match b.params {
+                None => Ok(MuteAcks),
+                Some(p) => Err(format!("takes no parameters (got `{p}`)")),
+            }
+        })
+        .unwrap()
+}
+
+/// Issue 22, item 1: layers run in the order written, and a frame a layer
+/// sends itself goes down through the layers below it only. Below
+/// `stubborn`, the user's layer sees (and drops) its acknowledgements, so
+/// every frame is resent until its deadline; above it, it never sees them
+/// (they start below it), so nothing is resent over a lossless channel.
+#[test]
+fn a_registered_layer_runs_where_it_is_written() {
+    let registry = with_mute(Vec::new());
+    let run_with = |link: &str| {
+        let mut s = spec(byzlab::algorithm::OM, 4, 1, link, 1);
+        s.layers = registry.layers().clone();
+        s.timeout = Some(200);
+        go(s).outcome.counters
+    };
+    let below = run_with("fair-loss:0+mute-acks+stubborn:20/fixed+dedup");
+    let above = run_with("fair-loss:0+stubborn:20/fixed+mute-acks+dedup");
+    assert!(below.retransmissions > 0 && below.acks > 0, "{below:?}");
+    assert_eq!(above.retransmissions, 0, "{above:?}");
+    assert!(above.acks > 0);
+    // Unknown to the built-in table, the name is refused with the list.
+    let mut s = spec(byzlab::algorithm::OM, 4, 1, "fair-loss+mute-acks", 1);
+    let e = s.clone().validate().unwrap_err().to_string();
+    assert!(e.contains("`mute-acks` is not a link layer"), "{e}");
+    // Its parameters and its own order rules are checked before any run.
+    s.layers = registry.layers().clone();
+    s.link = "fair-loss+mute-acks:x".parse().unwrap();
+    let e = s.clone().validate().unwrap_err().to_string();
+    assert!(e.contains("takes no parameters"), "{e}");
+    let strict = with_mute(vec![Rule::Above("stubborn", "to leave acknowledgements alone")]);
+    s.layers = strict.layers().clone();
+    s.link = "fair-loss+mute-acks+stubborn".parse().unwrap();
+    let e = s.validate().unwrap_err().to_string();
+    assert!(
+        e.contains("mute-acks goes above stubborn, to leave acknowledgements alone"),
+        "{e}"
+    );
+}
+
+/// Orders that make no sense are refused with the reason, never
+/// reordered: the issue's `arbitrary:tamper@0.5+stubborn+auth+dedup`
+/// (acknowledgements would go unchecked) among them.
+#[test]
+fn nonsense_orders_are_refused_with_the_rule() {
+    let table = [
+        ("arbitrary:tamper@0.5+stubborn+auth+dedup", "auth goes below stubborn"),
+        ("fair-loss+dedup+stubborn", "dedup goes above stubborn"),
+        ("arbitrary+dedup+auth", "dedup goes above auth"),
+        ("fair-loss+stubborn+capacity:1/5", "capacity goes below stubborn"),
+        ("fair-loss+aimd+stubborn", "aimd needs stubborn below it"),
+        ("fair-loss+aimd", "aimd needs stubborn below it"),
+        ("fair-loss+capacity:1/5+capacity:2/5", "repeats capacity"),
+    ];
+    for (link, want) in table {
+        let e = link.parse::<byzlab::link::LinkSpec>().unwrap_err().to_string();
+        assert!(e.contains(want), "{link}: {e}");
+    }
+    for good in [
+        "arbitrary+auth+stubborn+dedup",
+        "fair-loss+capacity:1/5+auth+stubborn+aimd+dedup",
+        "fair-loss+auth+capacity:1/5+stubborn+dedup+aimd",
+    ] {
+        assert!(good.parse::<byzlab::link::LinkSpec>().is_ok(), "{good}");
+    }
+}
