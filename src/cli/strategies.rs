@@ -52,4 +52,10 @@ pub(super) fn cmd_strategies(registry: &Registry) {
     for a in registry.adversaries().entries() {
         println!("  {:<12} {}{}", a.name, a.about, mark(a.builtin));
     }
+    println!();
+    println!("link layers (--link CHANNEL+LAYER+..., bottom first; experiments/README.md has the order rules):");
+    for l in registry.layers().entries() {
+        println!("  {:<12} {}{}", l.name, l.about, mark(l.builtin));
+        println!("  {:<12}   {}", "", l.make().syntax);
+    }
 }
