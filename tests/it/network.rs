@@ -185,3 +185,72 @@ fn nonsense_orders_are_refused_with_the_rule() {
         assert!(good.parse::<byzlab::link::LinkSpec>().is_ok(), "{good}");
     }
 }
+
+/// The `bottlenecks` axis: a cell per bottleneck, named in the link
+/// column, the finite network's counters as columns of this plan's
+/// runs.csv only, witnesses that replay behind the same bottleneck, and
+/// a bad entry refused with the field.
+#[test]
+fn the_bottlenecks_axis_makes_cells_and_witnesses_that_replay() {
+    use byzlab::experiment::{plan, record, report, runner, spec, witness};
+    let dir = std::env::temp_dir().join(format!("byzlab-net-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("b.toml");
+    std::fs::write(
+        &file,
+        "algorithms = [\"om\"]\nn = [10]\nf = [3]\ntraitors = \"exactly-f\"\nplacements = 1\nseeds = 1\n\
+         runtime = \"direct\"\nstrategies = [\"split-brain\"]\nbottlenecks = [\"none\", \"0.5/20\"]\n",
+    )
+    .unwrap();
+    let registry = Registry::builtin();
+    let s = spec::load(&file, &registry).unwrap();
+    let p = plan::build(&s, "b.toml", &registry).unwrap();
+    assert_eq!(p.cells.len(), 2);
+    assert!(p.finite_network());
+    let opts = runner::SweepOptions {
+        out: dir.join("out"),
+        jobs: 1,
+        shard: None,
+        resume: false,
+        progress: false,
+        command: "test".into(),
+        header: None,
+    };
+    let mut res = runner::sweep(&p, &opts).unwrap();
+    let cells = report::write_all(&mut res.folder, &p, &res.tally, "test", None).unwrap();
+    let runs = dir.join("out/runs.csv");
+    let head = std::fs::read_to_string(&runs).unwrap();
+    assert!(
+        head.lines()
+            .next()
+            .unwrap()
+            .ends_with(",queue_drops,max_queue,queue_delay_max_ms,cwnd_max,cwnd_halvings")
+    );
+    let rows = record::read_runs(&runs).unwrap();
+    let wide: Vec<_> = rows
+        .iter()
+        .filter(|r| r.link == "authenticated via bottleneck(0.5/20)")
+        .collect();
+    assert!(!wide.is_empty() && wide.iter().all(|r| r.counters.queue_drops > 0));
+    assert!(
+        rows.iter()
+            .any(|r| r.link == "authenticated" && r.counters.queue_drops == 0)
+    );
+    // OM(3) among 10 holds with 3 traitors on a wide network, and the
+    // bottleneck's cell breaks: its witness replays behind the bottleneck.
+    let files: Vec<String> = cells.iter().filter_map(|c| c.witness_file()).collect();
+    assert_eq!(files.len(), 1, "{files:?}");
+    let (w, rep) = witness::replay(&dir.join("out").join(&files[0]), &registry).unwrap();
+    assert_eq!(w.bottleneck.map(|q| q.label()), Some("0.5/20".to_string()));
+    assert!(rep.outcome.counters.queue_drops > 0);
+    // A bad entry names its field.
+    std::fs::write(
+        &file,
+        "algorithms = [\"om\"]\nn = [4]\nf = [1]\nbottlenecks = [\"fast\"]\n",
+    )
+    .unwrap();
+    let e = spec::load(&file, &registry).unwrap_err().to_string();
+    assert!(e.contains("bottlenecks") && e.contains("RATE/QUEUE"), "{e}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
