@@ -41,6 +41,7 @@ pub(crate) mod crypto;
 pub mod detector;
 pub mod experiment;
 pub mod files;
+pub mod finite;
 pub mod folder;
 // The fuzzers' entry points and the perf harness are public only for the
 // fuzz crate, the tests and `byzlab perf`; they are not the documented API.

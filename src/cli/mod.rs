@@ -26,6 +26,7 @@ mod aloha;
 mod book_shop;
 mod detect;
 mod detect_sweep;
+mod finite;
 mod merge_shards;
 mod parse;
 mod perf;
@@ -38,6 +39,7 @@ use aloha::*;
 use book_shop::*;
 use detect::*;
 use detect_sweep::*;
+use finite::*;
 use merge_shards::*;
 use parse::*;
 use perf::*;
@@ -82,6 +84,10 @@ enum Command {
     BookShop(BookShopArgs),
     /// Slotted ALOHA on one shared channel: throughput, collisions and delay against offered load, with or without exponential backoff.
     Aloha(AlohaArgs),
+    /// OM's message explosion on a finite network: the smallest bottleneck rate at which OM(m) and SM(m) still agree (a table).
+    Explosion(ExplosionArgs),
+    /// Bufferbloat: one bottleneck's queue from 1 to 10,000 frames against latency, drops, late frames and violations (a table).
+    Bufferbloat(BufferbloatArgs),
 }
 
 /// The command line as a user would type it, for the results' provenance.
@@ -191,6 +197,8 @@ where
         Command::TwoGenerals(args) => cmd_two_generals(args),
         Command::BookShop(args) => cmd_book_shop(args),
         Command::Aloha(args) => cmd_aloha(args),
+        Command::Explosion(args) => cmd_explosion(args),
+        Command::Bufferbloat(args) => cmd_bufferbloat(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

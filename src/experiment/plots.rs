@@ -12,7 +12,7 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 /// What drawing one plot returns.
-type PlotResult<T> = Result<T, Box<dyn std::error::Error>>;
+pub type PlotResult<T> = Result<T, Box<dyn std::error::Error>>;
 
 /// A plot that could not be drawn.
 #[derive(Debug, thiserror::Error)]
@@ -859,6 +859,51 @@ pub fn throughput_chart(
             chart.draw_series(pts.iter().map(|&p| Circle::new(p, 4, color.filled())))?;
         }
         legend(&mut chart, SeriesLabelPosition::MiddleRight)?;
+        root.present()?;
+    }
+    crate::files::write_atomic(path, svg)?;
+    Ok(())
+}
+
+/// Lines against a linear x on a logarithmic y (values spanning decades:
+/// the rates OM and SM need on a finite network), a marker per point.
+pub fn log_lines(
+    path: &Path,
+    title: &str,
+    (x_desc, y_desc): (&str, &str),
+    series: &[(String, Vec<(f64, f64)>)],
+) -> PlotResult<()> {
+    let all = || series.iter().flat_map(|(_, p)| p.iter());
+    let x_lo = all().map(|p| p.0).fold(f64::INFINITY, f64::min);
+    let x_hi = all().map(|p| p.0).fold(f64::NEG_INFINITY, f64::max).max(x_lo + 1.0);
+    let y_lo = all().map(|p| p.1).fold(f64::INFINITY, f64::min).max(1e-3);
+    let y_hi = all().map(|p| p.1).fold(0.0, f64::max).max(y_lo * 10.0);
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, (900, 560)).into_drawing_area();
+        root.fill(&WHITE)?;
+        let mut chart = ChartBuilder::on(&root)
+            .caption(title, ("sans-serif", 18))
+            .margin(15)
+            .x_label_area_size(45)
+            .y_label_area_size(70)
+            .build_cartesian_2d(x_lo - 0.5..x_hi + 0.5, (y_lo / 2.0..y_hi * 8.0).log_scale())?;
+        chart
+            .configure_mesh()
+            .x_desc(x_desc)
+            .y_desc(format!("{y_desc} (log scale)"))
+            .x_label_formatter(&|v| format!("{v:.0}"))
+            .y_label_formatter(&|v| if *v >= 1e4 { format!("{v:.0e}") } else { format!("{v}") })
+            .draw()?;
+        for (i, (name, pts)) in series.iter().enumerate() {
+            let color = PALETTE[i % PALETTE.len()];
+            chart
+                .draw_series(LineSeries::new(pts.clone(), color.stroke_width(2)))?
+                .label(name.clone())
+                .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 18, y)], color.stroke_width(2)));
+            chart.draw_series(pts.iter().map(|&p| Circle::new(p, 4, color.filled())))?;
+        }
+        legend(&mut chart, SeriesLabelPosition::UpperLeft)?;
         root.present()?;
     }
     crate::files::write_atomic(path, svg)?;

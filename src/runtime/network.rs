@@ -351,7 +351,7 @@ impl Network {
         if let Some((fifo, stats)) = &mut self.bottleneck
             && !matches!(action, LinkAction::Dropped | LinkAction::Lost | LinkAction::TailDrop)
         {
-            match fifo.admit(leaves, stats) {
+            match fifo.admit(leaves, env.bytes.len(), stats) {
                 Some(t) => leaves = t,
                 None => action = LinkAction::TailDrop,
             }

@@ -254,3 +254,34 @@ fn the_bottlenecks_axis_makes_cells_and_witnesses_that_replay() {
     assert!(e.contains("bottlenecks") && e.contains("RATE/QUEUE"), "{e}");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// Issue 22, item 8: the bufferbloat study shows agreement lost at both
+/// ends of the queue size for OM (tail drops at 1, delay at 10,000) and
+/// kept in between, with latency growing with the queue.
+#[test]
+fn bufferbloat_loses_om_at_both_ends() {
+    let dir = std::env::temp_dir().join(format!("byzlab-bloat-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    byzlab::finite::bufferbloat(&dir, "test").unwrap();
+    let csv = std::fs::read_to_string(dir.join("bufferbloat.csv")).unwrap();
+    let row = |alg: &str, q: &str| -> Vec<String> {
+        csv.lines()
+            .map(|l| l.split(',').map(str::to_string).collect::<Vec<_>>())
+            .find(|f| f[0] == alg && f[4] == q)
+            .unwrap()
+    };
+    let violated = |alg: &str, q: &str| row(alg, q)[7].parse::<u64>().unwrap();
+    let p99 = |alg: &str, q: &str| row(alg, q)[9].parse::<u64>().unwrap();
+    assert!(
+        violated("om", "1") > 0 && row("om", "1")[11] != "0",
+        "tail drops at queue 1"
+    );
+    assert_eq!(violated("om", "20"), 0);
+    assert!(
+        violated("om", "10000") > 0 && row("om", "10000")[11] == "0",
+        "delay, no drops, at 10,000"
+    );
+    assert!(p99("om", "10000") > 500 && p99("om", "1") < 20);
+    assert_eq!(violated("sm", "10000"), 0);
+    let _ = std::fs::remove_dir_all(&dir);
+}
