@@ -1,12 +1,15 @@
 //! Studies of the finite network (issue 22): how much of a network OM and
 //! SM need, and what queue sizes do to agreement. Each writes a results
 //! folder (summary.md, a CSV, an SVG, README.md with the command) from one
-//! command; both are deterministic (seeded runs, virtual time).
+//! command; all are deterministic (seeded runs, virtual time).
 //!
 //! * [`explosion`]: for n = 4..16 and m = 1..3, the smallest bottleneck
 //!   rate at which OM(m) and SM(m) still reach agreement with no traitor
 //!   within their default timeouts, in frames and in bytes per virtual ms:
 //!   OM's message explosion on a finite network.
+//! * [`congestion`]: offered load rising past one bottleneck's capacity
+//!   under fixed, exponential and AIMD retransmission: goodput and
+//!   agreements decided in time.
 //! * [`bufferbloat`]: one bottleneck of fixed rate, its queue from 1 to
 //!   10,000 frames, OM and SM over a reliable link with no traitor: frame
 //!   latency, tail drops, retransmissions, late frames and violations
@@ -507,6 +510,197 @@ pub fn bufferbloat(out: &Path, command: &str) -> Result<String, StudyError> {
             "# results/bufferbloat\n\nProduced by the committed code with:\n\n    {command}\n\nDo not edit by hand: \
              rerun the command. Files: `summary.md` (the table), `bufferbloat.csv` (one row per algorithm and queue \
              size), `bufferbloat.svg` (latency and violations against queue size).\n"
+        ),
+    )?;
+    Ok(format!("{} rows; results in {}", rows.len(), out.display()))
+}
+
+/// Generals of the congestion study: the offered load rises with them.
+pub const CONGESTION_NS: [usize; 8] = [4, 6, 8, 10, 12, 14, 16, 20];
+/// Retransmission of the congestion study: name and link.
+pub const CONGESTION_LINKS: [(&str, &str); 3] = [
+    ("fixed", "fair-loss:0+stubborn:20/fixed+dedup"),
+    ("exponential", "fair-loss:0+stubborn:20+dedup"),
+    ("aimd", "fair-loss:0+stubborn:20+aimd+dedup"),
+];
+/// The congestion study's bottleneck: 1 frame per ms, 50 waiting.
+pub const CONGESTION_QUEUE: &str = "1/50";
+/// Its round timeout, in virtual ms.
+pub const CONGESTION_TIMEOUT: u64 = 200;
+
+/// One row of the congestion table.
+struct Congestion {
+    policy: &'static str,
+    n: usize,
+    runs: u64,
+    decided: u64,
+    offered: f64,
+    goodput: f64,
+    sent: u64,
+    drops: u64,
+    retransmissions: u64,
+}
+
+/// The congestion-collapse table into `out`; returns a line saying what
+/// it wrote.
+pub fn congestion(out: &Path, command: &str) -> Result<String, StudyError> {
+    let mut folder = crate::folder::Folder::claim(out, "congestion --table", None)?;
+    let bottleneck = Queue::parse(CONGESTION_QUEUE).map_err(|message| StudyError::Plot {
+        file: String::new(),
+        message,
+    })?;
+    let m = 1;
+    let mut rows = Vec::new();
+    for (policy, link) in CONGESTION_LINKS {
+        for n in CONGESTION_NS {
+            let setup = Setup {
+                alg: crate::algorithm::OM,
+                n,
+                m,
+                link,
+                timeout: Some(CONGESTION_TIMEOUT),
+            };
+            let mut row = Congestion {
+                policy,
+                n,
+                runs: 0,
+                decided: 0,
+                offered: 0.0,
+                goodput: 0.0,
+                sent: 0,
+                drops: 0,
+                retransmissions: 0,
+            };
+            for seed in 1..=BLOAT_SEEDS {
+                let r = run_with(&setup, Some(bottleneck), seed, true)?;
+                let c = r.outcome.counters;
+                let span = f64::from(r.outcome.rounds) * CONGESTION_TIMEOUT as f64;
+                let mut first = std::collections::BTreeSet::new();
+                for e in &r.trace {
+                    let arrived = !matches!(
+                        e.link,
+                        crate::link::LinkAction::TailDrop
+                            | crate::link::LinkAction::Lost
+                            | crate::link::LinkAction::Dropped
+                    );
+                    if arrived && !e.late {
+                        first.insert((e.round, e.from, e.to));
+                    }
+                }
+                row.runs += 1;
+                row.decided += u64::from(holds(&r));
+                row.offered += c.frames as f64 / span;
+                row.goodput += first.len() as f64 / span;
+                row.sent += c.frames_sent;
+                row.drops += c.queue_drops;
+                row.retransmissions += c.retransmissions;
+            }
+            row.offered /= row.runs as f64;
+            row.goodput /= row.runs as f64;
+            rows.push(row);
+        }
+    }
+    let mut csv = String::from(
+        "retransmission,n,runs,decided_in_time,offered_frames_per_ms,goodput_frames_per_ms,frames_sent,queue_drops,retransmissions\n",
+    );
+    for r in &rows {
+        let _ = writeln!(
+            csv,
+            "{},{},{},{},{:.4},{:.4},{},{},{}",
+            r.policy, r.n, r.runs, r.decided, r.offered, r.goodput, r.sent, r.drops, r.retransmissions
+        );
+    }
+    let mut md = format!(
+        "# congestion\n\nMade by `{command}` with byzlab {}.\n\n\
+         Gridlock, the lecture's congestion collapse: one shared bottleneck (`--bottleneck {CONGESTION_QUEUE}`: \
+         1 frame per virtual ms, 50 waiting, tail drop; acknowledgements cross it too), OM(1) with no traitor among \
+         n generals, rounds of {CONGESTION_TIMEOUT} ms, {BLOAT_SEEDS} seeds each. The offered load (frames the \
+         generals hand to the network per ms of the run) grows as about n^2 / {CONGESTION_TIMEOUT}. Goodput: \
+         frames delivered for the first time within their round, per ms. Retransmission: `fixed` (every 20 ms), \
+         `exponential` (doubling from 20 ms) and `aimd` (exponential under a congestion window per link).\n\n\
+         | retransmission | n | offered (frames/ms) | goodput (frames/ms) | agreements in time | frames sent | tail drops | retransmissions |\n\
+         |---|---|---|---|---|---|---|---|\n",
+        env!("CARGO_PKG_VERSION")
+    );
+    for r in &rows {
+        let _ = writeln!(
+            md,
+            "| {} | {} | {:.3} | {:.3} | {}/{} | {} | {} | {} |",
+            r.policy, r.n, r.offered, r.goodput, r.decided, r.runs, r.sent, r.drops, r.retransmissions
+        );
+    }
+    let at = |policy: &str, n: usize| rows.iter().find(|r| r.policy == policy && r.n == n);
+    let last = CONGESTION_NS[CONGESTION_NS.len() - 1];
+    if let (Some(f), Some(e), Some(a)) = (at("fixed", last), at("exponential", last), at("aimd", last)) {
+        let lost = |policy: &str| {
+            rows.iter()
+                .find(|r| r.policy == policy && r.decided < r.runs)
+                .map_or("never".to_string(), |r| format!("from n = {}", r.n))
+        };
+        let _ = write!(
+            md,
+            "\nWhat it shows. Past the bottleneck's capacity (each data frame also needs an acknowledgement through \
+             the same queue, so at most about 0.5 data frames per ms get through), `fixed` keeps resending every 20 ms: \
+             at n = {last} it puts {} frames on the wire over its {BLOAT_SEEDS} runs for an offered {:.3} frames/ms, {} \
+             of them dropped at the tail, its goodput stays at {:.3} frames/ms and agreements are lost {} (the lecture's gridlock: a network \
+             busy with copies). `exponential` backs off: {} frames, goodput {:.3}, agreements lost {}. `aimd` gives \
+             {} frames and goodput {:.3}: {}\n\n\
+             Not shown (issue 22, item 7 stays open): goodput *falling* as load rises with `fixed`, and `aimd` keeping \
+             goodput near capacity. Both need traffic that a window can govern: a background load of repeated \
+             agreements on the same links, so that a link has many frames in flight. In one agreement each link carries \
+             one frame per round, a per-link window of 2 never binds, and congestion comes from the many links, not \
+             from any one.\n",
+            f.sent,
+            f.offered,
+            f.drops,
+            f.goodput,
+            lost("fixed"),
+            e.sent,
+            e.goodput,
+            lost("exponential"),
+            a.sent,
+            a.goodput,
+            if a.sent == e.sent {
+                "the same as `exponential`, frame for frame, since no window ever filled."
+            } else {
+                "its windows held frames back."
+            }
+        );
+    }
+    md.push_str("\n![goodput.svg](goodput.svg)\n");
+    let series: Vec<crate::experiment::plots::PanelSeries> = CONGESTION_LINKS
+        .iter()
+        .map(|(policy, _)| {
+            (
+                policy.to_string(),
+                rows.iter()
+                    .filter(|r| r.policy == *policy)
+                    .map(|r| (r.offered, r.goodput, r.decided as f64 / r.runs as f64))
+                    .collect(),
+            )
+        })
+        .collect();
+    let path = folder.file("goodput.svg")?;
+    crate::experiment::plots::two_panels(
+        &path,
+        "Congestion: goodput against offered load at one bottleneck of 1 frame/ms (OM(1), no traitor)",
+        "offered load (frames per virtual ms)",
+        ("goodput (first deliveries in time per ms)", false),
+        ("agreements decided in time", true),
+        &series,
+        plotters::prelude::SeriesLabelPosition::UpperLeft,
+    )
+    .map_err(|e| StudyError::Plot {
+        file: path.display().to_string(),
+        message: e.to_string(),
+    })?;
+    folder.write("summary.md", md)?;
+    folder.write("congestion.csv", csv)?;
+    folder.write(
+        "README.md",
+        format!(
+            "# results/congestion\n\nProduced by the committed code with:\n\n    {command}\n\nDo not edit by hand: \
+             rerun the command. Files: `summary.md`, `congestion.csv`, `goodput.svg`.\n"
         ),
     )?;
     Ok(format!("{} rows; results in {}", rows.len(), out.display()))

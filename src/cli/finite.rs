@@ -26,3 +26,15 @@ pub(super) fn cmd_bufferbloat(args: BufferbloatArgs) -> Result<()> {
     println!("{}", crate::finite::bufferbloat(&args.table, &command_line())?);
     Ok(())
 }
+
+#[derive(clap::Args)]
+pub(super) struct CongestionArgs {
+    /// Folder to write (summary.md, congestion.csv, goodput.svg, README.md).
+    #[arg(long)]
+    pub(super) table: PathBuf,
+}
+
+pub(super) fn cmd_congestion(args: CongestionArgs) -> Result<()> {
+    println!("{}", crate::finite::congestion(&args.table, &command_line())?);
+    Ok(())
+}

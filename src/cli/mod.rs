@@ -86,6 +86,8 @@ enum Command {
     Aloha(AlohaArgs),
     /// OM's message explosion on a finite network: the smallest bottleneck rate at which OM(m) and SM(m) still agree (a table).
     Explosion(ExplosionArgs),
+    /// Congestion collapse: goodput against offered load at one bottleneck, retransmitting fixed, exponential or with AIMD (a table).
+    Congestion(CongestionArgs),
     /// Bufferbloat: one bottleneck's queue from 1 to 10,000 frames against latency, drops, late frames and violations (a table).
     Bufferbloat(BufferbloatArgs),
 }
@@ -199,6 +201,7 @@ where
         Command::Aloha(args) => cmd_aloha(args),
         Command::Explosion(args) => cmd_explosion(args),
         Command::Bufferbloat(args) => cmd_bufferbloat(args),
+        Command::Congestion(args) => cmd_congestion(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
