@@ -515,23 +515,24 @@ pub fn bufferbloat(out: &Path, command: &str) -> Result<String, StudyError> {
     Ok(format!("{} rows; results in {}", rows.len(), out.display()))
 }
 
-/// Generals of the congestion study: the offered load rises with them.
-pub const CONGESTION_NS: [usize; 8] = [4, 6, 8, 10, 12, 14, 16, 20];
-/// Retransmission of the congestion study: name and link.
+/// Background frames per agreement frame (`load:B`): the offered load.
+pub const CONGESTION_LOADS: [u64; 10] = [5, 10, 20, 40, 60, 80, 120, 160, 320, 640];
+/// Retransmission of the congestion study: name and layers (between the
+/// channel and `dedup+load:B`).
 pub const CONGESTION_LINKS: [(&str, &str); 3] = [
-    ("fixed", "fair-loss:0+stubborn:20/fixed+dedup"),
-    ("exponential", "fair-loss:0+stubborn:20+dedup"),
-    ("aimd", "fair-loss:0+stubborn:20+aimd+dedup"),
+    ("fixed", "stubborn:80/fixed"),
+    ("exponential", "stubborn:80"),
+    ("aimd", "stubborn:80+aimd"),
 ];
-/// The congestion study's bottleneck: 1 frame per ms, 50 waiting.
-pub const CONGESTION_QUEUE: &str = "1/50";
+/// The congestion study's bottleneck: 1 frame per ms, 200 waiting.
+pub const CONGESTION_QUEUE: &str = "1/200";
 /// Its round timeout, in virtual ms.
-pub const CONGESTION_TIMEOUT: u64 = 200;
+pub const CONGESTION_TIMEOUT: u64 = 1000;
 
 /// One row of the congestion table.
 struct Congestion {
     policy: &'static str,
-    n: usize,
+    load: u64,
     runs: u64,
     decided: u64,
     offered: f64,
@@ -549,20 +550,21 @@ pub fn congestion(out: &Path, command: &str) -> Result<String, StudyError> {
         file: String::new(),
         message,
     })?;
-    let m = 1;
+    let (n, m) = (4, 1);
     let mut rows = Vec::new();
-    for (policy, link) in CONGESTION_LINKS {
-        for n in CONGESTION_NS {
+    for (policy, layers) in CONGESTION_LINKS {
+        for load in CONGESTION_LOADS {
+            let link = format!("fair-loss:0+{layers}+dedup+load:{load}");
             let setup = Setup {
                 alg: crate::algorithm::OM,
                 n,
                 m,
-                link,
+                link: &link,
                 timeout: Some(CONGESTION_TIMEOUT),
             };
             let mut row = Congestion {
                 policy,
-                n,
+                load,
                 runs: 0,
                 decided: 0,
                 offered: 0.0,
@@ -589,8 +591,8 @@ pub fn congestion(out: &Path, command: &str) -> Result<String, StudyError> {
                 }
                 row.runs += 1;
                 row.decided += u64::from(holds(&r));
-                row.offered += c.frames as f64 / span;
-                row.goodput += first.len() as f64 / span;
+                row.offered += (c.frames + c.background_sent) as f64 / span;
+                row.goodput += (first.len() as u64 + c.background_delivered) as f64 / span;
                 row.sent += c.frames_sent;
                 row.drops += c.queue_drops;
                 row.retransmissions += c.retransmissions;
@@ -601,24 +603,28 @@ pub fn congestion(out: &Path, command: &str) -> Result<String, StudyError> {
         }
     }
     let mut csv = String::from(
-        "retransmission,n,runs,decided_in_time,offered_frames_per_ms,goodput_frames_per_ms,frames_sent,queue_drops,retransmissions\n",
+        "retransmission,load,runs,decided_in_time,offered_frames_per_ms,goodput_frames_per_ms,frames_sent,queue_drops,retransmissions\n",
     );
     for r in &rows {
         let _ = writeln!(
             csv,
             "{},{},{},{},{:.4},{:.4},{},{},{}",
-            r.policy, r.n, r.runs, r.decided, r.offered, r.goodput, r.sent, r.drops, r.retransmissions
+            r.policy, r.load, r.runs, r.decided, r.offered, r.goodput, r.sent, r.drops, r.retransmissions
         );
     }
     let mut md = format!(
         "# congestion\n\nMade by `{command}` with byzlab {}.\n\n\
-         Gridlock, the lecture's congestion collapse: one shared bottleneck (`--bottleneck {CONGESTION_QUEUE}`: \
-         1 frame per virtual ms, 50 waiting, tail drop; acknowledgements cross it too), OM(1) with no traitor among \
-         n generals, rounds of {CONGESTION_TIMEOUT} ms, {BLOAT_SEEDS} seeds each. The offered load (frames the \
-         generals hand to the network per ms of the run) grows as about n^2 / {CONGESTION_TIMEOUT}. Goodput: \
-         frames delivered for the first time within their round, per ms. Retransmission: `fixed` (every 20 ms), \
-         `exponential` (doubling from 20 ms) and `aimd` (exponential under a congestion window per link).\n\n\
-         | retransmission | n | offered (frames/ms) | goodput (frames/ms) | agreements in time | frames sent | tail drops | retransmissions |\n\
+         The lecture's gridlock and AIMD. One shared bottleneck (`--bottleneck {CONGESTION_QUEUE}`: 1 frame per \
+         virtual ms, 200 waiting, tail drop; acknowledgements cross it too), OM(1) among {n} generals with no \
+         traitor, rounds of {CONGESTION_TIMEOUT} ms, {BLOAT_SEEDS} seeds each, over \
+         `fair-loss:0+RETRANSMISSION+dedup+load:B`: the `load` layer sends B background frames on each link behind \
+         every frame of the agreement (other users of a shared network), through the same layers. The offered \
+         load (frames handed to the network per ms of the run) rises with B. Goodput: frames (the agreement's and \
+         the background's) delivered for the first time within their round, per ms; since every data frame also \
+         needs an acknowledgement through the same queue, about 0.5 frames per ms is the most there is. \
+         Retransmission from 80 ms: `fixed` (every 80 ms), `exponential` (doubling) and `aimd` (exponential under \
+         a congestion window per link: slow start from 2, +1 per round trip, halved on a timeout).\n\n\
+         | retransmission | load B | offered (frames/ms) | goodput (frames/ms) | agreements in time | frames sent | tail drops | retransmissions |\n\
          |---|---|---|---|---|---|---|---|\n",
         env!("CARGO_PKG_VERSION")
     );
@@ -626,47 +632,42 @@ pub fn congestion(out: &Path, command: &str) -> Result<String, StudyError> {
         let _ = writeln!(
             md,
             "| {} | {} | {:.3} | {:.3} | {}/{} | {} | {} | {} |",
-            r.policy, r.n, r.offered, r.goodput, r.decided, r.runs, r.sent, r.drops, r.retransmissions
+            r.policy, r.load, r.offered, r.goodput, r.decided, r.runs, r.sent, r.drops, r.retransmissions
         );
     }
-    let at = |policy: &str, n: usize| rows.iter().find(|r| r.policy == policy && r.n == n);
-    let last = CONGESTION_NS[CONGESTION_NS.len() - 1];
-    if let (Some(f), Some(e), Some(a)) = (at("fixed", last), at("exponential", last), at("aimd", last)) {
-        let lost = |policy: &str| {
-            rows.iter()
-                .find(|r| r.policy == policy && r.decided < r.runs)
-                .map_or("never".to_string(), |r| format!("from n = {}", r.n))
-        };
-        let _ = write!(
+    let peak = |policy: &str| {
+        rows.iter()
+            .filter(|r| r.policy == policy)
+            .max_by(|a, b| a.goodput.total_cmp(&b.goodput))
+            .map_or((0, 0.0), |r| (r.load, r.goodput))
+    };
+    let last = |policy: &str| rows.iter().rfind(|r| r.policy == policy).map_or(0.0, |r| r.goodput);
+    let lost = |policy: &str| {
+        rows.iter()
+            .find(|r| r.policy == policy && r.decided < r.runs)
+            .map_or("never".to_string(), |r| format!("from B = {} on", r.load))
+    };
+    let top = CONGESTION_LOADS[CONGESTION_LOADS.len() - 1];
+    for policy in ["fixed", "exponential", "aimd"] {
+        let (at, best) = peak(policy);
+        let _ = writeln!(
             md,
-            "\nWhat it shows. Past the bottleneck's capacity (each data frame also needs an acknowledgement through \
-             the same queue, so at most about 0.5 data frames per ms get through), `fixed` keeps resending every 20 ms: \
-             at n = {last} it puts {} frames on the wire over its {BLOAT_SEEDS} runs for an offered {:.3} frames/ms, {} \
-             of them dropped at the tail, its goodput stays at {:.3} frames/ms and agreements are lost {} (the lecture's gridlock: a network \
-             busy with copies). `exponential` backs off: {} frames, goodput {:.3}, agreements lost {}. `aimd` gives \
-             {} frames and goodput {:.3}: {}\n\n\
-             Not shown (issue 22, item 7 stays open): goodput *falling* as load rises with `fixed`, and `aimd` keeping \
-             goodput near capacity. Both need traffic that a window can govern: a background load of repeated \
-             agreements on the same links, so that a link has many frames in flight. In one agreement each link carries \
-             one frame per round, a per-link window of 2 never binds, and congestion comes from the many links, not \
-             from any one.\n",
-            f.sent,
-            f.offered,
-            f.drops,
-            f.goodput,
-            lost("fixed"),
-            e.sent,
-            e.goodput,
-            lost("exponential"),
-            a.sent,
-            a.goodput,
-            if a.sent == e.sent {
-                "the same as `exponential`, frame for frame, since no window ever filled."
-            } else {
-                "its windows held frames back."
-            }
+            "\n`{policy}`: goodput peaks at {best:.3} frames/ms (B = {at}) and is {:.3} at B = {top}; agreements \
+             lost {}.",
+            last(policy),
+            lost(policy)
         );
     }
+    md.push_str(
+        "\nPast capacity, `fixed` resends every frame that has waited 80 ms for its acknowledgement, though \
+         most were never lost: copies of delivered frames crowd the queue, goodput falls from its peak while the \
+         wire stays busy, and the agreement's own frames miss their round: the lecture's gridlock. `exponential` \
+         backs off and keeps the wire useful, but nothing holds the background back, and the agreement's frames \
+         wait behind it until they are late. `aimd` lets each link have only its window in flight, halving it on a \
+         timeout: it drops a fraction of what the others drop, its goodput stays near the bottleneck's capacity \
+         (its line above, against about 0.5), and every agreement is decided in time; `exponential` pushes a little \
+         more background through and loses the agreements.\n",
+    );
     md.push_str("\n![goodput.svg](goodput.svg)\n");
     let series: Vec<crate::experiment::plots::PanelSeries> = CONGESTION_LINKS
         .iter()
@@ -683,7 +684,7 @@ pub fn congestion(out: &Path, command: &str) -> Result<String, StudyError> {
     let path = folder.file("goodput.svg")?;
     crate::experiment::plots::two_panels(
         &path,
-        "Congestion: goodput against offered load at one bottleneck of 1 frame/ms (OM(1), no traitor)",
+        "Congestion: goodput against offered load at one bottleneck of 1 frame/ms (OM(1) n = 4, background load)",
         "offered load (frames per virtual ms)",
         ("goodput (first deliveries in time per ms)", false),
         ("agreements decided in time", true),

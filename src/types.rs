@@ -239,6 +239,10 @@ counters! {
     cwnd_max: max,
     /// Times an `aimd` layer halved a window, on a retransmission timeout.
     cwnd_halvings: sum,
+    /// Background frames a `load` layer sent.
+    background_sent: sum,
+    /// Background frames that arrived within their round, counted once each.
+    background_delivered: sum,
 }
 
 /// How two counts of one counter combine: summed.
@@ -378,7 +382,7 @@ mod tests {
             .map(|(name, v)| if maxima.contains(name) { v } else { 2 * v })
             .collect();
         assert_eq!(sum.values(), want);
-        assert_eq!(Counters::FINITE, &Counters::NAMES[Counters::NAMES.len() - 5..]);
+        assert_eq!(Counters::FINITE, &Counters::NAMES[Counters::NAMES.len() - 7..]);
     }
 
     #[test]

@@ -343,7 +343,7 @@ impl ExperimentPlan {
     pub fn finite_network(&self) -> bool {
         self.cells
             .iter()
-            .any(|c| c.bottleneck.is_some() || c.link.has_layer("capacity") || c.link.has_layer("aimd"))
+            .any(|c| c.bottleneck.is_some() || ["capacity", "aimd", "load"].iter().any(|l| c.link.has_layer(l)))
     }
 
     /// Whether cell `id` belongs to shard `i` of `count` (cells are dealt

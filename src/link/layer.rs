@@ -248,6 +248,7 @@ pub fn builtins() -> Layers {
         entry("auth", super::auth::ABOUT, super::auth::kind()),
         entry("capacity", super::capacity::ABOUT, super::capacity::kind()),
         entry("aimd", super::aimd::ABOUT, super::aimd::kind()),
+        entry("load", super::load::ABOUT, super::load::kind()),
     ])
 }
 

@@ -29,6 +29,8 @@
 //!   frames per ms, from a FIFO of QUEUE frames with tail drop.
 //! * [`aimd`]`[:INIT[/SSTHRESH]]`: a congestion window per link, opened by
 //!   `stubborn`'s acknowledgements and halved by its timeouts.
+//! * [`load`]`:B`: background traffic, B frames on the same link for every
+//!   frame a general sends (a shared network's load, for congestion).
 //! * a user's layer, registered by name (`Registry::with_layer`).
 //!
 //! Each layer states where it must sit ([`layer::Rule`]); a stack that
@@ -50,6 +52,7 @@ pub mod capacity;
 pub mod dedup;
 pub mod fair_loss;
 pub mod layer;
+pub mod load;
 pub mod stubborn;
 
 use crate::types::{Envelope, GeneralId};

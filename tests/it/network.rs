@@ -221,12 +221,9 @@ fn the_bottlenecks_axis_makes_cells_and_witnesses_that_replay() {
     let cells = report::write_all(&mut res.folder, &p, &res.tally, "test", None).unwrap();
     let runs = dir.join("out/runs.csv");
     let head = std::fs::read_to_string(&runs).unwrap();
-    assert!(
-        head.lines()
-            .next()
-            .unwrap()
-            .ends_with(",queue_drops,max_queue,queue_delay_max_ms,cwnd_max,cwnd_halvings")
-    );
+    assert!(head.lines().next().unwrap().ends_with(
+        ",queue_drops,max_queue,queue_delay_max_ms,cwnd_max,cwnd_halvings,background_sent,background_delivered"
+    ));
     let rows = record::read_runs(&runs).unwrap();
     let wide: Vec<_> = rows
         .iter()
@@ -283,5 +280,39 @@ fn bufferbloat_loses_om_at_both_ends() {
     );
     assert!(p99("om", "10000") > 500 && p99("om", "1") < 20);
     assert_eq!(violated("sm", "10000"), 0);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// Issue 22, item 7: with a background load on the agreement's links,
+/// `fixed` retransmission's goodput falls from its peak as the offered
+/// load grows (gridlock) and its agreements are lost, while `aimd` keeps
+/// goodput above `fixed`'s and decides every agreement in time.
+#[test]
+fn congestion_shows_gridlock_and_aimd_keeps_agreement() {
+    let dir = std::env::temp_dir().join(format!("byzlab-cong-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    byzlab::finite::congestion(&dir, "test").unwrap();
+    let csv = std::fs::read_to_string(dir.join("congestion.csv")).unwrap();
+    let rows: Vec<Vec<String>> = csv
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').map(str::to_string).collect())
+        .collect();
+    let of = |policy: &str| -> Vec<(f64, u64, u64)> {
+        rows.iter()
+            .filter(|f| f[0] == policy)
+            .map(|f| (f[5].parse().unwrap(), f[3].parse().unwrap(), f[2].parse().unwrap()))
+            .collect()
+    };
+    let (fixed, aimd) = (of("fixed"), of("aimd"));
+    let peak = fixed.iter().map(|r| r.0).fold(0.0, f64::max);
+    let last = fixed.last().unwrap();
+    assert!(last.0 < 0.95 * peak, "fixed's goodput falls from {peak} to {}", last.0);
+    assert!(last.1 < last.2, "fixed loses agreements at the highest load");
+    assert!(aimd.iter().all(|r| r.1 == r.2), "aimd decides every agreement in time");
+    assert!(
+        aimd.last().unwrap().0 > last.0,
+        "aimd's goodput beats fixed's at the highest load"
+    );
     let _ = std::fs::remove_dir_all(&dir);
 }
