@@ -48,6 +48,8 @@ struct Setup<'a> {
     m: usize,
     link: &'a str,
     timeout: Option<u64>,
+    /// The link whose `aimd` window to record.
+    watch: Option<(crate::types::GeneralId, crate::types::GeneralId)>,
 }
 
 fn run_with(s: &Setup<'_>, bottleneck: Option<Queue>, seed: u64, trace: bool) -> Result<RunReport, RunFailure> {
@@ -59,6 +61,7 @@ fn run_with(s: &Setup<'_>, bottleneck: Option<Queue>, seed: u64, trace: bool) ->
         .parse()
         .map_err(|e: crate::link::LinkError| RunFailure::from(crate::run::RunSpecError::from(e)))?;
     spec.timeout = s.timeout;
+    spec.watch = s.watch;
     spec.bottleneck = bottleneck;
     spec.seed = seed;
     spec.trace = trace;
@@ -150,6 +153,7 @@ pub fn explosion(out: &Path, command: &str) -> Result<String, StudyError> {
                     m,
                     link: "authenticated",
                     timeout: None,
+                    watch: None,
                 };
                 let c = run_with(&setup, None, 1, false)?.outcome.counters;
                 let q = |rate: f64, bytes: bool| Queue {
@@ -337,6 +341,7 @@ pub fn bufferbloat(out: &Path, command: &str) -> Result<String, StudyError> {
             m,
             link: BLOAT_LINK,
             timeout: Some(BLOAT_TIMEOUT),
+            watch: None,
         };
         for queue in QUEUES {
             let bottleneck = Queue {
@@ -561,6 +566,7 @@ pub fn congestion(out: &Path, command: &str) -> Result<String, StudyError> {
                 m,
                 link: &link,
                 timeout: Some(CONGESTION_TIMEOUT),
+                watch: None,
             };
             let mut row = Congestion {
                 policy,
@@ -695,13 +701,55 @@ pub fn congestion(out: &Path, command: &str) -> Result<String, StudyError> {
         file: path.display().to_string(),
         message: e.to_string(),
     })?;
+    // The saw-tooth: one link's window under the heaviest load.
+    let heavy = CONGESTION_LOADS[CONGESTION_LOADS.len() - 1];
+    let link = format!("fair-loss:0+{}+dedup+load:{heavy}", CONGESTION_LINKS[2].1);
+    let watched = run_with(
+        &Setup {
+            alg: crate::algorithm::OM,
+            n,
+            m,
+            link: &link,
+            timeout: Some(CONGESTION_TIMEOUT),
+            watch: Some((0, 1)),
+        },
+        Some(bottleneck),
+        1,
+        false,
+    )?;
+    let window: Vec<(f64, f64)> = watched
+        .series
+        .first()
+        .map(|s| s.points.iter().map(|&(t, w)| (t as f64, w)).collect())
+        .unwrap_or_default();
+    let path = folder.file("cwnd.svg")?;
+    crate::experiment::plots::step_chart(
+        &path,
+        &format!("AIMD's saw-tooth: the window of link 0 -> 1, load B = {heavy}, seed 1"),
+        ("virtual time (ms)", "congestion window (frames)"),
+        &window,
+    )
+    .map_err(|e| StudyError::Plot {
+        file: path.display().to_string(),
+        message: e.to_string(),
+    })?;
+    let halvings = window.windows(2).filter(|w| w[1].1 < w[0].1).count();
+    let _ = write!(
+        md,
+        "\n![cwnd.svg](cwnd.svg)\n\nThe saw-tooth (`byzlab run --algorithm om --n 4 --f 1 --traitors none --link \
+         {link} --bottleneck {CONGESTION_QUEUE} --timeout {CONGESTION_TIMEOUT} --seed 1 --cwnd 0:1 --cwnd-out w.csv`): \
+         link 0 -> 1's window opens by one frame per acknowledgement from 2 (slow start), then by one per round \
+         trip, and is halved {halvings} times on a timeout, reaching at most {:.0} frames.\n",
+        window.iter().map(|p| p.1).fold(0.0, f64::max)
+    );
     folder.write("summary.md", md)?;
     folder.write("congestion.csv", csv)?;
     folder.write(
         "README.md",
         format!(
             "# results/congestion\n\nProduced by the committed code with:\n\n    {command}\n\nDo not edit by hand: \
-             rerun the command. Files: `summary.md`, `congestion.csv`, `goodput.svg`.\n"
+             rerun the command. Files: `summary.md`, `congestion.csv`, `goodput.svg` (goodput and agreements \
+             against offered load), `cwnd.svg` (one link's AIMD window over time).\n"
         ),
     )?;
     Ok(format!("{} rows; results in {}", rows.len(), out.display()))

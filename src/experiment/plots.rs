@@ -909,3 +909,32 @@ pub fn log_lines(
     crate::files::write_atomic(path, svg)?;
     Ok(())
 }
+
+/// One series drawn as steps over time (a value that holds until it
+/// changes: a congestion window), linear axes.
+pub fn step_chart(path: &Path, title: &str, (x_desc, y_desc): (&str, &str), points: &[(f64, f64)]) -> PlotResult<()> {
+    let x_hi = points.iter().map(|p| p.0).fold(1.0, f64::max);
+    let y_hi = points.iter().map(|p| p.1).fold(1.0, f64::max) * 1.15;
+    let mut steps = Vec::with_capacity(points.len() * 2);
+    for w in points.windows(2) {
+        steps.push(w[0]);
+        steps.push((w[1].0, w[0].1));
+    }
+    steps.extend(points.last());
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, (900, 420)).into_drawing_area();
+        root.fill(&WHITE)?;
+        let mut chart = ChartBuilder::on(&root)
+            .caption(title, ("sans-serif", 18))
+            .margin(15)
+            .x_label_area_size(45)
+            .y_label_area_size(60)
+            .build_cartesian_2d(0f64..x_hi * 1.02, 0f64..y_hi)?;
+        chart.configure_mesh().x_desc(x_desc).y_desc(y_desc).draw()?;
+        chart.draw_series(LineSeries::new(steps, PALETTE[2].stroke_width(2)))?;
+        root.present()?;
+    }
+    crate::files::write_atomic(path, svg)?;
+    Ok(())
+}
