@@ -41,6 +41,36 @@ pub enum StudyError {
     },
 }
 
+/// The error of a plot that could not be drawn into `path`.
+fn plotted(path: &Path) -> impl FnOnce(Box<dyn std::error::Error>) -> StudyError + '_ {
+    move |e| StudyError::Plot {
+        file: path.display().to_string(),
+        message: e.to_string(),
+    }
+}
+
+/// Writes a study's summary.md, NAME.csv and README.md (the command that
+/// made the folder and what each file is).
+fn write_folder(
+    folder: &mut crate::folder::Folder,
+    name: &str,
+    md: &str,
+    csv: &str,
+    command: &str,
+    files: &str,
+) -> Result<(), StudyError> {
+    folder.write("summary.md", md)?;
+    folder.write(&format!("{name}.csv"), csv)?;
+    folder.write(
+        "README.md",
+        format!(
+            "# results/{name}\n\nProduced by the committed code with:\n\n    {command}\n\nDo not edit by hand: rerun \
+             the command. Files: {files}\n"
+        ),
+    )?;
+    Ok(())
+}
+
 /// One run with no traitor, on the direct runner.
 struct Setup<'a> {
     alg: Algorithm,
@@ -273,20 +303,16 @@ pub fn explosion(out: &Path, command: &str) -> Result<String, StudyError> {
             ("n (generals)", &format!("{unit} per virtual ms")),
             &series,
         )
-        .map_err(|e| StudyError::Plot {
-            file: path.display().to_string(),
-            message: e.to_string(),
-        })?;
+        .map_err(plotted(&path))?;
     }
-    folder.write("summary.md", md)?;
-    folder.write("explosion.csv", csv)?;
-    folder.write(
-        "README.md",
-        format!(
-            "# results/explosion\n\nProduced by the committed code with:\n\n    {command}\n\nDo not edit by hand: rerun \
-             the command. Files: `summary.md` (the table), `explosion.csv` (one row per algorithm, m and n), \
-             `bytes.svg` and `frames.svg` (the smallest rate against n).\n"
-        ),
+    write_folder(
+        &mut folder,
+        "explosion",
+        &md,
+        &csv,
+        command,
+        "`summary.md` (the table), `explosion.csv` (one row per algorithm, m and n), \
+             `bytes.svg` and `frames.svg` (the smallest rate against n).",
     )?;
     Ok(format!("{} rows; results in {}", rows.len(), out.display()))
 }
@@ -503,19 +529,15 @@ pub fn bufferbloat(out: &Path, command: &str) -> Result<String, StudyError> {
         &series,
         plotters::prelude::SeriesLabelPosition::UpperLeft,
     )
-    .map_err(|e| StudyError::Plot {
-        file: path.display().to_string(),
-        message: e.to_string(),
-    })?;
-    folder.write("summary.md", md)?;
-    folder.write("bufferbloat.csv", csv)?;
-    folder.write(
-        "README.md",
-        format!(
-            "# results/bufferbloat\n\nProduced by the committed code with:\n\n    {command}\n\nDo not edit by hand: \
-             rerun the command. Files: `summary.md` (the table), `bufferbloat.csv` (one row per algorithm and queue \
-             size), `bufferbloat.svg` (latency and violations against queue size).\n"
-        ),
+    .map_err(plotted(&path))?;
+    write_folder(
+        &mut folder,
+        "bufferbloat",
+        &md,
+        &csv,
+        command,
+        "`summary.md` (the table), `bufferbloat.csv` (one row per algorithm and queue \
+             size), `bufferbloat.svg` (latency and violations against queue size).",
     )?;
     Ok(format!("{} rows; results in {}", rows.len(), out.display()))
 }
@@ -697,10 +719,7 @@ pub fn congestion(out: &Path, command: &str) -> Result<String, StudyError> {
         &series,
         plotters::prelude::SeriesLabelPosition::UpperLeft,
     )
-    .map_err(|e| StudyError::Plot {
-        file: path.display().to_string(),
-        message: e.to_string(),
-    })?;
+    .map_err(plotted(&path))?;
     // The saw-tooth: one link's window under the heaviest load.
     let heavy = CONGESTION_LOADS[CONGESTION_LOADS.len() - 1];
     let link = format!("fair-loss:0+{}+dedup+load:{heavy}", CONGESTION_LINKS[2].1);
@@ -729,10 +748,7 @@ pub fn congestion(out: &Path, command: &str) -> Result<String, StudyError> {
         ("virtual time (ms)", "congestion window (frames)"),
         &window,
     )
-    .map_err(|e| StudyError::Plot {
-        file: path.display().to_string(),
-        message: e.to_string(),
-    })?;
+    .map_err(plotted(&path))?;
     let halvings = window.windows(2).filter(|w| w[1].1 < w[0].1).count();
     let _ = write!(
         md,
@@ -742,15 +758,14 @@ pub fn congestion(out: &Path, command: &str) -> Result<String, StudyError> {
          trip, and is halved {halvings} times on a timeout, reaching at most {:.0} frames.\n",
         window.iter().map(|p| p.1).fold(0.0, f64::max)
     );
-    folder.write("summary.md", md)?;
-    folder.write("congestion.csv", csv)?;
-    folder.write(
-        "README.md",
-        format!(
-            "# results/congestion\n\nProduced by the committed code with:\n\n    {command}\n\nDo not edit by hand: \
-             rerun the command. Files: `summary.md`, `congestion.csv`, `goodput.svg` (goodput and agreements \
-             against offered load), `cwnd.svg` (one link's AIMD window over time).\n"
-        ),
+    write_folder(
+        &mut folder,
+        "congestion",
+        &md,
+        &csv,
+        command,
+        "`summary.md`, `congestion.csv`, `goodput.svg` (goodput and agreements \
+             against offered load), `cwnd.svg` (one link's AIMD window over time).",
     )?;
     Ok(format!("{} rows; results in {}", rows.len(), out.display()))
 }
