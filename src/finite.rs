@@ -71,6 +71,15 @@ fn write_folder(
     Ok(())
 }
 
+/// Whether a trace line's frame reached its receiver (not lost, dropped
+/// or tail-dropped).
+fn reached(e: &crate::runtime::network::TraceEntry) -> bool {
+    !matches!(
+        e.link,
+        crate::link::LinkAction::TailDrop | crate::link::LinkAction::Lost | crate::link::LinkAction::Dropped
+    )
+}
+
 /// One run with no traitor, on the direct runner.
 struct Setup<'a> {
     alg: Algorithm,
@@ -403,12 +412,7 @@ pub fn bufferbloat(out: &Path, command: &str) -> Result<String, StudyError> {
                 // frame kept).
                 let mut seen = std::collections::BTreeSet::new();
                 for e in &r.trace {
-                    let arrived = !matches!(
-                        e.link,
-                        crate::link::LinkAction::TailDrop
-                            | crate::link::LinkAction::Lost
-                            | crate::link::LinkAction::Dropped
-                    );
+                    let arrived = reached(e);
                     if arrived && seen.insert((e.round, e.from, e.to, e.sent, e.attempt)) {
                         latencies.push(e.t - e.sent);
                     }
@@ -607,12 +611,7 @@ pub fn congestion(out: &Path, command: &str) -> Result<String, StudyError> {
                 let span = f64::from(r.outcome.rounds) * CONGESTION_TIMEOUT as f64;
                 let mut first = std::collections::BTreeSet::new();
                 for e in &r.trace {
-                    let arrived = !matches!(
-                        e.link,
-                        crate::link::LinkAction::TailDrop
-                            | crate::link::LinkAction::Lost
-                            | crate::link::LinkAction::Dropped
-                    );
+                    let arrived = reached(e);
                     if arrived && !e.late {
                         first.insert((e.round, e.from, e.to));
                     }

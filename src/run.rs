@@ -456,6 +456,15 @@ pub enum RunSpecError {
     /// Bad timing settings.
     #[error(transparent)]
     Timing(#[from] TimingError),
+    /// A `load` layer would put more frames on the network than a run may take.
+    #[error(
+        "a load layer would put up to {frames} frames on the network in this run; a run may take at most \
+         {MAX_RESENDS}: lower load:B or n"
+    )]
+    Load {
+        /// Frames, background included.
+        frames: u128,
+    },
     /// `--cwnd FROM:TO` names no link of the run.
     #[error("--cwnd {from}:{to} is no link: FROM and TO must be two different generals of 0..{}", n - 1)]
     Watch {
@@ -469,7 +478,7 @@ pub enum RunSpecError {
     /// A stubborn link could resend more frames than a run may take.
     #[error(
         "a stubborn link could resend up to {events} frames and acknowledgements in this run (rounds of {timeout} \
-         ms, retransmission timeout {rto} ms); a run may take at most {MAX_RESENDS}: lower --timeout or raise --rto"
+         ms, retransmission timeout {rto} ms); a run may take at most {MAX_RESENDS}: lower --timeout, raise --rto or lower a load:B"
     )]
     Resends {
         /// The estimate.
@@ -636,10 +645,17 @@ impl RunSpec {
         // frame until its round's deadline, at most as often as its policy
         // waits (every rto at the most); every frame of every round may
         // need them all.
+        // A `load` layer multiplies the frames by 1 + B.
+        let frames = (n as u128) * (n as u128 - 1) * u128::from(self.algorithm.rounds(n, m));
+        let per = u128::from(self.link.background_per_frame());
+        if per > 0 && frames * (1 + per) > MAX_RESENDS {
+            return Err(RunSpecError::Load {
+                frames: frames * (1 + per),
+            });
+        }
         if let Some(rto) = self.link.stubborn_rto() {
             let tries = self.link.max_tries(timing.timeout);
-            let frames = (n as u128) * (n as u128 - 1) * u128::from(self.algorithm.rounds(n, m));
-            let events = 2 * frames * tries;
+            let events = 2 * frames * (1 + per) * tries;
             if events > MAX_RESENDS {
                 return Err(RunSpecError::Resends {
                     events,

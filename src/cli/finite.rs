@@ -1,40 +1,20 @@
-//! `byzlab explosion` and `byzlab bufferbloat`: the finite network's
-//! studies, each writing one results folder.
+//! `byzlab explosion`, `byzlab congestion` and `byzlab bufferbloat`: the
+//! finite network's studies, each writing one results folder.
 
 use super::*;
 
 #[derive(clap::Args)]
-pub(super) struct ExplosionArgs {
-    /// Folder to write (summary.md, explosion.csv, bytes.svg, frames.svg, README.md).
+pub(super) struct StudyArgs {
+    /// Folder to write (summary.md, a CSV, SVG figures, README.md with the command); one byzlab made, or a new one.
     #[arg(long)]
     pub(super) table: PathBuf,
 }
 
-pub(super) fn cmd_explosion(args: ExplosionArgs) -> Result<()> {
-    println!("{}", crate::finite::explosion(&args.table, &command_line())?);
-    Ok(())
-}
-
-#[derive(clap::Args)]
-pub(super) struct BufferbloatArgs {
-    /// Folder to write (summary.md, bufferbloat.csv, bufferbloat.svg, README.md).
-    #[arg(long)]
-    pub(super) table: PathBuf,
-}
-
-pub(super) fn cmd_bufferbloat(args: BufferbloatArgs) -> Result<()> {
-    println!("{}", crate::finite::bufferbloat(&args.table, &command_line())?);
-    Ok(())
-}
-
-#[derive(clap::Args)]
-pub(super) struct CongestionArgs {
-    /// Folder to write (summary.md, congestion.csv, goodput.svg, README.md).
-    #[arg(long)]
-    pub(super) table: PathBuf,
-}
-
-pub(super) fn cmd_congestion(args: CongestionArgs) -> Result<()> {
-    println!("{}", crate::finite::congestion(&args.table, &command_line())?);
+/// Runs `study` into `--table`, printing what it wrote.
+pub(super) fn cmd_study(
+    args: StudyArgs,
+    study: fn(&std::path::Path, &str) -> Result<String, crate::finite::StudyError>,
+) -> Result<()> {
+    println!("{}", study(&args.table, &command_line())?);
     Ok(())
 }

@@ -85,11 +85,11 @@ enum Command {
     /// Slotted ALOHA on one shared channel: throughput, collisions and delay against offered load, with or without exponential backoff.
     Aloha(AlohaArgs),
     /// OM's message explosion on a finite network: the smallest bottleneck rate at which OM(m) and SM(m) still agree (a table).
-    Explosion(ExplosionArgs),
+    Explosion(StudyArgs),
     /// Congestion collapse: goodput against offered load at one bottleneck, retransmitting fixed, exponential or with AIMD (a table).
-    Congestion(CongestionArgs),
+    Congestion(StudyArgs),
     /// Bufferbloat: one bottleneck's queue from 1 to 10,000 frames against latency, drops, late frames and violations (a table).
-    Bufferbloat(BufferbloatArgs),
+    Bufferbloat(StudyArgs),
 }
 
 /// The command line as a user would type it, for the results' provenance.
@@ -199,9 +199,9 @@ where
         Command::TwoGenerals(args) => cmd_two_generals(args),
         Command::BookShop(args) => cmd_book_shop(args),
         Command::Aloha(args) => cmd_aloha(args),
-        Command::Explosion(args) => cmd_explosion(args),
-        Command::Bufferbloat(args) => cmd_bufferbloat(args),
-        Command::Congestion(args) => cmd_congestion(args),
+        Command::Explosion(args) => cmd_study(args, crate::finite::explosion),
+        Command::Bufferbloat(args) => cmd_study(args, crate::finite::bufferbloat),
+        Command::Congestion(args) => cmd_study(args, crate::finite::congestion),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -608,6 +608,18 @@ impl LinkSpec {
         Ok(())
     }
 
+    /// Background frames a `load:B` layer adds per frame (0 without one).
+    pub fn background_per_frame(&self) -> u64 {
+        let LinkSpec::Stack { layers } = self else { return 0 };
+        layers
+            .iter()
+            .find_map(|l| match l {
+                Layer::Named { name, params } if name == "load" => params.as_deref()?.parse().ok(),
+                _ => None,
+            })
+            .unwrap_or(0)
+    }
+
     /// Whether a layer of this link is named `name`.
     pub fn has_layer(&self, name: &str) -> bool {
         matches!(self, LinkSpec::Stack { layers } if layers.iter().any(|l| l.name() == name))

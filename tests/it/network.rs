@@ -47,6 +47,10 @@ fn a_narrow_bottleneck_breaks_om_and_a_wide_one_does_not() {
     let r = go(wide);
     assert!(r.outcome.agreement && r.outcome.validity);
     assert_eq!((r.outcome.counters.queue_drops, r.outcome.counters.late_frames), (0, 0));
+    // A background load is costed before the run, like retransmissions.
+    let heavy = spec(byzlab::algorithm::OM, 40, 3, "fair-loss+dedup+load:10000", 0);
+    let e = heavy.validate().unwrap_err().to_string();
+    assert!(e.contains("a load layer would put up to 62406240 frames"), "{e}");
 }
 
 /// A sender's own interface: over `capacity`, SM(1)'s lieutenants relay
