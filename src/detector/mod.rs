@@ -1,7 +1,7 @@
-//! The heartbeat failure detector of the lecture, on the same processes,
-//! timers, network and runtimes as agreement runs.
+//! The failure detectors of the lecture, heartbeat and ping, on the same
+//! processes, timers, network and runtimes as agreement runs.
 //!
-//! Every node sends a heartbeat to every other node every `interval` ms of
+//! **Heartbeat** (the default, [`Method::Heartbeat`]): every node sends a heartbeat to every other node every `interval` ms of
 //! virtual time and, at the same ticks, suspects each peer whose last
 //! heartbeat is older than that peer's timeout; a heartbeat from a suspected
 //! peer withdraws the suspicion. A crashed node (`--crash ID@MS`) stops
@@ -14,11 +14,22 @@
 //! interval - 1 ms old: a fixed timeout shorter than that suspects live
 //! peers over and over, for ever. Under `async` no timeout is right: delays
 //! have no bound, so any timeout suspects a live node now and then.
+//!
+//! **Ping** ([`Method::Ping`]): every node sends each peer a request every
+//! `interval` ms and the peer replies at once; at the same ticks a node
+//! suspects a peer whose oldest unanswered request is older than the
+//! timeout. A reply crosses the network twice, so a live peer's answer is
+//! 2 to 2 delta ms old, and a check sees a request unanswered for up to
+//! 2 delta ms: a timeout must cover the round trip, not one delay. Each
+//! check costs a request and a reply (twice a heartbeat's messages), and
+//! the pinger learns more: a reply says the peer heard it, where a heartbeat
+//! says only that the peer is up.
 
 pub mod sweep;
 
 use crate::link::LinkSpec;
 use crate::protocol::heartbeat::Heartbeat;
+use crate::protocol::ping::Ping;
 use crate::run::RuntimeKind;
 use crate::runtime::RuntimeError;
 use crate::runtime::audit::Auditor;
@@ -32,14 +43,67 @@ use crate::wire;
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 
+/// How a detector tells a live node from a crashed one.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Method {
+    /// Every node says "I am up" to every other every interval.
+    #[default]
+    Heartbeat,
+    /// Every node asks every other every interval and expects a reply in time.
+    Ping,
+}
+
+impl Method {
+    /// Lower-case name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Method::Heartbeat => "heartbeat",
+            Method::Ping => "ping",
+        }
+    }
+
+    /// Messages per check of one peer: a heartbeat, or a request and its reply.
+    pub fn messages_per_check(self) -> u64 {
+        match self {
+            Method::Heartbeat => 1,
+            Method::Ping => 2,
+        }
+    }
+}
+
+impl std::fmt::Display for Method {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl std::str::FromStr for Method {
+    type Err = crate::types::UnknownName;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "heartbeat" => Ok(Method::Heartbeat),
+            "ping" => Ok(Method::Ping),
+            other => Err(crate::types::UnknownName {
+                kind: "detector method",
+                got: other.to_string(),
+                expected: "heartbeat or ping",
+            }),
+        }
+    }
+}
+
 /// A detector run as asked for.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct DetectSpec {
+    /// Heartbeat or ping.
+    #[serde(default)]
+    pub method: Method,
     /// Nodes.
     pub n: usize,
     /// Which nodes crash, and when (virtual ms).
     pub crashes: Vec<(GeneralId, Millis)>,
-    /// Heartbeat (and check) period, in ms.
+    /// Heartbeat or ping (and check) period, in ms.
     pub interval: Millis,
     /// Initial timeout for every peer, in ms.
     pub timeout: Millis,
@@ -125,6 +189,9 @@ pub struct Detection {
 /// What a detector run found.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DetectReport {
+    /// Heartbeat or ping.
+    #[serde(default)]
+    pub method: Method,
     /// Nodes.
     pub n: usize,
     /// Timing model.
@@ -151,8 +218,11 @@ pub struct DetectReport {
     pub false_suspicions: u64,
     /// Of those, the ones raised after GST.
     pub suspicions_after_gst: u64,
-    /// Heartbeats sent.
+    /// Heartbeats sent (0 under ping).
     pub heartbeats: u64,
+    /// Messages the detector sent: heartbeats, or pings and their replies.
+    #[serde(default)]
+    pub messages: u64,
     /// Largest timeout any node held for any peer at the end, ms.
     pub max_timeout_ms: Millis,
 }
@@ -163,12 +233,14 @@ pub(crate) struct Watch {
     /// Per peer: suspected since (`None`: not suspected) at the end.
     suspected_since: Vec<Option<Millis>>,
     heartbeats: u64,
+    messages: u64,
     max_timeout: Millis,
     crashed: bool,
 }
 
 /// A node of the detector.
 pub(crate) struct Watcher {
+    method: Method,
     id: GeneralId,
     n: usize,
     interval: Millis,
@@ -180,11 +252,39 @@ pub(crate) struct Watcher {
     suspected_since: Vec<Option<Millis>>,
     suspicions: Vec<(GeneralId, Millis)>,
     seq: u32,
+    /// Ping: per peer, the requests it answered (the first `answered[p]`
+    /// of them, counting from 0, as far as its replies arrived in order:
+    /// the highest answered, plus one).
+    answered: Vec<u32>,
+    /// Ping: replies sent.
+    replies: u64,
 }
 
 impl Watcher {
     fn down(&self, now: Millis) -> bool {
         self.crash_at.is_some_and(|c| now >= c)
+    }
+
+    /// How long peer `p` has gone unheard, as this node's method measures
+    /// it at `now`: the age of its last heartbeat, or the age of the
+    /// oldest request it has not answered (0 if it answered them all).
+    fn silence(&self, p: usize, now: Millis) -> Millis {
+        match self.method {
+            Method::Heartbeat => now.saturating_sub(self.last_heard[p]),
+            // Request k went out at the k-th tick, k x interval.
+            Method::Ping if self.answered[p] < self.seq => {
+                now.saturating_sub(u64::from(self.answered[p]) * self.interval)
+            }
+            Method::Ping => 0,
+        }
+    }
+
+    /// Peer `p` was heard from: a suspicion of it was false.
+    fn heard(&mut self, p: usize, now: Millis) {
+        self.last_heard[p] = now;
+        if self.suspected_since[p].take().is_some() && self.adaptive {
+            self.timeout[p] = self.timeout[p].saturating_mul(2);
+        }
     }
 }
 
@@ -201,21 +301,31 @@ impl Process for Watcher {
         }
         match event {
             Event::Timer(_) => {
-                let bytes = Arc::new(wire::encode(0, &Heartbeat { seq: self.seq }));
-                self.seq += 1;
+                let bytes = Arc::new(match self.method {
+                    Method::Heartbeat => wire::encode(0, &Heartbeat { seq: self.seq }),
+                    Method::Ping => wire::encode(
+                        0,
+                        &Ping {
+                            seq: self.seq,
+                            reply: false,
+                        },
+                    ),
+                });
+                // Checked before this tick's request counts as sent.
                 for to in (0..self.n as GeneralId).filter(|&p| p != self.id) {
+                    let p = usize::from(to);
+                    if self.suspected_since[p].is_none() && self.silence(p, now) > self.timeout[p] {
+                        self.suspected_since[p] = Some(now);
+                        self.suspicions.push((to, now));
+                    }
                     fx.sends.push(OutFrame {
                         round: 0,
                         to,
                         bytes: bytes.clone(),
                         trace: None,
                     });
-                    let p = usize::from(to);
-                    if self.suspected_since[p].is_none() && now.saturating_sub(self.last_heard[p]) > self.timeout[p] {
-                        self.suspected_since[p] = Some(now);
-                        self.suspicions.push((to, now));
-                    }
                 }
+                self.seq += 1;
                 if now + self.interval <= self.duration {
                     fx.timers.push((now + self.interval, 0));
                 }
@@ -223,13 +333,33 @@ impl Process for Watcher {
             Event::Layer { .. } => {}
             Event::Deliver(env) => {
                 let p = usize::from(env.from);
-                if p >= self.n || wire::decode::<Heartbeat>(&env.bytes, 64).is_err() {
+                if p >= self.n || p == usize::from(self.id) {
                     return;
                 }
-                self.last_heard[p] = now;
-                // A live peer after all: the suspicion was false.
-                if self.suspected_since[p].take().is_some() && self.adaptive {
-                    self.timeout[p] = self.timeout[p].saturating_mul(2);
+                match self.method {
+                    Method::Heartbeat => {
+                        if wire::decode::<Heartbeat>(&env.bytes, 64).is_ok() {
+                            // A live peer after all: a suspicion was false.
+                            self.heard(p, now);
+                        }
+                    }
+                    Method::Ping => match wire::decode::<Ping>(&env.bytes, 64).map(|f| f.msg) {
+                        Ok(Ping { seq, reply: false }) => {
+                            self.replies += 1;
+                            fx.sends.push(OutFrame {
+                                round: 0,
+                                to: env.from,
+                                bytes: Arc::new(wire::encode(0, &Ping { seq, reply: true })),
+                                trace: None,
+                            });
+                        }
+                        // A reply to a request this node really sent.
+                        Ok(Ping { seq, reply: true }) if seq < self.seq => {
+                            self.answered[p] = self.answered[p].max(seq + 1);
+                            self.heard(p, now);
+                        }
+                        _ => {}
+                    },
                 }
             }
         }
@@ -239,7 +369,11 @@ impl Process for Watcher {
         Watch {
             suspicions: self.suspicions.clone(),
             suspected_since: self.suspected_since.clone(),
-            heartbeats: u64::from(self.seq) * (self.n as u64 - 1),
+            heartbeats: match self.method {
+                Method::Heartbeat => u64::from(self.seq) * (self.n as u64 - 1),
+                Method::Ping => 0,
+            },
+            messages: u64::from(self.seq) * (self.n as u64 - 1) + self.replies,
             max_timeout: self.timeout.iter().copied().max().unwrap_or(0),
             crashed: self.crash_at.is_some_and(|c| c <= self.duration),
         }
@@ -303,6 +437,7 @@ pub fn detect(spec: &DetectSpec) -> Result<DetectReport, DetectError> {
     let (crash_at, timing) = check(spec)?;
     let procs: Vec<Watcher> = (0..n)
         .map(|id| Watcher {
+            method: spec.method,
             id: id as GeneralId,
             n,
             interval: spec.interval,
@@ -314,6 +449,8 @@ pub fn detect(spec: &DetectSpec) -> Result<DetectReport, DetectError> {
             suspected_since: vec![None; n],
             suspicions: Vec::new(),
             seq: 0,
+            answered: vec![0; n],
+            replies: 0,
         })
         .collect();
     // Heartbeats are a few bytes; the link is authenticated (no adversary
@@ -328,7 +465,10 @@ pub fn detect(spec: &DetectSpec) -> Result<DetectReport, DetectError> {
             None,
         )
         .map_err(RuntimeError::from)?;
-    let audit = Box::new(Auditor::<Heartbeat>::new(Default::default()));
+    let audit: Box<dyn crate::runtime::audit::Audit> = match spec.method {
+        Method::Heartbeat => Box::new(Auditor::<Heartbeat>::new(Default::default())),
+        Method::Ping => Box::new(Auditor::<Ping>::new(Default::default())),
+    };
     let net = Network::new(link, None, audit, timing, spec.seed, false, None);
     let watches = match spec.runtime {
         RuntimeKind::Direct => {
@@ -377,6 +517,7 @@ fn summarize(spec: &DetectSpec, crash_at: &[Option<Millis>], watches: &[Watch]) 
         })
         .collect();
     DetectReport {
+        method: spec.method,
         n: spec.n,
         timing: spec.timing,
         delta_ms: spec.delta,
@@ -391,6 +532,7 @@ fn summarize(spec: &DetectSpec, crash_at: &[Option<Millis>], watches: &[Watch]) 
         false_suspicions,
         suspicions_after_gst: after_gst,
         heartbeats: watches.iter().map(|w| w.heartbeats).sum(),
+        messages: watches.iter().map(|w| w.messages).sum(),
         max_timeout_ms: watches.iter().map(|w| w.max_timeout).max().unwrap_or(0),
     }
 }
@@ -401,6 +543,7 @@ mod tests {
 
     fn spec() -> DetectSpec {
         DetectSpec {
+            method: Method::Heartbeat,
             n: 5,
             crashes: vec![(2, 1000)],
             interval: 50,
@@ -443,8 +586,43 @@ mod tests {
     }
 
     #[test]
+    fn ping_detects_from_the_unanswered_request_at_twice_the_messages() {
+        let hb = detect(&spec()).unwrap();
+        let ping = detect(&DetectSpec {
+            method: Method::Ping,
+            ..spec()
+        })
+        .unwrap();
+        // The request of t=1000 reaches node 2 after it crashed; unanswered
+        // for more than 100 ms at the tick of 1150.
+        assert_eq!(ping.detections[0].first_ms, Some(1150));
+        assert_eq!(ping.method, Method::Ping);
+        assert_eq!(ping.heartbeats, 0);
+        // Requests and replies: about twice the heartbeats (node 2 stops
+        // answering at 1000 ms).
+        assert_eq!(hb.messages, hb.heartbeats);
+        let ratio = ping.messages as f64 / hb.messages as f64;
+        assert!((1.8..2.0).contains(&ratio), "{ratio}");
+        // A 20 ms timeout is below a heartbeat's age at a check (up to 49
+        // ms) but above a ping's round trip (20 ms at most): only the
+        // heartbeat suspects live nodes.
+        let short = |method| {
+            detect(&DetectSpec {
+                method,
+                timeout: 20,
+                ..spec()
+            })
+            .unwrap()
+            .false_suspicions
+        };
+        assert!(short(Method::Heartbeat) > 100);
+        assert_eq!(short(Method::Ping), 0);
+    }
+
+    #[test]
     fn runtimes_agree() {
         let partial = DetectSpec {
+            method: Method::Ping,
             timing: TimingModel::Partial,
             gst: 1500,
             adaptive: true,

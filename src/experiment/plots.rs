@@ -648,17 +648,47 @@ pub fn two_panels(
     series: &[PanelSeries],
     legend: SeriesLabelPosition,
 ) -> PlotResult<()> {
+    let series: Vec<StackSeries> = series
+        .iter()
+        .map(|(l, p)| (l.clone(), p.iter().map(|q| (q.0, vec![q.1, q.2])).collect()))
+        .collect();
+    stacked_panels(path, title, x_desc, &[top, bottom], &series, legend)
+}
+
+/// A labelled line of a stack of charts: points (x, one y per panel).
+pub type StackSeries = (String, Vec<(f64, Vec<f64>)>);
+
+/// Charts stacked over one x axis, as [`two_panels`] draws two: a panel
+/// per (description, share) of `panels`, each series' k-th y in the k-th.
+pub fn stacked_panels(
+    path: &Path,
+    title: &str,
+    x_desc: &str,
+    panels: &[(&str, bool)],
+    series: &[StackSeries],
+    legend: SeriesLabelPosition,
+) -> PlotResult<()> {
     let xs = || series.iter().flat_map(|(_, p)| p.iter().map(|q| q.0));
     let x_lo = xs().fold(f64::INFINITY, f64::min);
     let x_hi = xs().fold(f64::NEG_INFINITY, f64::max);
     // Drawn into memory and written whole: a full disk leaves no truncated file.
     let mut svg = String::new();
     {
-        let root = SVGBackend::with_string(&mut svg, (860, 680)).into_drawing_area();
+        let height = if panels.len() == 2 {
+            680
+        } else {
+            40 + 320 * panels.len() as u32
+        };
+        let root = SVGBackend::with_string(&mut svg, (860, height)).into_drawing_area();
         root.fill(&WHITE)?;
         let root = root.titled(title, ("sans-serif", 18))?;
-        let (upper_area, lower_area) = root.split_vertically(320);
-        for (i, (area, panel)) in [(&upper_area, top), (&lower_area, bottom)].into_iter().enumerate() {
+        let areas = if panels.len() == 2 {
+            let (upper, lower) = root.split_vertically(320);
+            vec![upper, lower]
+        } else {
+            root.split_evenly((panels.len(), 1))
+        };
+        for (i, (area, panel)) in areas.iter().zip(panels.iter().copied()).enumerate() {
             if x_lo >= 1.0 {
                 let (lo, hi) = (x_lo, x_hi.max(x_lo * 2.0));
                 let x_desc = format!("{x_desc} (log scale)");
@@ -688,14 +718,14 @@ fn draw_panel<X>(
     x_desc: &str,
     i: usize,
     (desc, share): (&str, bool),
-    series: &[PanelSeries],
+    series: &[StackSeries],
     legend: &SeriesLabelPosition,
 ) -> PlotResult<()>
 where
     X: AsRangedCoord<Value = f64>,
     X::CoordDescType: ValueFormatter<f64>,
 {
-    let pick: fn(&(f64, f64, f64)) -> f64 = if i == 0 { |p| p.1 } else { |p| p.2 };
+    let pick = |p: &(f64, Vec<f64>)| p.1.get(i).copied().unwrap_or(0.0);
     let y_max = series.iter().flat_map(|(_, p)| p.iter().map(pick)).fold(0.0, f64::max);
     let top_y = if share {
         (y_max * 1.15).clamp(0.05, 1.05)

@@ -21,6 +21,7 @@ pub mod majority;
 pub mod om;
 pub mod om_graph;
 pub mod phase_king;
+pub mod ping;
 pub mod sm;
 
 use crate::crypto::SignatureLedger;
