@@ -257,42 +257,45 @@ fn actix_and_direct_agree_on_stacks_graphs_and_node_faults() {
     assert!(traced + 3 >= compared, "{traced} of {compared} runs traced");
 }
 
-/// The heartbeat detector under each timing model, fixed and adaptive:
+/// Both detectors under each timing model, fixed and adaptive:
 /// actix = direct.
 #[test]
 fn detector_runtimes_agree_under_every_timing() {
-    use byzlab::detector::{DetectSpec, detect};
-    for (timing, gst) in [
-        (TimingModel::Sync, 0),
-        (TimingModel::Partial, 1500),
-        (TimingModel::Async, 0),
-    ] {
-        for adaptive in [false, true] {
-            let spec = DetectSpec {
-                n: 4,
-                crashes: vec![(1, 800)],
-                interval: 50,
-                timeout: 60,
-                adaptive,
-                timing,
-                delta: 10,
-                gst,
-                duration: 2500,
-                seed: 3,
-                runtime: RuntimeKind::Direct,
-            };
-            let direct = detect(&spec).unwrap();
-            let actix = detect(&DetectSpec {
-                runtime: RuntimeKind::Actix,
-                ..spec
-            })
-            .unwrap();
-            let strip = |r: &byzlab::detector::DetectReport| {
-                let mut v = serde_json::to_value(r).unwrap();
-                v.as_object_mut().unwrap().remove("runtime");
-                v
-            };
-            assert_eq!(strip(&direct), strip(&actix), "{timing:?} adaptive={adaptive}");
+    use byzlab::detector::{DetectSpec, Method, detect};
+    for method in [Method::Heartbeat, Method::Ping] {
+        for (timing, gst) in [
+            (TimingModel::Sync, 0),
+            (TimingModel::Partial, 1500),
+            (TimingModel::Async, 0),
+        ] {
+            for adaptive in [false, true] {
+                let spec = DetectSpec {
+                    method,
+                    n: 4,
+                    crashes: vec![(1, 800)],
+                    interval: 50,
+                    timeout: 60,
+                    adaptive,
+                    timing,
+                    delta: 10,
+                    gst,
+                    duration: 2500,
+                    seed: 3,
+                    runtime: RuntimeKind::Direct,
+                };
+                let direct = detect(&spec).unwrap();
+                let actix = detect(&DetectSpec {
+                    runtime: RuntimeKind::Actix,
+                    ..spec
+                })
+                .unwrap();
+                let strip = |r: &byzlab::detector::DetectReport| {
+                    let mut v = serde_json::to_value(r).unwrap();
+                    v.as_object_mut().unwrap().remove("runtime");
+                    v
+                };
+                assert_eq!(strip(&direct), strip(&actix), "{method} {timing:?} adaptive={adaptive}");
+            }
         }
     }
 }
