@@ -28,6 +28,9 @@ pub enum StudyError {
     /// A run failed.
     #[error(transparent)]
     Run(#[from] RunFailure),
+    /// A service run failed (`crate::service::study`).
+    #[error(transparent)]
+    Service(#[from] crate::service::ServiceError),
     /// The folder.
     #[error(transparent)]
     Folder(#[from] crate::folder::FolderError),
@@ -42,7 +45,7 @@ pub enum StudyError {
 }
 
 /// The error of a plot that could not be drawn into `path`.
-fn plotted(path: &Path) -> impl FnOnce(Box<dyn std::error::Error>) -> StudyError + '_ {
+pub(crate) fn plotted(path: &Path) -> impl FnOnce(Box<dyn std::error::Error>) -> StudyError + '_ {
     move |e| StudyError::Plot {
         file: path.display().to_string(),
         message: e.to_string(),
@@ -51,7 +54,7 @@ fn plotted(path: &Path) -> impl FnOnce(Box<dyn std::error::Error>) -> StudyError
 
 /// Writes a study's summary.md, NAME.csv and README.md (the command that
 /// made the folder and what each file is).
-fn write_folder(
+pub(crate) fn write_folder(
     folder: &mut crate::folder::Folder,
     name: &str,
     md: &str,

@@ -59,6 +59,7 @@ pub mod rng;
 pub mod run;
 pub mod runtime;
 pub mod scenarios;
+pub mod service;
 pub mod timing;
 pub mod traitor;
 pub mod types;

@@ -27,6 +27,8 @@ pub enum Purpose {
     Delay,
     /// A failing general's omissions, one stream per general.
     Fault,
+    /// The replicated service's orders, crashes and repairs (`service`).
+    Service,
 }
 
 impl Purpose {
@@ -38,6 +40,7 @@ impl Purpose {
             Purpose::Link => b"link",
             Purpose::Delay => b"delay",
             Purpose::Fault => b"fault",
+            Purpose::Service => b"service",
         }
     }
 }

@@ -32,6 +32,7 @@ mod parse;
 mod perf;
 mod replay;
 mod run;
+mod service;
 mod strategies;
 mod sweep;
 mod two_generals;
@@ -45,6 +46,7 @@ use parse::*;
 use perf::*;
 use replay::*;
 use run::*;
+use service::*;
 use strategies::*;
 use sweep::*;
 use two_generals::*;
@@ -90,6 +92,12 @@ enum Command {
     Congestion(StudyArgs),
     /// Bufferbloat: one bottleneck's queue from 1 to 10,000 frames against latency, drops, late frames and violations (a table).
     Bufferbloat(StudyArgs),
+    /// The book shop as a replicated service over virtual days: orders, crashes and repairs, availability in nines.
+    Service(Box<ServiceArgs>),
+    /// Single points of failure: each replica, link and the commander role failed in turn under each commander policy (a table).
+    Spof(StudyArgs),
+    /// Availability in nines against MTTR, n and the commander policy, measured over seeds against the prediction (a table).
+    Availability(StudyArgs),
 }
 
 /// The command line as a user would type it, for the results' provenance.
@@ -202,6 +210,9 @@ where
         Command::Explosion(args) => cmd_study(args, crate::finite::explosion),
         Command::Bufferbloat(args) => cmd_study(args, crate::finite::bufferbloat),
         Command::Congestion(args) => cmd_study(args, crate::finite::congestion),
+        Command::Service(args) => cmd_service(*args, &registry),
+        Command::Spof(args) => cmd_study(args, crate::service::study::spof),
+        Command::Availability(args) => cmd_study(args, crate::service::study::availability),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -366,6 +366,16 @@ pub(super) fn cmd_run(args: RunArgs, registry: &Registry) -> Result<()> {
         .map(|file| format!("diagram of the run in {}", file.display()));
     if args.json {
         let mut json = serde_json::to_value(&report.outcome)?;
+        if let Some(obj) = json.as_object_mut() {
+            // Faults (traitors and benign failures, listed above as
+            // `traitors` and `failed`) against the system's failure.
+            let o = &report.outcome;
+            obj.insert(
+                "faults_injected".into(),
+                serde_json::json!(o.traitors.len() + o.failed.len()),
+            );
+            obj.insert("system_failed".into(), serde_json::json!(system_failed(o)));
+        }
         if args.measure
             && let Some(obj) = json.as_object_mut()
         {
@@ -487,6 +497,30 @@ pub(super) fn holds(b: bool) -> &'static str {
 
 /// The console summary of a run; `raised` says the round timeout is the
 /// link's default (a `stubborn` stack's room for retransmissions).
+/// Whether the system failed: IC1 or IC2 broken among the loyal generals
+/// that did not fail benignly (a fault is not a failure).
+fn system_failed(o: &crate::types::Outcome) -> bool {
+    !(o.agreement && o.validity)
+}
+
+/// The faults a run injected: its traitors and its benign failures (crash,
+/// recovery, omission), which IC1 and IC2 leave out.
+fn faults_line(o: &crate::types::Outcome) -> String {
+    let mut parts = Vec::new();
+    if !o.traitors.is_empty() {
+        let ids: Vec<String> = o.traitors.iter().map(|t| t.to_string()).collect();
+        parts.push(format!("Byzantine {} ({})", ids.join(","), o.strategy));
+    }
+    if !o.failed.is_empty() {
+        parts.push(format!("benign {} (not counted in IC1/IC2)", o.failed.join(" ")));
+    }
+    if parts.is_empty() {
+        "none injected".into()
+    } else {
+        parts.join("; ")
+    }
+}
+
 pub(super) fn print_summary(r: &RunReport, raised: bool) {
     let o = &r.outcome;
     let alg = o.algorithm.label(&o.m.to_string());
@@ -551,10 +585,9 @@ pub(super) fn print_summary(r: &RunReport, raised: bool) {
         "timing={} delta={}{gst} timeout={}{raised} (virtual ms)  decided at t={}",
         o.timing, o.delta_ms, o.timeout_ms, o.decision_time_ms
     );
-    // Benign failures, which IC1 and IC2 leave out.
-    if !o.failed.is_empty() {
-        println!("failed  {} (not counted in IC1/IC2)", o.failed.join(" "));
-    }
+    // Faults (what was injected) and failure (whether the system failed)
+    // apart, as the lecture tells them apart.
+    println!("faults    {}", faults_line(o));
     let decisions: Vec<String> = o.decisions.iter().map(|(g, v)| format!("{g}:{v}")).collect();
     println!(
         "decisions  {}",
@@ -571,6 +604,14 @@ pub(super) fn print_summary(r: &RunReport, raised: bool) {
         "IC2 not applicable (traitor commander)".into()
     };
     println!("IC1 agreement {}   {ic2}", holds(o.agreement));
+    println!(
+        "failure   {}",
+        if system_failed(o) {
+            "yes: the loyal generals broke IC1 or IC2"
+        } else {
+            "none: the loyal generals kept IC1 and IC2"
+        }
+    );
     // Every counter of the table that is not zero; messages and bytes always.
     let counters: Vec<String> = Counters::NAMES
         .iter()

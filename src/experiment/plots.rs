@@ -968,3 +968,140 @@ pub fn step_chart(path: &Path, title: &str, (x_desc, y_desc): (&str, &str), poin
     crate::files::write_atomic(path, svg)?;
     Ok(())
 }
+
+/// A measured series with error bars: points (x, y, y low, y high).
+pub type BarSeries = (String, Vec<(f64, f64, f64, f64)>);
+
+/// Measured series with error bars (a marker per point, a whisker from
+/// low to high) against predicted curves (dashed-looking thin lines with
+/// no markers), linear axes; y values at or above `cap` are drawn at the
+/// cap (the caption says what it means).
+pub fn error_bar_chart(
+    path: &Path,
+    title: &str,
+    (x_desc, y_desc): (&str, &str),
+    measured: &[BarSeries],
+    predicted: &[(String, Vec<(f64, f64)>)],
+    cap: f64,
+) -> PlotResult<()> {
+    let xs = || {
+        measured
+            .iter()
+            .flat_map(|(_, p)| p.iter().map(|q| q.0))
+            .chain(predicted.iter().flat_map(|(_, p)| p.iter().map(|q| q.0)))
+    };
+    let x_lo = xs().fold(f64::INFINITY, f64::min);
+    let x_hi = xs().fold(f64::NEG_INFINITY, f64::max).max(x_lo + 1.0);
+    let pad = (x_hi - x_lo) * 0.05;
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, (900, 560)).into_drawing_area();
+        root.fill(&WHITE)?;
+        let mut chart = ChartBuilder::on(&root)
+            .caption(title, ("sans-serif", 18))
+            .margin(15)
+            .x_label_area_size(45)
+            .y_label_area_size(60)
+            .build_cartesian_2d(x_lo - pad..x_hi + pad, 0f64..cap * 1.08)?;
+        chart.configure_mesh().x_desc(x_desc).y_desc(y_desc).draw()?;
+        let clip = |y: f64| y.min(cap);
+        for (i, (name, pts)) in predicted.iter().enumerate() {
+            let color = PALETTE[(i + 4) % PALETTE.len()];
+            let pts: Vec<(f64, f64)> = pts.iter().map(|&(x, y)| (x, clip(y))).collect();
+            chart
+                .draw_series(LineSeries::new(pts, color.stroke_width(1)))?
+                .label(name.clone())
+                .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 18, y)], color.stroke_width(1)));
+        }
+        for (i, (name, pts)) in measured.iter().enumerate() {
+            let color = PALETTE[i % PALETTE.len()];
+            let line: Vec<(f64, f64)> = pts.iter().map(|p| (p.0, clip(p.1))).collect();
+            chart
+                .draw_series(LineSeries::new(line.clone(), color.stroke_width(2)))?
+                .label(name.clone())
+                .legend(move |(x, y)| Circle::new((x + 9, y), 4, color.filled()));
+            chart.draw_series(line.iter().map(|&p| Circle::new(p, 4, color.filled())))?;
+            chart.draw_series(
+                pts.iter()
+                    .map(|p| PathElement::new(vec![(p.0, clip(p.2)), (p.0, clip(p.3))], color.stroke_width(2))),
+            )?;
+        }
+        legend(&mut chart, SeriesLabelPosition::UpperRight)?;
+        root.present()?;
+    }
+    crate::files::write_atomic(path, svg)?;
+    Ok(())
+}
+
+/// A labelled step line over time: spans (from, to, value).
+pub type SpanSeries = (String, Vec<(f64, f64, f64)>);
+
+/// A service's uptime over time: per line, the share of clients it would
+/// serve correctly in time (steps, 0 to 1), over lanes of each replica's
+/// down intervals (the faults), x in virtual days.
+pub fn uptime_chart(
+    path: &Path,
+    title: &str,
+    lines: &[SpanSeries],
+    downs: &[(usize, f64, f64)],
+    replicas: usize,
+) -> PlotResult<()> {
+    let x_hi = lines
+        .iter()
+        .flat_map(|(_, s)| s.iter().map(|p| p.1))
+        .fold(1.0, f64::max);
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, (1000, 620)).into_drawing_area();
+        root.fill(&WHITE)?;
+        let root = root.titled(title, ("sans-serif", 18))?;
+        let (upper, lower) = root.split_vertically(330);
+        let mut chart = ChartBuilder::on(&upper)
+            .margin(12)
+            .x_label_area_size(36)
+            .y_label_area_size(64)
+            .build_cartesian_2d(0f64..x_hi, 0f64..1.12)?;
+        chart
+            .configure_mesh()
+            .x_desc("virtual days")
+            .y_desc("share of clients served in time")
+            .draw()?;
+        for (i, (name, spans)) in lines.iter().enumerate() {
+            let color = PALETTE[i % PALETTE.len()];
+            // Offset a little so that lines that coincide stay visible.
+            let lift = 0.02 * i as f64;
+            let mut steps = Vec::with_capacity(spans.len() * 2);
+            for &(a, b, v) in spans {
+                steps.push((a, v + lift));
+                steps.push((b, v + lift));
+            }
+            chart
+                .draw_series(LineSeries::new(steps, color.stroke_width(2)))?
+                .label(name.clone())
+                .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 18, y)], color.stroke_width(2)));
+        }
+        legend(&mut chart, SeriesLabelPosition::LowerRight)?;
+        let mut lanes = ChartBuilder::on(&lower)
+            .margin(12)
+            .x_label_area_size(36)
+            .y_label_area_size(64)
+            .build_cartesian_2d(0f64..x_hi, -0.5f64..replicas as f64 - 0.5)?;
+        lanes
+            .configure_mesh()
+            .x_desc("virtual days")
+            .y_desc("replica (bars: down)")
+            .y_labels(replicas)
+            .y_label_formatter(&|v| format!("{v:.0}"))
+            .draw()?;
+        let red = RGBColor(200, 40, 40);
+        lanes.draw_series(downs.iter().map(|&(r, a, b)| {
+            Rectangle::new(
+                [(a, r as f64 - 0.3), (b.max(a + x_hi / 800.0), r as f64 + 0.3)],
+                red.filled(),
+            )
+        }))?;
+        root.present()?;
+    }
+    crate::files::write_atomic(path, svg)?;
+    Ok(())
+}

@@ -491,7 +491,7 @@ fn rows() -> Vec<Row> {
         2,
         "runs: give 1 to",
     ));
-    rows.push(row(Detect(det("\"sync\"", "100000", "1000000")), 2, "heartbeats"));
+    rows.push(row(Detect(det("\"sync\"", "100000", "1000000")), 2, "messages each"));
     // A plan within the run limit whose work would take months.
     rows.push(row(
         Experiment(
@@ -886,7 +886,7 @@ fn valid_inputs_run_small_and_say_what_is_odd() {
         ),
         (
             format!("{om} --n 4 --f 1 --crash 1@100000"),
-            "failed  1:crash@100000",
+            "faults    benign 1:crash@100000",
             "general 1 fails at t=100000, after the run decided at t=20",
         ),
         (

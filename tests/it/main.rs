@@ -20,4 +20,5 @@ mod my_lab;
 mod network;
 mod paper_figures;
 mod readme;
+mod service;
 mod signatures;
