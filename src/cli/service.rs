@@ -75,6 +75,11 @@ pub(super) struct ServiceArgs {
     pub(super) json: bool,
 }
 
+/// Virtual ms as hours, the unit MTTF and MTTR are usually given in.
+fn hours(ms: u64) -> String {
+    format!("{} h", ((ms as f64 / 3_600_000.0) * 100.0).round() / 100.0)
+}
+
 pub(super) fn parse_commander(s: &str) -> Result<Commander, String> {
     s.parse()
 }
@@ -181,6 +186,9 @@ pub(super) fn cmd_service(args: ServiceArgs, registry: &Registry) -> Result<()> 
         return Ok(());
     }
     let r = crate::service::run(&spec, false)?;
+    for note in &r.notes {
+        eprintln!("note: {note}");
+    }
     if args.json {
         println!("{}", serde_json::to_string(&r)?);
         return Ok(());
@@ -210,8 +218,8 @@ pub(super) fn cmd_service(args: ServiceArgs, registry: &Registry) -> Result<()> 
         "faults    {} replica crashes ({:.1} replica-hours down; MTTF {}, MTTR {}), Byzantine replicas: {byz}",
         r.faults.crashes,
         r.faults.replica_down_hours,
-        spec.mttf.map_or("never".to_string(), |m| show_duration(m as f64)),
-        show_duration(spec.mttr as f64)
+        spec.mttf.map_or("never".to_string(), hours),
+        hours(spec.mttr)
     );
     let o = &r.orders;
     println!(

@@ -22,8 +22,9 @@
 //! which: `fixed`, always replica 0; `rotate`, round robin per order;
 //! `detector`, the next replica the failure detector does not suspect). An
 //! attempt is confirmed when the commander is up until the agreement
-//! decides and that takes at most `client_timeout`; otherwise the client
-//! retries at another replica after `client_timeout`, doubling the wait
+//! decides and that takes at most the client's wait (`client_timeout`,
+//! doubled at each retry); otherwise the client retries at another replica
+//! after that wait, doubling it
 //! each time (exponential backoff), until `give_up`. An order confirmed
 //! within `deadline` of its arrival is served in time, later is late.
 //!
@@ -299,7 +300,7 @@ pub fn show_duration(ms: f64) -> String {
 
 /// Nines of an availability: -log10(1 - A) (infinite at A = 1).
 pub fn nines(availability: f64) -> f64 {
-    -(1.0 - availability).log10()
+    (-(1.0 - availability).log10()).max(0.0)
 }
 
 /// Downtime in minutes per 30 days at an availability: the lecture's
@@ -426,6 +427,10 @@ pub struct ServiceReport {
     /// Whether the service failed at all: some order failed, or some time
     /// an arriving order would not have been served correctly in time.
     pub failed: bool,
+    /// What the settings did that a user would want to know (an agreement
+    /// longer than the client's first wait).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
     /// The state intervals (only with [`ServiceReport::spans`] kept).
     #[serde(skip)]
     pub spans: Vec<Span>,
@@ -489,13 +494,18 @@ struct World<'a> {
 /// (replica, ms after the attempt) and whether the order is paid.
 type ProbeKey = (GeneralId, Vec<(GeneralId, Millis)>, bool);
 
-/// What one confirmed attempt decided.
+/// What one attempt's agreement decided.
 #[derive(Clone, Copy, Debug, PartialEq)]
 struct Attempt {
     /// Some loyal replica that took part decided wrongly.
     wrong: bool,
-    /// Virtual ms from the attempt to its confirmation.
+    /// Some loyal replica dispatched an unpaid order (a failure whether
+    /// or not the client hears of it).
+    dispatched_unpaid: bool,
+    /// Virtual ms from the attempt to the decision.
     took: Millis,
+    /// The commander was up until the decision, so it can confirm.
+    confirms: bool,
 }
 
 /// How one order ended.
@@ -538,9 +548,10 @@ impl World<'_> {
     }
 
     /// The faults an attempt at `t` meets: replicas down at `t`, or going
-    /// down before the client stops waiting, as crash times from `t`.
-    fn crashes(&self, t: Millis) -> Vec<(GeneralId, Millis)> {
-        let end = t.saturating_add(self.spec.client_timeout);
+    /// down before the client stops waiting (`wait` ms), as crash times
+    /// from `t`.
+    fn crashes(&self, t: Millis, wait: Millis) -> Vec<(GeneralId, Millis)> {
+        let end = t.saturating_add(wait);
         (0..self.spec.n)
             .filter_map(|r| {
                 self.downs[r]
@@ -551,24 +562,24 @@ impl World<'_> {
             .collect()
     }
 
-    /// One agreement for an order at `t` commanded by replica `c`, or
-    /// `None` if the client hears nothing in time.
+    /// One agreement for an order at `t` commanded by replica `c`, with the
+    /// client waiting `wait` ms; `None` if `c` is down (nothing runs).
     fn attempt(
         &mut self,
         t: Millis,
         c: usize,
         paid: bool,
-        seed: u64,
+        (seed, wait): (u64, Millis),
         probe: bool,
     ) -> Result<Option<Attempt>, ServiceError> {
         if self.down_at(c, t) {
             return Ok(None);
         }
-        let crashes = self.crashes(t);
+        let crashes = self.crashes(t, wait);
         if probe && let Some(hit) = self.memo.get(&(c as GeneralId, crashes.clone(), paid)) {
             return Ok(*hit);
         }
-        let result = self.agree(c, &crashes, paid, seed)?;
+        let result = Some(self.agree(c, &crashes, paid, seed)?);
         if probe {
             self.memo.insert((c as GeneralId, crashes, paid), result);
         }
@@ -581,7 +592,7 @@ impl World<'_> {
         crashes: &[(GeneralId, Millis)],
         paid: bool,
         seed: u64,
-    ) -> Result<Option<Attempt>, ServiceError> {
+    ) -> Result<Attempt, ServiceError> {
         let spec = self.spec;
         let n = spec.n;
         // Replica r is general (r - c) mod n: the commander is general 0.
@@ -636,16 +647,17 @@ impl World<'_> {
         let o = &report.outcome;
         let took = o.decision_time_ms;
         // The client hears the commander's confirmation if it is up until
-        // the agreement decided, within the client's patience.
+        // the agreement decided (and the client still waits: `serve`).
         let commander_down = crashes.iter().any(|&(r, at)| usize::from(r) == c && at <= took);
-        if commander_down || took > spec.client_timeout {
-            return Ok(None);
-        }
         let want = if paid { Value::Attack } else { Value::Retreat };
         // A loyal commander dispatches by its own order; loyal lieutenants
         // by their decisions (crashed ones are out).
-        let wrong = o.decisions.values().any(|&v| v != want);
-        Ok(Some(Attempt { wrong, took }))
+        Ok(Attempt {
+            wrong: o.decisions.values().any(|&v| v != want),
+            dispatched_unpaid: !paid && o.decisions.values().any(|&v| v == Value::Attack),
+            took,
+            confirms: !commander_down,
+        })
     }
 
     /// Serves one order from its arrival to confirmation or giving up.
@@ -661,6 +673,8 @@ impl World<'_> {
         let mut tried: Vec<usize> = Vec::new();
         let mut wait = self.spec.client_timeout;
         let mut k = 0u64;
+        // An attempt the client gave up on may still have dispatched.
+        let mut unpaid_dispatched = false;
         loop {
             if t > arrival.saturating_add(self.spec.give_up) {
                 return Ok(Served::Never { attempts: k });
@@ -669,12 +683,15 @@ impl World<'_> {
             tried.push(c);
             let run_seed = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15).wrapping_add(k);
             k += 1;
-            if let Some(a) = self.attempt(t, c, paid, run_seed, probe)? {
-                return Ok(Served::At {
-                    after: t - arrival + a.took,
-                    wrong: a.wrong,
-                    attempts: k,
-                });
+            if let Some(a) = self.attempt(t, c, paid, (run_seed, wait), probe)? {
+                unpaid_dispatched |= a.dispatched_unpaid;
+                if a.confirms && a.took <= wait {
+                    return Ok(Served::At {
+                        after: t - arrival + a.took,
+                        wrong: a.wrong || unpaid_dispatched,
+                        attempts: k,
+                    });
+                }
             }
             t = t.saturating_add(wait);
             wait = wait.saturating_mul(2).min(self.spec.give_up.max(1));
@@ -757,7 +774,15 @@ pub fn run(spec: &ServiceSpec, keep_spans: bool) -> Result<ServiceReport, Servic
         runs: 0,
     };
     // One agreement before the month: a spec the runs refuse is said now.
-    world.agree(0, &[], true, spec.seed)?;
+    let dry = world.agree(0, &[], true, spec.seed)?;
+    let mut notes = Vec::new();
+    if dry.took > spec.client_timeout {
+        notes.push(format!(
+            "an agreement takes {} ms here, longer than --client-timeout {} ms: a client's first attempts time out \
+             and only its doubled waits see a confirmation (raise --client-timeout)",
+            dry.took, spec.client_timeout
+        ));
+    }
     // Orders.
     let mut orders = Orders::default();
     let mut rng = stream(spec.seed, Purpose::Service, 0);
@@ -877,6 +902,7 @@ pub fn run(spec: &ServiceSpec, keep_spans: bool) -> Result<ServiceReport, Servic
         orders_served: orders.served,
         orders_failed: orders.failed,
         failed: orders.failed > 0 || availability < 1.0,
+        notes,
         orders,
         faults,
         spans,

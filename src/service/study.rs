@@ -47,6 +47,8 @@ struct Point {
     /// Availability if the service were down only with every replica down.
     all_down: f64,
     attempts: u64,
+    /// Faults injected: replica crashes, over all seeds.
+    crashes: u64,
     predicted: f64,
     served: u64,
     failed: u64,
@@ -55,7 +57,7 @@ struct Point {
 
 fn measure(spec: &ServiceSpec) -> Result<Point, StudyError> {
     let mut a = Vec::new();
-    let (mut served, mut failed, mut arrived, mut attempts) = (0, 0, 0, 0);
+    let (mut served, mut failed, mut arrived, mut attempts, mut crashes) = (0, 0, 0, 0, 0);
     for seed in 0..SEEDS {
         let r: ServiceReport = run(&ServiceSpec { seed, ..spec.clone() }, false)?;
         a.push(r.availability);
@@ -63,6 +65,7 @@ fn measure(spec: &ServiceSpec) -> Result<Point, StudyError> {
         failed += r.orders_failed;
         arrived += r.orders.arrived;
         attempts += r.orders.attempts;
+        crashes += r.faults.crashes;
     }
     let mean = a.iter().sum::<f64>() / a.len() as f64;
     let var = a.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (a.len() as f64 - 1.0).max(1.0);
@@ -73,6 +76,7 @@ fn measure(spec: &ServiceSpec) -> Result<Point, StudyError> {
         ci: 1.96 * var.sqrt() / (a.len() as f64).sqrt(),
         all_down: 1.0 - q.powi(spec.n as i32),
         attempts,
+        crashes,
         predicted: predicted_for(
             spec.commander,
             spec.mttf.unwrap_or(0) as f64,
@@ -135,7 +139,7 @@ fn measure_lines(
 fn csv_row(csv: &mut String, study: &str, s: &ServiceSpec, p: &Point) {
     let _ = writeln!(
         csv,
-        "{study},{},{},{},{},{MTTF_H},{},{SEEDS},{:.8},{:.8},{},{:.8},{:.8},{:.3},{:.8},{},{},{},{}",
+        "{study},{},{},{},{},{MTTF_H},{},{SEEDS},{:.8},{:.8},{},{:.8},{:.8},{:.3},{:.8},{},{},{},{},{}",
         s.algorithm,
         s.n,
         s.f,
@@ -152,6 +156,7 @@ fn csv_row(csv: &mut String, study: &str, s: &ServiceSpec, p: &Point) {
         p.predicted,
         nines(p.predicted),
         p.all_down,
+        p.crashes,
         p.arrived,
         p.served,
         p.failed,
@@ -200,7 +205,7 @@ pub fn availability(out: &Path, command: &str) -> Result<String, StudyError> {
     let mut folder = crate::folder::Folder::claim(out, "availability --table", None)?;
     let mut csv = String::from(
         "study,algorithm,n,f,commander,mttf_h,mttr_h,seeds,availability_mean,availability_sd,nines_of_mean,\
-         ci95,predicted,predicted_nines,predicted_all_down,orders_arrived,orders_served,orders_failed,attempts\n",
+         ci95,predicted,predicted_nines,predicted_all_down,faults_crashes,orders_arrived,orders_served,orders_failed,attempts\n",
     );
     let mut md = format!(
         "# availability\n\nMade by `{command}` with byzlab {}.\n\nThe book shop as a replicated service \

@@ -204,3 +204,23 @@ fn a_run_reports_its_faults_and_its_failure_apart() {
     assert_eq!(broken["faults_injected"].as_u64(), Some(1));
     assert_eq!(broken["system_failed"].as_bool(), Some(true), "{broken}");
 }
+
+#[test]
+fn a_client_that_waits_less_than_an_agreement_retries_with_doubled_waits() {
+    // A retransmitting link raises SM(1)'s rounds to 6385 ms: 12.8 s to
+    // decide, more than the 5 s first wait; the third wait (20 s) sees it.
+    let mut s = spec(byzlab::algorithm::SM);
+    s.link = "reliable".parse().unwrap();
+    s.mttf = None;
+    s.duration = 3 * service::HOUR;
+    let r = service::run(&s, false).unwrap();
+    assert!(r.orders.arrived > 10);
+    assert_eq!(r.orders_served, r.orders.arrived, "{:?}", r.orders);
+    assert_eq!(r.orders.attempts, 3 * r.orders.arrived);
+    assert!(r.notes.iter().any(|n| n.contains("--client-timeout")), "{:?}", r.notes);
+    // Waiting long enough, one attempt each and no note.
+    s.client_timeout = 15_000;
+    let r = service::run(&s, false).unwrap();
+    assert_eq!(r.orders.attempts, r.orders.arrived);
+    assert!(r.notes.is_empty());
+}
