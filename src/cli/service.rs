@@ -60,9 +60,10 @@ pub(super) struct ServiceArgs {
     /// A client stops retrying this long after its order arrived, with a unit.
     #[arg(long, default_value = "1d", value_parser = parse_duration)]
     pub(super) give_up: u64,
-    /// How long the failure detector takes to suspect a crashed replica (heartbeat interval + timeout), with a unit.
-    #[arg(long, default_value = "150ms", value_parser = parse_duration)]
-    pub(super) detect: u64,
+    /// How long the failure detector takes to suspect a crashed replica, with a unit [default: measured by running
+    /// the heartbeat detector (byzlab detect's defaults) among the replicas under --timing and --delta].
+    #[arg(long, value_parser = parse_duration)]
+    pub(super) detect: Option<u64>,
     /// Seed of orders, crashes, repairs and every agreement.
     #[arg(long, allow_negative_numbers = true, default_value_t = 0)]
     pub(super) seed: u64,
@@ -123,7 +124,10 @@ fn spec_of(args: &ServiceArgs, registry: &Registry) -> Result<ServiceSpec> {
         deadline: args.deadline,
         client_timeout: args.client_timeout,
         give_up: args.give_up,
-        detect_ms: args.detect,
+        detect_ms: match args.detect {
+            Some(ms) => ms,
+            None => crate::service::detection_time(args.n, args.timing.model.timing, args.timing.model.delta)?,
+        },
         permanent: Vec::new(),
         seed: args.seed,
     })

@@ -222,7 +222,8 @@ impl ServiceSpec {
             deadline: 60_000,
             client_timeout: 5_000,
             give_up: DAY,
-            detect_ms: 150,
+            // What `detection_time` measures under sync at the default delta.
+            detect_ms: 100,
             permanent: Vec::new(),
             seed: 0,
         })
@@ -697,6 +698,35 @@ impl World<'_> {
             wait = wait.saturating_mul(2).min(self.spec.give_up.max(1));
         }
     }
+}
+
+/// How long the heartbeat failure detector (`byzlab detect` at its
+/// defaults: a heartbeat every 50 ms, a timeout of 100 ms) takes among `n`
+/// replicas under `timing` and `delta` until every correct replica
+/// suspects a crashed one for good: measured by running it, the
+/// `--commander detector` policy's detection time unless given.
+pub fn detection_time(n: usize, timing: TimingModel, delta: Millis) -> Result<Millis, ServiceError> {
+    let crash = 1000;
+    let spec = crate::detector::DetectSpec {
+        method: crate::detector::Method::Heartbeat,
+        n: n.max(2),
+        crashes: vec![(1, crash)],
+        interval: 50,
+        timeout: 100,
+        adaptive: timing != TimingModel::Sync,
+        timing,
+        delta,
+        gst: 0,
+        duration: 5000,
+        seed: 0,
+        runtime: RuntimeKind::Direct,
+    };
+    let r = crate::detector::detect(&spec).map_err(|e| ServiceError::Setting(format!("the failure detector: {e}")))?;
+    // Never for good (a heavy tail): the detector's interval and timeout.
+    Ok(r.detections
+        .first()
+        .and_then(|d| d.last_ms)
+        .map_or(150, |t| t.saturating_sub(crash)))
 }
 
 /// Checks a service run before it starts.

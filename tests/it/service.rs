@@ -145,6 +145,17 @@ fn a_fixed_commander_is_the_single_point_of_failure() {
 }
 
 #[test]
+fn the_detector_policy_uses_the_detectors_measured_time() {
+    // byzlab detect's heartbeat at its defaults suspects a crash 100 ms
+    // later under sync: the default the library's spec carries.
+    let t = service::detection_time(4, byzlab::timing::TimingModel::Sync, byzlab::timing::DEFAULT_DELTA).unwrap();
+    assert_eq!(t, 100);
+    assert_eq!(spec(byzlab::algorithm::OM).detect_ms, t);
+    // Slower delays, later detection.
+    assert!(service::detection_time(4, byzlab::timing::TimingModel::Sync, 60).unwrap() > t);
+}
+
+#[test]
 fn bad_settings_are_refused_before_any_run() {
     let mut s = spec(byzlab::algorithm::SM);
     s.byzantine = 2;
