@@ -53,6 +53,7 @@ pub mod memory;
 pub mod names;
 #[doc(hidden)]
 pub mod perf;
+pub mod prelude;
 pub mod protocol;
 pub mod registry;
 pub mod rng;

@@ -228,6 +228,8 @@ pub struct RunPlan {
     pub(crate) seed: u64,
     /// Record every message.
     pub(crate) trace: bool,
+    /// Each general reports why it decided ([`RunPlan::explaining`]).
+    pub(crate) explain: bool,
     /// Timing: model, delta, GST and the round timeout.
     pub(crate) timing: Timing,
     /// Generals that fail benignly, ascending by id; none is a traitor.
@@ -344,6 +346,13 @@ impl RunPlan {
         let mut spec = self.to_spec();
         change(&mut spec);
         spec.validate()
+    }
+
+    /// The same plan, each general reporting why it decided
+    /// ([`crate::runtime::GeneralReport::explain`]; `--explain`).
+    pub fn explaining(mut self) -> RunPlan {
+        self.explain = true;
+        self
     }
 
     /// The spec this plan validates: change a field and validate it again
@@ -686,6 +695,7 @@ impl RunSpec {
             signatures: self.signatures,
             seed: self.seed,
             trace: self.trace,
+            explain: false,
             timing,
             faults,
             graph: self.graph,

@@ -117,6 +117,10 @@ pub(super) struct RunArgs {
     /// Print one JSON object instead of a summary.
     #[arg(long)]
     pub(super) json: bool,
+    /// Say, for each loyal lieutenant, why it decided: OM's majority votes level by level (outvoted values and
+    /// traitors marked), SM's set V with the chain behind each value. With --json, an `explain` object.
+    #[arg(long)]
+    pub(super) explain: bool,
     /// Print every message in order (round, from, to, path or chain, value, link action, t = virtual ms of delivery, late).
     #[arg(long)]
     pub(super) trace: bool,
@@ -298,6 +302,7 @@ pub(super) fn cmd_run(args: RunArgs, registry: &Registry) -> Result<()> {
     }
     let raised = spec.timeout.is_none() && spec.link.default_timeout(spec.delta).is_some();
     let plan = spec.validate()?;
+    let plan = if args.explain { plan.explaining() } else { plan };
     // Said once the run is known to be valid: an error is then the only line.
     for warning in unused {
         eprintln!("warning: {warning}");
@@ -375,6 +380,9 @@ pub(super) fn cmd_run(args: RunArgs, registry: &Registry) -> Result<()> {
                 serde_json::json!(o.traitors.len() + o.failed.len()),
             );
             obj.insert("system_failed".into(), serde_json::json!(system_failed(o)));
+            if args.explain {
+                obj.insert("explain".into(), explain_json(&report));
+            }
         }
         if args.measure
             && let Some(obj) = json.as_object_mut()
@@ -392,6 +400,9 @@ pub(super) fn cmd_run(args: RunArgs, registry: &Registry) -> Result<()> {
             p.finish_text()?;
         }
         print_summary(&report, raised);
+        if args.explain {
+            print!("{}", explain_text(&report));
+        }
         if args.measure {
             let peak = peak.map_or("unknown".to_string(), |k| format!("{:.1} MiB", k as f64 / 1024.0));
             println!("wall time {wall_ms:.2} ms, peak memory {peak}");
@@ -497,6 +508,94 @@ pub(super) fn holds(b: bool) -> &'static str {
 
 /// The console summary of a run; `raised` says the round timeout is the
 /// link's default (a `stubborn` stack's room for retransmissions).
+/// The loyal lieutenants that decided (not failed), with their explanations.
+fn explained(r: &RunReport) -> impl Iterator<Item = (&crate::runtime::GeneralReport, &crate::protocol::Explanation)> {
+    r.generals
+        .iter()
+        .filter(|g| g.id != 0 && g.loyal && !g.failed)
+        .filter_map(|g| g.explain.as_ref().map(|e| (g, e)))
+}
+
+/// `--explain --json`: per loyal lieutenant, its explanation.
+fn explain_json(r: &RunReport) -> serde_json::Value {
+    let map: serde_json::Map<String, serde_json::Value> = explained(r)
+        .map(|(g, e)| (g.id.to_string(), serde_json::to_value(e).unwrap_or_default()))
+        .collect();
+    serde_json::Value::Object(map)
+}
+
+/// `--explain`: a block per loyal lieutenant, a line per vote, indented by
+/// level, each value that lost to the majority marked, and every traitor on
+/// a path named.
+fn explain_text(r: &RunReport) -> String {
+    let traitors = &r.outcome.traitors;
+    let mut out = String::new();
+    let any = explained(r).next().is_some();
+    if !any {
+        out.push_str("explain   this algorithm does not explain its decisions\n");
+    }
+    for (g, e) in explained(r) {
+        out.push_str(&format!(
+            "explain   lieutenant {} decided {}: {}\n",
+            g.id, e.decision, e.rule
+        ));
+        let signed = r.outcome.algorithm.signed();
+        for v in &e.votes {
+            vote_lines(&mut out, v, e.decision, traitors, 1, signed);
+        }
+    }
+    out
+}
+
+fn vote_lines(
+    out: &mut String,
+    v: &crate::protocol::Vote,
+    counted_against: Value,
+    traitors: &[GeneralId],
+    depth: usize,
+    signed: bool,
+) {
+    let path: Vec<String> = v.path.iter().map(|p| p.to_string()).collect();
+    let path = path.join(if signed { "," } else { ":" });
+    // Who handed this value over: the path's last general (OM's sender,
+    // SM's last signer).
+    let from_traitor = v.path.last().filter(|p| traitors.contains(p));
+    let who = if signed {
+        format!("signed by {path}")
+    } else if v.path.len() == 1 {
+        "from the commander".to_string()
+    } else {
+        format!("relayed by {}", v.path.last().map_or(0, |&l| l))
+    };
+    let received = match v.received {
+        Some(x) if x == v.value => String::new(),
+        Some(x) => format!(", received {x}, resolved from {} below", v.below.len()),
+        None => ", nothing received (RETREAT)".to_string(),
+    };
+    let mut notes = Vec::new();
+    if let Some(t) = from_traitor {
+        notes.push(format!("from traitor {t}"));
+    }
+    // SM's choice is no vote: the rule line says what both values give.
+    if v.value != counted_against && !signed {
+        notes.push("outvoted".to_string());
+    }
+    let notes = if notes.is_empty() {
+        String::new()
+    } else {
+        format!("  [{}]", notes.join("; "))
+    };
+    let label = if signed { "" } else { path.as_str() };
+    out.push_str(&format!(
+        "{}{label:<8} {:<8} ({who}{received}){notes}\n",
+        "          ".to_string() + &"  ".repeat(depth - 1),
+        v.value.as_str()
+    ));
+    for b in &v.below {
+        vote_lines(out, b, v.value, traitors, depth + 1, signed);
+    }
+}
+
 /// Whether the system failed: IC1 or IC2 broken among the loyal generals
 /// that did not fail benignly (a fault is not a failure).
 fn system_failed(o: &crate::types::Outcome) -> bool {

@@ -128,6 +128,36 @@ pub struct TraceMsg {
 /// round's frames in flight do not hold their descriptions at once.
 pub type Describer<M> = Arc<dyn Fn(Round, GeneralId, &M) -> Vec<TraceMsg> + Send + Sync>;
 
+/// Why a general decided what it decided, in its algorithm's own terms
+/// (`byzlab run --explain`).
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Explanation {
+    /// The rule it applied, in the paper's words.
+    pub rule: String,
+    /// What it decided.
+    pub decision: Value,
+    /// What the rule saw: OM, the votes of step 3 (each resolved from the
+    /// votes below it); SM, the set V, each value with the chain of the
+    /// order that brought it.
+    pub votes: Vec<Vote>,
+}
+
+/// One value a decision rule saw.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Vote {
+    /// OM: the path `0:j1:...`, the last its sender; SM: the chain's signers.
+    pub path: Vec<GeneralId>,
+    /// OM: the value received for this path (`None`: nothing arrived, read
+    /// as RETREAT); SM: the value.
+    pub received: Option<Value>,
+    /// The value that counted: OM, the majority of `received` and of the
+    /// votes below (OM(m - k) step 3); SM, the value.
+    pub value: Value,
+    /// OM: the votes this one was resolved from (empty at the tree's last level).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub below: Vec<Vote>,
+}
+
 /// One general running an agreement algorithm.
 pub trait Protocol: 'static {
     /// What it sends another general in one round.
@@ -173,6 +203,12 @@ pub trait Protocol: 'static {
     /// SM: the set V, in arrival order (Dolev-Strong: the values it
     /// extracted); `None` for algorithms without one.
     fn values(&self) -> Option<Vec<Value>> {
+        None
+    }
+
+    /// Why it decided what it decided (`--explain`); `None` for an
+    /// algorithm that does not say.
+    fn explain(&self) -> Option<Explanation> {
         None
     }
 }

@@ -27,7 +27,7 @@
 //!
 //! This module is a pure state machine: no IO, clock or randomness.
 
-use super::{Describer, Dispatch, Message, Protocol, Sink, Source, Taken, TraceMsg};
+use super::{Describer, Dispatch, Explanation, Message, Protocol, Sink, Source, Taken, TraceMsg, Vote};
 use crate::protocol::majority::majority_of_counts;
 use crate::types::{COMMANDER, GeneralId, Round, Value};
 use std::sync::Arc;
@@ -622,6 +622,50 @@ impl OmGeneral {
         }
     }
 
+    /// The vote of the tree node `path` (at `level`, the `next[level]`-th
+    /// node of its level in the canonical order): the value received for
+    /// it and, above the last level, the majority with the votes below.
+    fn vote(&self, path: &mut Vec<GeneralId>, next: &mut [usize], deep: bool) -> Vote {
+        let level = path.len() - 1;
+        let index = next[level];
+        next[level] += 1;
+        let stored = if level == self.m {
+            Some(self.last.ones(index, 1) as u8)
+        } else {
+            self.levels[level].get(index).copied()
+        };
+        let received = stored.and_then(Value::from_byte);
+        if level == self.m {
+            return Vote {
+                path: path.clone(),
+                received,
+                value: received.unwrap_or(Value::Retreat),
+                below: Vec::new(),
+            };
+        }
+        let mut below = Vec::new();
+        for j in 1..self.n as GeneralId {
+            if j == self.me || path.contains(&j) {
+                continue;
+            }
+            path.push(j);
+            below.push(self.vote(path, next, deep));
+            path.pop();
+        }
+        let attack =
+            usize::from(received == Some(Value::Attack)) + below.iter().filter(|v| v.value == Value::Attack).count();
+        let value = majority_of_counts(attack, below.len() + 1);
+        if !deep && level >= 1 {
+            below.clear();
+        }
+        Vote {
+            path: path.clone(),
+            received,
+            value,
+            below,
+        }
+    }
+
     /// The honest frame for `to` in `round`: the values in canonical path
     /// order. OM(m) step 1 for the commander, step 2 (relaying as commander
     /// of OM(m-1)) for a lieutenant.
@@ -734,6 +778,48 @@ impl Protocol for OmGeneral {
                 .collect();
         }
         Value::from_byte(resolved[0]).unwrap_or(Value::Retreat)
+    }
+
+    /// Step 3 unrolled: the commander's value and, for each other
+    /// lieutenant j, the value OM(m-1) resolved for the path 0:j, each
+    /// with the votes below it (the whole tree up to 5,000 nodes, else two
+    /// levels).
+    fn explain(&self) -> Option<Explanation> {
+        if self.me == COMMANDER {
+            return Some(Explanation {
+                rule: "the commander decides its own order".into(),
+                decision: self.order,
+                votes: Vec::new(),
+            });
+        }
+        let deep = tree_bytes(self.n, self.m) <= 5_000;
+        let mut next = vec![0usize; self.m + 1];
+        let top = self.vote(&mut vec![COMMANDER], &mut next, deep);
+        let rule = if self.m == 0 {
+            "OM(0) step 2: the value received from the commander (RETREAT if none)".to_string()
+        } else {
+            format!(
+                "OM({}) step 3: majority of the commander's value and, for each other lieutenant j, the value \
+                 OM({}) gave for 0:j (a tie or nothing: RETREAT){}",
+                self.m,
+                self.m - 1,
+                if deep {
+                    ""
+                } else {
+                    "; votes below the second level left out"
+                }
+            )
+        };
+        let decision = top.value;
+        let votes = if self.m == 0 {
+            vec![top]
+        } else {
+            let mut own = top.clone();
+            own.below.clear();
+            own.value = own.received.unwrap_or(Value::Retreat);
+            std::iter::once(own).chain(top.below).collect()
+        };
+        Some(Explanation { rule, decision, votes })
     }
 
     /// What it had received is unknown now: it withholds those values when

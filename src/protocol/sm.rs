@@ -318,6 +318,8 @@ pub struct SmGeneral {
     chains: Chains,
     /// V_i in the order values arrived.
     v: Vec<Value>,
+    /// The signers of the order that brought each value of `v`.
+    brought_by: Vec<Vec<GeneralId>>,
     /// Section 5: the graph, when not every general reaches every other.
     graph: Option<Arc<crate::graph::Graph>>,
 }
@@ -329,6 +331,7 @@ impl SmGeneral {
         SmGeneral {
             chains: Chains::new(n, m, me, order, keys, key),
             v: Vec::new(),
+            brought_by: Vec::new(),
             graph: None,
         }
     }
@@ -358,6 +361,7 @@ impl SmGeneral {
         match self.chains.take(round, from, o) {
             Ok(()) => {
                 self.v.push(o.value);
+                self.brought_by.push(o.chain.iter().map(|l| l.signer).collect());
                 Verdict::Accepted
             }
             Err(e) => Verdict::Rejected(e),
@@ -571,11 +575,42 @@ impl Protocol for SmGeneral {
     /// rounds remain) as by any lieutenant. Its key survives (on disk).
     fn reset(&mut self) {
         self.v.clear();
+        self.brought_by.clear();
         self.chains.reset();
     }
 
     fn values(&self) -> Option<Vec<Value>> {
         Some(self.v.clone())
+    }
+
+    /// Step 3: choice(V), each value of V with the chain of the first
+    /// valid order that brought it.
+    fn explain(&self) -> Option<super::Explanation> {
+        if self.chains.me == COMMANDER {
+            return Some(super::Explanation {
+                rule: "the commander decides its own order".into(),
+                decision: self.chains.order(),
+                votes: Vec::new(),
+            });
+        }
+        Some(super::Explanation {
+            rule: format!(
+                "SM step 3: choice(V) over the {} value(s) of V (one value: it; none or both: RETREAT)",
+                self.v.len()
+            ),
+            decision: choice(&self.v),
+            votes: self
+                .v
+                .iter()
+                .zip(&self.brought_by)
+                .map(|(&value, chain)| super::Vote {
+                    path: chain.clone(),
+                    received: Some(value),
+                    value,
+                    below: Vec::new(),
+                })
+                .collect(),
+        })
     }
 }
 

@@ -100,7 +100,9 @@ pub(crate) fn build_signed<P: Exposed>(
                 m: plan.m,
                 algorithm: plan.algorithm,
             });
-            Box::new(Node::new(make(id), traitor, frame_limit, trace)) as Box<dyn General>
+            let mut node = Node::new(make(id), traitor, frame_limit, trace);
+            node.explain = plan.explain;
+            Box::new(node) as Box<dyn General>
         })
         .collect();
     Generals {

@@ -50,6 +50,9 @@ pub struct GeneralReport {
     /// A traitor commander: the values it sent each lieutenant in round 1
     /// (empty where it sent nothing); empty for everyone else.
     pub sent: BTreeMap<GeneralId, Vec<Value>>,
+    /// Why it decided (only in a plan made with [`crate::run::RunPlan::explaining`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub explain: Option<crate::protocol::Explanation>,
 }
 
 /// Everything a run produced.

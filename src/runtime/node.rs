@@ -39,6 +39,8 @@ pub(crate) struct Node<P: crate::protocol::Protocol> {
     describer: Option<Describer<P::Msg>>,
     /// A traitor commander's round-1 values, by lieutenant.
     sent: std::collections::BTreeMap<GeneralId, Vec<crate::types::Value>>,
+    /// Report why it decided (`--explain`).
+    pub(crate) explain: bool,
 }
 
 impl<P: Exposed> Node<P> {
@@ -50,6 +52,7 @@ impl<P: Exposed> Node<P> {
             counters: Counters::default(),
             frame_limit,
             sent: Default::default(),
+            explain: false,
         }
     }
 
@@ -181,6 +184,7 @@ impl<P: Exposed> General for Node<P> {
             decided_at: None,
             failed: false,
             sent: self.sent.clone(),
+            explain: if self.explain { self.proto.explain() } else { None },
         }
     }
 }

@@ -11,6 +11,7 @@ mod bounds_small;
 mod cli;
 mod determinism;
 mod experiments;
+mod explain;
 mod folders;
 mod fuzz_corpus;
 mod graphs;
