@@ -9,6 +9,9 @@ pub(super) struct ReplayArgs {
     /// Also draw the run's space-time diagram into this SVG file.
     #[arg(long)]
     pub(super) diagram: Option<PathBuf>,
+    /// Also say why each loyal lieutenant decided (as `byzlab run --explain`).
+    #[arg(long)]
+    pub(super) explain: bool,
 }
 
 pub(super) fn cmd_replay(args: ReplayArgs, registry: &Registry) -> Result<()> {
@@ -26,6 +29,7 @@ pub(super) fn cmd_replay(args: ReplayArgs, registry: &Registry) -> Result<()> {
     let sketch = crate::experiment::diagram::SharedSketch::new(plan.traitors());
     let printer = TracePrinter::new(false);
     let sinks: Vec<Box<dyn crate::runtime::TraceSink>> = vec![Box::new(sketch.clone()), Box::new(printer.clone())];
+    let plan = if args.explain { plan.explaining() } else { plan };
     let report = runtime::execute_into(&plan, Box::new(crate::runtime::network::Tee(sinks)))?;
     printer.finish_text()?;
     if let Some(file) = &args.diagram {
@@ -41,6 +45,9 @@ pub(super) fn cmd_replay(args: ReplayArgs, registry: &Registry) -> Result<()> {
     .flatten()
     .collect();
     print_summary(&report, false);
+    if args.explain {
+        print!("{}", explain_text(&report));
+    }
     // A point of the exhaustive search: what each traitor chose, message by message.
     if let crate::traitor::StrategyRef::Enumerated { choices } = &w.strategy
         && let Ok(plan) = crate::traitor::enumerated_sm::decode(choices)

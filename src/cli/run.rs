@@ -527,7 +527,7 @@ fn explain_json(r: &RunReport) -> serde_json::Value {
 /// `--explain`: a block per loyal lieutenant, a line per vote, indented by
 /// level, each value that lost to the majority marked, and every traitor on
 /// a path named.
-fn explain_text(r: &RunReport) -> String {
+pub(super) fn explain_text(r: &RunReport) -> String {
     let traitors = &r.outcome.traitors;
     let mut out = String::new();
     let any = explained(r).next().is_some();

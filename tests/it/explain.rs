@@ -109,3 +109,59 @@ fn om_explanations_agree_with_the_decisions() {
     assert_eq!(e.votes.len(), 6);
     assert!(e.votes[1..].iter().all(|v| v.below.len() == 4 && check(v)));
 }
+
+/// The must-hold command: votes and decision per loyal lieutenant, and
+/// the `explain` object with `--json`; `replay --explain` on a committed
+/// witness.
+#[test]
+fn run_and_replay_explain_from_the_command_line() {
+    let byzlab = |args: &[&str]| {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_byzlab"))
+            .args(args)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let args = [
+        "run",
+        "--algorithm",
+        "om",
+        "--n",
+        "4",
+        "--f",
+        "1",
+        "--traitors",
+        "3",
+        "--strategy",
+        "flip",
+        "--explain",
+    ];
+    let text = byzlab(&args);
+    for g in [1, 2] {
+        assert!(
+            text.contains(&format!("explain   lieutenant {g} decided attack")),
+            "{text}"
+        );
+    }
+    assert!(
+        text.contains("0:3      retreat  (relayed by 3)  [from traitor 3; outvoted]"),
+        "{text}"
+    );
+    let json: serde_json::Value = serde_json::from_str(&byzlab(&[&args[..], &["--json"]].concat())).unwrap();
+    let explain = json["explain"].as_object().unwrap();
+    assert_eq!(explain.keys().collect::<Vec<_>>(), ["1", "2"]);
+    assert_eq!(explain["1"]["decision"], "attack");
+    assert_eq!(explain["1"]["votes"].as_array().unwrap().len(), 3);
+    let witness = std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/results/bound/witnesses"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.extension().is_some_and(|x| x == "json"))
+        .unwrap();
+    let replayed = byzlab(&["replay", witness.to_str().unwrap(), "--explain"]);
+    assert!(replayed.contains("explain   lieutenant"), "{replayed}");
+}
