@@ -435,7 +435,7 @@ pub fn spof(out: &Path, command: &str) -> Result<String, StudyError> {
             .collect();
         let _ = writeln!(
             month,
-            "* commander {policy}: availability {:.4} ({} nines, {:.0} min down per 30 days); faults: {} crashes, \
+            "* commander {policy}: availability {:.4} ({}, {:.0} min down per 30 days); faults: {} crashes, \
              {:.0} replica-hours down; failures: {} of {} orders ({} served wrongly, {} never), {} late",
             r.availability,
             show_nines(r.availability),
