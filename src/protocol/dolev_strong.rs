@@ -38,6 +38,8 @@ pub struct DolevStrongGeneral {
     me: GeneralId,
     /// The values extracted, in order: at most two.
     extracted: Vec<Value>,
+    /// The signers of the order each value was extracted from.
+    brought_by: Vec<Vec<GeneralId>>,
 }
 
 impl DolevStrongGeneral {
@@ -57,6 +59,7 @@ impl DolevStrongGeneral {
             m,
             me,
             extracted: Vec::new(),
+            brought_by: Vec::new(),
         }
     }
 
@@ -81,6 +84,7 @@ impl DolevStrongGeneral {
             return false;
         }
         self.extracted.push(o.value);
+        self.brought_by.push(o.chain.iter().map(|l| l.signer).collect());
         true
     }
 }
@@ -140,11 +144,27 @@ impl Protocol for DolevStrongGeneral {
     /// What it extracted and was to relay is gone; its key survives.
     fn reset(&mut self) {
         self.extracted.clear();
+        self.brought_by.clear();
         self.chains.reset();
     }
 
     fn values(&self) -> Option<Vec<Value>> {
         Some(self.extracted.clone())
+    }
+
+    /// The values extracted, each with the chain it came in, and the rule.
+    fn explain(&self) -> Option<super::Explanation> {
+        Some(super::sm::explain_chains(
+            &self.chains,
+            format!(
+                "Dolev-Strong: after round {}, the one value extracted, else RETREAT ({} extracted)",
+                self.m + 1,
+                self.extracted.len()
+            ),
+            self.decide(),
+            &self.extracted,
+            &self.brought_by,
+        ))
     }
 }
 

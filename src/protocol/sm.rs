@@ -313,6 +313,39 @@ impl Chains {
     }
 }
 
+/// An explanation from signed values: each value with the signers of the
+/// order that brought it (SM's V, Dolev-Strong's extracted values); the
+/// commander decides its own order.
+pub(crate) fn explain_chains(
+    chains: &Chains,
+    rule: String,
+    decision: Value,
+    values: &[Value],
+    brought_by: &[Vec<GeneralId>],
+) -> super::Explanation {
+    if chains.me == COMMANDER {
+        return super::Explanation {
+            rule: "the commander decides its own order".into(),
+            decision: chains.order(),
+            votes: Vec::new(),
+        };
+    }
+    super::Explanation {
+        rule,
+        decision,
+        votes: values
+            .iter()
+            .zip(brought_by)
+            .map(|(&value, chain)| super::Vote {
+                path: chain.clone(),
+                received: Some(value),
+                value,
+                below: Vec::new(),
+            })
+            .collect(),
+    }
+}
+
 /// One general running SM(m).
 pub struct SmGeneral {
     chains: Chains,
@@ -586,31 +619,16 @@ impl Protocol for SmGeneral {
     /// Step 3: choice(V), each value of V with the chain of the first
     /// valid order that brought it.
     fn explain(&self) -> Option<super::Explanation> {
-        if self.chains.me == COMMANDER {
-            return Some(super::Explanation {
-                rule: "the commander decides its own order".into(),
-                decision: self.chains.order(),
-                votes: Vec::new(),
-            });
-        }
-        Some(super::Explanation {
-            rule: format!(
+        Some(explain_chains(
+            &self.chains,
+            format!(
                 "SM step 3: choice(V) over the {} value(s) of V (one value: it; none or both: RETREAT)",
                 self.v.len()
             ),
-            decision: choice(&self.v),
-            votes: self
-                .v
-                .iter()
-                .zip(&self.brought_by)
-                .map(|(&value, chain)| super::Vote {
-                    path: chain.clone(),
-                    received: Some(value),
-                    value,
-                    below: Vec::new(),
-                })
-                .collect(),
-        })
+            self.decide(),
+            &self.v,
+            &self.brought_by,
+        ))
     }
 }
 

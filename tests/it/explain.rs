@@ -165,3 +165,20 @@ fn run_and_replay_explain_from_the_command_line() {
     let replayed = byzlab(&["replay", witness.to_str().unwrap(), "--explain"]);
     assert!(replayed.contains("explain   lieutenant"), "{replayed}");
 }
+
+/// Dolev-Strong: the values it extracted, each with its chain, and the
+/// decision its rule gives; over strategies, what it explains is what it
+/// decided.
+#[test]
+fn dolev_strong_explains_what_it_extracted() {
+    for strategy in ["split-brain", "forge", "silent"] {
+        let r = run(&plan(byzlab::algorithm::DOLEV_STRONG, 5, 2, &[0, 3], strategy, A).explaining());
+        for g in r.generals.iter().filter(|g| g.loyal && g.id != 0) {
+            let e = g.explain.as_ref().unwrap();
+            assert!(e.rule.starts_with("Dolev-Strong"), "{}", e.rule);
+            assert_eq!(e.decision, g.decision, "{strategy}");
+            assert_eq!(Some(e.votes.iter().map(|v| v.value).collect::<Vec<_>>()), g.v);
+            assert!(e.votes.iter().all(|v| v.path.first() == Some(&0)));
+        }
+    }
+}
