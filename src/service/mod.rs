@@ -706,6 +706,11 @@ impl World<'_> {
 /// suspects a crashed one for good: measured by running it, the
 /// `--commander detector` policy's detection time unless given.
 pub fn detection_time(n: usize, timing: TimingModel, delta: Millis) -> Result<Millis, ServiceError> {
+    if !(2..=64).contains(&n) {
+        return Err(ServiceError::Setting(format!(
+            "--n {n}: a service has 2 to 64 replicas"
+        )));
+    }
     let crash = 1000;
     let spec = crate::detector::DetectSpec {
         method: crate::detector::Method::Heartbeat,
