@@ -50,6 +50,7 @@ pub mod fuzzing;
 pub mod graph;
 pub mod link;
 pub mod memory;
+pub mod models;
 pub mod names;
 #[doc(hidden)]
 pub mod perf;
@@ -60,6 +61,7 @@ pub mod rng;
 pub mod run;
 pub mod runtime;
 pub mod scenarios;
+pub mod scheduler;
 pub mod service;
 pub mod timing;
 pub mod traitor;

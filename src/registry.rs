@@ -25,6 +25,7 @@ pub struct Registry {
     strategies: Strategies,
     adversaries: Adversaries,
     layers: Layers,
+    schedulers: crate::scheduler::Schedulers,
 }
 
 impl Default for Registry {
@@ -77,7 +78,28 @@ impl Registry {
             strategies: Strategies::builtin(),
             adversaries: Adversaries::builtin(),
             layers: crate::link::layer::builtins(),
+            schedulers: crate::scheduler::builtin(),
         }
+    }
+
+    /// Adds a scheduler (for `--scheduler NAME`): `make` builds one for
+    /// each run, given n; it chooses each frame's delay within what the
+    /// run's timing model allows (see [`crate::scheduler`]).
+    pub fn with_scheduler<S, F>(mut self, name: &str, about: &str, make: F) -> Result<Registry, RegistryError>
+    where
+        S: crate::scheduler::Scheduler + 'static,
+        F: Fn(usize) -> S + Send + Sync + 'static,
+    {
+        free(&self.schedulers, "scheduler", name)?;
+        let make: crate::scheduler::SchedulerFactory =
+            Arc::new(move |n| Box::new(make(n)) as Box<dyn crate::scheduler::Scheduler>);
+        self.schedulers = self.schedulers.with(Entry::new(name, about, false, make));
+        Ok(self)
+    }
+
+    /// The schedulers, built-ins first.
+    pub fn schedulers(&self) -> &crate::scheduler::Schedulers {
+        &self.schedulers
     }
 
     /// Adds an algorithm: its registration answers everything byzlab asks

@@ -11,6 +11,7 @@ use crate::link::{Adversaries, Layers, LinkError, LinkSpec};
 use crate::memory::{self, MemoryError};
 use crate::protocol::om_graph::Schedule;
 use crate::rng::{Purpose, stream};
+use crate::scheduler::NamedScheduler;
 use crate::timing::{Millis, Timing, TimingError, TimingModel};
 use crate::traitor::{NamedStrategy, StrategyError};
 use crate::types::{GeneralId, Round, UnknownName, Value};
@@ -121,7 +122,18 @@ pub struct RunSpec {
     /// Run even where the graph breaks the algorithm's precondition
     /// (Theorem 3 or 4, Definition 1, Dolev's connectivity bound).
     pub force: bool,
+    /// Who chooses each frame's delay within the timing model
+    /// (`crate::scheduler`); `random` by default.
+    pub scheduler: NamedScheduler,
+    /// An asynchronous algorithm's budget of virtual time, in ms; `None`:
+    /// [`DEFAULT_BUDGET`]. Refused for a lock-step algorithm (its run ends
+    /// at its last deadline).
+    pub budget: Option<Millis>,
 }
+
+/// How long an asynchronous algorithm's run may last by default, in
+/// virtual ms (10,000 s: thousands of the adversarial scheduler's holds).
+pub const DEFAULT_BUDGET: Millis = 10_000_000;
 
 /// A benign failure of a general that otherwise runs the protocol honestly
 /// (the lecture's node models besides Byzantine).
@@ -187,6 +199,8 @@ impl RunSpec {
             faults: Vec::new(),
             graph: GraphSpec::Complete,
             force: false,
+            scheduler: NamedScheduler::default(),
+            budget: None,
         })
     }
 }
@@ -241,6 +255,10 @@ pub struct RunPlan {
     pub(crate) topology: Option<Arc<Topology>>,
     /// Validated with `force` (a broken precondition allowed).
     pub(crate) force: bool,
+    /// Who chooses each frame's delay.
+    pub(crate) scheduler: NamedScheduler,
+    /// An asynchronous algorithm's budget of virtual time, in ms.
+    pub(crate) budget: Millis,
 }
 
 impl RunPlan {
@@ -382,6 +400,8 @@ impl RunPlan {
             faults: self.faults.clone(),
             graph: self.graph.clone(),
             force: self.force,
+            scheduler: self.scheduler.clone(),
+            budget: self.algorithm.asynchronous().then_some(self.budget),
         }
     }
 }
@@ -415,6 +435,12 @@ impl RunPlan {
 /// A run that cannot start, and why.
 #[derive(Debug, thiserror::Error)]
 pub enum RunSpecError {
+    /// A budget that cannot apply.
+    #[error("{0}")]
+    Budget(String),
+    /// A scheduler nobody registered.
+    #[error(transparent)]
+    Scheduler(#[from] crate::scheduler::UnknownScheduler),
     /// Fewer than two generals.
     #[error("n = {0}: a run needs at least 2 generals (a commander and a lieutenant)")]
     TooFewGenerals(usize),
@@ -650,6 +676,23 @@ impl RunSpec {
         }
         let timeout = self.timeout.or_else(|| self.link.default_timeout(self.delta));
         let timing = Timing::new(self.timing, self.delta, self.gst, timeout)?;
+        let budget = match self.budget {
+            Some(_) if !self.algorithm.asynchronous() => {
+                return Err(RunSpecError::Budget(format!(
+                    "a budget bounds an asynchronous algorithm's run; {}'s ends at its last deadline",
+                    self.algorithm
+                )));
+            }
+            Some(0) => return Err(RunSpecError::Budget("the budget must be at least 1 ms".into())),
+            Some(b) if b > crate::timing::MAX_MILLIS => {
+                return Err(RunSpecError::Budget(format!(
+                    "budget = {b} ms exceeds the largest setting, {} ms",
+                    crate::timing::MAX_MILLIS
+                )));
+            }
+            Some(b) => b,
+            None => DEFAULT_BUDGET,
+        };
         // Retransmissions, bounded before the run: a stubborn link resends a
         // frame until its round's deadline, at most as often as its policy
         // waits (every rto at the most); every frame of every round may
@@ -701,6 +744,8 @@ impl RunSpec {
             graph: self.graph,
             topology,
             force: self.force,
+            scheduler: self.scheduler,
+            budget,
         })
     }
 }

@@ -299,7 +299,23 @@ pub struct Outcome {
     /// IC2: with a loyal commander, every loyal lieutenant decides its order
     /// (vacuously true with a traitor commander).
     pub validity: bool,
-    /// Rounds run (m + 1; under OM(m, p) on a graph, m + the longest path).
+    /// An asynchronous algorithm: the loyal lieutenants that had not
+    /// decided when the run ended (nothing left to happen, or its budget
+    /// spent). IC1 and IC2 are checked over those that decided; a
+    /// lock-step algorithm always decides at its last deadline.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub undecided: Vec<GeneralId>,
+    /// Who chose each frame's delay within what the timing model allows
+    /// (`--scheduler`); absent for `random`, the seeded draws.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub scheduler: String,
+    /// An asynchronous algorithm: the virtual time after which the run
+    /// stopped, decided or not (`--budget`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub budget_ms: Option<u64>,
+    /// Rounds run (m + 1; under OM(m, p) on a graph, m + the longest path;
+    /// an asynchronous algorithm: the last round in which a loyal
+    /// lieutenant decided).
     pub rounds: u32,
     /// The communication graph (section 5): `complete`, `ring`,
     /// `regular:P` or `file:NAME`.

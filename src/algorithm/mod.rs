@@ -22,6 +22,7 @@
 //! it with `Registry::with_algorithm` (see `examples/my_lab.rs`).
 
 pub mod dolev_strong;
+pub mod mmr;
 pub mod om;
 pub mod phase_king;
 pub mod sm;
@@ -199,6 +200,17 @@ pub trait Agreement: Send + Sync + 'static {
     /// (a diagram marks a traitor that sent one of them nothing).
     fn recipients(&self, n: usize, m: usize, me: GeneralId, round: Round) -> Vec<GeneralId> {
         crate::protocol::recipients(n, m, me, round)
+    }
+
+    /// Whether it is asynchronous: its generals react to each message as
+    /// it arrives ([`crate::protocol::Protocol::outbox`]) with no round
+    /// deadline, decide when they can ([`crate::protocol::Protocol::decided`])
+    /// and may never do so: a run ends when nothing is left to happen or
+    /// at its budget (`--budget`), and a loyal general that has not decided
+    /// is reported `undecided`. Its `rounds` is then 1 (the start, when the
+    /// commander sends its order). The default: lock-step rounds.
+    fn asynchronous(&self) -> bool {
+        false
     }
 
     /// Whether its messages carry signed orders (`--signatures` matters,
@@ -444,6 +456,8 @@ pub const SM: Algorithm = Algorithm::of(&sm::Sm);
 pub const DOLEV_STRONG: Algorithm = Algorithm::of(&dolev_strong::DolevStrong);
 /// Phase king.
 pub const PHASE_KING: Algorithm = Algorithm::of(&phase_king::PhaseKing);
+/// The asynchronous agreement (Bracha's broadcast, MMR 2014's binary agreement).
+pub const MMR: Algorithm = Algorithm::of(&mmr::Mmr);
 
 /// An algorithm name nobody registered.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
@@ -462,7 +476,7 @@ impl Algorithms {
     /// The built-in algorithms.
     pub fn builtin() -> Algorithms {
         Table::new(
-            [OM, SM, DOLEV_STRONG, PHASE_KING]
+            [OM, SM, DOLEV_STRONG, PHASE_KING, MMR]
                 .into_iter()
                 .map(|a| Entry::new(a.name(), a.about(), true, a))
                 .collect(),

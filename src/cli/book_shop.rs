@@ -4,7 +4,7 @@ use super::*;
 
 #[derive(clap::Args)]
 pub(super) struct BookShopArgs {
-    /// Algorithm: a built-in one (om, sm, dolev-strong, phase-king).
+    /// Algorithm: a built-in one (om, sm, dolev-strong, phase-king, mmr).
     #[arg(long, default_value = "om", value_parser = parse_builtin_algorithm)]
     pub(super) algorithm: Algorithm,
     /// The Byzantine party: customer, shop or payment (none when left out).

@@ -28,6 +28,7 @@ mod detect;
 mod detect_sweep;
 mod finite;
 mod merge_shards;
+mod models;
 mod parse;
 mod perf;
 mod replay;
@@ -42,6 +43,7 @@ use detect::*;
 use detect_sweep::*;
 use finite::*;
 use merge_shards::*;
+use models::*;
 use parse::*;
 use perf::*;
 use replay::*;
@@ -98,6 +100,8 @@ enum Command {
     Spof(StudyArgs),
     /// Availability in nines against MTTR, n and the commander policy, measured over seeds against the prediction (a table).
     Availability(StudyArgs),
+    /// Which algorithm survives which system model: every algorithm x timing x fault kind x scheduler, rounds to decide, FLP.
+    Models(ModelsArgs),
 }
 
 /// The command line as a user would type it, for the results' provenance.
@@ -213,6 +217,7 @@ where
         Command::Service(args) => cmd_service(*args, &registry),
         Command::Spof(args) => cmd_study(args, crate::service::study::spof),
         Command::Availability(args) => cmd_study(args, crate::service::study::availability),
+        Command::Models(args) => cmd_models(args, &registry),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -33,7 +33,7 @@ pub(super) fn check_diagram(file: &Path) -> Result<()> {
 
 #[derive(clap::Args)]
 pub(super) struct RunArgs {
-    /// Algorithm: om (oral messages), sm (signed messages), dolev-strong, phase-king, or one a lab registered (see `byzlab algorithms`).
+    /// Algorithm: om (oral messages), sm (signed messages), dolev-strong, phase-king, mmr (asynchronous), or one a lab registered (see `byzlab algorithms`).
     #[arg(long)]
     pub(super) algorithm: String,
     /// Number of generals, the commander (general 0) included.
@@ -106,6 +106,15 @@ pub(super) struct RunArgs {
     pub(super) seed: u64,
     #[command(flatten)]
     pub(super) timing: TimingArgs,
+    /// Who chooses each frame's delay within what the timing model allows: random (the model's seeded draws)
+    /// or adversarial (holds frames between two halves of the generals as long as allowed: until GST + delta
+    /// under partial, 100 x max(delta, timeout) under async; powerless under sync), or one a lab registered.
+    #[arg(long, default_value = "random")]
+    pub(super) scheduler: String,
+    /// An asynchronous algorithm's (mmr's) budget of virtual time, in ms: the run stops then, and a loyal
+    /// general that has not decided is reported undecided [default: 10000000].
+    #[arg(long)]
+    pub(super) budget: Option<u64>,
     /// Who can send to whom (section 5): complete, ring, regular:P (a circulant graph checked to be P-regular
     /// in the paper's sense, Definition 1), or FILE.toml with `edges = [[0, 1], ...]`. On another graph than
     /// the complete one OM runs as OM(m, p) (Theorem 3) and SM sends to neighbours only (Theorem 4).
@@ -293,6 +302,8 @@ pub(super) fn cmd_run(args: RunArgs, registry: &Registry) -> Result<()> {
         faults,
         graph: args.graph.clone(),
         force: args.force,
+        scheduler: crate::scheduler::resolve(registry.schedulers(), &args.scheduler)?,
+        budget: args.budget,
     };
     if args.cwnd.is_some() && !spec.link.has_layer("aimd") {
         anyhow::bail!(
@@ -599,7 +610,7 @@ fn vote_lines(
 /// Whether the system failed: IC1 or IC2 broken among the loyal generals
 /// that did not fail benignly (a fault is not a failure).
 fn system_failed(o: &crate::types::Outcome) -> bool {
-    !(o.agreement && o.validity)
+    !(o.agreement && o.validity && o.undecided.is_empty())
 }
 
 /// The faults a run injected: its traitors and its benign failures (crash,
@@ -680,14 +691,25 @@ pub(super) fn print_summary(r: &RunReport, raised: bool) {
         String::new()
     };
     let raised = if raised { " (raised for stubborn)" } else { "" };
+    let scheduler = if o.scheduler.is_empty() {
+        String::new()
+    } else {
+        format!("  scheduler={}", o.scheduler)
+    };
+    // An asynchronous algorithm has no round timeout: its budget instead.
+    let timeout = match o.budget_ms {
+        Some(b) => format!("budget={b}"),
+        None => format!("timeout={}{raised}", o.timeout_ms),
+    };
     println!(
-        "timing={} delta={}{gst} timeout={}{raised} (virtual ms)  decided at t={}",
-        o.timing, o.delta_ms, o.timeout_ms, o.decision_time_ms
+        "timing={} delta={}{gst} {timeout} (virtual ms){scheduler}  decided at t={}",
+        o.timing, o.delta_ms, o.decision_time_ms
     );
     // Faults (what was injected) and failure (whether the system failed)
     // apart, as the lecture tells them apart.
     println!("faults    {}", faults_line(o));
-    let decisions: Vec<String> = o.decisions.iter().map(|(g, v)| format!("{g}:{v}")).collect();
+    let mut decisions: Vec<String> = o.decisions.iter().map(|(g, v)| format!("{g}:{v}")).collect();
+    decisions.extend(o.undecided.iter().map(|g| format!("{g}:undecided")));
     println!(
         "decisions  {}",
         if decisions.is_empty() {
@@ -696,6 +718,12 @@ pub(super) fn print_summary(r: &RunReport, raised: bool) {
             decisions.join(" ")
         }
     );
+    if !o.undecided.is_empty() {
+        println!(
+            "undecided {} loyal lieutenant(s) had not decided when the run ended (nothing left to happen, or the budget spent)",
+            o.undecided.len()
+        );
+    }
     // IC2 speaks of a loyal commander only.
     let ic2 = if o.commander_loyal {
         format!("IC2 validity {}", holds(o.validity))
@@ -705,8 +733,10 @@ pub(super) fn print_summary(r: &RunReport, raised: bool) {
     println!("IC1 agreement {}   {ic2}", holds(o.agreement));
     println!(
         "failure   {}",
-        if system_failed(o) {
+        if !(o.agreement && o.validity) {
             "yes: the loyal generals broke IC1 or IC2"
+        } else if system_failed(o) {
+            "yes: IC1 and IC2 held among those that decided, but a loyal lieutenant never decided"
         } else {
             "none: the loyal generals kept IC1 and IC2"
         }

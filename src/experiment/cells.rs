@@ -15,6 +15,10 @@ pub enum CellVerdict {
     Holds,
     /// Some run broke IC1 or IC2.
     Violated,
+    /// No run broke IC1 or IC2, but some ended with a loyal lieutenant
+    /// undecided (an asynchronous algorithm at its budget, or with nothing
+    /// left to happen).
+    Undecided,
     /// The cell cannot be run (see its reason).
     NotApplicable,
     /// No rows for the cell (another shard's, or not run yet).
@@ -34,6 +38,8 @@ pub struct CellResult {
     pub ic2: usize,
     /// Rows breaking either.
     pub violations: usize,
+    /// Rows breaking neither, with a loyal lieutenant undecided.
+    pub undecided: usize,
     /// First violating row among those with the fewest traitors.
     pub witness: Option<RunRecord>,
     /// The traitor count whose runs broke IC1 or IC2 most often (by share
@@ -108,11 +114,12 @@ impl CellResult {
         }
     }
 
-    /// `holds (0/N)`, `violated (k/N)`, `n/a`, `not run`.
+    /// `holds (0/N)`, `violated (k/N)`, `undecided (k/N)`, `n/a`, `not run`.
     pub fn short(&self) -> String {
         match self.verdict {
             CellVerdict::Holds => format!("holds (0/{})", self.runs),
             CellVerdict::Violated => format!("violated ({}/{})", self.violations, self.runs),
+            CellVerdict::Undecided => format!("undecided ({}/{})", self.undecided, self.runs),
             CellVerdict::NotApplicable => "n/a".into(),
             CellVerdict::NotRun => "not run".into(),
         }
@@ -138,6 +145,7 @@ pub fn cell_results(plan: &ExperimentPlan, tally: &Tally) -> Vec<CellResult> {
                 ic1,
                 ic2,
                 violations,
+                undecided,
             } = t.counts;
             let witness = t.witness.clone();
             // Largest share v/t first (compared as v * t' against v' * t),
@@ -155,6 +163,8 @@ pub fn cell_results(plan: &ExperimentPlan, tally: &Tally) -> Vec<CellResult> {
                 CellVerdict::NotRun
             } else if violations > 0 {
                 CellVerdict::Violated
+            } else if undecided > 0 {
+                CellVerdict::Undecided
             } else {
                 CellVerdict::Holds
             };
@@ -164,6 +174,7 @@ pub fn cell_results(plan: &ExperimentPlan, tally: &Tally) -> Vec<CellResult> {
                 ic1,
                 ic2,
                 violations,
+                undecided,
                 witness,
                 worst_k,
                 least_k,

@@ -95,6 +95,8 @@ pub struct Cell {
     pub graph: GraphSpec,
     /// The router queue every frame crosses (`None`: none).
     pub bottleneck: Option<crate::link::capacity::Queue>,
+    /// Who chooses each frame's delay (`random`: the timing model's draws).
+    pub scheduler: String,
     /// Generals.
     pub n: usize,
     /// Traitors.
@@ -310,10 +312,17 @@ impl Cell {
 
     /// The link as runs.csv and cells.csv name it: its label, and the
     /// bottleneck it crosses, if any (`authenticated via bottleneck(0.5/20)`).
+    /// A scheduler other than `random` is named after it (`authenticated
+    /// under adversarial`), as the delays are the network's.
     pub fn link_label(&self) -> String {
-        match self.bottleneck {
+        let link = match self.bottleneck {
             None => self.link.label(),
             Some(q) => format!("{} via bottleneck({q})", self.link.label()),
+        };
+        if self.scheduler == crate::scheduler::RANDOM {
+            link
+        } else {
+            format!("{link} under {}", self.scheduler)
         }
     }
 }
@@ -548,6 +557,7 @@ pub fn build_within(spec: &Spec, source: &str, limit: u64, registry: &Registry) 
     let cell_count: u128 = spec.algorithms.iter().map(|&a| m_rules(a)).sum::<u128>()
         * spec.links.len() as u128
         * spec.bottlenecks.len() as u128
+        * spec.schedulers.len() as u128
         * spec.graphs.len() as u128
         * spec.timings.len() as u128
         * spec.faults.len() as u128
@@ -555,7 +565,8 @@ pub fn build_within(spec: &Spec, source: &str, limit: u64, registry: &Registry) 
         * spec.fs.len() as u128;
     if cell_count > u128::from(MAX_CELLS) {
         return Err(too_big(format!(
-            "the plan has {cell_count} cells (algorithms and m rules x links x graphs x timings x faults x n x f); a \
+            "the plan has {cell_count} cells (algorithms and m rules x links x schedulers x graphs x timings x faults x n \
+             x f); a \
              plan holds at most {MAX_CELLS}, skipped cells included: narrow an axis or split the file"
         )));
     }
@@ -570,8 +581,9 @@ pub fn build_within(spec: &Spec, source: &str, limit: u64, registry: &Registry) 
         let links = spec
             .links
             .iter()
-            .flat_map(|l| spec.bottlenecks.iter().map(move |b| (l, *b)));
-        for ((link, bottleneck), graph) in links.flat_map(|l| spec.graphs.iter().map(move |g| (l, g))) {
+            .flat_map(|l| spec.bottlenecks.iter().map(move |b| (l, *b)))
+            .flat_map(|(l, b)| spec.schedulers.iter().map(move |s| (l, b, s)));
+        for ((link, bottleneck, scheduler), graph) in links.flat_map(|l| spec.graphs.iter().map(move |g| (l, g))) {
             // Theorem 4's rule is SM's: no cell of another algorithm is
             // made for it.
             for &m_rule in spec.m.iter().filter(|&&r| m_rule_applies(r, algorithm)) {
@@ -596,6 +608,15 @@ pub fn build_within(spec: &Spec, source: &str, limit: u64, registry: &Registry) 
                             if bottleneck.is_some() {
                                 cell.bottleneck = bottleneck;
                                 cell.theory = Theory::Open;
+                            }
+                            // An enemy choosing delays is not the theorems'
+                            // network either, but under sync it chooses
+                            // nothing (every frame takes delta).
+                            if *scheduler != crate::scheduler::RANDOM {
+                                cell.scheduler = scheduler.clone();
+                                if cell.timing.model != crate::timing::TimingModel::Sync {
+                                    cell.theory = Theory::Open;
+                                }
                             }
                             total += cell.runs.len() as u64;
                             if let Runs::Listed(v) = &cell.runs {
@@ -750,6 +771,7 @@ fn make_cell(spec: &Spec, id: usize, at: CellAt<'_>, left: u64) -> Result<Cell, 
         link: link.clone(),
         graph: graph.clone(),
         bottleneck: None,
+        scheduler: crate::scheduler::RANDOM.to_string(),
         n,
         f,
         m_rule,

@@ -373,6 +373,7 @@ fn cell_colour(c: &CellResult) -> (RGBColor, String) {
             let g = (150.0 - 110.0 * share) as u8;
             (RGBColor(225, g, g), format!("{}/{}", c.violations, c.runs))
         }
+        CellVerdict::Undecided => (RGBColor(170, 170, 170), format!("u {}/{}", c.undecided, c.runs)),
         CellVerdict::NotApplicable => (RGBColor(225, 225, 225), "n/a".into()),
         CellVerdict::NotRun => (RGBColor(250, 250, 250), "-".into()),
     }

@@ -158,12 +158,14 @@ impl RunRecord {
             agreement: o.agreement,
             validity: o.validity,
             violation: !(o.agreement && o.validity),
-            decisions: o
-                .decisions
-                .iter()
-                .map(|(g, v)| format!("{g}={v}"))
-                .collect::<Vec<_>>()
-                .join(";"),
+            // An asynchronous algorithm's undecided lieutenants among them.
+            decisions: {
+                let mut d: Vec<(crate::types::GeneralId, &str)> =
+                    o.decisions.iter().map(|(g, v)| (*g, v.as_str())).collect();
+                d.extend(o.undecided.iter().map(|g| (*g, UNDECIDED)));
+                d.sort_unstable();
+                d.iter().map(|(g, v)| format!("{g}={v}")).collect::<Vec<_>>().join(";")
+            },
             rounds: o.rounds,
             timing: o.timing,
             delta_ms: o.delta_ms,
@@ -173,6 +175,17 @@ impl RunRecord {
             failed: o.failed.join(";"),
             counters: o.counters,
         }
+    }
+}
+
+/// How the `decisions` column names a loyal lieutenant of an asynchronous
+/// algorithm that had not decided when its run ended (`3=undecided`).
+pub const UNDECIDED: &str = "undecided";
+
+impl RunRecord {
+    /// A loyal lieutenant had not decided when the run ended.
+    pub fn undecided(&self) -> bool {
+        self.decisions.split(';').any(|d| d.ends_with(UNDECIDED))
     }
 }
 
@@ -621,5 +634,40 @@ mod tests {
                 "a row of the other width"
             );
         }
+    }
+
+    /// An undecided lieutenant is a row that broke nothing and counts
+    /// apart: not a violation, and its cell says `undecided`.
+    #[test]
+    fn undecided_rows_count_apart_from_violations() {
+        let mut text = String::from_utf8(to_csv(&[], true, false)).unwrap();
+        let fields: Vec<String> = header(false)
+            .iter()
+            .map(|h| match *h {
+                "run_id" => "0-0".to_string(),
+                "algorithm" => "mmr".into(),
+                "link" | "graph" | "search" | "strategy" | "behaviour" | "traitors" | "runtime" | "failed" => {
+                    String::new()
+                }
+                "commander_loyal" | "agreement" | "validity" => "true".into(),
+                "violation" => "false".into(),
+                "value" => "attack".into(),
+                "decisions" => "1=attack;2=undecided;3=attack".into(),
+                "timing" => "async".into(),
+                _ => "0".into(),
+            })
+            .collect();
+        text.push_str(&fields.join(","));
+        text.push('\n');
+        let mut rd = csv::ReaderBuilder::new().from_reader(text.as_bytes());
+        let row = RunRecord::from_fields(&rd.records().next().unwrap().unwrap(), false).unwrap();
+        assert!(row.undecided() && !row.violation);
+        let mut tally = super::super::tally::Tally::default();
+        tally.add(&row);
+        let mut decided = row.clone();
+        decided.decisions = "1=attack;2=attack;3=attack".into();
+        tally.add(&decided);
+        let counts = tally.cells[&0].counts;
+        assert_eq!((counts.runs, counts.violations, counts.undecided), (2, 0, 1));
     }
 }

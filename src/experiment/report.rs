@@ -65,6 +65,7 @@ pub fn write_all(
         let verdict = match c.verdict {
             CellVerdict::Holds => "holds",
             CellVerdict::Violated => "violated",
+            CellVerdict::Undecided => "undecided",
             CellVerdict::NotApplicable => "n/a",
             CellVerdict::NotRun => "not run",
         };

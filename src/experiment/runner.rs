@@ -228,6 +228,10 @@ pub fn run_spec(plan: &ExperimentPlan, cell_id: usize, desc: &RunDesc, trace: bo
         // The cell's theory says what the paper predicts; a sweep runs
         // where a precondition fails too, to show what happens there.
         force: true,
+        // Names were checked when the plan was made.
+        scheduler: crate::scheduler::resolve(plan.registry.schedulers(), &cell.scheduler)
+            .map_err(|e| RunFailure::Spec(crate::run::RunSpecError::Scheduler(e)))?,
+        budget: None,
     })
 }
 

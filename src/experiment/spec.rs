@@ -142,6 +142,7 @@ struct Raw {
     faults: Option<Spanned<Vec<String>>>,
     graphs: Option<Spanned<Vec<String>>>,
     bottlenecks: Option<Spanned<Vec<String>>>,
+    schedulers: Option<Spanned<Vec<String>>>,
 }
 
 /// How m follows f.
@@ -307,6 +308,49 @@ pub struct Spec {
     /// when it is the default.
     #[serde(default = "default_bottlenecks", skip_serializing_if = "is_default_bottlenecks")]
     pub bottlenecks: Vec<Option<crate::link::capacity::Queue>>,
+    /// Who chooses each frame's delay within the timing model, per cell
+    /// (`crate::scheduler`); left out of the fingerprint when it is the
+    /// default, `random` only.
+    #[serde(default = "default_schedulers", skip_serializing_if = "is_default_schedulers")]
+    pub schedulers: Vec<String>,
+}
+
+fn default_schedulers() -> Vec<String> {
+    vec![crate::scheduler::RANDOM.to_string()]
+}
+
+fn is_default_schedulers(s: &[String]) -> bool {
+    s == [crate::scheduler::RANDOM]
+}
+
+/// `schedulers`: names the registry knows, each a cell apart.
+fn schedulers(
+    src: &Source<'_>,
+    raw: Option<Spanned<Vec<String>>>,
+    registry: &Registry,
+) -> Result<Vec<String>, SpecError> {
+    let Some(raw) = raw else {
+        return Ok(default_schedulers());
+    };
+    let span = raw.span();
+    let list = raw.into_inner();
+    if list.is_empty() {
+        return Err(src.field(
+            "schedulers",
+            span,
+            "give at least one (`random`: the timing model's own delays)".into(),
+        ));
+    }
+    let mut out: Vec<String> = Vec::new();
+    for name in list {
+        crate::scheduler::resolve(registry.schedulers(), &name)
+            .map_err(|e| src.field("schedulers", span.clone(), e.to_string()))?;
+        if out.contains(&name) {
+            return Err(src.field("schedulers", span, format!("`{name}` is listed twice")));
+        }
+        out.push(name);
+    }
+    Ok(out)
 }
 
 fn default_bottlenecks() -> Vec<Option<crate::link::capacity::Queue>> {
@@ -496,6 +540,7 @@ pub fn parse(
         faults: fault_kinds(&src, raw.faults)?,
         graphs: graphs(&src, raw.graphs, base)?,
         bottlenecks: bottlenecks(&src, raw.bottlenecks)?,
+        schedulers: schedulers(&src, raw.schedulers, registry)?,
     })
 }
 

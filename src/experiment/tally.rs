@@ -19,6 +19,10 @@ pub struct Counts {
     pub ic2: usize,
     /// Runs that broke either.
     pub violations: usize,
+    /// Runs that broke neither but ended with a loyal lieutenant undecided
+    /// (asynchronous algorithms: non-termination, counted apart from
+    /// safety).
+    pub undecided: usize,
 }
 
 impl Counts {
@@ -27,6 +31,7 @@ impl Counts {
         self.ic1 += usize::from(!r.agreement);
         self.ic2 += usize::from(!r.validity);
         self.violations += usize::from(r.violation);
+        self.undecided += usize::from(!r.violation && r.undecided());
     }
 }
 

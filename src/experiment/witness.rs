@@ -67,6 +67,12 @@ pub struct Witness {
     /// SM's signature scheme (left out when ed25519).
     #[serde(default, skip_serializing_if = "crate::crypto::Signatures::is_default")]
     pub signatures: crate::crypto::Signatures,
+    /// Who chose the delays (`random` when absent).
+    #[serde(default = "random_scheduler", skip_serializing_if = "is_random")]
+    pub scheduler: String,
+    /// An asynchronous algorithm's budget of virtual time, in ms.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub budget_ms: Option<u64>,
     /// What the run decided.
     pub decisions: BTreeMap<GeneralId, Value>,
     /// IC1 as observed.
@@ -122,6 +128,8 @@ pub fn witness_for(plan: &ExperimentPlan, r: &RunRecord) -> Result<Witness, Expe
         seed: desc.seed,
         runtime: plan.spec.runtime,
         signatures: plan.spec.signatures,
+        scheduler: cell.scheduler.clone(),
+        budget_ms: o.budget_ms,
         decisions: o.decisions,
         agreement: o.agreement,
         validity: o.validity,
@@ -156,6 +164,14 @@ pub fn reproduces(w: &Witness, report: &runtime::RunReport, path: &Path) -> Resu
         )));
     }
     Ok(())
+}
+
+fn random_scheduler() -> String {
+    crate::scheduler::RANDOM.into()
+}
+
+fn is_random(s: &String) -> bool {
+    s == crate::scheduler::RANDOM
 }
 
 /// Parses a witness (`source` names it in errors) and validates the run it
@@ -199,6 +215,9 @@ pub fn load(text: &str, source: &str, registry: &Registry) -> Result<(Witness, R
         graph: w.graph.clone(),
         // It ran in a sweep, precondition or not; a replay runs it again.
         force: true,
+        scheduler: crate::scheduler::resolve(registry.schedulers(), &w.scheduler)
+            .map_err(|e| ExperimentError::Witness(format!("{source}: {e}")))?,
+        budget: w.budget_ms,
     };
     let plan = spec
         .validate()

@@ -18,10 +18,12 @@ pub mod codec;
 pub mod dolev_strong;
 pub mod heartbeat;
 pub mod majority;
+pub mod mmr;
 pub mod om;
 pub mod om_graph;
 pub mod phase_king;
 pub mod ping;
+pub mod rbc;
 pub mod sm;
 
 use crate::crypto::SignatureLedger;
@@ -209,6 +211,32 @@ pub trait Protocol: 'static {
     /// Why it decided what it decided (`--explain`); `None` for an
     /// algorithm that does not say.
     fn explain(&self) -> Option<Explanation> {
+        None
+    }
+
+    /// An asynchronous protocol (one whose registration says
+    /// [`crate::algorithm::Agreement::asynchronous`]): what it sends in
+    /// reaction to the messages it took since it was last asked, receivers
+    /// ascending, at most one message per receiver. The host asks after
+    /// every message it hands over; no round deadline ever passes. A
+    /// lock-step protocol sends only at the start of a round (the default:
+    /// nothing).
+    #[must_use]
+    fn outbox(&mut self) -> Vec<Dispatch<Self::Msg>> {
+        Vec::new()
+    }
+
+    /// An asynchronous protocol: its decision once it has reached one,
+    /// `None` until then (and for ever, if it never does). A lock-step
+    /// protocol decides at its last deadline, when [`Protocol::decide`]
+    /// is asked (the default: `None`, never asked).
+    fn decided(&self) -> Option<Value> {
+        None
+    }
+
+    /// An asynchronous protocol: the round (its own count) in which it
+    /// decided, for the run's report.
+    fn decided_round(&self) -> Option<Round> {
         None
     }
 }

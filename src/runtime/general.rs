@@ -30,6 +30,11 @@ pub(crate) trait General {
     /// A frame arrived. Returns what the protocol took when the audit must
     /// see it (see `runtime::audit`); anything refused is counted here.
     fn accept(&mut self, env: &Envelope) -> Option<Taken>;
+    /// An asynchronous protocol: the frames it sends in reaction to what
+    /// it took since last asked (see `Protocol::outbox`).
+    fn drain(&mut self) -> Vec<OutFrame>;
+    /// An asynchronous protocol has decided (see `Protocol::decided`).
+    fn decided(&self) -> bool;
     /// The general's final state.
     fn report(&self) -> GeneralReport;
     /// It comes back from a crash with its memory lost.

@@ -50,6 +50,9 @@ pub struct GeneralReport {
     /// A traitor commander: the values it sent each lieutenant in round 1
     /// (empty where it sent nothing); empty for everyone else.
     pub sent: BTreeMap<GeneralId, Vec<Value>>,
+    /// An asynchronous algorithm: the round in which it decided.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub decided_round: Option<crate::types::Round>,
     /// Why it decided (only in a plan made with [`crate::run::RunPlan::explaining`]).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub explain: Option<crate::protocol::Explanation>,
@@ -139,6 +142,7 @@ fn kept_trace(plan: &RunPlan) -> Result<Option<Box<dyn TraceSink>>, RuntimeError
 fn agreement(plan: &RunPlan, sink: Option<Box<dyn TraceSink>>) -> Result<(Vec<Agreement>, Network), RuntimeError> {
     let Generals { generals, audit } = plan.algorithm.build(plan, sink.is_some());
     let rounds = plan.rounds();
+    let asynchronous = plan.algorithm.asynchronous();
     let procs = generals
         .into_iter()
         .enumerate()
@@ -146,7 +150,8 @@ fn agreement(plan: &RunPlan, sink: Option<Box<dyn TraceSink>>) -> Result<(Vec<Ag
             let id = id as GeneralId;
             let fault = plan.faults.iter().find(|(f, _)| *f == id).map(|(_, fault)| *fault);
             let rng = crate::rng::stream(plan.seed, crate::rng::Purpose::Fault, u64::from(id));
-            Agreement::new(g, plan.timing, rounds, fault, rng)
+            let general = Agreement::new(g, plan.timing, rounds, fault, rng);
+            if asynchronous { general.asynchronous() } else { general }
         })
         .collect();
     let link = plan.link.build(
@@ -157,7 +162,18 @@ fn agreement(plan: &RunPlan, sink: Option<Box<dyn TraceSink>>) -> Result<(Vec<Ag
         plan.algorithm.frame_limit(plan),
         plan.watch,
     )?;
-    let net = Network::new(link, plan.bottleneck, audit, plan.timing, plan.seed, true, sink);
+    let scheduler = (plan.scheduler.name != crate::scheduler::RANDOM).then(|| (plan.scheduler.factory)(plan.n));
+    let net = Network::new(
+        link,
+        plan.bottleneck,
+        audit,
+        plan.timing,
+        plan.seed,
+        !asynchronous,
+        sink,
+    )
+    .scheduled(scheduler, plan.n)
+    .until(asynchronous.then_some(plan.budget));
     Ok((procs, net))
 }
 
@@ -178,8 +194,32 @@ pub(crate) fn assemble(
     let failed: Vec<GeneralId> = plan.faults.iter().map(|(g, _)| *g).collect();
     let commander_loyal = !plan.traitors.contains(&COMMANDER) && !failed.contains(&COMMANDER);
     let correct = |g: &&GeneralReport| g.loyal && !g.failed && g.id != COMMANDER;
-    let decisions: BTreeMap<GeneralId, Value> = generals.iter().filter(correct).map(|g| (g.id, g.decision)).collect();
+    // A lock-step general decides at its last deadline; an asynchronous
+    // one when it can, if ever.
+    let asynchronous = plan.algorithm.asynchronous();
+    let undecided: Vec<GeneralId> = generals
+        .iter()
+        .filter(correct)
+        .filter(|g| asynchronous && g.decided_at.is_none())
+        .map(|g| g.id)
+        .collect();
+    let decisions: BTreeMap<GeneralId, Value> = generals
+        .iter()
+        .filter(correct)
+        .filter(|g| !undecided.contains(&g.id))
+        .map(|g| (g.id, g.decision))
+        .collect();
     let (agreement, validity) = check_conditions(&decisions, commander_loyal, plan.value);
+    let rounds = if asynchronous {
+        generals
+            .iter()
+            .filter(correct)
+            .filter_map(|g| g.decided_round)
+            .max()
+            .unwrap_or(0)
+    } else {
+        plan.rounds()
+    };
     let outcome = Outcome {
         algorithm: plan.algorithm,
         n: plan.n,
@@ -200,7 +240,14 @@ pub(crate) fn assemble(
         decisions,
         agreement,
         validity,
-        rounds: plan.rounds(),
+        undecided,
+        scheduler: if plan.scheduler.name == crate::scheduler::RANDOM {
+            String::new()
+        } else {
+            plan.scheduler.name.clone()
+        },
+        budget_ms: asynchronous.then_some(plan.budget),
+        rounds,
         graph: plan.graph.label(),
         timing: plan.timing.model,
         delta_ms: plan.timing.delta,

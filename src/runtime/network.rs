@@ -139,6 +139,14 @@ pub(crate) struct Network {
     scratch: Vec<Carried>,
     /// The channel delivers every frame as sent (asked once, not per frame).
     as_sent: bool,
+    /// Chooses each frame's delay within what the timing model allows;
+    /// `None`: the model's seeded draw (`random`).
+    scheduler: Option<Box<dyn crate::scheduler::Scheduler>>,
+    timing: Timing,
+    /// Generals in the run (for the scheduler).
+    n: usize,
+    /// Nothing happens after this virtual time (an asynchronous run's budget).
+    horizon: Option<Millis>,
 }
 
 impl Network {
@@ -169,7 +177,42 @@ impl Network {
             counters: Counters::default(),
             scratch: Vec::new(),
             as_sent,
+            scheduler: None,
+            timing,
+            n: 0,
+            horizon: None,
         }
+    }
+
+    /// The network with `scheduler` choosing delays among `n` generals
+    /// (the `random` one is the seeded draw itself and is not consulted).
+    pub(crate) fn scheduled(mut self, scheduler: Option<Box<dyn crate::scheduler::Scheduler>>, n: usize) -> Network {
+        self.scheduler = scheduler;
+        self.n = n;
+        self
+    }
+
+    /// The network stopping after `horizon` (`None`: when nothing is left).
+    pub(crate) fn until(mut self, horizon: Option<Millis>) -> Network {
+        self.horizon = horizon;
+        self
+    }
+
+    /// The delay of a frame `from` -> `to` of `round` leaving at `now`.
+    fn delay(&mut self, now: Millis, from: GeneralId, to: GeneralId, round: Round) -> Millis {
+        let drawn = self.delays.draw(now);
+        let Some(scheduler) = &mut self.scheduler else {
+            return drawn;
+        };
+        let window = crate::scheduler::Window::allowed(&self.timing, now);
+        let frame = crate::scheduler::Pending {
+            now,
+            from,
+            to,
+            round,
+            n: self.n,
+        };
+        window.clamp(scheduler.delay(&frame, window, drawn))
     }
 
     /// The events of the next instant that reach a general, if anything is
@@ -179,6 +222,10 @@ impl Network {
     pub(crate) fn next_instant(&mut self) -> Option<(Millis, Vec<(GeneralId, Event)>)> {
         loop {
             let (now, mut events) = self.clock.next_instant()?;
+            if self.horizon.is_some_and(|h| now > h) {
+                self.clock.recycle(events);
+                return None;
+            }
             if self.layers.is_empty() {
                 return Some((now, events));
             }
@@ -370,7 +417,7 @@ impl Network {
         let at = if lost {
             now
         } else {
-            leaves.saturating_add(self.delays.draw(leaves))
+            leaves.saturating_add(self.delay(leaves, from, env.to, env.round))
         };
         if let Some(trace) = &mut self.trace
             && !env.link.as_ref().is_some_and(|h| h.ack)

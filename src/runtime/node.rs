@@ -100,9 +100,10 @@ impl<P: Exposed> Node<P> {
     }
 }
 
-impl<P: Exposed> General for Node<P> {
-    fn on_round(&mut self, round: Round) -> Vec<OutFrame> {
-        let honest = self.proto.on_round(round);
+impl<P: Exposed> Node<P> {
+    /// The honest sends of `round`, through a traitor's strategy, encoded
+    /// and counted.
+    fn frames(&mut self, round: Round, honest: Vec<Dispatch<P::Msg>>) -> Vec<OutFrame> {
         let sends = self.corrupt(round, honest);
         let mut out = Vec::with_capacity(sends.len());
         // A message shared by several receivers is encoded once, and its
@@ -143,6 +144,31 @@ impl<P: Exposed> General for Node<P> {
         }
         out
     }
+}
+
+impl<P: Exposed> General for Node<P> {
+    fn on_round(&mut self, round: Round) -> Vec<OutFrame> {
+        let honest = self.proto.on_round(round);
+        self.frames(round, honest)
+    }
+
+    fn drain(&mut self) -> Vec<OutFrame> {
+        let honest = self.proto.outbox();
+        if honest.is_empty() {
+            return Vec::new();
+        }
+        // An asynchronous protocol's frames all travel as round 1: its own
+        // rounds are inside its messages. What a traitor commander sent at
+        // the start is its order; later frames are not.
+        let order = std::mem::take(&mut self.sent);
+        let out = self.frames(1, honest);
+        self.sent = order;
+        out
+    }
+
+    fn decided(&self) -> bool {
+        self.proto.decided().is_some()
+    }
 
     fn accept(&mut self, env: &Envelope) -> Option<Taken> {
         let (proto, traitor) = (&mut self.proto, &mut self.traitor);
@@ -178,12 +204,13 @@ impl<P: Exposed> General for Node<P> {
         GeneralReport {
             id: self.proto.id(),
             loyal: self.traitor.is_none(),
-            decision: self.proto.decide(),
+            decision: self.proto.decided().unwrap_or_else(|| self.proto.decide()),
             v: self.proto.values(),
             counters,
             decided_at: None,
             failed: false,
             sent: self.sent.clone(),
+            decided_round: self.proto.decided_round(),
             explain: if self.explain { self.proto.explain() } else { None },
         }
     }

@@ -55,6 +55,9 @@ pub(crate) struct Agreement {
     recovered: bool,
     decided_at: Option<Millis>,
     late: u64,
+    /// An asynchronous protocol: no deadlines; it sends as it takes
+    /// messages and decides when it can.
+    asynchronous: bool,
 }
 
 impl Agreement {
@@ -74,6 +77,53 @@ impl Agreement {
             recovered: false,
             decided_at: None,
             late: 0,
+            asynchronous: false,
+        }
+    }
+
+    /// The same general running an asynchronous protocol: round 1 starts
+    /// at time 0 (the commander sends its order); from then on it reacts to
+    /// each frame with what the protocol's outbox holds, and decides when
+    /// the protocol says so, if ever.
+    pub(crate) fn asynchronous(mut self) -> Agreement {
+        self.asynchronous = true;
+        self
+    }
+
+    /// What the general sends now, less what an omitting general loses.
+    fn send(&mut self, sends: Vec<super::node::OutFrame>, fx: &mut Effects) {
+        let mut sends = sends;
+        if let Some(NodeFault::Omission { p }) = self.fault {
+            sends.retain(|_| !self.rng.random_bool(p));
+        }
+        if fx.sends.is_empty() {
+            fx.sends = sends;
+        } else {
+            fx.sends.extend(sends);
+        }
+    }
+
+    /// An asynchronous general's events: no deadline, nothing late.
+    fn on_async_event(&mut self, now: Millis, event: Event, down: bool, fx: &mut Effects) {
+        if down {
+            return;
+        }
+        match event {
+            Event::Timer(1) => {
+                let sends = self.general.on_round(1);
+                self.send(sends, fx);
+            }
+            Event::Timer(_) | Event::Layer { .. } => {}
+            Event::Deliver(env) => {
+                if let Some(taken) = self.general.accept(&env) {
+                    fx.audits.push((env, taken));
+                }
+                let sends = self.general.drain();
+                self.send(sends, fx);
+            }
+        }
+        if self.decided_at.is_none() && self.general.decided() {
+            self.decided_at = Some(now);
         }
     }
 
@@ -103,6 +153,9 @@ impl Process for Agreement {
 
     fn on_event(&mut self, now: Millis, event: Event, fx: &mut Effects) {
         let down = self.fault.is_some() && self.down(now);
+        if self.asynchronous {
+            return self.on_async_event(now, event, down, fx);
+        }
         match event {
             // The timer tagged r fires when round r starts; r = rounds + 1 is
             // the last deadline. A crashed general's clock stops; one that is
@@ -114,15 +167,8 @@ impl Process for Agreement {
                 let round = Round::try_from(tag).unwrap_or(Round::MAX);
                 if round <= self.rounds {
                     if !down {
-                        let mut sends = self.general.on_round(round);
-                        if let Some(NodeFault::Omission { p }) = self.fault {
-                            sends.retain(|_| !self.rng.random_bool(p));
-                        }
-                        if fx.sends.is_empty() {
-                            fx.sends = sends;
-                        } else {
-                            fx.sends.extend(sends);
-                        }
+                        let sends = self.general.on_round(round);
+                        self.send(sends, fx);
                     }
                     fx.timers.push((self.timing.deadline(round), tag + 1));
                 } else if !down {

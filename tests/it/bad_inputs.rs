@@ -398,7 +398,7 @@ fn rows() -> Vec<Row> {
         row(
             Witness(witness(&|w| w["algorithm"] = serde_json::json!("pm"))),
             2,
-            "unknown algorithm `pm` (expected om, sm, dolev-strong, phase-king)",
+            "unknown algorithm `pm` (expected om, sm, dolev-strong, phase-king, mmr)",
         ),
         row(
             Witness(witness(&|w| {

@@ -121,7 +121,11 @@ fn actix_and_direct_agree_on_many_seeds_and_specs() {
 #[test]
 fn the_registered_algorithms_agree_across_runtimes_too() {
     let mut compared = 0;
-    for alg in [byzlab::algorithm::DOLEV_STRONG, byzlab::algorithm::PHASE_KING] {
+    for alg in [
+        byzlab::algorithm::DOLEV_STRONG,
+        byzlab::algorithm::PHASE_KING,
+        byzlab::algorithm::MMR,
+    ] {
         for (n, f) in [(5, 1), (9, 2)] {
             for strategy in ["split-brain", "random", "silent"] {
                 for link in links() {
@@ -141,7 +145,7 @@ fn the_registered_algorithms_agree_across_runtimes_too() {
             }
         }
     }
-    assert_eq!(compared, 2 * 2 * 3 * links().len() * timings().len());
+    assert_eq!(compared, 3 * 2 * 3 * links().len() * timings().len());
 }
 
 /// Virtual time is what the clock says, not what the machine does: under

@@ -17,6 +17,7 @@ mod fuzz_corpus;
 mod graphs;
 mod links;
 mod message_counts;
+mod models;
 mod my_lab;
 mod network;
 mod paper_figures;
