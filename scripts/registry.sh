@@ -19,15 +19,6 @@ bin=target/release/byzlab
 old=$(baseline c5d4229c)
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-seconds() { # binary, then its arguments -> wall seconds (ns clock)
-  local exe=$1; shift
-  local t0 t1
-  t0=$(date +%s%N)
-  "$exe" "$@" >/dev/null
-  t1=$(date +%s%N)
-  awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.4f", (b - a) / 1e9 }'
-}
-median() { printf '%s\n' "$@" | sort -g | sed -n 6p; }
 rows=()
 measure() { # label, then byzlab arguments
   local label=$1; shift
