@@ -8,8 +8,9 @@ const OURS: [&str; 4] = ["README.md", "targets.csv", "scaling.csv", "scaling.svg
 
 /// Claims the output folder before any measuring: new, empty, or
 /// `byzlab perf`'s own; `scripts/perf.sh` writes its `profile-*.txt` there
-/// first, `scripts/stream.sh` its `stream.md` and `scripts/registry.sh`
-/// its `registry.md`, which are left alone (and shown in the README).
+/// first, `scripts/stream.sh` its `stream.md`, `scripts/registry.sh`
+/// its `registry.md` and `scripts/models.sh` its `models.md`, which are
+/// left alone (and shown in the README).
 pub fn claim(out: &std::path::Path) -> Result<crate::folder::Folder, PerfError> {
     let legacy = |root: &std::path::Path| -> Option<Vec<String>> {
         let mut owned = Vec::new();
@@ -20,6 +21,7 @@ pub fn claim(out: &std::path::Path) -> Result<crate::folder::Folder, PerfError> 
             } else if !(name.starts_with("profile-") && name.ends_with(".txt"))
                 && name != "stream.md"
                 && name != "registry.md"
+                && name != "models.md"
                 && name != crate::folder::LOCK
             {
                 return None;
@@ -118,6 +120,10 @@ pub fn write(
     let beside: Vec<String> = [
         ("stream.md", "streaming sweeps (`bash scripts/stream.sh`)"),
         ("registry.md", "algorithms as a registry (`bash scripts/registry.sh`)"),
+        (
+            "models.md",
+            "asynchronous protocols and schedulers, what lock-step runs pay (`bash scripts/models.sh`)",
+        ),
     ]
     .iter()
     .filter(|(file, _)| out.join(file).exists())
@@ -230,6 +236,7 @@ mod tests {
             ("profile-om.txt", ""),
             ("stream.md", "# Streaming sweeps\n"),
             ("registry.md", "# Algorithms as a registry\n"),
+            ("models.md", "# Asynchronous protocols and schedulers\n"),
         ] {
             std::fs::write(dir.join(name), text).unwrap();
         }
