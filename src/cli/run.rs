@@ -127,7 +127,8 @@ pub(super) struct RunArgs {
     #[arg(long)]
     pub(super) json: bool,
     /// Say, for each loyal lieutenant, why it decided: OM's majority votes level by level (outvoted values and
-    /// traitors marked), SM's set V with the chain behind each value. With --json, an `explain` object.
+    /// traitors marked), SM's set V with the chain behind each value, phase king's phases, mmr's rounds. With
+    /// --json, an `explain` object.
     #[arg(long)]
     pub(super) explain: bool,
     /// Print every message in order (round, from, to, path or chain, value, link action, t = virtual ms of delivery, late).

@@ -135,6 +135,18 @@ pub struct PhaseKingGeneral {
     tally: Option<(Value, usize)>,
     /// The king's value this phase, if it came.
     king: Option<Value>,
+    /// What each finished phase saw, for `--explain`.
+    phases: Vec<PhaseSeen>,
+}
+
+/// What one phase's step 2 saw at one general (`--explain`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct PhaseSeen {
+    phase: usize,
+    maj: Value,
+    mult: usize,
+    king: Option<Value>,
+    after: Value,
 }
 
 impl PhaseKingGeneral {
@@ -153,7 +165,20 @@ impl PhaseKingGeneral {
             heard_round: 0,
             tally: None,
             king: None,
+            phases: Vec::new(),
         }
+    }
+
+    /// The phase that just ended at this general, as `--explain` tells it.
+    fn seen(&self, phase: usize) -> Option<PhaseSeen> {
+        let (maj, mult) = self.tally?;
+        Some(PhaseSeen {
+            phase,
+            maj,
+            mult,
+            king: self.king,
+            after: self.after_phase(),
+        })
     }
 
     /// Step 1 (vote): the majority of the votes and how many gave it.
@@ -196,8 +221,11 @@ impl Protocol for PhaseKingGeneral {
     fn on_round(&mut self, round: Round) -> Vec<Dispatch<Relays>> {
         let value = match step(self.m, round) {
             Step::Order => self.order,
-            Step::Vote(_) => {
+            Step::Vote(p) => {
                 // The last phase's step 2, then a fresh count with our own vote.
+                if let Some(seen) = self.seen(p.saturating_sub(1)) {
+                    self.phases.push(seen);
+                }
                 self.pref = self.after_phase();
                 self.tally = None;
                 self.king = None;
@@ -290,6 +318,49 @@ impl Protocol for PhaseKingGeneral {
         self.total = 0;
         self.tally = None;
         self.king = None;
+        self.phases.clear();
+    }
+
+    /// Each phase's step 2 as this lieutenant saw it: the majority of the
+    /// votes and how many gave it, kept when more than n/2 + m did (no
+    /// king can then move a loyal general off it), else the king's value.
+    fn explain(&self) -> Option<super::Explanation> {
+        if self.me == COMMANDER {
+            return None;
+        }
+        let mut phases = self.phases.clone();
+        phases.extend(self.seen(self.m + 1));
+        // More than (n + 2m)/2 votes keep the majority.
+        let twice = self.n + 2 * self.m;
+        let keep = if twice.is_multiple_of(2) {
+            format!("{}", twice / 2)
+        } else {
+            format!("{}.5", twice / 2)
+        };
+        let lines: Vec<String> = phases
+            .iter()
+            .map(|s| {
+                let king = king_of(s.phase);
+                let then = if 2 * s.mult > self.n + 2 * self.m {
+                    format!("kept {} (more than {keep})", s.maj)
+                } else {
+                    match s.king {
+                        Some(v) => format!("took king {king}'s {v}"),
+                        None => format!("king {king} sent nothing: retreat (A3)"),
+                    }
+                };
+                format!("phase {}: majority {} of {} votes, {then}", s.phase, s.maj, s.mult)
+            })
+            .collect();
+        Some(super::Explanation {
+            rule: format!(
+                "phase king (Berman, Garay, Perry 1989): each phase keeps the majority of the votes if more than \
+                 (n + 2m)/2 = {keep} gave it, else takes the phase's king's value; {}",
+                lines.join("; ")
+            ),
+            decision: self.decide(),
+            votes: Vec::new(),
+        })
     }
 }
 

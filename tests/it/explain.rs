@@ -182,3 +182,32 @@ fn dolev_strong_explains_what_it_extracted() {
         }
     }
 }
+
+/// Phase king says each phase's step 2: the majority and how many gave
+/// it, kept or replaced by the king's value; its last phase ends in the
+/// decision. Traitor kings (phase 1's king is lieutenant 1) make some
+/// lieutenant take a king's value or keep a clear majority against it.
+#[test]
+fn phase_king_explains_each_phase() {
+    let mut took_king = false;
+    for (n, f, traitors) in [(5, 1, vec![1]), (9, 2, vec![1, 2]), (9, 2, vec![0, 2])] {
+        for strategy in ["split-brain", "flip", "silent", "random"] {
+            let r = run(&plan(byzlab::algorithm::PHASE_KING, n, f, &traitors, strategy, A).explaining());
+            for g in r.generals.iter().filter(|g| g.loyal && g.id != 0) {
+                let e = g.explain.as_ref().expect("phase king explains");
+                assert_eq!(e.decision, g.decision);
+                let phases: Vec<&str> = e.rule.split("; phase ").skip(1).collect();
+                assert_eq!(phases.len(), f + 1, "{}", e.rule);
+                let last = phases.last().unwrap();
+                let ends = last.contains(&format!("kept {} (more than ", g.decision))
+                    || last.ends_with(&format!("'s {}", g.decision))
+                    || (g.decision == R && last.ends_with("retreat (A3)"));
+                assert!(ends, "{strategy} {traitors:?}: decided {} but {last}", g.decision);
+                took_king |= e.rule.contains("took king");
+            }
+            // The commander obeys its own order and explains nothing.
+            assert!(r.generals[0].explain.is_none());
+        }
+    }
+    assert!(took_king, "no lieutenant ever followed a king");
+}
