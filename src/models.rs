@@ -60,6 +60,9 @@ pub struct ModelsSpec {
     pub flp_timeouts: Vec<Millis>,
 }
 
+/// The most runs a study may ask for (a few minutes on 2 cores at n <= 16).
+const MAX_RUNS: u64 = 200_000;
+
 /// The fault kinds of the matrix.
 const FAULTS: [&str; 2] = ["byzantine", "crash"];
 const SCHEDULERS: [&str; 2] = [crate::scheduler::RANDOM, crate::scheduler::ADVERSARIAL];
@@ -102,6 +105,16 @@ pub fn load(text: &str, source: &str, registry: &Registry) -> Result<(ModelsSpec
     }
     if spec.flp_timeouts.is_empty() {
         return Err(ModelsError::Spec(format!("{source}: `flp_timeouts` is empty")));
+    }
+    // Costed before anything runs: every cell's seeds, and the FLP table's.
+    let runs = spec.algorithms.len() as u64
+        * (TIMINGS.len() * FAULTS.len() * SCHEDULERS.len() + spec.flp_timeouts.len()) as u64
+        * spec.seeds;
+    if runs > MAX_RUNS {
+        return Err(ModelsError::Spec(format!(
+            "{source}: {runs} runs (algorithms x 12 cells + FLP timeouts, x seeds); the study takes at most {MAX_RUNS}: \
+             fewer seeds, algorithms or flp_timeouts"
+        )));
     }
     let mut algs = Vec::new();
     for a in &spec.algorithms {
