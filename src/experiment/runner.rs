@@ -38,8 +38,9 @@ pub static INTERRUPT: AtomicBool = AtomicBool::new(false);
 /// stops it as usual). A test that kills or interrupts a sweep mid-way waits
 /// for that line instead of polling runs.csv against the clock, so it knows
 /// exactly how the sweep stands when it strikes. `N,deaf` holds still
-/// through Ctrl-C too, as a run that never ends would: only a kill or a
-/// second Ctrl-C (which abandons the sweep) ends it.
+/// through Ctrl-C too, as a run that never ends would (it says, one line,
+/// that it heard the first): only a kill or a second Ctrl-C (which abandons
+/// the sweep) ends it.
 fn pause_for_tests(file: &mut std::fs::File, executed: usize) {
     use std::sync::OnceLock;
     static AT: OnceLock<Option<(usize, bool)>> = OnceLock::new();
@@ -56,7 +57,14 @@ fn pause_for_tests(file: &mut std::fs::File, executed: usize) {
     }
     let _ = file.sync_data();
     eprintln!("byzlab test hook: paused after {executed} rows");
+    let mut heard = false;
     while deaf || !INTERRUPT.load(Ordering::Relaxed) {
+        // Deaf, it says once that it heard the first Ctrl-C, so a test sends
+        // the second only then: two signals sent at once may arrive as one.
+        if deaf && !heard && INTERRUPT.load(Ordering::Relaxed) {
+            heard = true;
+            eprintln!("byzlab test hook: interrupted, still holding");
+        }
         std::thread::sleep(Duration::from_millis(5));
     }
 }
