@@ -116,7 +116,7 @@ impl Protocol for ObeyGeneral {
     }
 
     fn describer(&self) -> Describer<Order> {
-        Arc::new(|_, _, msg: &Order| {
+        Arc::new(|_, _, _, msg: &Order| {
             msg.0
                 .map(|value| TraceMsg {
                     path: vec![COMMANDER],

@@ -249,8 +249,22 @@ impl Folder {
         Ok(path)
     }
 
-    /// Writes `name` crash-safely (a temporary file renamed over it).
+    /// Writes `name` crash-safely (a temporary file renamed over it). A
+    /// `summary.md` gets an `index.html` beside it, the same text as a page
+    /// ([`crate::html`]).
     pub fn write(&mut self, name: &str, bytes: impl AsRef<[u8]>) -> Result<(), FolderError> {
+        let bytes = bytes.as_ref();
+        if name == "summary.md" {
+            let fallback = format!(
+                "results/{}",
+                self.root
+                    .file_name()
+                    .map_or_else(String::new, |n| n.to_string_lossy().into_owned())
+            );
+            let page = crate::html::page(&String::from_utf8_lossy(bytes), &fallback);
+            let path = self.file("index.html")?;
+            crate::files::write_atomic(&path, page).map_err(io(&path))?;
+        }
         let path = self.file(name)?;
         crate::files::write_atomic(&path, bytes).map_err(io(&path))
     }

@@ -45,9 +45,11 @@ pub mod finite;
 pub mod folder;
 // The fuzzers' entry points and the perf harness are public only for the
 // fuzz crate, the tests and `byzlab perf`; they are not the documented API.
+pub mod explore;
 #[doc(hidden)]
 pub mod fuzzing;
 pub mod graph;
+pub mod html;
 pub mod link;
 pub mod memory;
 pub mod models;

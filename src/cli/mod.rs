@@ -34,6 +34,7 @@ mod perf;
 mod replay;
 mod run;
 mod service;
+mod shrink;
 mod strategies;
 mod sweep;
 mod two_generals;
@@ -49,6 +50,7 @@ use perf::*;
 use replay::*;
 use run::*;
 use service::*;
+use shrink::*;
 use strategies::*;
 use sweep::*;
 use two_generals::*;
@@ -74,6 +76,8 @@ enum Command {
     Sweep(SweepArgs),
     /// Rerun a witness of a violation and print its message trace.
     Replay(ReplayArgs),
+    /// Shrink a witness to a minimal set of traitor deviations that still violates (delta debugging).
+    Shrink(ShrinkArgs),
     /// Combine shard folders of one experiment into the outputs of one run.
     Merge(MergeArgs),
     /// Measure the performance targets and the scaling table (see scripts/perf.sh).
@@ -204,6 +208,7 @@ where
         }
         Command::Sweep(args) => abandonable(args, &registry),
         Command::Replay(args) => cmd_replay(args, &registry),
+        Command::Shrink(args) => cmd_shrink(args, &registry),
         Command::Merge(args) => cmd_merge(args, &registry),
         Command::Perf(args) => cmd_perf(args),
         Command::Detect(args) => cmd_detect(args),

@@ -12,11 +12,17 @@ pub(super) struct ReplayArgs {
     /// Also say why each loyal lieutenant decided (as `byzlab run --explain`).
     #[arg(long)]
     pub(super) explain: bool,
+    /// Also write the run as a page to step through in a browser (as `byzlab run --explore`).
+    #[arg(long, value_name = "FILE.html")]
+    pub(super) explore: Option<PathBuf>,
 }
 
 pub(super) fn cmd_replay(args: ReplayArgs, registry: &Registry) -> Result<()> {
     if let Some(file) = &args.diagram {
         check_diagram(file)?;
+    }
+    if let Some(file) = &args.explore {
+        check_explore(file)?;
     }
     // Checked first, untraced, so that a witness that does not reproduce
     // prints nothing; then run again, its trace printed and sketched as it
@@ -26,6 +32,9 @@ pub(super) fn cmd_replay(args: ReplayArgs, registry: &Registry) -> Result<()> {
     let (w, plan) = witness::load(&text, &args.witness.display().to_string(), registry)?;
     let quiet = plan.vary(|s| s.trace = false)?;
     witness::reproduces(&w, &runtime::execute(&quiet)?, &args.witness)?;
+    if let Some(file) = &args.explore {
+        write_explorer(file, &quiet)?;
+    }
     let sketch = crate::experiment::diagram::SharedSketch::new(plan.traitors());
     let printer = TracePrinter::new(false);
     let sinks: Vec<Box<dyn crate::runtime::TraceSink>> = vec![Box::new(sketch.clone()), Box::new(printer.clone())];
@@ -37,13 +46,7 @@ pub(super) fn cmd_replay(args: ReplayArgs, registry: &Registry) -> Result<()> {
         eprintln!("diagram of the run in {}", file.display());
     }
     let o = &report.outcome;
-    let broken: Vec<&str> = [
-        (!o.agreement).then_some("IC1 (agreement)"),
-        (!o.validity).then_some("IC2 (validity)"),
-    ]
-    .into_iter()
-    .flatten()
-    .collect();
+    let broken = broken(o.agreement, o.validity);
     print_summary(&report, false);
     if args.explain {
         print!("{}", explain_text(&report));
@@ -71,7 +74,7 @@ pub(super) fn cmd_replay(args: ReplayArgs, registry: &Registry) -> Result<()> {
         if broken.is_empty() {
             "no violation (the witness recorded none)".to_string()
         } else {
-            format!("{} violated", broken.join(" and "))
+            format!("{broken} violated")
         }
     );
     Ok(())

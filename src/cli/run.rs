@@ -9,17 +9,7 @@ use std::io::Write;
 /// new or a diagram byzlab drew (a witness, a user's file, a device or a
 /// link is never written over).
 pub(super) fn check_diagram(file: &Path) -> Result<()> {
-    let dir = match file.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d,
-        _ => Path::new("."),
-    };
-    if !dir.is_dir() {
-        anyhow::bail!(
-            "--diagram {}: the folder {} does not exist",
-            file.display(),
-            dir.display()
-        );
-    }
+    let dir = existing_folder("--diagram", file)?;
     crate::folder::check_new_or_ours_svg(file).with_context(|| format!("--diagram {}", file.display()))?;
     // A folder byzlab may not write in is said before the run, not after.
     let probe = dir.join(format!(".byzlab-probe-{}", std::process::id()));
@@ -137,6 +127,10 @@ pub(super) struct RunArgs {
     /// Draw the run's space-time (Lamport) diagram into this SVG file: a lane per general, an arrow per message.
     #[arg(long)]
     pub(super) diagram: Option<PathBuf>,
+    /// Write the run as one self-contained HTML page to step through in a browser: the diagram, each general's
+    /// state at each delivery, the traitors' deviations, the decisions with their explanations.
+    #[arg(long, value_name = "FILE.html")]
+    pub(super) explore: Option<PathBuf>,
     /// Also report the run's wall time and the process's peak memory (wall_ms, peak_rss_kib).
     #[arg(long)]
     pub(super) measure: bool,
@@ -249,8 +243,11 @@ pub(super) fn cmd_run(args: RunArgs, registry: &Registry) -> Result<()> {
     if let Some(file) = &args.diagram {
         check_diagram(file)?;
     }
-    if args.repeat > 1 && (args.trace || args.diagram.is_some()) {
-        anyhow::bail!("--repeat times many runs; --trace and --diagram show one: drop one of them");
+    if let Some(file) = &args.explore {
+        check_explore(file)?;
+    }
+    if args.repeat > 1 && (args.trace || args.diagram.is_some() || args.explore.is_some()) {
+        anyhow::bail!("--repeat times many runs; --trace, --diagram and --explore show one: drop one of them");
     }
     let algorithm = registry.algorithms().find(&args.algorithm)?;
     let strategy = registry
@@ -376,6 +373,9 @@ pub(super) fn cmd_run(args: RunArgs, registry: &Registry) -> Result<()> {
     }
     if let Some(file) = &args.cwnd_out {
         write_series(file, &report.series)?;
+    }
+    if let Some(file) = &args.explore {
+        write_explorer(file, &plan)?;
     }
     let drawn = args
         .diagram
@@ -510,6 +510,15 @@ impl TraceSink for TracePrinter {
             } else {
                 s.write(|w| writeln!(w, "{entry}"));
             }
+        }
+    }
+
+    /// Text traces only: the JSON trace keeps one kind of object.
+    fn verdict(&mut self, judged: &crate::runtime::network::Judged) {
+        if let Ok(mut s) = self.0.lock()
+            && !s.json
+        {
+            s.write(|w| writeln!(w, "{judged}"));
         }
     }
 }
@@ -750,4 +759,99 @@ pub(super) fn print_summary(r: &RunReport, raised: bool) {
         .map(|(name, v)| format!("{name}={v}"))
         .collect();
     println!("rounds={} {}", o.rounds, counters.join(" "));
+}
+
+/// Checks an `--explore` file before the run: its folder exists, and it is
+/// new or a page byzlab wrote (never another file overwritten).
+pub(super) fn check_explore(file: &Path) -> Result<()> {
+    existing_folder("--explore", file)?;
+    if file.extension().and_then(|e| e.to_str()) != Some("html") {
+        anyhow::bail!("--explore {}: give a file name ending in .html", file.display());
+    }
+    if let Ok(m) = std::fs::symlink_metadata(file) {
+        // The mark is in the page's head: its first 4 KiB say.
+        let head = || -> std::io::Result<String> {
+            let mut buf = vec![0; 4096];
+            let got = std::io::Read::read(&mut std::fs::File::open(file)?, &mut buf)?;
+            Ok(String::from_utf8_lossy(&buf[..got]).into_owned())
+        };
+        let ours = m.is_file() && head().is_ok_and(|t| t.contains(crate::explore::MARK));
+        if !ours {
+            anyhow::bail!(
+                "--explore {}: a file is there that is not a byzlab explorer page; give a new name",
+                file.display()
+            );
+        }
+    }
+    Ok(())
+}
+
+/// Writes the explorer page of `plan`'s run into `file`.
+pub(super) fn write_explorer(file: &Path, plan: &crate::run::RunPlan) -> Result<()> {
+    let title = format!(
+        "{} n={} f={} traitors={} ({}), order {}, link {}, seed {}",
+        plan.algorithm().label(&plan.m().to_string()),
+        plan.n(),
+        plan.f(),
+        if plan.traitors().is_empty() {
+            "none".to_string()
+        } else {
+            plan.traitors()
+                .iter()
+                .map(|g| g.to_string())
+                .collect::<Vec<_>>()
+                .join(",")
+        },
+        plan.strategy().name,
+        plan.value(),
+        plan.link().label(),
+        plan.seed()
+    );
+    let page = crate::explore::explore(plan, &title, &explain_by_general)?;
+    crate::files::write_atomic(file, page).with_context(|| format!("--explore {}: cannot write it", file.display()))?;
+    eprintln!("explorer page of the run in {} (open it in a browser)", file.display());
+    Ok(())
+}
+
+/// Each loyal lieutenant's explanation, as `--explain` prints it, in lines.
+fn explain_by_general(r: &RunReport) -> std::collections::BTreeMap<GeneralId, Vec<String>> {
+    let signed = r.outcome.algorithm.signed();
+    explained(r)
+        .map(|(g, e)| {
+            let mut text = format!("decided {}: {}\n", e.decision, e.rule);
+            for v in &e.votes {
+                vote_lines(&mut text, v, e.decision, &r.outcome.traitors, 1, signed);
+            }
+            (
+                g.id,
+                text.lines()
+                    .map(|l| l.trim_start_matches("explain   ").to_string())
+                    .collect(),
+            )
+        })
+        .collect()
+}
+
+/// The folder `file` (given to `flag`) is to be written in, which must exist.
+fn existing_folder<'a>(flag: &str, file: &'a Path) -> Result<&'a Path> {
+    let dir = match file.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    if !dir.is_dir() {
+        anyhow::bail!("{flag} {}: the folder {} does not exist", file.display(), dir.display());
+    }
+    Ok(dir)
+}
+
+/// The conditions a run broke, as `IC1 (agreement) and IC2 (validity)`.
+pub(super) fn broken(agreement: bool, validity: bool) -> String {
+    [
+        (!agreement).then_some("IC1 (agreement)"),
+        (!validity).then_some("IC2 (validity)"),
+    ]
+    .into_iter()
+    .flatten()
+    .collect::<Vec<_>>()
+    .join(" and ")
 }

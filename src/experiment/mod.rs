@@ -29,6 +29,7 @@ pub mod render;
 pub mod report;
 pub mod runner;
 pub mod search;
+pub mod shrink;
 pub mod spec;
 pub mod tally;
 pub mod theory;

@@ -146,8 +146,12 @@ fn group_notes(s: &mut String, group: &Group<'_>, tally: &Tally) {
     }
 }
 
+/// Each shrunk witness's cell: `N deviations -> K` (before and after).
+pub(crate) type Shrunk = std::collections::BTreeMap<usize, String>;
+
 /// summary.md: what was run, the verdict tables, cells against the theory,
-/// witnesses and plots.
+/// witnesses (and how far each shrank) and plots.
+#[allow(clippy::too_many_arguments)]
 pub(crate) fn summary_md(
     plan: &ExperimentPlan,
     results: &[CellResult],
@@ -156,6 +160,7 @@ pub(crate) fn summary_md(
     command: &str,
     shard: Option<(usize, usize)>,
     svgs: &[String],
+    shrunk: &Shrunk,
 ) -> String {
     let mut s = String::new();
     let _ = writeln!(s, "# {}\n", plan.spec.name);
@@ -250,7 +255,7 @@ pub(crate) fn summary_md(
         }
         let _ = writeln!(s);
     }
-    breakers(&mut s, results, by_strategy);
+    breakers(&mut s, results, by_strategy, shrunk);
     let witnesses: Vec<&CellResult> = results.iter().filter(|c| c.witness.is_some()).collect();
     if !witnesses.is_empty() {
         let _ = writeln!(
@@ -258,6 +263,15 @@ pub(crate) fn summary_md(
             "Witnesses (rerun one with `byzlab replay FILE`): {} files in `witnesses/`.\n",
             witnesses.len()
         );
+        if !shrunk.is_empty() {
+            let _ = writeln!(
+                s,
+                "Each is also shrunk (`cell-K.shrunk.json`, `byzlab shrink FILE`): the same run with its traitors \
+                 kept to a 1-minimal set of deviations that still violates (restore any one to honest and the \
+                 violation is gone); \"N deviations -> K\" above counts the values sent other than honestly or \
+                 withheld and the signed orders changed, forged or added to, before and after.\n"
+            );
+        }
     }
     for svg in svgs {
         let _ = writeln!(s, "![{svg}]({svg})\n");
@@ -306,7 +320,7 @@ fn graph_table(s: &mut String, plan: &ExperimentPlan) {
 /// Which strategies broke each violated cell (from `strategies.csv`): one
 /// line per cell, strategies with their share of violating runs, most
 /// first; the cell's witness file at the end.
-fn breakers(s: &mut String, results: &[CellResult], by_strategy: &[StrategyResult]) {
+fn breakers(s: &mut String, results: &[CellResult], by_strategy: &[StrategyResult], shrunk: &Shrunk) {
     let violated: Vec<&CellResult> = results.iter().filter(|c| c.violations > 0).collect();
     if violated.is_empty() {
         return;
@@ -327,7 +341,14 @@ fn breakers(s: &mut String, results: &[CellResult], by_strategy: &[StrategyResul
             .map(|x| format!("{} {}/{}", x.strategy, x.violations, x.runs))
             .collect();
         let witness = c.witness_file().map_or(String::new(), |w| {
-            format!(" ([witness]({w}), [diagram]({}))", w.replace(".json", ".svg"))
+            let small = shrunk.get(&c.cell.id).map_or(String::new(), |headline| {
+                format!(
+                    ", [shrunk: {headline}]({}), [its diagram]({})",
+                    w.replace(".json", ".shrunk.json"),
+                    w.replace(".json", ".shrunk.svg")
+                )
+            });
+            format!(" ([witness]({w}), [diagram]({}){small})", w.replace(".json", ".svg"))
         });
         let _ = writeln!(s, "- {}: {}{witness}", c.cell.label(), list.join(", "));
     }

@@ -8,6 +8,7 @@ use super::plots;
 use super::render::summary_md;
 use super::tally::Tally;
 use super::witness::witness_for;
+use std::collections::BTreeMap;
 
 /// Writes `cells.csv`, `summary.md`, `README.md`, witnesses and plots into
 /// `out`; returns the per-cell results.
@@ -24,11 +25,20 @@ pub fn write_all(
     // then nothing here may have been rewritten from that row.
     let wdir = out.root().join("witnesses");
     let mut witnesses = Vec::new();
+    let mut shrunk = BTreeMap::new();
     for c in &results {
         if let (Some(r), Some(file)) = (&c.witness, c.witness_file()) {
-            let json =
-                serde_json::to_string_pretty(&witness_for(plan, r)?).map_err(|e| ExperimentError::io(&wdir, e))?;
-            witnesses.push((file, json));
+            let w = witness_for(plan, r)?;
+            let json = serde_json::to_string_pretty(&w).map_err(|e| ExperimentError::io(&wdir, e))?;
+            if plan.spec.shrink {
+                // The same run kept to the deviations its violation needs.
+                let (_, run) = super::witness::load(&json, &file, &plan.registry)?;
+                let s = super::shrink::shrink(&w, &run)?;
+                let small = serde_json::to_string_pretty(&s.witness).map_err(|e| ExperimentError::io(&wdir, e))? + "\n";
+                shrunk.insert(c.cell.id, s.headline());
+                witnesses.push((file.replace(".json", ".shrunk.json"), small));
+            }
+            witnesses.push((file, json + "\n"));
         }
     }
 
@@ -145,13 +155,13 @@ pub fn write_all(
             .map_err(|e| ExperimentError::Witness(e.to_string()))?;
         let svg = out.file(&file.replace(".json", ".svg"))?;
         super::diagram::draw_sketch(&svg, &report.outcome, &sketch.take()).map_err(|e| ExperimentError::io(&svg, e))?;
-        out.write(&file, json + "\n")?;
+        out.write(&file, json)?;
     }
 
     let svgs = plots::write_plots(out, plan, &results, tally)?;
     out.write(
         "summary.md",
-        summary_md(plan, &results, &by_strategy, tally, command, shard, &svgs),
+        summary_md(plan, &results, &by_strategy, tally, command, shard, &svgs, &shrunk),
     )?;
     out.write(
         "README.md",
@@ -159,7 +169,8 @@ pub fn write_all(
             "# results/{name}\n\nProduced by the committed code with:\n\n    {command}\n\nwith byzlab {v} (plan fingerprint {fp}). Do not edit by hand: rerun the command.\n\n\
              Files: `runs.csv` (one row per run), `cells.csv` (one row per cell), `strategies.csv` (one row per cell and \
              strategy: which attack broke what), `summary.md` (verdict tables), \
-             `witnesses/` (first violation of each cell; rerun with `byzlab replay FILE`), `*.svg` (plots), `plan.json` (the validated plan).\n",
+             `witnesses/` (first violation of each cell, `cell-K.json`, its diagram `cell-K.svg`, and the same run shrunk to the \
+             traitor deviations the violation needs, `cell-K.shrunk.json`; rerun any with `byzlab replay FILE`), `*.svg` (plots), `plan.json` (the validated plan).\n",
             name = plan.spec.name,
             v = env!("CARGO_PKG_VERSION"),
             fp = plan.fingerprint,

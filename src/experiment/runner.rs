@@ -132,6 +132,7 @@ const OWNED: &[&str] = &[
     "cells.csv",
     "strategies.csv",
     "summary.md",
+    "index.html",
     "plan.json",
     "README.md",
 ];

@@ -143,6 +143,7 @@ struct Raw {
     graphs: Option<Spanned<Vec<String>>>,
     bottlenecks: Option<Spanned<Vec<String>>>,
     schedulers: Option<Spanned<Vec<String>>>,
+    shrink: Option<bool>,
 }
 
 /// How m follows f.
@@ -313,6 +314,19 @@ pub struct Spec {
     /// default, `random` only.
     #[serde(default = "default_schedulers", skip_serializing_if = "is_default_schedulers")]
     pub schedulers: Vec<String>,
+    /// Shrink each witness to the deviations its violation needs
+    /// (`witnesses/cell-K.shrunk.json`, `crate::experiment::shrink`); on by
+    /// default, and then left out of the fingerprint.
+    #[serde(default = "yes", skip_serializing_if = "is_yes")]
+    pub shrink: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
+fn is_yes(b: &bool) -> bool {
+    *b
 }
 
 fn default_schedulers() -> Vec<String> {
@@ -541,6 +555,7 @@ pub fn parse(
         graphs: graphs(&src, raw.graphs, base)?,
         bottlenecks: bottlenecks(&src, raw.bottlenecks)?,
         schedulers: schedulers(&src, raw.schedulers, registry)?,
+        shrink: raw.shrink.unwrap_or(true),
     })
 }
 

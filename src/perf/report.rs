@@ -9,7 +9,8 @@ const OURS: [&str; 4] = ["README.md", "targets.csv", "scaling.csv", "scaling.svg
 /// Claims the output folder before any measuring: new, empty, or
 /// `byzlab perf`'s own; `scripts/perf.sh` writes its `profile-*.txt` there
 /// first, `scripts/stream.sh` its `stream.md`, `scripts/registry.sh`
-/// its `registry.md` and `scripts/models.sh` its `models.md`, which are
+/// its `registry.md`, `scripts/models.sh` its `models.md` and
+/// `scripts/explore.sh` its `explore.md`, which are
 /// left alone (and shown in the README).
 pub fn claim(out: &std::path::Path) -> Result<crate::folder::Folder, PerfError> {
     let legacy = |root: &std::path::Path| -> Option<Vec<String>> {
@@ -22,6 +23,7 @@ pub fn claim(out: &std::path::Path) -> Result<crate::folder::Folder, PerfError> 
                 && name != "stream.md"
                 && name != "registry.md"
                 && name != "models.md"
+                && name != "explore.md"
                 && name != crate::folder::LOCK
             {
                 return None;
@@ -123,6 +125,10 @@ pub fn write(
         (
             "models.md",
             "asynchronous protocols and schedulers, what lock-step runs pay (`bash scripts/models.sh`)",
+        ),
+        (
+            "explore.md",
+            "explorer pages opened in headless chromium (`bash scripts/explore.sh`)",
         ),
     ]
     .iter()
@@ -237,6 +243,7 @@ mod tests {
             ("stream.md", "# Streaming sweeps\n"),
             ("registry.md", "# Algorithms as a registry\n"),
             ("models.md", "# Asynchronous protocols and schedulers\n"),
+            ("explore.md", "# Explorer pages in a browser\n"),
         ] {
             std::fs::write(dir.join(name), text).unwrap();
         }

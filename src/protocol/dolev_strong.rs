@@ -22,7 +22,7 @@
 //! same idea. Dolev-Strong's rule of the first two values is what bounds
 //! its messages for a larger domain; here it bounds a frame to two orders.
 
-use super::sm::{Chains, MAX_ORDERS_PER_FRAME, Orders, SignedOrder, SmReject, describe_orders};
+use super::sm::{Chains, MAX_ORDERS_PER_FRAME, Orders, Refusal, SignedOrder, SmReject, describe_orders};
 use super::{Describer, Dispatch, Protocol, Taken};
 use crate::crypto::{Keyring, OwnKey};
 use crate::types::{COMMANDER, Counters, GeneralId, Round, Value};
@@ -69,18 +69,25 @@ impl DolevStrongGeneral {
     }
 
     /// One order of a frame from `from` in `round`: extracted or not.
-    fn extract(&mut self, round: Round, from: GeneralId, o: &SignedOrder) -> bool {
+    fn extract(&mut self, round: Round, from: GeneralId, o: &SignedOrder, i: usize) -> bool {
         // Only the first two values are extracted; a value already held
         // changes nothing, so neither is verified.
         if self.extracted.len() >= MAX_ORDERS_PER_FRAME || self.extracted.contains(&o.value) {
             self.chains.counters.orders_ignored += 1;
+            let why = if self.extracted.contains(&o.value) {
+                "its value is extracted already"
+            } else {
+                "two values are extracted already"
+            };
+            self.chains.refused.push((i, Refusal::Ignored(why)));
             return false;
         }
         // A chain of exactly `round` distinct signatures, the sender's
         // first, the relaying general's last; signed and relayed to all in
         // round r + 1 while r <= f.
-        if self.chains.take(round, from, o).is_err() {
+        if let Err(e) = self.chains.take(round, from, o) {
             self.chains.counters.orders_rejected += 1;
+            self.chains.refused.push((i, Refusal::Rejected(e)));
             return false;
         }
         self.extracted.push(o.value);
@@ -116,10 +123,15 @@ impl Protocol for DolevStrongGeneral {
 
     fn on_message(&mut self, round: Round, from: GeneralId, msg: &Orders) -> Result<Taken, SmReject> {
         self.chains.check_frame(round, msg)?;
+        self.chains.refused.clear();
         let taken = (0..msg.0.len())
-            .filter(|&i| self.extract(round, from, &msg.0[i]))
+            .filter(|&i| self.extract(round, from, &msg.0[i], i))
             .collect();
         Ok(Taken::Items(taken))
+    }
+
+    fn refusals(&self) -> Vec<(usize, String)> {
+        self.chains.refusals()
     }
 
     /// After round f + 1: the one value extracted, or the default.

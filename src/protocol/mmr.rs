@@ -552,12 +552,11 @@ impl Protocol for MmrGeneral {
     }
 
     fn describer(&self) -> Describer<Steps> {
-        let me = self.id;
-        Arc::new(move |_, _, msg: &Steps| {
+        Arc::new(move |_, from, _, msg: &Steps| {
             msg.items
                 .iter()
                 .map(|it| TraceMsg {
-                    path: vec![me],
+                    path: vec![from],
                     value: it.value,
                 })
                 .collect()

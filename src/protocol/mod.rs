@@ -124,11 +124,14 @@ pub struct TraceMsg {
     pub value: Value,
 }
 
-/// Describes a message for a trace: given the round, the receiver and the
-/// message, its logical messages. Cloned into each frame of a traced run,
-/// so that a frame is described only when it goes on the wire, and a
-/// round's frames in flight do not hold their descriptions at once.
-pub type Describer<M> = Arc<dyn Fn(Round, GeneralId, &M) -> Vec<TraceMsg> + Send + Sync>;
+/// Describes a message for a trace: given the round, the sender, the
+/// receiver and the message, its logical messages. Cloned into each frame
+/// of a traced run, so that a frame is described only when it goes on the
+/// wire, and a round's frames in flight do not hold their descriptions at
+/// once. The receiver describes with its own describer what it took (the
+/// trace's receiver verdicts), so a describer must not assume the sender is
+/// the general that made it.
+pub type Describer<M> = Arc<dyn Fn(Round, GeneralId, GeneralId, &M) -> Vec<TraceMsg> + Send + Sync>;
 
 /// Why a general decided what it decided, in its algorithm's own terms
 /// (`byzlab run --explain`).
@@ -201,6 +204,15 @@ pub trait Protocol: 'static {
     /// Crash-recovery: the general comes back with its memory lost. What it
     /// had received is gone; it takes part again from the next frame on.
     fn reset(&mut self);
+
+    /// The items of the last message [`Protocol::on_message`] took only in
+    /// part that it did not take, by position, each with why (`ignored:
+    /// ...` or `rejected: ...`): the trace's receiver verdicts. Asked only
+    /// when a run is traced. An algorithm that takes every item of a
+    /// message it accepts need not say anything.
+    fn refusals(&self) -> Vec<(usize, String)> {
+        Vec::new()
+    }
 
     /// SM: the set V, in arrival order (Dolev-Strong: the values it
     /// extracted); `None` for algorithms without one.

@@ -834,11 +834,11 @@ impl Protocol for OmGeneral {
     }
 
     fn describer(&self) -> Describer<Relays> {
-        let (n, me) = (self.n, self.me);
-        Arc::new(move |round, to, msg: &Relays| {
+        let n = self.n;
+        Arc::new(move |round, from, to, msg: &Relays| {
             let mut out = Vec::new();
             let mut k = 0;
-            for_each_relay(n, round, me, to, |path, _, _| {
+            for_each_relay(n, round, from, to, |path, _, _| {
                 if let Some(value) = msg.get(k) {
                     out.push(TraceMsg {
                         path: path.to_vec(),

@@ -474,10 +474,10 @@ impl Protocol for OmGraphGeneral {
     }
 
     fn describer(&self) -> Describer<Relays> {
-        let (schedule, me) = (self.schedule.clone(), self.me);
-        Arc::new(move |round, to, msg: &Relays| {
+        let schedule = self.schedule.clone();
+        Arc::new(move |round, from, to, msg: &Relays| {
             schedule
-                .meanings(round, me, to)
+                .meanings(round, from, to)
                 .into_iter()
                 .enumerate()
                 .filter_map(|(i, (path, _))| {

@@ -301,10 +301,12 @@ impl Protocol for PhaseKingGeneral {
     }
 
     fn describer(&self) -> Describer<Relays> {
-        let me = self.me;
-        Arc::new(move |_, _, msg: &Relays| {
+        Arc::new(move |_, from, _, msg: &Relays| {
             msg.get(0)
-                .map(|value| TraceMsg { path: vec![me], value })
+                .map(|value| TraceMsg {
+                    path: vec![from],
+                    value,
+                })
                 .into_iter()
                 .collect()
         })

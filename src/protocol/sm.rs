@@ -240,9 +240,35 @@ pub(crate) struct Chains {
     outbox: Vec<(Round, SignedOrder)>,
     cache: VerifyCache,
     pub(crate) counters: Counters,
+    /// The orders of the last frame that were not taken, by position, and
+    /// why (for the trace's receiver verdicts).
+    pub(crate) refused: Vec<(usize, Refusal)>,
+}
+
+/// Why an order of a frame was not taken.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum Refusal {
+    /// Skipped unverified: it brings nothing new (the reason).
+    Ignored(&'static str),
+    /// Dropped: its chain does not hold.
+    Rejected(SmReject),
 }
 
 impl Chains {
+    /// [`Protocol::refusals`] of SM and Dolev-Strong.
+    pub(crate) fn refusals(&self) -> Vec<(usize, String)> {
+        self.refused
+            .iter()
+            .map(|(i, r)| {
+                let why = match r {
+                    Refusal::Ignored(why) => format!("ignored: {why}"),
+                    Refusal::Rejected(e) => format!("rejected: {e}"),
+                };
+                (*i, why)
+            })
+            .collect()
+    }
+
     /// General `me` among `n` with its own key; `order` matters only for
     /// the commander. Callers validate `m <= n - 2` first.
     pub(crate) fn new(n: usize, m: usize, me: GeneralId, order: Value, keys: Arc<Keyring>, key: OwnKey) -> Chains {
@@ -256,6 +282,7 @@ impl Chains {
             outbox: Vec::new(),
             cache: VerifyCache::default(),
             counters: Counters::default(),
+            refused: Vec::new(),
         }
     }
 
@@ -404,7 +431,7 @@ impl SmGeneral {
 
 /// Orders as a trace shows them: each chain's signers and its value.
 pub(crate) fn describe_orders() -> Describer<Orders> {
-    Arc::new(|_, _, msg: &Orders| {
+    Arc::new(|_, _, _, msg: &Orders| {
         msg.0
             .iter()
             .map(|o| TraceMsg {
@@ -576,14 +603,27 @@ impl Protocol for SmGeneral {
             return Err(SmReject::NotNeighbour(from));
         }
         let mut accepted = Vec::new();
+        self.chains.refused.clear();
         for (i, o) in msg.0.iter().enumerate() {
             match self.take(round, from, o) {
                 Verdict::Accepted => accepted.push(i),
-                Verdict::Ignored => self.chains.counters.orders_ignored += 1,
-                Verdict::Rejected(_) => self.chains.counters.orders_rejected += 1,
+                Verdict::Ignored => {
+                    self.chains.counters.orders_ignored += 1;
+                    self.chains
+                        .refused
+                        .push((i, Refusal::Ignored("its value is in V already")));
+                }
+                Verdict::Rejected(e) => {
+                    self.chains.counters.orders_rejected += 1;
+                    self.chains.refused.push((i, Refusal::Rejected(e)));
+                }
             }
         }
         Ok(Taken::Items(accepted))
+    }
+
+    fn refusals(&self) -> Vec<(usize, String)> {
+        self.chains.refusals()
     }
 
     /// Step 3: `choice(V)`; the commander obeys its own order.

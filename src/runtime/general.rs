@@ -39,4 +39,13 @@ pub(crate) trait General {
     fn report(&self) -> GeneralReport;
     /// It comes back from a crash with its memory lost.
     fn reset(&mut self);
+    /// In a traced run: what it did with the frame it was last handed by
+    /// `accept` (taken, ignored or rejected and why), once.
+    fn verdict(&mut self) -> Option<String> {
+        None
+    }
+    /// Whether it says what it did with each frame (a traced run).
+    fn judging(&self) -> bool {
+        false
+    }
 }

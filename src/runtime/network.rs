@@ -81,6 +81,52 @@ impl fmt::Display for TraceEntry {
     }
 }
 
+/// What a receiver did with one frame handed to it (a traced run): a line
+/// of the trace written when it did it, after the frame's own lines.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Judged {
+    /// Virtual time it was handed the frame, in ms.
+    pub t: Millis,
+    /// The round the frame travelled in.
+    pub round: Round,
+    /// The sender the frame names (a spoofed frame's claimed sender).
+    pub from: GeneralId,
+    /// The receiver.
+    pub to: GeneralId,
+    /// What it did: `took 0:1=attack`, `attack:0:2 ignored: ...`,
+    /// `retreat:0:3 rejected: ...`, `refused the frame: ...`, `late: ...`.
+    pub verdict: String,
+}
+
+impl Judged {
+    /// The verdict on `env`, handed over at `now`, still to be said.
+    pub(crate) fn of(now: Millis, env: &Envelope) -> Judged {
+        Judged {
+            t: now,
+            round: env.round,
+            from: env.from,
+            to: env.to,
+            verdict: String::new(),
+        }
+    }
+
+    /// With what the receiver did.
+    pub(crate) fn saying(mut self, verdict: String) -> Judged {
+        self.verdict = verdict;
+        self
+    }
+}
+
+impl fmt::Display for Judged {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "  verdict round={} from={} to={} t={}: {}",
+            self.round, self.from, self.to, self.t, self.verdict
+        )
+    }
+}
+
 /// Where a run's trace goes, a line at a time as frames travel: kept whole
 /// (a `Vec`, for a caller that wants the lines back), printed as it comes,
 /// or summarised (a diagram's sketch), so a long trace need not fit in
@@ -88,6 +134,11 @@ impl fmt::Display for TraceEntry {
 pub trait TraceSink: Send {
     /// One line, in the order frames were put on the link.
     fn push(&mut self, entry: TraceEntry);
+    /// What a receiver did with a frame, when it did it (ignored unless
+    /// the sink shows it).
+    fn verdict(&mut self, judged: &Judged) {
+        let _ = judged;
+    }
     /// The lines kept whole, for the run's report (none, unless a `Vec`).
     fn into_kept(self: Box<Self>) -> Vec<TraceEntry> {
         Vec::new()
@@ -115,6 +166,12 @@ impl TraceSink for Tee {
                 sink.push(entry.clone());
             }
             last.push(entry);
+        }
+    }
+
+    fn verdict(&mut self, judged: &Judged) {
+        for sink in &mut self.0 {
+            sink.verdict(judged);
         }
     }
 }
@@ -261,6 +318,11 @@ impl Network {
         }
         for (env, taken) in fx.audits {
             self.audit.audit(&env, &taken);
+        }
+        if let Some(trace) = &mut self.trace {
+            for j in &fx.verdicts {
+                trace.verdict(j);
+            }
         }
         let top = self.layers.len();
         for out in fx.sends {

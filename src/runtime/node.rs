@@ -41,6 +41,8 @@ pub(crate) struct Node<P: crate::protocol::Protocol> {
     sent: std::collections::BTreeMap<GeneralId, Vec<crate::types::Value>>,
     /// Report why it decided (`--explain`).
     pub(crate) explain: bool,
+    /// What it did with the last frame, in a traced run.
+    verdict: Option<String>,
 }
 
 impl<P: Exposed> Node<P> {
@@ -53,6 +55,7 @@ impl<P: Exposed> Node<P> {
             frame_limit,
             sent: Default::default(),
             explain: false,
+            verdict: None,
         }
     }
 
@@ -92,7 +95,10 @@ impl<P: Exposed> Node<P> {
         if round == 1 && self.proto.id() == crate::types::COMMANDER {
             let describe = self.proto.describer();
             for d in &out {
-                let values = describe(round, d.to, &d.msg).iter().map(|m| m.value).collect();
+                let values = describe(round, crate::types::COMMANDER, d.to, &d.msg)
+                    .iter()
+                    .map(|m| m.value)
+                    .collect();
                 self.sent.insert(d.to, values);
             }
         }
@@ -128,9 +134,10 @@ impl<P: Exposed> Node<P> {
                 Some(t) => t.rewrite(self.proto.id(), round, to, bytes),
                 None => bytes,
             };
+            let me = self.proto.id();
             let trace = self.describer.clone().map(|describe| {
                 let msg = msg.clone();
-                Arc::new(move || describe(round, to, &msg)) as Described
+                Arc::new(move || describe(round, me, to, &msg)) as Described
             });
             self.counters.messages += count;
             self.counters.frames += 1;
@@ -171,16 +178,31 @@ impl<P: Exposed> General for Node<P> {
     }
 
     fn accept(&mut self, env: &Envelope) -> Option<Taken> {
-        let (proto, traitor) = (&mut self.proto, &mut self.traitor);
+        let (proto, traitor, describer) = (&mut self.proto, &mut self.traitor, &self.describer);
+        let mut verdict = None;
         let stepped = wire::with_shared::<P::Msg, _>(&env.bytes, self.frame_limit, |frame| {
             if frame.round != env.round {
+                if describer.is_some() {
+                    verdict = Some(format!("refused the frame: it says round {}", frame.round));
+                }
                 return None;
             }
             if let Some(t) = traitor {
                 P::observe(t.strategy.as_mut(), env.round, env.from, &frame.msg);
             }
-            Some(proto.on_message(env.round, env.from, &frame.msg))
+            let stepped = proto.on_message(env.round, env.from, &frame.msg);
+            if let Some(describe) = describer {
+                let items = describe(env.round, env.from, env.to, &frame.msg);
+                verdict = Some(judged(&items, &stepped, &proto.refusals()));
+            }
+            Some(stepped)
         });
+        if describer.is_some() {
+            self.verdict = match (&stepped, verdict) {
+                (Err(e), _) => Some(format!("refused the frame: {e}")),
+                (_, v) => v,
+            };
+        }
         match stepped.ok().flatten().map(|r| r.ok()) {
             None | Some(None) => {
                 self.counters.frames_rejected += 1;
@@ -196,6 +218,14 @@ impl<P: Exposed> General for Node<P> {
 
     fn reset(&mut self) {
         self.proto.reset();
+    }
+
+    fn verdict(&mut self) -> Option<String> {
+        self.verdict.take()
+    }
+
+    fn judging(&self) -> bool {
+        self.describer.is_some()
     }
 
     fn report(&self) -> GeneralReport {
@@ -214,4 +244,42 @@ impl<P: Exposed> General for Node<P> {
             explain: if self.explain { self.proto.explain() } else { None },
         }
     }
+}
+
+/// A receiver's verdict on one frame: `took 0:1=attack`, each item it did
+/// not take with why, or why it refused the whole frame.
+fn judged<E: std::fmt::Display>(
+    items: &[crate::protocol::TraceMsg],
+    stepped: &Result<Taken, E>,
+    refusals: &[(usize, String)],
+) -> String {
+    let taken = match stepped {
+        Err(e) => return format!("refused the frame: {e}"),
+        Ok(t) => t,
+    };
+    let label = |m: &crate::protocol::TraceMsg| {
+        let path: Vec<String> = m.path.iter().map(|g| g.to_string()).collect();
+        format!("{}={}", path.join(":"), m.value)
+    };
+    let took: Vec<String> = items
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| taken.contains(*i))
+        .map(|(_, m)| label(m))
+        .collect();
+    let mut parts = Vec::new();
+    if !took.is_empty() {
+        parts.push(format!("took {}", took.join(" ")));
+    }
+    for (i, m) in items.iter().enumerate().filter(|(i, _)| !taken.contains(*i)) {
+        let why = refusals
+            .iter()
+            .find(|(j, _)| *j == i)
+            .map_or("not taken", |(_, w)| w.as_str());
+        parts.push(format!("{} {why}", label(m)));
+    }
+    if parts.is_empty() {
+        return "took it (no value in it)".into();
+    }
+    parts.join("; ")
 }

@@ -5,6 +5,7 @@
 
 use super::GeneralReport;
 use super::clock::Event;
+use super::network::Judged;
 use super::node::{General, OutFrame};
 use crate::protocol::Taken;
 use crate::rng::RunRng;
@@ -23,6 +24,8 @@ pub(crate) struct Effects {
     pub(crate) timers: Vec<(Millis, u64)>,
     /// What it took from frames, for the run's audit.
     pub(crate) audits: Vec<(Envelope, Taken)>,
+    /// In a traced run: what it did with each frame handed to it.
+    pub(crate) verdicts: Vec<super::network::Judged>,
 }
 
 /// A process in virtual time.
@@ -115,8 +118,12 @@ impl Agreement {
             }
             Event::Timer(_) | Event::Layer { .. } => {}
             Event::Deliver(env) => {
+                let judged = self.general.judging().then(|| Judged::of(now, &env));
                 if let Some(taken) = self.general.accept(&env) {
                     fx.audits.push((env, taken));
+                }
+                if let (Some(j), Some(text)) = (judged, self.general.verdict()) {
+                    fx.verdicts.push(j.saying(text));
                 }
                 let sends = self.general.drain();
                 self.send(sends, fx);
@@ -178,10 +185,23 @@ impl Process for Agreement {
             Event::Layer { .. } => {}
             Event::Deliver(_) if down => {}
             Event::Deliver(env) => {
-                if now > self.timing.deadline(env.round) {
+                let judged = self.general.judging().then(|| Judged::of(now, &env));
+                let deadline = self.timing.deadline(env.round);
+                if now > deadline {
                     self.late += 1;
-                } else if let Some(taken) = self.general.accept(&env) {
+                    if let Some(j) = judged {
+                        fx.verdicts.push(j.saying(format!(
+                            "late: after round {}'s deadline at t={deadline}, read as absent",
+                            env.round
+                        )));
+                    }
+                    return;
+                }
+                if let Some(taken) = self.general.accept(&env) {
                     fx.audits.push((env, taken));
+                }
+                if let (Some(j), Some(text)) = (judged, self.general.verdict()) {
+                    fx.verdicts.push(j.saying(text));
                 }
             }
         }

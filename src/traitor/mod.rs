@@ -20,6 +20,7 @@ pub mod late_reveal;
 pub mod random;
 pub mod registry;
 pub mod scripted;
+pub mod shrunk;
 pub mod silent;
 pub mod split_brain;
 pub mod two_faced;

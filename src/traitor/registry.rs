@@ -3,6 +3,7 @@
 
 use super::enumerated::{self, Enumerated};
 use super::scripted::{Script, Scripted};
+use super::shrunk::{Keep, Log, Masked};
 use super::{Strategy, flip, flood, forge, honest, late_reveal, random, silent, split_brain, two_faced};
 use crate::names::{Entry, Table};
 use serde::{Deserialize, Serialize};
@@ -108,6 +109,22 @@ impl NamedStrategy {
             name: name.to_string(),
             factory: Arc::new(move || Box::new(make())),
             script: None,
+        }
+    }
+
+    /// This strategy kept to the deviations `keep` names, the rest honest,
+    /// each kept one written to `log` if given ([`super::shrunk`]). A
+    /// script's own checks stay with it.
+    pub fn masked(&self, keep: Keep, log: Option<Log>) -> NamedStrategy {
+        let base = self.factory.clone();
+        let label = match &keep {
+            Keep::All => self.name.clone(),
+            Keep::Only(_) => format!("shrunk:{}", self.name),
+        };
+        NamedStrategy {
+            name: label,
+            factory: Arc::new(move || Box::new(Masked::new(base(), keep.clone(), log.clone()))),
+            script: self.script.clone(),
         }
     }
 
@@ -230,6 +247,14 @@ pub enum StrategyRef {
         /// Choices in `traitor=digits;...` form.
         choices: String,
     },
+    /// A strategy kept to some of its deviations, the rest honest
+    /// ([`super::shrunk`]; what `byzlab shrink` writes).
+    Shrunk {
+        /// The strategy shrunk.
+        base: Box<StrategyRef>,
+        /// The deviations kept, with what each did when shrunk.
+        keep: Vec<super::shrunk::Deviation>,
+    },
 }
 
 impl StrategyRef {
@@ -272,6 +297,10 @@ impl StrategyRef {
                     script: None,
                 })
             }
+            StrategyRef::Shrunk { base, keep } => {
+                let places = keep.iter().map(|d| d.place).collect();
+                Ok(base.resolve(strategies)?.masked(Keep::Only(Arc::new(places)), None))
+            }
         }
     }
 
@@ -284,6 +313,7 @@ impl StrategyRef {
                 .map(|s| format!("scripted:{}", s.name))
                 .unwrap_or_else(|_| format!("scripted:{path}")),
             StrategyRef::Enumerated { .. } => "enumerated".into(),
+            StrategyRef::Shrunk { base, .. } => format!("shrunk:{}", base.label()),
         }
     }
 }

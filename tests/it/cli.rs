@@ -441,3 +441,123 @@ fn runs_and_witnesses_draw_space_time_diagrams() {
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// Issue 25 item 3: every frame a general is handed gets one verdict line
+/// saying what it did with it: took, ignored, rejected with the reason,
+/// refused, or late.
+#[test]
+fn traces_say_what_each_receiver_did_with_each_frame() {
+    let text = |args: &[&str]| {
+        let out = byzlab(args);
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    // SM, two forging lieutenants: forged orders are rejected with the
+    // reason, known values ignored unverified.
+    let sm = text(&[
+        "run",
+        "--algorithm",
+        "sm",
+        "--n",
+        "5",
+        "--f",
+        "2",
+        "--traitors",
+        "1,2",
+        "--strategy",
+        "forge",
+        "--trace",
+        "--runtime",
+        "direct",
+    ]);
+    let frames: std::collections::BTreeSet<(String, String, String)> = sm
+        .lines()
+        .filter(|l| l.starts_with("round=") && l.contains("link=delivered"))
+        .map(|l| {
+            let f: Vec<&str> = l.split_whitespace().collect();
+            (f[0].to_string(), f[1].to_string(), f[2].to_string())
+        })
+        .collect();
+    let verdicts: Vec<&str> = sm.lines().filter(|l| l.starts_with("  verdict ")).collect();
+    assert_eq!(verdicts.len(), frames.len(), "one verdict per delivered frame:\n{sm}");
+    assert!(verdicts.iter().any(|v| v.contains("rejected: bad signature")), "{sm}");
+    assert!(
+        verdicts
+            .iter()
+            .any(|v| v.contains("ignored: its value is in V already")),
+        "{sm}"
+    );
+    let rejected = verdicts.iter().map(|v| v.matches(" rejected: ").count()).sum::<usize>();
+    let counted: usize = sm
+        .split_whitespace()
+        .find_map(|w| w.strip_prefix("orders_rejected="))
+        .map_or(0, |n| n.parse().unwrap());
+    assert_eq!(rejected, counted, "{sm}");
+    // OM: the value a traitor relays is named by its path, the sender's.
+    let om = text(&[
+        "run",
+        "--algorithm",
+        "om",
+        "--n",
+        "3",
+        "--f",
+        "1",
+        "--traitors",
+        "2",
+        "--strategy",
+        "flip",
+        "--trace",
+        "--runtime",
+        "direct",
+    ]);
+    assert!(
+        om.contains("  verdict round=2 from=2 to=1 t=20: took 0:2=retreat"),
+        "{om}"
+    );
+    // A frame after its deadline is late, as often as the counter says.
+    let late = text(&[
+        "run",
+        "--algorithm",
+        "om",
+        "--n",
+        "4",
+        "--f",
+        "1",
+        "--timing",
+        "async",
+        "--timeout",
+        "10",
+        "--seed",
+        "3",
+        "--trace",
+        "--runtime",
+        "direct",
+    ]);
+    let said = late.lines().filter(|l| l.contains(": late: after round")).count();
+    let counted: usize = late
+        .split_whitespace()
+        .find_map(|w| w.strip_prefix("late_frames="))
+        .map_or(0, |n| n.parse().unwrap());
+    assert!(
+        said > 0 && said == counted,
+        "{said} late verdicts, {counted} late frames:\n{late}"
+    );
+    // Frames that do not decode are refused with why.
+    let flood = text(&[
+        "run",
+        "--algorithm",
+        "om",
+        "--n",
+        "4",
+        "--f",
+        "1",
+        "--traitors",
+        "2",
+        "--strategy",
+        "flood",
+        "--trace",
+        "--runtime",
+        "direct",
+    ]);
+    assert!(flood.contains("to=1 t=20: refused the frame: "), "{flood}");
+}
