@@ -837,6 +837,16 @@ impl Protocol for OmGeneral {
         let n = self.n;
         Arc::new(move |round, from, to, msg: &Relays| {
             let mut out = Vec::new();
+            // Only a sender and round OM has (a receiver describes what a
+            // frame claims).
+            let sender_ok = if round == 1 {
+                from == COMMANDER
+            } else {
+                from != COMMANDER
+            };
+            if !sender_ok || round == 0 || from == to || from as usize >= n || to as usize >= n || to == COMMANDER {
+                return out;
+            }
             let mut k = 0;
             for_each_relay(n, round, from, to, |path, _, _| {
                 if let Some(value) = msg.get(k) {

@@ -192,7 +192,13 @@ impl<P: Exposed> General for Node<P> {
             }
             let stepped = proto.on_message(env.round, env.from, &frame.msg);
             if let Some(describe) = describer {
-                let items = describe(env.round, env.from, env.to, &frame.msg);
+                // Described only once the protocol took the frame: a
+                // describer may assume a sender and round that make sense
+                // (a spoofed frame's need not).
+                let items = match &stepped {
+                    Ok(_) => describe(env.round, env.from, env.to, &frame.msg),
+                    Err(_) => Vec::new(),
+                };
                 verdict = Some(judged(&items, &stepped, &proto.refusals()));
             }
             Some(stepped)

@@ -560,4 +560,29 @@ fn traces_say_what_each_receiver_did_with_each_frame() {
         "direct",
     ]);
     assert!(flood.contains("to=1 t=20: refused the frame: "), "{flood}");
+    // Spoofed frames claim senders and rounds OM has not: refused with why,
+    // under both runtimes, and no describer is asked to make sense of them.
+    for runtime in ["actix", "direct"] {
+        for seed in ["1", "2", "3"] {
+            let spoofed = text(&[
+                "run",
+                "--algorithm",
+                "om",
+                "--n",
+                "5",
+                "--f",
+                "1",
+                "--traitors",
+                "none",
+                "--link",
+                "arbitrary:spoof@0.5",
+                "--trace",
+                "--seed",
+                seed,
+                "--runtime",
+                runtime,
+            ]);
+            assert!(spoofed.contains(": refused the frame: "), "{spoofed}");
+        }
+    }
 }
