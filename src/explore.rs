@@ -63,6 +63,10 @@ impl TraceSink for Recorder {
             r.verdicts.push(judged.clone());
         }
     }
+
+    fn wants_verdicts(&self) -> bool {
+        true
+    }
 }
 
 /// Why a page could not be made.

@@ -521,6 +521,10 @@ impl TraceSink for TracePrinter {
             s.write(|w| writeln!(w, "{judged}"));
         }
     }
+
+    fn wants_verdicts(&self) -> bool {
+        self.0.lock().is_ok_and(|s| !s.json)
+    }
 }
 
 pub(super) fn holds(b: bool) -> &'static str {

@@ -44,8 +44,13 @@ pub(crate) trait General {
     fn verdict(&mut self) -> Option<String> {
         None
     }
-    /// Whether it says what it did with each frame (a traced run).
+    /// Whether it says what it did with each frame (a trace that shows
+    /// verdicts).
     fn judging(&self) -> bool {
         false
+    }
+    /// Makes it say (or not) what it did with each frame.
+    fn set_judging(&mut self, on: bool) {
+        let _ = on;
     }
 }

@@ -140,7 +140,12 @@ fn kept_trace(plan: &RunPlan) -> Result<Option<Box<dyn TraceSink>>, RuntimeError
 /// The timed generals of a plan and the network between them, its trace
 /// going to `sink`.
 fn agreement(plan: &RunPlan, sink: Option<Box<dyn TraceSink>>) -> Result<(Vec<Agreement>, Network), RuntimeError> {
-    let Generals { generals, audit } = plan.algorithm.build(plan, sink.is_some());
+    let Generals { mut generals, audit } = plan.algorithm.build(plan, sink.is_some());
+    if sink.as_ref().is_some_and(|s| s.wants_verdicts()) {
+        for g in &mut generals {
+            g.set_judging(true);
+        }
+    }
     let rounds = plan.rounds();
     let asynchronous = plan.algorithm.asynchronous();
     let procs = generals

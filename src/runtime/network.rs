@@ -139,6 +139,11 @@ pub trait TraceSink: Send {
     fn verdict(&mut self, judged: &Judged) {
         let _ = judged;
     }
+    /// Whether it shows verdicts: only then do receivers say them (saying
+    /// what a frame of OM(5) among 20 carried costs more than the run).
+    fn wants_verdicts(&self) -> bool {
+        false
+    }
     /// The lines kept whole, for the run's report (none, unless a `Vec`).
     fn into_kept(self: Box<Self>) -> Vec<TraceEntry> {
         Vec::new()
@@ -173,6 +178,10 @@ impl TraceSink for Tee {
         for sink in &mut self.0 {
             sink.verdict(judged);
         }
+    }
+
+    fn wants_verdicts(&self) -> bool {
+        self.0.iter().any(|s| s.wants_verdicts())
     }
 }
 

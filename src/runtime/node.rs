@@ -41,8 +41,10 @@ pub(crate) struct Node<P: crate::protocol::Protocol> {
     sent: std::collections::BTreeMap<GeneralId, Vec<crate::types::Value>>,
     /// Report why it decided (`--explain`).
     pub(crate) explain: bool,
-    /// What it did with the last frame, in a traced run.
+    /// What it did with the last frame, when a trace shows verdicts.
     verdict: Option<String>,
+    /// Whether a trace shows verdicts (only then are they made).
+    judge: bool,
 }
 
 impl<P: Exposed> Node<P> {
@@ -56,6 +58,7 @@ impl<P: Exposed> Node<P> {
             sent: Default::default(),
             explain: false,
             verdict: None,
+            judge: false,
         }
     }
 
@@ -178,7 +181,8 @@ impl<P: Exposed> General for Node<P> {
     }
 
     fn accept(&mut self, env: &Envelope) -> Option<Taken> {
-        let (proto, traitor, describer) = (&mut self.proto, &mut self.traitor, &self.describer);
+        let (proto, traitor) = (&mut self.proto, &mut self.traitor);
+        let describer = if self.judge { &self.describer } else { &None };
         let mut verdict = None;
         let stepped = wire::with_shared::<P::Msg, _>(&env.bytes, self.frame_limit, |frame| {
             if frame.round != env.round {
@@ -231,7 +235,11 @@ impl<P: Exposed> General for Node<P> {
     }
 
     fn judging(&self) -> bool {
-        self.describer.is_some()
+        self.judge && self.describer.is_some()
+    }
+
+    fn set_judging(&mut self, on: bool) {
+        self.judge = on;
     }
 
     fn report(&self) -> GeneralReport {
