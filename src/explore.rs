@@ -117,6 +117,10 @@ pub fn explore(
     title: &str,
     explain: &dyn Fn(&RunReport) -> BTreeMap<GeneralId, Vec<String>>,
 ) -> Result<String, ExploreError> {
+    // Costed before the run: the algorithm's own bound on a trace's lines.
+    if plan.algorithm().trace_messages(plan.n(), plan.m()) > MAX_MESSAGES as u128 {
+        return Err(ExploreError::TooBig);
+    }
     let log: Log = Arc::default();
     let shared = log.clone();
     let traced = plan

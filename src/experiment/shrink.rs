@@ -247,7 +247,7 @@ pub fn shrink(w: &Witness, plan: &RunPlan) -> Result<Shrunk, ExperimentError> {
     witness.validity = o.validity;
     let runs = search.runs;
     let mut script = None;
-    if let Some(text) = as_script(w, &kept) {
+    if let Some(text) = as_script(w, &kept, plan.algorithm().paths()) {
         let mut scripted = witness.clone();
         scripted.strategy = StrategyRef::Script {
             path: "shrunk.toml".into(),
@@ -281,12 +281,12 @@ pub fn shrink(w: &Witness, plan: &RunPlan) -> Result<Shrunk, ExperimentError> {
 
 /// The kept deviations as a scripted strategy, if every one is an unsigned
 /// value and the graph is complete (a script's rules address a message by
-/// sender, receiver, round and, under OM, path).
-fn as_script(w: &Witness, kept: &[Deviation]) -> Option<String> {
+/// sender, receiver, round and, for an algorithm whose values are relay
+/// paths, path).
+fn as_script(w: &Witness, kept: &[Deviation], paths: bool) -> Option<String> {
     if kept.is_empty() || !w.graph.is_complete() || kept.iter().any(|d| d.place.hook != Hook::Value) {
         return None;
     }
-    let om = w.algorithm == "om";
     let mut text = format!(
         "name = \"shrunk\"\ndescription = \"{} deviation(s) of run {} of experiment {}, each one needed for the violation\"\n",
         kept.len(),
@@ -303,7 +303,7 @@ fn as_script(w: &Witness, kept: &[Deviation]) -> Option<String> {
             "\n# {d}\n[[rule]]\nfrom = {}\nto = {}\nround = {}\n",
             d.place.traitor, d.place.to, d.place.round
         ));
-        if om {
+        if paths {
             let path: Vec<String> = d.path.iter().map(|g| g.to_string()).collect();
             text.push_str(&format!("path = [{}]\n", path.join(", ")));
         }

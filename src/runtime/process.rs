@@ -61,6 +61,9 @@ pub(crate) struct Agreement {
     /// An asynchronous protocol: no deadlines; it sends as it takes
     /// messages and decides when it can.
     asynchronous: bool,
+    /// Its general says what it did with each frame (asked once, not per
+    /// frame: the hot path pays one flag).
+    judge: bool,
 }
 
 impl Agreement {
@@ -72,6 +75,7 @@ impl Agreement {
         rng: RunRng,
     ) -> Agreement {
         Agreement {
+            judge: general.judging(),
             general,
             timing,
             rounds,
@@ -118,11 +122,13 @@ impl Agreement {
             }
             Event::Timer(_) | Event::Layer { .. } => {}
             Event::Deliver(env) => {
-                let judged = self.general.judging().then(|| Judged::of(now, &env));
+                let judged = self.judge.then(|| Judged::of(now, &env));
                 if let Some(taken) = self.general.accept(&env) {
                     fx.audits.push((env, taken));
                 }
-                if let (Some(j), Some(text)) = (judged, self.general.verdict()) {
+                if let Some(j) = judged
+                    && let Some(text) = self.general.verdict()
+                {
                     fx.verdicts.push(j.saying(text));
                 }
                 let sends = self.general.drain();
@@ -185,7 +191,7 @@ impl Process for Agreement {
             Event::Layer { .. } => {}
             Event::Deliver(_) if down => {}
             Event::Deliver(env) => {
-                let judged = self.general.judging().then(|| Judged::of(now, &env));
+                let judged = self.judge.then(|| Judged::of(now, &env));
                 let deadline = self.timing.deadline(env.round);
                 if now > deadline {
                     self.late += 1;
@@ -200,7 +206,9 @@ impl Process for Agreement {
                 if let Some(taken) = self.general.accept(&env) {
                     fx.audits.push((env, taken));
                 }
-                if let (Some(j), Some(text)) = (judged, self.general.verdict()) {
+                if let Some(j) = judged
+                    && let Some(text) = self.general.verdict()
+                {
                     fx.verdicts.push(j.saying(text));
                 }
             }
