@@ -126,6 +126,8 @@ pub fn explore(
     let traced = plan
         .vary(|s| {
             s.trace = false;
+            // The link's alterations are deviations too.
+            s.adversaries = s.adversaries.masked(Keep::All, Some(shared.clone()));
             s.strategy = s.strategy.masked(Keep::All, Some(shared));
         })?
         .explaining();
@@ -232,9 +234,9 @@ main{display:grid;grid-template-columns:minmax(0,3fr) minmax(280px,2fr);gap:0.8r
 canvas{width:100%;border:1px solid #ddd;background:#fff}\
 #side{overflow:auto;max-height:85vh}\
 .g{border:1px solid #ddd;border-radius:4px;padding:0.4rem 0.6rem;margin-bottom:0.5rem}\
-.g h3{margin:0 0 0.2rem;font-size:0.95rem}.traitor h3{color:#b2182b}\
+.g h3{margin:0 0 0.2rem;font-size:0.95rem}.traitor h3{color:#d55e00}\
 .g ul{margin:0.2rem 0;padding-left:1.1rem;max-height:12rem;overflow:auto}\
-.dev{color:#b2182b;font-weight:600}.late{color:#d95f02}\
+.dev{color:#d55e00;font-weight:600}.late{color:#0072b2}\
 pre{white-space:pre-wrap;font-size:0.8rem;background:#f6f6f6;padding:0.4rem;margin:0.3rem 0}\
 #status{font-weight:600}";
 
@@ -290,15 +292,15 @@ function draw() {
   const X = t => left + (right - left) * t / tEnd, Y = g => top + lane * g;
   x.font = "12px sans-serif";
   for (const g of D.generals) {
-    x.strokeStyle = g.traitor ? "#b2182b" : "#999"; x.lineWidth = g.traitor ? 2 : 1;
+    x.strokeStyle = g.traitor ? "#d55e00" : "#999"; x.lineWidth = g.traitor ? 2 : 1;
     x.beginPath(); x.moveTo(left, Y(g.id)); x.lineTo(right, Y(g.id)); x.stroke();
-    x.fillStyle = g.traitor ? "#b2182b" : "#333";
+    x.fillStyle = g.traitor ? "#d55e00" : "#333";
     x.fillText(g.id + (g.id === 0 ? " cmdr" : "") + (g.traitor ? " T" : ""), 4, Y(g.id) + 4);
   }
   // Each arrow once: the values one frame carries share its arrow (OM's
   // frames carry hundreds), and a browser draws ten thousand anti-aliased
   // lines in seconds, a few hundred in milliseconds.
-  const styles = [["rgba(0,87,168,0.45)", 1], ["#d95f02", 1], ["#b2182b", 1.5]];
+  const styles = [["rgba(40,40,40,0.45)", 1], ["#0072b2", 1], ["#d55e00", 1.5]];
   const seen = [new Set(), new Set(), new Set()];
   for (let k = 0; k < step - 1; k++) {
     const m = D.messages[order[k]];
@@ -313,7 +315,7 @@ function draw() {
   }
   if (step > 0) {
     const m = D.messages[order[step - 1]];
-    x.strokeStyle = m[9] ? "#b2182b" : "#000"; x.lineWidth = 2.5;
+    x.strokeStyle = m[9] ? "#d55e00" : "#000"; x.lineWidth = 2.5;
     x.beginPath(); x.moveTo(X(m[1]), Y(m[3])); x.lineTo(X(m[2]), Y(m[4])); x.stroke();
   }
 }

@@ -48,6 +48,7 @@ use models::*;
 use parse::*;
 use perf::*;
 use replay::*;
+pub(crate) use run::explorer_page;
 use run::*;
 use service::*;
 use shrink::*;

@@ -35,7 +35,7 @@ pub(super) fn cmd_replay(args: ReplayArgs, registry: &Registry) -> Result<()> {
     if let Some(file) = &args.explore {
         write_explorer(file, &quiet)?;
     }
-    let sketch = crate::experiment::diagram::SharedSketch::new(plan.traitors());
+    let sketch = crate::experiment::diagram::SharedSketch::for_plan(&plan);
     let printer = TracePrinter::new(false);
     let sinks: Vec<Box<dyn crate::runtime::TraceSink>> = vec![Box::new(sketch.clone()), Box::new(printer.clone())];
     let plan = if args.explain { plan.explaining() } else { plan };

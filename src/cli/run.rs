@@ -343,7 +343,7 @@ pub(super) fn cmd_run(args: RunArgs, registry: &Registry) -> Result<()> {
         Some(runner) => runner.run(&plan),
         None => runtime::execute(&plan),
     };
-    let sketch = args.diagram.as_ref().map(|_| SharedSketch::new(&plan.traitors));
+    let sketch = args.diagram.as_ref().map(|_| SharedSketch::for_plan(&plan));
     let printer = args.trace.then(|| TracePrinter::new(args.json));
     let sinks: Vec<Box<dyn TraceSink>> = [
         sketch.clone().map(|s| Box::new(s) as Box<dyn TraceSink>),
@@ -792,6 +792,15 @@ pub(super) fn check_explore(file: &Path) -> Result<()> {
 
 /// Writes the explorer page of `plan`'s run into `file`.
 pub(super) fn write_explorer(file: &Path, plan: &crate::run::RunPlan) -> Result<()> {
+    let page = explorer_page(plan)?;
+    crate::files::write_atomic(file, page).with_context(|| format!("--explore {}: cannot write it", file.display()))?;
+    eprintln!("explorer page of the run in {} (open it in a browser)", file.display());
+    Ok(())
+}
+
+/// The explorer page of `plan`'s run (`--explore`, and one beside each
+/// witness a sweep writes).
+pub(crate) fn explorer_page(plan: &crate::run::RunPlan) -> Result<String, crate::explore::ExploreError> {
     let title = format!(
         "{} n={} f={} traitors={} ({}), order {}, link {}, seed {}",
         plan.algorithm().label(&plan.m().to_string()),
@@ -811,10 +820,7 @@ pub(super) fn write_explorer(file: &Path, plan: &crate::run::RunPlan) -> Result<
         plan.link().label(),
         plan.seed()
     );
-    let page = crate::explore::explore(plan, &title, &explain_by_general)?;
-    crate::files::write_atomic(file, page).with_context(|| format!("--explore {}: cannot write it", file.display()))?;
-    eprintln!("explorer page of the run in {} (open it in a browser)", file.display());
-    Ok(())
+    crate::explore::explore(plan, &title, &explain_by_general)
 }
 
 /// Each loyal lieutenant's explanation, as `--explain` prints it, in lines.

@@ -50,10 +50,12 @@ pub(super) fn cmd_shrink(args: ShrinkArgs, registry: &Registry) -> Result<()> {
     let broken = broken(w.agreement, w.validity);
     println!("{}", s.headline());
     if s.kept.is_empty() {
-        println!("{broken} is violated with every traitor honest: the links or the faults of the run break it alone");
+        println!(
+            "{broken} is violated with every traitor honest and every link alteration undone: the lossy links or the faults of the run break it alone"
+        );
     } else if s.minimal {
         println!(
-            "1-minimal: restore any one of these to honest and {broken} is no longer violated ({} runs)",
+            "1-minimal: restore any one of these to honest (undo it, for a link's) and {broken} is no longer violated ({} runs)",
             s.runs
         );
     } else {

@@ -24,17 +24,95 @@ pub struct PlotError {
     pub message: String,
 }
 
-/// Dark, distinguishable series colours (readable on white).
-const PALETTE: [RGBColor; 8] = [
-    RGBColor(31, 119, 180),
-    RGBColor(214, 39, 40),
-    RGBColor(44, 160, 44),
-    RGBColor(148, 103, 189),
-    RGBColor(255, 127, 14),
-    RGBColor(140, 86, 75),
-    RGBColor(227, 119, 194),
-    RGBColor(23, 190, 207),
+/// Series colours: Okabe and Ito's palette for colour-blind readers
+/// (Okabe & Ito 2008, "Color Universal Design"), its yellow, too pale on
+/// white, left out and black last. Told apart under red-green colour
+/// blindness (the test simulates deuteranopia and protanopia); series that
+/// also differ in marker shape stay apart in grey print.
+pub(crate) const PALETTE: [RGBColor; 7] = [
+    RGBColor(0, 114, 178),   // blue
+    RGBColor(213, 94, 0),    // vermillion
+    RGBColor(0, 158, 115),   // bluish green
+    RGBColor(204, 121, 167), // reddish purple
+    RGBColor(230, 159, 0),   // orange
+    RGBColor(86, 180, 233),  // sky blue
+    RGBColor(0, 0, 0),       // black
 ];
+
+/// Ticks for a logarithmic axis from `lo` to `hi` drawn `px` pixels long:
+/// the data's own values (`data`: the swept timeouts, the n of each
+/// point) when there are any, else 1, 2 and 5 times each power of ten
+/// (only the powers when there are many decades); then thinned left to
+/// right so that no two labels (`width` pixels per character of
+/// `label(v)`) come closer than a gap, the last kept in place of its
+/// neighbour. Each tick is labelled once, in the plot's own numbers.
+pub(crate) fn log_ticks(
+    lo: f64,
+    hi: f64,
+    data: &[f64],
+    px: f64,
+    width: f64,
+    label: &dyn Fn(f64) -> String,
+) -> Vec<f64> {
+    if !(lo > 0.0 && hi > lo) {
+        return Vec::new();
+    }
+    let mut candidates: Vec<f64> = data.iter().copied().filter(|v| *v >= lo && *v <= hi).collect();
+    if candidates.is_empty() {
+        let decades = (hi / lo).log10();
+        let steps: &[f64] = if decades > 4.0 { &[1.0] } else { &[1.0, 2.0, 5.0] };
+        let mut p = 10f64.powi(lo.log10().floor() as i32);
+        while p <= hi {
+            for k in steps {
+                candidates.push(p * k);
+            }
+            p *= 10.0;
+        }
+        candidates.retain(|v| *v >= lo && *v <= hi);
+    }
+    candidates.sort_by(f64::total_cmp);
+    candidates.dedup();
+    let at = |v: f64| (v / lo).ln() / (hi / lo).ln() * px;
+    let room = |a: f64, b: f64| {
+        let half = (label(a).chars().count() + label(b).chars().count()) as f64 * width / 2.0;
+        (at(b) - at(a)).abs() >= half + 8.0
+    };
+    let mut kept: Vec<f64> = Vec::new();
+    for v in candidates.iter().copied() {
+        if kept.last().is_none_or(|&k| room(k, v)) {
+            kept.push(v);
+        }
+    }
+    // The last value is kept: it ends the axis.
+    if let (Some(&last), Some(&k)) = (candidates.last(), kept.last())
+        && k != last
+    {
+        while kept.last().is_some_and(|&k| !room(k, last)) {
+            kept.pop();
+        }
+        kept.push(last);
+    }
+    kept
+}
+
+/// A tick label in the plot's own numbers: integers as integers, large
+/// ones as powers of ten (`1e6`), fractions with the digits they need.
+pub(crate) fn tick_label(v: f64) -> String {
+    if v >= 1e5 {
+        let e = v.log10();
+        if (e - e.round()).abs() < 1e-9 {
+            return format!("1e{}", e.round());
+        }
+        return format!("{v:.0e}");
+    }
+    if v.fract().abs() < 1e-9 {
+        format!("{v:.0}")
+    } else if v >= 0.1 {
+        format!("{}", (v * 100.0).round() / 100.0)
+    } else {
+        format!("{v}")
+    }
+}
 
 /// Writes every plot; returns the file names written.
 pub fn write_plots(
@@ -287,10 +365,10 @@ fn heatmap(
         // The legend on the right: what each colour means.
         let (area, key) = root.split_horizontally(width - 150);
         let swatches = [
-            (RGBColor(134, 201, 134), "holds: 0/N"),
-            (RGBColor(225, 150, 150), "violated: few runs"),
-            (RGBColor(225, 40, 40), "violated: every run"),
-            (RGBColor(225, 225, 225), "n/a: no run applies"),
+            (HOLDS, "holds: 0/N"),
+            (VIOLATED_FEW, "violated: few runs"),
+            (VIOLATED_ALL, "violated: every run"),
+            (NOT_APPLICABLE, "n/a: no run applies"),
         ];
         for (i, (colour, text)) in swatches.iter().enumerate() {
             let y = 60 + 26 * i as i32;
@@ -299,7 +377,7 @@ fn heatmap(
         }
         if let Some((label, _)) = &line {
             let y = 60 + 26 * swatches.len() as i32 + 8;
-            key.draw(&PathElement::new(vec![(4, y), (20, y)], BLUE.stroke_width(3)))?;
+            key.draw(&PathElement::new(vec![(4, y), (20, y)], BOUNDARY.stroke_width(3)))?;
             key.draw(&Text::new(label.to_string(), (26, y - 6), ("sans-serif", 12)))?;
         }
         let mut chart = ChartBuilder::on(&area)
@@ -355,7 +433,7 @@ fn heatmap(
                 stair.push((fi as f64 - 0.5, y));
                 stair.push((fi as f64 + 0.5, y));
             }
-            chart.draw_series(LineSeries::new(stair, BLUE.stroke_width(3)))?;
+            chart.draw_series(LineSeries::new(stair, BOUNDARY.stroke_width(3)))?;
         }
         root.present()?;
     }
@@ -363,18 +441,34 @@ fn heatmap(
     Ok(())
 }
 
-/// A cell's colour and text in the heatmaps: green when it holds, red
-/// (darker for a larger share of violating runs) when violated.
+/// Heatmap colours, told apart under red-green colour blindness (blue for
+/// holds, orange to vermillion for violated; checked in the tests).
+const HOLDS: RGBColor = RGBColor(150, 200, 235);
+const VIOLATED_FEW: RGBColor = RGBColor(253, 184, 99);
+const VIOLATED_ALL: RGBColor = RGBColor(213, 94, 0);
+const NOT_APPLICABLE: RGBColor = RGBColor(230, 230, 230);
+const UNDECIDED: RGBColor = RGBColor(170, 170, 170);
+/// The theorem's boundary over the heatmap.
+const BOUNDARY: RGBColor = RGBColor(0, 0, 0);
+
+/// A cell's colour and text in the heatmaps: blue when it holds, orange
+/// to vermillion (darker for a larger share of violating runs) when
+/// violated.
 fn cell_colour(c: &CellResult) -> (RGBColor, String) {
     match c.verdict {
-        CellVerdict::Holds => (RGBColor(134, 201, 134), format!("0/{}", c.runs)),
+        CellVerdict::Holds => (HOLDS, format!("0/{}", c.runs)),
         CellVerdict::Violated => {
             let share = c.violations as f64 / c.runs.max(1) as f64;
-            let g = (150.0 - 110.0 * share) as u8;
-            (RGBColor(225, g, g), format!("{}/{}", c.violations, c.runs))
+            let mix = |a: u8, b: u8| (f64::from(a) + (f64::from(b) - f64::from(a)) * share).round() as u8;
+            let colour = RGBColor(
+                mix(VIOLATED_FEW.0, VIOLATED_ALL.0),
+                mix(VIOLATED_FEW.1, VIOLATED_ALL.1),
+                mix(VIOLATED_FEW.2, VIOLATED_ALL.2),
+            );
+            (colour, format!("{}/{}", c.violations, c.runs))
         }
-        CellVerdict::Undecided => (RGBColor(170, 170, 170), format!("u {}/{}", c.undecided, c.runs)),
-        CellVerdict::NotApplicable => (RGBColor(225, 225, 225), "n/a".into()),
+        CellVerdict::Undecided => (UNDECIDED, format!("u {}/{}", c.undecided, c.runs)),
+        CellVerdict::NotApplicable => (NOT_APPLICABLE, "n/a".into()),
         CellVerdict::NotRun => (RGBColor(250, 250, 250), "-".into()),
     }
 }
@@ -503,48 +597,32 @@ fn draw_messages(path: &Path, title: &str, measured: &Series) -> PlotResult<()> 
     {
         let root = SVGBackend::with_string(&mut svg, (760, 480)).into_drawing_area();
         root.fill(&WHITE)?;
+        // Both axes logarithmic: n spans 3 to hundreds, messages many
+        // decades; the headroom above the data keeps the legend off the
+        // points. Every swept n is a tick where its label has room.
+        let (x_lo, x_hi) = (n_min as f64 * 0.92, n_max as f64 * 1.08);
+        let (y_lo, y_hi) = (1f64, y_max * 300.0);
+        let swept: Vec<f64> = ns().map(|n| n as f64).collect();
+        let x_ticks = log_ticks(x_lo, x_hi, &swept, 760.0 - 96.0, 6.5, &tick_label);
+        let y_ticks = log_ticks(y_lo, y_hi, &[], 480.0 - 90.0, 2.2, &|_| "0".repeat(4));
         let mut chart = ChartBuilder::on(&root)
             .caption(title, ("sans-serif", 16))
             .margin(12)
             .x_label_area_size(36)
             .y_label_area_size(60)
-            // Both axes logarithmic: n spans 3 to hundreds, messages many decades;
-            // the headroom above the data keeps the legend off the points.
             .build_cartesian_2d(
-                (n_min as f64 * 0.92..n_max as f64 * 1.08).log_scale(),
-                (1f64..y_max * 300.0).log_scale(),
+                (x_lo..x_hi).log_scale().with_key_points(x_ticks),
+                (y_lo..y_hi).log_scale().with_key_points(y_ticks),
             )?;
         chart
             .configure_mesh()
             .x_desc("n (generals, log scale)")
             .y_desc("messages (log scale)")
-            // The axis's own labels would be powers of ten only: every swept n
-            // gets its label below instead (drawn after the mesh).
-            .x_labels(0)
-            .x_label_formatter(&|_| String::new())
-            .y_label_formatter(&|v| {
-                if *v >= 1e4 {
-                    format!("{v:.0e}")
-                } else {
-                    format!("{v:.0}")
-                }
-            })
+            .x_label_formatter(&|v| tick_label(*v))
+            .y_label_formatter(&|v| tick_label(*v))
             .draw()?;
-        let swept: std::collections::BTreeSet<usize> = ns().collect();
-        // Thin out the labels where n is dense (at most about 24 of them).
-        let step = swept.len().div_ceil(24).max(1);
-        for (k, &n) in swept.iter().enumerate() {
-            if k % step == 0 || k + 1 == swept.len() {
-                chart.draw_series(std::iter::once(Text::new(
-                    n.to_string(),
-                    (n as f64, 1.3),
-                    TextStyle::from(("sans-serif", 11).into_font()).pos(plotters::style::text_anchor::Pos::new(
-                        plotters::style::text_anchor::HPos::Center,
-                        plotters::style::text_anchor::VPos::Bottom,
-                    )),
-                )))?;
-            }
-        }
+        // An algorithm's formula lines (one per m) share one legend entry.
+        let mut formula_named: Vec<Algorithm> = Vec::new();
         for (i, (&(alg, m), points)) in measured.iter().enumerate() {
             let color = PALETTE[i % PALETTE.len()];
             if let Some(legend) = alg.formula(m) {
@@ -553,10 +631,14 @@ fn draw_messages(path: &Path, title: &str, measured: &Series) -> PlotResult<()> 
                 let formula: Vec<(f64, f64)> = (lo..=hi)
                     .filter_map(|n| alg.messages(n, m).map(|c| (n as f64, c as f64)))
                     .collect();
-                chart
-                    .draw_series(LineSeries::new(formula, color.stroke_width(2)))?
-                    .label(legend)
-                    .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 18, y)], color.stroke_width(2)));
+                let line = chart.draw_series(LineSeries::new(formula, color.stroke_width(2)))?;
+                if !formula_named.contains(&alg) {
+                    formula_named.push(alg);
+                    let grey = RGBColor(90, 90, 90);
+                    let rule = legend.split_once(" formula: ").map_or(legend.as_str(), |x| x.1);
+                    line.label(format!("{} formula (lines): {rule}", alg.as_str().to_uppercase()))
+                        .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 18, y)], grey.stroke_width(2)));
+                }
             }
             let pts: Vec<(f64, f64)> = points.iter().map(|(&n, &v)| (n as f64, (v.max(1)) as f64)).collect();
             let label = format!("{} measured", alg.label(&m.to_string()));
@@ -669,6 +751,19 @@ pub fn stacked_panels(
     series: &[StackSeries],
     legend: SeriesLabelPosition,
 ) -> PlotResult<()> {
+    stacked_panels_legend_in(path, title, x_desc, panels, series, (0, legend))
+}
+
+/// [`stacked_panels`] with the legend in panel `legend.0` (where it hides
+/// no line) at `legend.1`.
+pub fn stacked_panels_legend_in(
+    path: &Path,
+    title: &str,
+    x_desc: &str,
+    panels: &[(&str, bool)],
+    series: &[StackSeries],
+    (legend_panel, legend): (usize, SeriesLabelPosition),
+) -> PlotResult<()> {
     let xs = || series.iter().flat_map(|(_, p)| p.iter().map(|q| q.0));
     let x_lo = xs().fold(f64::INFINITY, f64::min);
     let x_hi = xs().fold(f64::NEG_INFINITY, f64::max);
@@ -691,20 +786,32 @@ pub fn stacked_panels(
         };
         for (i, (area, panel)) in areas.iter().zip(panels.iter().copied()).enumerate() {
             if x_lo >= 1.0 {
-                let (lo, hi) = (x_lo, x_hi.max(x_lo * 2.0));
+                let (lo, hi) = (x_lo * 0.85, x_hi.max(x_lo * 2.0) * 1.15);
                 let x_desc = format!("{x_desc} (log scale)");
+                // The swept values are the ticks, each labelled once.
+                let data: Vec<f64> = xs().collect();
+                let px = f64::from(area.dim_in_pixel().0).max(100.0) - 88.0;
+                let ticks = log_ticks(lo, hi, &data, px, 6.5, &tick_label);
                 draw_panel(
                     area,
-                    (lo * 0.85..hi * 1.15).log_scale(),
+                    (lo..hi).log_scale().with_key_points(ticks),
                     &x_desc,
-                    i,
+                    (i, legend_panel),
                     panel,
                     series,
                     &legend,
                 )?;
             } else {
                 let pad = ((x_hi - x_lo) * 0.05).max(0.01);
-                draw_panel(area, x_lo - pad..x_hi + pad, x_desc, i, panel, series, &legend)?;
+                draw_panel(
+                    area,
+                    x_lo - pad..x_hi + pad,
+                    x_desc,
+                    (i, legend_panel),
+                    panel,
+                    series,
+                    &legend,
+                )?;
             }
         }
         root.present()?;
@@ -717,7 +824,7 @@ fn draw_panel<X>(
     area: &DrawingArea<SVGBackend<'_>, plotters::coord::Shift>,
     x_range: X,
     x_desc: &str,
-    i: usize,
+    (i, legend_panel): (usize, usize),
     (desc, share): (&str, bool),
     series: &[StackSeries],
     legend: &SeriesLabelPosition,
@@ -733,7 +840,13 @@ where
     } else {
         (y_max * 1.15).max(1.0)
     };
-    let mut chart = ChartBuilder::on(area)
+    // "Caption\ny description": a panel with a title of its own.
+    let (caption, desc) = desc.split_once('\n').map_or((None, desc), |(c, d)| (Some(c), d));
+    let mut builder = ChartBuilder::on(area);
+    if let Some(caption) = caption {
+        builder.caption(caption, ("sans-serif", 14));
+    }
+    let mut chart = builder
         .margin(12)
         .x_label_area_size(36)
         .y_label_area_size(64)
@@ -742,13 +855,7 @@ where
         .configure_mesh()
         .x_desc(x_desc)
         .y_desc(desc)
-        .x_label_formatter(&|v| {
-            if v.fract() == 0.0 || v.abs() >= 10.0 {
-                format!("{v:.0}")
-            } else {
-                format!("{v:.2}")
-            }
-        })
+        .x_label_formatter(&|v| tick_label(*v))
         .y_label_formatter(&|v| match (share, top_y < 0.2) {
             (true, true) => format!("{:.1}%", v * 100.0),
             (true, false) => format!("{:.0}%", v * 100.0),
@@ -760,7 +867,7 @@ where
         let color = PALETTE[k % PALETTE.len()];
         let pts: Vec<(f64, f64)> = points.iter().map(|p| (p.0, pick(p))).collect();
         let line = chart.draw_series(LineSeries::new(pts.clone(), color.stroke_width(2)))?;
-        if i == 0 {
+        if i == legend_panel {
             line.label(label.clone())
                 .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 18, y)], color.stroke_width(2)));
         }
@@ -775,7 +882,7 @@ where
             )?,
         };
     }
-    if i == 0 {
+    if i == legend_panel {
         chart
             .configure_series_labels()
             .position(legend.clone())
@@ -796,11 +903,23 @@ pub fn loss_of(label: &str) -> Option<(f64, String)> {
 }
 
 /// The lecture's lossy links for one algorithm: against the loss, the share
-/// of runs that kept IC1 and IC2 (top) and the frames put on the wire per
-/// loyal decision (bottom), one line per stack and timeout.
+/// of runs that kept IC1 and IC2 when the commander ordered attack (top)
+/// and when it ordered retreat (middle), and the frames put on the wire
+/// per loyal decision (bottom), one line per stack and timeout. Split by
+/// order because a lost frame reads as retreat (the paper's default): an
+/// order of retreat survives any loss, a lost attack does not, and a share
+/// over both orders would sit at 50 % for no reason of the link's.
 fn lossy_chart(path: &Path, alg: Algorithm, ran: &[(&super::plan::Cell, &super::tally::CellTally)]) -> PlotResult<()> {
-    // label -> loss (in thousandths, for ordering) -> (runs, kept, frames, decisions)
-    type Sums = (u64, u64, u64, u64);
+    use crate::types::Value;
+    // label -> loss (in thousandths, for ordering) -> (kept/runs per
+    // order, frames, decisions)
+    #[derive(Default)]
+    struct Sums {
+        attack: (u64, u64),
+        retreat: (u64, u64),
+        frames: u64,
+        decisions: u64,
+    }
     let mut lines: BTreeMap<String, BTreeMap<u64, Sums>> = BTreeMap::new();
     for (c, t) in ran.iter().filter(|(c, _)| c.algorithm == alg) {
         let Some((loss, above)) = loss_of(&c.link.label()) else {
@@ -817,35 +936,47 @@ fn lossy_chart(path: &Path, alg: Algorithm, ran: &[(&super::plan::Cell, &super::
             .or_default()
             .entry((loss * 1000.0).round() as u64)
             .or_default();
-        e.0 += t.counts.runs as u64;
-        e.1 += (t.counts.runs - t.counts.violations) as u64;
-        e.2 += t.counters.frames_sent;
-        e.3 += t.decisions;
+        for (value, sums) in [(Value::Attack, &mut e.attack), (Value::Retreat, &mut e.retreat)] {
+            if let Some(k) = t.by_order.get(&value) {
+                sums.0 += (k.runs - k.violations) as u64;
+                sums.1 += k.runs as u64;
+            }
+        }
+        e.frames += t.counters.frames_sent;
+        e.decisions += t.decisions;
     }
-    let series: Vec<PanelSeries> = lines
+    let share = |(kept, runs): (u64, u64)| kept as f64 / runs.max(1) as f64;
+    let series: Vec<StackSeries> = lines
         .into_iter()
         .map(|(label, points)| {
             let pts = points
                 .into_iter()
-                .map(|(l, (n, kept, frames, decisions))| {
+                .map(|(l, s)| {
                     (
                         l as f64 / 1000.0,
-                        kept as f64 / n.max(1) as f64,
-                        frames as f64 / decisions.max(1) as f64,
+                        vec![
+                            share(s.attack),
+                            share(s.retreat),
+                            s.frames as f64 / s.decisions.max(1) as f64,
+                        ],
                     )
                 })
                 .collect();
             (label, pts)
         })
         .collect();
-    two_panels(
+    stacked_panels_legend_in(
         path,
         &format!("{}: lossy links (virtual time)", alg.as_str().to_uppercase()),
         "probability that a frame is lost",
-        ("runs keeping IC1 and IC2", true),
-        ("frames on the wire per loyal decision", false),
+        &[
+            ("Commander orders attack\nruns keeping IC1 and IC2", true),
+            ("Commander orders retreat\nruns keeping IC1 and IC2", true),
+            ("frames on the wire per loyal decision", false),
+        ],
         &series,
-        SeriesLabelPosition::LowerLeft,
+        // Where retreat's lines run along the top: nothing to hide.
+        (1, SeriesLabelPosition::LowerLeft),
     )
 }
 
@@ -918,13 +1049,23 @@ pub fn log_lines(
             .margin(15)
             .x_label_area_size(45)
             .y_label_area_size(70)
-            .build_cartesian_2d(x_lo - 0.5..x_hi + 0.5, (y_lo / 2.0..y_hi * 8.0).log_scale())?;
+            .build_cartesian_2d(
+                x_lo - 0.5..x_hi + 0.5,
+                (y_lo / 2.0..y_hi * 8.0).log_scale().with_key_points(log_ticks(
+                    y_lo / 2.0,
+                    y_hi * 8.0,
+                    &[],
+                    560.0 - 110.0,
+                    2.2,
+                    &|_| "0".repeat(4),
+                )),
+            )?;
         chart
             .configure_mesh()
             .x_desc(x_desc)
             .y_desc(format!("{y_desc} (log scale)"))
             .x_label_formatter(&|v| format!("{v:.0}"))
-            .y_label_formatter(&|v| if *v >= 1e4 { format!("{v:.0e}") } else { format!("{v}") })
+            .y_label_formatter(&|v| tick_label(*v))
             .draw()?;
         for (i, (name, pts)) in series.iter().enumerate() {
             let color = PALETTE[i % PALETTE.len()];
@@ -1105,4 +1246,129 @@ pub fn uptime_chart(
     }
     crate::files::write_atomic(path, svg)?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Machado, Oliveira and Fernandes (2009) at severity 1, on linear RGB:
+    /// what deuteranopes and protanopes see.
+    const DEUTERANOPIA: [[f64; 3]; 3] = [
+        [0.367322, 0.860646, -0.227968],
+        [0.280085, 0.672501, 0.047413],
+        [-0.011820, 0.042940, 0.968881],
+    ];
+    const PROTANOPIA: [[f64; 3]; 3] = [
+        [0.152286, 1.052583, -0.204868],
+        [0.114503, 0.786281, 0.099216],
+        [-0.003882, -0.048116, 1.051998],
+    ];
+
+    /// CIELAB of `c` as seen through `m`.
+    fn seen(c: RGBColor, m: &[[f64; 3]; 3]) -> [f64; 3] {
+        let lin = |v: u8| {
+            let v = f64::from(v) / 255.0;
+            if v <= 0.04045 {
+                v / 12.92
+            } else {
+                ((v + 0.055) / 1.055).powf(2.4)
+            }
+        };
+        let l = [lin(c.0), lin(c.1), lin(c.2)];
+        let s: Vec<f64> = m
+            .iter()
+            .map(|row| (row[0] * l[0] + row[1] * l[1] + row[2] * l[2]).clamp(0.0, 1.0))
+            .collect();
+        let x = (0.4124 * s[0] + 0.3576 * s[1] + 0.1805 * s[2]) / 0.95047;
+        let y = 0.2126 * s[0] + 0.7152 * s[1] + 0.0722 * s[2];
+        let z = (0.0193 * s[0] + 0.1192 * s[1] + 0.9505 * s[2]) / 1.08883;
+        let f = |t: f64| {
+            if t > 0.008856 {
+                t.cbrt()
+            } else {
+                7.787 * t + 16.0 / 116.0
+            }
+        };
+        [116.0 * f(y) - 16.0, 500.0 * (f(x) - f(y)), 200.0 * (f(y) - f(z))]
+    }
+
+    /// The smallest colour difference (CIE76 delta E) between any two of
+    /// `colours` for a deuteranope or a protanope.
+    fn closest(colours: &[RGBColor]) -> (f64, RGBColor, RGBColor) {
+        let mut worst = (f64::INFINITY, BLACK, BLACK);
+        for (i, &a) in colours.iter().enumerate() {
+            for &b in &colours[i + 1..] {
+                for m in [&DEUTERANOPIA, &PROTANOPIA] {
+                    let (p, q) = (seen(a, m), seen(b, m));
+                    let d = ((p[0] - q[0]).powi(2) + (p[1] - q[1]).powi(2) + (p[2] - q[2]).powi(2)).sqrt();
+                    if d < worst.0 {
+                        worst = (d, a, b);
+                    }
+                }
+            }
+        }
+        worst
+    }
+
+    /// Issue 25 item 5: series, heatmap classes and diagram colours stay
+    /// apart (delta E >= 15) under red-green colour blindness. The palette
+    /// used before (matplotlib's tab10: red and green next to each other)
+    /// fails it at 4.6.
+    #[test]
+    fn colours_stay_apart_for_red_green_colour_blind_readers() {
+        let tab10 = [
+            RGBColor(31, 119, 180),
+            RGBColor(214, 39, 40),
+            RGBColor(44, 160, 44),
+            RGBColor(148, 103, 189),
+            RGBColor(255, 127, 14),
+            RGBColor(140, 86, 75),
+        ];
+        assert!(
+            closest(&tab10).0 < 15.0,
+            "the check tells a bad palette: {:?}",
+            closest(&tab10)
+        );
+        use crate::experiment::diagram::{ALTERED, DROPPED, LATE, LOYAL, TRAITOR};
+        for (what, colours) in [
+            ("series", PALETTE.to_vec()),
+            ("heatmap", vec![HOLDS, VIOLATED_FEW, VIOLATED_ALL, NOT_APPLICABLE]),
+            ("diagram", vec![TRAITOR, LOYAL, LATE, DROPPED, ALTERED]),
+        ] {
+            let (d, a, b) = closest(&colours);
+            assert!(d >= 15.0, "{what}: {a:?} and {b:?} are {d:.1} apart");
+        }
+    }
+
+    /// Log axes label each tick once, never two labels closer than their
+    /// width, and keep the last value (the end of the axis).
+    #[test]
+    fn log_ticks_label_each_value_once_and_apart() {
+        let ns: Vec<f64> = (4..=20).chain([32, 64, 128, 256]).map(f64::from).collect();
+        let (lo, hi, px) = (3.6, 277.0, 664.0);
+        let ticks = log_ticks(lo, hi, &ns, px, 6.5, &tick_label);
+        let at = |v: f64| (v / lo).ln() / (hi / lo).ln() * px;
+        assert_eq!(ticks.first(), Some(&4.0));
+        assert_eq!(ticks.last(), Some(&256.0));
+        let wide = |v: f64| tick_label(v).len() as f64 * 6.5;
+        assert!(
+            ticks
+                .windows(2)
+                .all(|w| at(w[1]) - at(w[0]) >= (wide(w[0]) + wide(w[1])) / 2.0 + 8.0),
+            "labels closer than half their widths and a gap: {ticks:?}"
+        );
+        assert!(
+            !ticks.contains(&13.0) || !ticks.contains(&14.0),
+            "13 and 14 would run together: {ticks:?}"
+        );
+        // No data: 1-2-5 per decade on a short axis, decades on a long one.
+        let t = log_ticks(8.0, 1200.0, &[], 700.0, 6.5, &tick_label);
+        assert_eq!(t, vec![10.0, 20.0, 50.0, 100.0, 200.0, 500.0, 1000.0]);
+        let t = log_ticks(1.0, 1e17, &[], 400.0, 2.2, &|_| "0000".into());
+        assert!(t.iter().all(|v| (v.log10() - v.log10().round()).abs() < 1e-9), "{t:?}");
+        let labels: Vec<String> = t.iter().map(|v| tick_label(*v)).collect();
+        let unique: std::collections::BTreeSet<&String> = labels.iter().collect();
+        assert_eq!(unique.len(), labels.len(), "each label once: {labels:?}");
+    }
 }

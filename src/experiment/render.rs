@@ -161,6 +161,7 @@ pub(crate) fn summary_md(
     shard: Option<(usize, usize)>,
     svgs: &[String],
     shrunk: &Shrunk,
+    explored: &std::collections::BTreeSet<String>,
 ) -> String {
     let mut s = String::new();
     let _ = writeln!(s, "# {}\n", plan.spec.name);
@@ -255,7 +256,7 @@ pub(crate) fn summary_md(
         }
         let _ = writeln!(s);
     }
-    breakers(&mut s, results, by_strategy, shrunk);
+    breakers(&mut s, results, by_strategy, shrunk, explored);
     let witnesses: Vec<&CellResult> = results.iter().filter(|c| c.witness.is_some()).collect();
     if !witnesses.is_empty() {
         let _ = writeln!(
@@ -269,7 +270,8 @@ pub(crate) fn summary_md(
                 "Each is also shrunk (`cell-K.shrunk.json`, `byzlab shrink FILE`): the same run with its traitors \
                  kept to a 1-minimal set of deviations that still violates (restore any one to honest and the \
                  violation is gone); \"N deviations -> K\" above counts the values sent other than honestly or \
-                 withheld and the signed orders changed, forged or added to, before and after.\n"
+                 withheld, the signed orders changed, forged or added to, and the frames an `arbitrary` link's \
+                 adversary altered, before and after.\n"
             );
         }
     }
@@ -320,7 +322,13 @@ fn graph_table(s: &mut String, plan: &ExperimentPlan) {
 /// Which strategies broke each violated cell (from `strategies.csv`): one
 /// line per cell, strategies with their share of violating runs, most
 /// first; the cell's witness file at the end.
-fn breakers(s: &mut String, results: &[CellResult], by_strategy: &[StrategyResult], shrunk: &Shrunk) {
+fn breakers(
+    s: &mut String,
+    results: &[CellResult],
+    by_strategy: &[StrategyResult],
+    shrunk: &Shrunk,
+    explored: &std::collections::BTreeSet<String>,
+) {
     let violated: Vec<&CellResult> = results.iter().filter(|c| c.violations > 0).collect();
     if violated.is_empty() {
         return;
@@ -342,13 +350,26 @@ fn breakers(s: &mut String, results: &[CellResult], by_strategy: &[StrategyResul
             .collect();
         let witness = c.witness_file().map_or(String::new(), |w| {
             let small = shrunk.get(&c.cell.id).map_or(String::new(), |headline| {
+                let small = w.replace(".json", ".shrunk.json");
+                let page = if explored.contains(&small) {
+                    format!(", [its explorer]({})", w.replace(".json", ".shrunk.html"))
+                } else {
+                    String::new()
+                };
                 format!(
-                    ", [shrunk: {headline}]({}), [its diagram]({})",
-                    w.replace(".json", ".shrunk.json"),
+                    ", [shrunk: {headline}]({small}), [its diagram]({}){page}",
                     w.replace(".json", ".shrunk.svg")
                 )
             });
-            format!(" ([witness]({w}), [diagram]({}){small})", w.replace(".json", ".svg"))
+            let page = if explored.contains(&w) {
+                format!(", [explorer]({})", w.replace(".json", ".html"))
+            } else {
+                String::new()
+            };
+            format!(
+                " ([witness]({w}), [diagram]({}){page}{small})",
+                w.replace(".json", ".svg")
+            )
         });
         let _ = writeln!(s, "- {}: {}{witness}", c.cell.label(), list.join(", "));
     }

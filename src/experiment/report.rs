@@ -10,6 +10,11 @@ use super::tally::Tally;
 use super::witness::witness_for;
 use std::collections::BTreeMap;
 
+/// The most messages (as the algorithm bounds a run's trace) a witness may
+/// send for a sweep to write its explorer page (`cell-K.html`, about 100
+/// bytes a message); past it, `byzlab replay W --explore FILE` makes one.
+pub const EXPLORE_MAX: usize = 20_000;
+
 /// Writes `cells.csv`, `summary.md`, `README.md`, witnesses and plots into
 /// `out`; returns the per-cell results.
 pub fn write_all(
@@ -145,23 +150,42 @@ pub fn write_all(
     }
     out.write("strategies.csv", w.into_inner().unwrap_or_default())?;
 
+    let mut explored = std::collections::BTreeSet::new();
     for (file, json) in witnesses {
         // Its space-time diagram beside it: the run again, traced.
         // Sketched as it runs: a witness of millions of messages is never
         // held whole.
         let (_, traced) = super::witness::load(&json, &file, &plan.registry)?;
-        let sketch = super::diagram::SharedSketch::new(traced.traitors());
+        let sketch = super::diagram::SharedSketch::for_plan(&traced);
         let report = crate::runtime::execute_into(&traced, Box::new(sketch.clone()))
             .map_err(|e| ExperimentError::Witness(e.to_string()))?;
         let svg = out.file(&file.replace(".json", ".svg"))?;
         super::diagram::draw_sketch(&svg, &report.outcome, &sketch.take()).map_err(|e| ExperimentError::io(&svg, e))?;
+        // Its explorer page, where the run is small enough for a results
+        // folder (the page holds every message).
+        if traced.algorithm().trace_messages(traced.n(), traced.m()) <= EXPLORE_MAX as u128 {
+            let page = crate::cli::explorer_page(&traced).map_err(|e| ExperimentError::Witness(e.to_string()))?;
+            let html = file.replace(".json", ".html");
+            out.write(&html, page)?;
+            explored.insert(file.clone());
+        }
         out.write(&file, json)?;
     }
 
     let svgs = plots::write_plots(out, plan, &results, tally)?;
     out.write(
         "summary.md",
-        summary_md(plan, &results, &by_strategy, tally, command, shard, &svgs, &shrunk),
+        summary_md(
+            plan,
+            &results,
+            &by_strategy,
+            tally,
+            command,
+            shard,
+            &svgs,
+            &shrunk,
+            &explored,
+        ),
     )?;
     out.write(
         "README.md",
@@ -169,7 +193,8 @@ pub fn write_all(
             "# results/{name}\n\nProduced by the committed code with:\n\n    {command}\n\nwith byzlab {v} (plan fingerprint {fp}). Do not edit by hand: rerun the command.\n\n\
              Files: `runs.csv` (one row per run), `cells.csv` (one row per cell), `strategies.csv` (one row per cell and \
              strategy: which attack broke what), `summary.md` (verdict tables), \
-             `witnesses/` (first violation of each cell, `cell-K.json`, its diagram `cell-K.svg`, and the same run shrunk to the \
+             `witnesses/` (first violation of each cell, `cell-K.json`, its diagram `cell-K.svg`, its explorer page `cell-K.html` \
+             (runs of at most 20,000 messages; open it in a browser), and the same run shrunk to the \
              traitor deviations the violation needs, `cell-K.shrunk.json`; rerun any with `byzlab replay FILE`), `*.svg` (plots), `plan.json` (the validated plan).\n",
             name = plan.spec.name,
             v = env!("CARGO_PKG_VERSION"),

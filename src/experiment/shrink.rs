@@ -1,4 +1,5 @@
-//! Shrinking a violation to a minimal set of traitor deviations
+//! Shrinking a violation to a minimal set of deviations (the traitors' and
+//! an `arbitrary` link's)
 //! (`byzlab shrink`, and every witness a sweep writes).
 //!
 //! A witness's traitors deviate from the protocol at some places: a value
@@ -14,8 +15,11 @@
 //! proves 1-minimality and catches any ddmin missed. Every test is a whole
 //! run: the other traitors' messages, the loyal generals' relays and the
 //! decisions follow from the kept deviations as the algorithm computes
-//! them. What the link does to frames (loss, an `arbitrary` link's
-//! adversary) is replayed from the seed as it was and is not shrunk.
+//! them. An `arbitrary` link's adversary is shrunk alike: each frame it
+//! altered (dropped, tampered with, spoofed, replayed) is a deviation
+//! ([`crate::traitor::shrunk::MaskedAdversary`]), undone when not kept. A
+//! fair-loss channel's losses are the model's, not an attack's: they are
+//! replayed from the seed as they were.
 
 use super::ExperimentError;
 use super::witness::Witness;
@@ -89,6 +93,8 @@ impl Search<'_> {
         let plan = self
             .plan
             .vary(|s| {
+                // The traitors and the link's adversary, kept alike.
+                s.adversaries = s.adversaries.masked(keep.clone(), log.clone());
                 s.strategy = s.strategy.masked(keep, log);
                 s.trace = false;
                 s.runtime = runtime;
@@ -215,6 +221,8 @@ pub fn shrink(w: &Witness, plan: &RunPlan) -> Result<Shrunk, ExperimentError> {
         set.into_iter().collect()
     };
     let from = all.len();
+    // Undone alterations of the link must stay undone in the witness.
+    let link = all.iter().any(|p| p.hook == Hook::Link);
     let (places, minimal) = if search.test(&[])? {
         (Vec::new(), true)
     } else {
@@ -241,13 +249,16 @@ pub fn shrink(w: &Witness, plan: &RunPlan) -> Result<Shrunk, ExperimentError> {
     witness.strategy = StrategyRef::Shrunk {
         base: Box::new(w.strategy.clone()),
         keep: kept.clone(),
+        link,
     };
     witness.decisions = o.decisions.clone();
     witness.agreement = o.agreement;
     witness.validity = o.validity;
     let runs = search.runs;
     let mut script = None;
-    if let Some(text) = as_script(w, &kept, plan.algorithm().paths()) {
+    // A script says what traitors send, not what the link does: only
+    // where the link altered nothing.
+    if let Some(text) = as_script(w, &kept, plan.algorithm().paths()).filter(|_| !link) {
         let mut scripted = witness.clone();
         scripted.strategy = StrategyRef::Script {
             path: "shrunk.toml".into(),

@@ -46,6 +46,10 @@ pub struct CellTally {
     pub per_k: BTreeMap<usize, (usize, usize)>,
     /// Counts per strategy (`none` for runs without a traitor).
     pub by_strategy: BTreeMap<String, Counts>,
+    /// Counts per commander's order (absence reads as retreat, so an
+    /// order of retreat keeps IC2 where a lost attack breaks it: a share
+    /// over both orders hides that).
+    pub by_order: BTreeMap<crate::types::Value, Counts>,
     /// Every counter, summed over the rows.
     pub counters: Counters,
     /// The most messages a row sent.
@@ -92,6 +96,7 @@ impl Tally {
                 c.by_strategy.insert(name.to_string(), s);
             }
         }
+        c.by_order.entry(r.value).or_default().add(r);
         c.counters.add(&r.counters);
         c.max_messages = c.max_messages.max(r.counters.messages);
         c.max_rounds = c.max_rounds.max(r.rounds);
@@ -109,6 +114,7 @@ impl Tally {
                 a.ic1 += b.ic1;
                 a.ic2 += b.ic2;
                 a.violations += b.violations;
+                a.undecided += b.undecided;
             };
             sum(&mut c.counts, &o.counts);
             if let Some(w) = o.witness
@@ -123,6 +129,9 @@ impl Tally {
             }
             for (name, b) in o.by_strategy {
                 sum(c.by_strategy.entry(name).or_default(), &b);
+            }
+            for (value, b) in o.by_order {
+                sum(c.by_order.entry(value).or_default(), &b);
             }
             c.counters.add(&o.counters);
             c.max_messages = c.max_messages.max(o.max_messages);

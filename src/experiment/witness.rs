@@ -199,7 +199,11 @@ pub fn load(text: &str, source: &str, registry: &Registry) -> Result<(Witness, R
             .map_err(|e| ExperimentError::Witness(e.to_string()))?,
         value: w.value,
         link: w.link.clone(),
-        adversaries: registry.adversaries().clone(),
+        // A shrunk link undoes the alterations its witness does not keep.
+        adversaries: match w.strategy.link_keep() {
+            Some(keep) => registry.adversaries().masked(keep, None),
+            None => registry.adversaries().clone(),
+        },
         layers: registry.layers().clone(),
         bottleneck: w.bottleneck,
         watch: None,

@@ -243,6 +243,28 @@ impl Table<AdversaryFactory> {
         )
     }
 
+    /// Every adversary of the table kept to the alterations `keep` names,
+    /// the rest undone, each kept one written to `log` if given
+    /// ([`crate::traitor::shrunk::MaskedAdversary`]).
+    pub fn masked(&self, keep: crate::traitor::shrunk::Keep, log: Option<crate::traitor::shrunk::Log>) -> Adversaries {
+        Table::new(
+            self.entries()
+                .iter()
+                .map(|e| {
+                    let (base, keep, log) = (e.make().clone(), keep.clone(), log.clone());
+                    let make: AdversaryFactory = Arc::new(move || {
+                        Box::new(crate::traitor::shrunk::MaskedAdversary::new(
+                            base(),
+                            keep.clone(),
+                            log.clone(),
+                        ))
+                    });
+                    Entry::new(&e.name, &e.about, e.builtin, make)
+                })
+                .collect(),
+        )
+    }
+
     /// The adversary named `name`; an unknown name is an error that lists
     /// the known ones, never a silent stand-in.
     pub fn find(&self, name: &str) -> Result<AdversaryFactory, super::LinkError> {

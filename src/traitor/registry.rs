@@ -254,6 +254,11 @@ pub enum StrategyRef {
         base: Box<StrategyRef>,
         /// The deviations kept, with what each did when shrunk.
         keep: Vec<super::shrunk::Deviation>,
+        /// The link's alterations were shrunk too: those not in `keep`
+        /// are undone ([`super::shrunk::MaskedAdversary`]). Absent in
+        /// witnesses shrunk before links were (they keep every one).
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        link: bool,
     },
 }
 
@@ -297,10 +302,22 @@ impl StrategyRef {
                     script: None,
                 })
             }
-            StrategyRef::Shrunk { base, keep } => {
+            StrategyRef::Shrunk { base, keep, .. } => {
                 let places = keep.iter().map(|d| d.place).collect();
                 Ok(base.resolve(strategies)?.masked(Keep::Only(Arc::new(places)), None))
             }
+        }
+    }
+
+    /// For a shrunk strategy whose link was shrunk too, the alterations
+    /// the link's adversary keeps (a run's adversaries are then
+    /// [`crate::link::Adversaries::masked`] to them).
+    pub fn link_keep(&self) -> Option<Keep> {
+        match self {
+            StrategyRef::Shrunk { keep, link: true, .. } => {
+                Some(Keep::Only(Arc::new(keep.iter().map(|d| d.place).collect())))
+            }
+            _ => None,
         }
     }
 

@@ -13,9 +13,14 @@
 //! is, every hook called as before so that its own random draws and state
 //! stay the same, and answers honestly at every place that is not kept.
 //! With [`Keep::All`] and a log it records every deviation the base makes.
+//! [`MaskedAdversary`] does the same for an `arbitrary` link's adversary:
+//! each frame it altered is a deviation too ([`Hook::Link`]).
 
 use super::{Strategy, TraitorCtx};
+use crate::link::adversary::{Adversary, AdversaryCtx};
+use crate::link::{Carried, LinkAction};
 use crate::protocol::sm::SignedOrder;
+use crate::types::Envelope;
 use crate::types::{Algorithm, GeneralId, Round, Value};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
@@ -31,12 +36,16 @@ pub enum Hook {
     Orders,
     /// A frame's bytes.
     Frame,
+    /// What an `arbitrary` link's adversary did to a frame on the wire
+    /// (dropped, bits flipped, sender spoofed, an old frame replayed, ...).
+    Link,
 }
 
 /// Where a deviation happens.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub struct Place {
-    /// The traitor.
+    /// The traitor (for a [`Hook::Link`] deviation: the frame's true
+    /// sender, loyal or not).
     pub traitor: GeneralId,
     /// The round (1 = the commander's).
     pub round: Round,
@@ -69,6 +78,9 @@ pub struct Deviation {
 impl std::fmt::Display for Deviation {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let p = &self.place;
+        if p.hook == Hook::Link {
+            return write!(f, "link {} -> {} round {}: {}", p.traitor, p.to, p.round, self.what);
+        }
         write!(f, "traitor {} round {} to {}: {}", p.traitor, p.round, p.to, self.what)
     }
 }
@@ -129,15 +141,107 @@ impl Masked {
 
     /// Whether the deviation at `place` stays; if so it is logged.
     fn kept(&self, place: Place, what: impl FnOnce() -> Deviation) -> bool {
-        if !self.keep.keeps(&place) {
-            return false;
+        kept(&self.keep, self.log.as_ref(), place, what)
+    }
+}
+
+/// Whether `keep` keeps the deviation at `place`; if so it goes to `log`.
+fn kept(keep: &Keep, log: Option<&Log>, place: Place, what: impl FnOnce() -> Deviation) -> bool {
+    if !keep.keeps(&place) {
+        return false;
+    }
+    if let Some(log) = log
+        && let Ok(mut log) = log.lock()
+    {
+        log.push(what());
+    }
+    true
+}
+
+/// A link adversary kept to some of its alterations, the rest undone (the
+/// frame delivered as it was sent): what lets `byzlab shrink` count and
+/// shrink what an `arbitrary` link did, beside what the traitors did. The
+/// base adversary is called on every frame as before, so the link's random
+/// draws stay the same; a place is the frame's true sender, receiver,
+/// round and which frame of that (sender, receiver, round) the adversary
+/// was handed.
+pub struct MaskedAdversary {
+    base: Box<dyn Adversary>,
+    keep: Keep,
+    log: Option<Log>,
+    calls: BTreeMap<(Round, GeneralId, GeneralId), u32>,
+}
+
+impl MaskedAdversary {
+    /// `base`, keeping what `keep` says, each kept alteration written to
+    /// `log` if given.
+    pub fn new(base: Box<dyn Adversary>, keep: Keep, log: Option<Log>) -> MaskedAdversary {
+        MaskedAdversary {
+            base,
+            keep,
+            log,
+            calls: BTreeMap::new(),
         }
-        if let Some(log) = &self.log
-            && let Ok(mut log) = log.lock()
-        {
-            log.push(what());
+    }
+}
+
+/// What an adversary's output did to a frame, for people.
+fn alteration(out: &[Carried]) -> String {
+    if out.is_empty() {
+        return "swallowed the frame".into();
+    }
+    out.iter()
+        .map(|c| match c.action {
+            LinkAction::Dropped | LinkAction::Lost | LinkAction::TailDrop => "dropped the frame".to_string(),
+            LinkAction::Tampered => "changed the frame's bytes".to_string(),
+            LinkAction::Spoofed => format!("delivered it as sent by {}", c.env.from),
+            LinkAction::Replayed => format!("replayed an old frame of {}'s", c.env.from),
+            LinkAction::Duplicated => "delivered a copy".to_string(),
+            LinkAction::Delivered => "delivered it".to_string(),
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+impl Adversary for MaskedAdversary {
+    fn name(&self) -> &'static str {
+        self.base.name()
+    }
+
+    fn intercept(&mut self, ctx: &mut AdversaryCtx<'_>, env: Envelope, out: &mut Vec<Carried>) {
+        let (from, to, round) = (env.from, env.to, env.round);
+        let next = self.calls.entry((round, from, to)).or_default();
+        let call = *next;
+        *next += 1;
+        let honest = env.clone();
+        let mut got = Vec::new();
+        self.base.intercept(ctx, env, &mut got);
+        let untouched = got.len() == 1 && got[0].action == LinkAction::Delivered && got[0].env == honest;
+        if untouched {
+            out.append(&mut got);
+            return;
         }
-        true
+        let place = Place {
+            traitor: from,
+            round,
+            to,
+            hook: Hook::Link,
+            call,
+        };
+        let keep = kept(&self.keep, self.log.as_ref(), place, || Deviation {
+            place,
+            what: alteration(&got),
+            path: Vec::new(),
+            sent: None,
+        });
+        if keep {
+            out.append(&mut got);
+        } else {
+            out.push(Carried {
+                env: honest,
+                action: LinkAction::Delivered,
+            });
+        }
     }
 }
 

@@ -968,7 +968,7 @@ fn valid_inputs_run_small_and_say_what_is_odd() {
     }
     let svg = std::fs::read_to_string(dir.join("d.svg")).unwrap();
     assert!(
-        svg.len() < 100_000 && svg.contains("21029599 messages sent"),
+        svg.len() < 100_000 && svg.contains("1729 frames (21029599 values): one summary per round"),
         "{} bytes",
         svg.len()
     );

@@ -442,6 +442,123 @@ fn runs_and_witnesses_draw_space_time_diagrams() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
+/// The labels of a diagram (plotters writes each as `<text x=.. y=..
+/// dy="0.76em" text-anchor="start" font-size=..>TEXT</text>`): the box
+/// each takes, its top left at (x, y), a character 0.6 em wide.
+fn diagram_labels(svg: &str) -> Vec<(f64, f64, f64, f64, String)> {
+    let attr = |tag: &str, name: &str| -> Option<f64> {
+        let at = tag.find(&format!(" {name}=\""))? + name.len() + 3;
+        tag[at..].split('"').next()?.parse().ok()
+    };
+    svg.split("<text ")
+        .skip(1)
+        .filter_map(|t| {
+            let (tag, rest) = t.split_once('>')?;
+            let tag = &format!(" {tag}");
+            if !tag.contains("text-anchor=\"start\"") || !tag.contains("dy=\"0.76em\"") {
+                return None;
+            }
+            let text = rest.split("</text>").next()?.trim().to_string();
+            let (x, y, size) = (attr(tag, "x")?, attr(tag, "y")?, attr(tag, "font-size")?);
+            let w = text.chars().count() as f64 * size * 0.6;
+            Some((x, y, x + w, y + size, text))
+        })
+        .collect()
+}
+
+/// Issue 25 item 5: a diagram draws one arrow per frame, not per value;
+/// no label covers another (OM(2) among 7: up to eight values used to be
+/// drawn on one spot in round 3); SM arrows give the chain and what the
+/// receiver did with the order; a graph run names its graph.
+#[test]
+fn diagrams_label_frames_apart_with_chains_verdicts_and_graph() {
+    let dir = std::env::temp_dir().join(format!("byzlab-diagram-labels-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let draw = |name: &str, args: &[&str]| -> String {
+        let file = dir.join(name);
+        let mut all: Vec<&str> = args.to_vec();
+        all.extend(["--diagram", file.to_str().unwrap()]);
+        let out = byzlab(&all);
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        std::fs::read_to_string(&file).unwrap()
+    };
+    let om = [
+        "run",
+        "--algorithm",
+        "om",
+        "--n",
+        "7",
+        "--f",
+        "2",
+        "--traitors",
+        "0,3",
+        "--seed",
+        "1",
+    ];
+    let svg = draw("om7.svg", &om);
+    // 6 frames in round 1, 30 in round 2, 30 in round 3 (120 values).
+    assert_eq!(svg.matches("<circle").count(), 66, "one arrow head per frame");
+    let labels = diagram_labels(&svg);
+    assert!(labels.len() > 60, "frames are labelled: {}", labels.len());
+    assert!(
+        labels.iter().any(|l| l.4.split(' ').count() == 4),
+        "a round-3 frame lists its four values with their relays"
+    );
+    for (i, a) in labels.iter().enumerate() {
+        for b in &labels[i + 1..] {
+            let apart = a.2 <= b.0 || b.2 <= a.0 || a.3 <= b.1 || b.3 <= a.1;
+            assert!(apart, "labels cover each other: {:?} and {:?}", a, b);
+        }
+    }
+    // 225 frames (3,609 values) are drawn one by one, not summarised.
+    let svg = draw("om10.svg", &["run", "--algorithm", "om", "--n", "10", "--f", "3"]);
+    assert_eq!(svg.matches("<circle").count(), 225);
+    assert!(!svg.contains("one summary per round"));
+    // SM: chains and verdicts; a rejected forgery ends in a cross.
+    let svg = draw(
+        "sm.svg",
+        &[
+            "run",
+            "--algorithm",
+            "sm",
+            "--n",
+            "5",
+            "--f",
+            "2",
+            "--traitors",
+            "1,2",
+            "--strategy",
+            "forge",
+        ],
+    );
+    let labels: Vec<String> = diagram_labels(&svg).into_iter().map(|l| l.4).collect();
+    assert!(labels.iter().any(|l| l == "A 0: took"), "{labels:?}");
+    assert!(
+        labels.iter().any(|l| l.ends_with(": ignored") && l.contains("0:")),
+        "{labels:?}"
+    );
+    assert!(labels.iter().any(|l| l.ends_with(": rejected")), "{labels:?}");
+    // A graph is named.
+    let svg = draw(
+        "ring.svg",
+        &[
+            "run",
+            "--algorithm",
+            "om",
+            "--n",
+            "7",
+            "--f",
+            "1",
+            "--graph",
+            "regular:4",
+            "--traitors",
+            "2",
+        ],
+    );
+    assert!(svg.contains(", graph regular:4,"));
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
 /// Issue 25 item 3: every frame a general is handed gets one verdict line
 /// saying what it did with it: took, ignored, rejected with the reason,
 /// refused, or late.

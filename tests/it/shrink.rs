@@ -41,9 +41,16 @@ fn shrink_and_check(path: &Path) -> (usize, usize) {
         v.strategy = StrategyRef::Shrunk {
             base: Box::new(w.strategy.clone()),
             keep,
+            link: true,
         };
         let strategy = v.strategy.resolve(registry.strategies()).unwrap();
-        let run = plan.vary(|spec| spec.strategy = strategy).unwrap();
+        let link = v.strategy.link_keep().unwrap();
+        let run = plan
+            .vary(|spec| {
+                spec.strategy = strategy;
+                spec.adversaries = spec.adversaries.masked(link, None);
+            })
+            .unwrap();
         let o = byzlab::runtime::execute(&run).unwrap().outcome;
         (w.agreement || !o.agreement) && (w.validity || !o.validity)
     };
@@ -106,6 +113,52 @@ fn an_om_witness_of_results_bound_shrinks_and_replays() {
         shrink_and_check(Path::new("results/bound/witnesses/cell-10.json")),
         (n, k)
     );
+}
+
+/// Issue 25 item 1, the link's part: on an `arbitrary` link (a spoofing
+/// adversary, no traitor at all) every frame the adversary altered is a
+/// deviation. The shrunk set is 1-minimal (undoing any one alteration makes
+/// the run hold), it is the link's alone, and its witness replays with the
+/// alterations it does not keep undone.
+#[test]
+fn what_a_link_adversary_did_shrinks_too() {
+    let path = "results/links/witnesses/cell-10.json";
+    let registry = Registry::builtin();
+    let text = std::fs::read_to_string(path).unwrap();
+    let (w, plan) = witness::load(&text, path, &registry).unwrap();
+    assert!(
+        w.traitors.is_empty() && text.contains("\"arbitrary\""),
+        "the witness is the link's alone"
+    );
+    let s = shrink::shrink(&w, &plan).unwrap();
+    assert!(
+        s.kept
+            .iter()
+            .all(|d| d.place.hook == byzlab::traitor::shrunk::Hook::Link),
+        "{:?}",
+        s.kept
+    );
+    let (n, k) = shrink_and_check(Path::new(path));
+    assert!(k >= 1 && k < n, "{n} -> {k}");
+    // Written, and replayed as the same violation.
+    let dir = tmp("link");
+    let (ok, stdout, stderr) = byzlab(&["shrink", path, "--out", dir.to_str().unwrap()]);
+    assert!(ok, "{stderr}");
+    assert!(stdout.starts_with(&format!("{n} deviations -> {k}")), "{stdout}");
+    assert_eq!(
+        stdout.lines().filter(|l| l.starts_with("  link ")).count(),
+        k,
+        "{stdout}"
+    );
+    let written = dir.join("cell-10.shrunk.json");
+    let shrunk = std::fs::read_to_string(&written).unwrap();
+    assert!(
+        shrunk.contains("\"link\": true") && shrunk.contains("\"hook\": \"link\""),
+        "{shrunk}"
+    );
+    let (ok, replayed, stderr) = byzlab(&["replay", written.to_str().unwrap()]);
+    assert!(ok, "{stderr}");
+    assert!(replayed.contains("reproduced"), "{replayed}");
 }
 
 /// A sweep over four algorithms, each broken past its bound, writes a
