@@ -10,7 +10,7 @@
 //! spoofed or replayed is blue and says so; a dropped frame ends in a grey
 //! cross half way; a late frame (after its round's deadline, so ignored) is
 //! sky blue and says late; what a traitor
-//! withheld under OM is listed at its lane; each general's decision is
+//! withheld under OM on a complete graph is listed at its lane; each general's decision is
 //! written at the end of its lane; a graph other than the complete one is
 //! named in the title. A run of more than [`MAX_ARROWS`] frames (a stubborn
 //! link's resends included) gets one summary per round instead of arrows,
@@ -380,8 +380,9 @@ fn render(out: &mut String, o: &Outcome, sketch: &Sketch) -> Result<(), Box<dyn 
     }
     // Withheld (unsigned algorithms, where an honest general sends every
     // receiver of a round a value): a traitor's sending round in which a
-    // receiver got nothing from it at all.
-    if !o.algorithm.signed() {
+    // receiver got nothing from it at all. On a complete graph only: the
+    // algorithm's recipients do not know another graph's edges.
+    if !o.algorithm.signed() && o.graph == "complete" {
         for &t in &traitors {
             for r in 1..=rounds {
                 let expected = o.algorithm.recipients(n, o.m, t, r);

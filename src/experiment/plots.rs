@@ -178,7 +178,7 @@ pub fn write_plots(
                 (label, first_holding)
             });
         let title = match &line {
-            Some((label, _)) => format!("{}: violated runs / runs (blue line: {label})", group.title()),
+            Some((label, _)) => format!("{}: violated runs / runs (black line: {label})", group.title()),
             None => format!("{}: violated runs / runs", group.title()),
         };
         let x_desc = if loyal {

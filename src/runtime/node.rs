@@ -156,6 +156,59 @@ impl<P: Exposed> Node<P> {
     }
 }
 
+impl<P: Exposed> Node<P> {
+    /// [`General::accept`] when a trace shows verdicts: the same step, and
+    /// what the receiver did with the frame kept for [`General::verdict`].
+    /// Apart from the hot path, which pays nothing for it.
+    #[inline(never)]
+    fn accept_judged(&mut self, env: &Envelope) -> Option<Taken> {
+        let (proto, traitor, describer) = (&mut self.proto, &mut self.traitor, &self.describer);
+        let mut verdict = None;
+        let stepped = wire::with_shared::<P::Msg, _>(&env.bytes, self.frame_limit, |frame| {
+            if frame.round != env.round {
+                verdict = Some(format!("refused the frame: it says round {}", frame.round));
+                return None;
+            }
+            if let Some(t) = traitor {
+                P::observe(t.strategy.as_mut(), env.round, env.from, &frame.msg);
+            }
+            let stepped = proto.on_message(env.round, env.from, &frame.msg);
+            if let Some(describe) = describer {
+                // Described only once the protocol took the frame: a
+                // describer may assume a sender and round that make sense
+                // (a spoofed frame's need not).
+                let items = match &stepped {
+                    Ok(_) => describe(env.round, env.from, env.to, &frame.msg),
+                    Err(_) => Vec::new(),
+                };
+                verdict = Some(judged(&items, &stepped, &proto.refusals()));
+            }
+            Some(stepped)
+        });
+        self.verdict = match (&stepped, verdict) {
+            (Err(e), _) => Some(format!("refused the frame: {e}")),
+            (_, v) => v,
+        };
+        self.count(env, stepped.ok().flatten().map(|r| r.ok()))
+    }
+
+    /// Counts a frame taken or refused; what a taken one gave, for the
+    /// run's audit.
+    fn count(&mut self, env: &Envelope, taken: Option<Option<Taken>>) -> Option<Taken> {
+        match taken {
+            None | Some(None) => {
+                self.counters.frames_rejected += 1;
+                None
+            }
+            Some(Some(taken)) => {
+                self.counters.frames_accepted += 1;
+                let audit = !taken.is_nothing() && (P::Msg::AUDIT_ALWAYS || env.original.is_some());
+                audit.then_some(taken)
+            }
+        }
+    }
+}
+
 impl<P: Exposed> General for Node<P> {
     fn on_round(&mut self, round: Round) -> Vec<OutFrame> {
         let honest = self.proto.on_round(round);
@@ -181,49 +234,21 @@ impl<P: Exposed> General for Node<P> {
     }
 
     fn accept(&mut self, env: &Envelope) -> Option<Taken> {
+        if self.judge && self.describer.is_some() {
+            return self.accept_judged(env);
+        }
+        // The hot path: nothing but decoding and the protocol's step.
         let (proto, traitor) = (&mut self.proto, &mut self.traitor);
-        let describer = if self.judge { &self.describer } else { &None };
-        let mut verdict = None;
         let stepped = wire::with_shared::<P::Msg, _>(&env.bytes, self.frame_limit, |frame| {
             if frame.round != env.round {
-                if describer.is_some() {
-                    verdict = Some(format!("refused the frame: it says round {}", frame.round));
-                }
                 return None;
             }
             if let Some(t) = traitor {
                 P::observe(t.strategy.as_mut(), env.round, env.from, &frame.msg);
             }
-            let stepped = proto.on_message(env.round, env.from, &frame.msg);
-            if let Some(describe) = describer {
-                // Described only once the protocol took the frame: a
-                // describer may assume a sender and round that make sense
-                // (a spoofed frame's need not).
-                let items = match &stepped {
-                    Ok(_) => describe(env.round, env.from, env.to, &frame.msg),
-                    Err(_) => Vec::new(),
-                };
-                verdict = Some(judged(&items, &stepped, &proto.refusals()));
-            }
-            Some(stepped)
+            Some(proto.on_message(env.round, env.from, &frame.msg))
         });
-        if describer.is_some() {
-            self.verdict = match (&stepped, verdict) {
-                (Err(e), _) => Some(format!("refused the frame: {e}")),
-                (_, v) => v,
-            };
-        }
-        match stepped.ok().flatten().map(|r| r.ok()) {
-            None | Some(None) => {
-                self.counters.frames_rejected += 1;
-                None
-            }
-            Some(Some(taken)) => {
-                self.counters.frames_accepted += 1;
-                let audit = !taken.is_nothing() && (P::Msg::AUDIT_ALWAYS || env.original.is_some());
-                audit.then_some(taken)
-            }
-        }
+        self.count(env, stepped.ok().flatten().map(|r| r.ok()))
     }
 
     fn reset(&mut self) {

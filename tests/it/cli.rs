@@ -538,7 +538,8 @@ fn diagrams_label_frames_apart_with_chains_verdicts_and_graph() {
         "{labels:?}"
     );
     assert!(labels.iter().any(|l| l.ends_with(": rejected")), "{labels:?}");
-    // A graph is named.
+    // A graph is named; what a traitor withheld is not guessed from the
+    // complete graph's recipients (2 has no edge to 5 on regular:4).
     let svg = draw(
         "ring.svg",
         &[
@@ -553,9 +554,15 @@ fn diagrams_label_frames_apart_with_chains_verdicts_and_graph() {
             "regular:4",
             "--traitors",
             "2",
+            "--strategy",
+            "silent",
         ],
     );
     assert!(svg.contains(", graph regular:4,"));
+    assert!(
+        !svg.contains("withheld from"),
+        "no withheld marks off the complete graph"
+    );
     let _ = std::fs::remove_dir_all(&dir);
 }
 
