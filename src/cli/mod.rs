@@ -179,7 +179,32 @@ fn shown(line: &str) -> String {
 /// }
 /// ```
 pub fn main_with(registry: Registry) -> ExitCode {
-    main_with_args(registry, std::env::args_os())
+    // `byzlab ... | head`: a reader that stops early is its choice, not an
+    // error of ours. Printing to a closed pipe panics in Rust's `println!`;
+    // that panic is kept quiet and the command ends as a shell reports a
+    // writer stopped by SIGPIPE (128 + 13), with no backtrace.
+    let default = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        if !is_broken_pipe(info.payload()) {
+            default(info);
+        }
+    }));
+    let run = std::panic::AssertUnwindSafe(|| main_with_args(registry, std::env::args_os()));
+    match std::panic::catch_unwind(run) {
+        Ok(code) => code,
+        Err(payload) if is_broken_pipe(payload.as_ref()) => ExitCode::from(141),
+        Err(payload) => std::panic::resume_unwind(payload),
+    }
+}
+
+/// Whether a panic is `println!`'s on a closed standard output or error.
+fn is_broken_pipe(payload: &(dyn std::any::Any + Send)) -> bool {
+    let text = payload
+        .downcast_ref::<String>()
+        .map(String::as_str)
+        .or_else(|| payload.downcast_ref::<&str>().copied())
+        .unwrap_or("");
+    text.starts_with("failed printing to std") && text.contains("Broken pipe")
 }
 
 /// [`main_with`] on the given arguments (the first is the program name), as

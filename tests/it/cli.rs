@@ -566,6 +566,31 @@ fn diagrams_label_frames_apart_with_chains_verdicts_and_graph() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
+/// `byzlab ... | head`: a reader that closes the pipe early ends the
+/// command quietly (exit 141, as a shell reports SIGPIPE), never with a
+/// panic and its backtrace. The explanation of OM(3) among 10 (about
+/// 140 KB) is more than a pipe holds, so the writer meets the closed pipe.
+#[test]
+fn a_closed_pipe_ends_the_command_quietly() {
+    use std::io::BufRead;
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_byzlab"))
+        .args(["run", "--algorithm", "om", "--n", "10", "--f", "3", "--explain"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut first = String::new();
+    std::io::BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut first)
+        .unwrap();
+    assert!(first.starts_with("OM(3)"), "{first}");
+    // The reader is gone (dropped with its BufReader).
+    let out = child.wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!err.contains("panicked") && !err.contains("backtrace"), "{err}");
+    assert_eq!(out.status.code(), Some(141), "{err}");
+}
+
 /// Issue 25 item 3: every frame a general is handed gets one verdict line
 /// saying what it did with it: took, ignored, rejected with the reason,
 /// refused, or late.
